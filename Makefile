@@ -1,0 +1,4 @@
+.PHONY: model
+
+model:
+	.venv/bin/python tools/train_ner.py

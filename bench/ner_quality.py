@@ -1,0 +1,155 @@
+"""Person/place quality and speed of the entity extractor; prints figures, asserts nothing.
+
+Quality: 5-fold cross-validation by article on news-annotated. Each fold's model is trained on
+GermEval 2014 dev+test plus the other four folds and scored on the held-out fold: per-article sets,
+names compared after case folding, micro-averaged P/R/F1. The same run scores the GermEval-only
+baseline, and the shipped model in-sample as a sanity line only. Speed: articles/s on one core over
+FANG sample-300 with the shipped model.
+
+    .venv/bin/python bench/ner_quality.py [--shared PATH] [--folds 5] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+import train_ner  # noqa: E402
+from index.entities import EntityExtractor  # noqa: E402
+
+SEED = 20240501
+
+
+def folds_of(ids: list[str], k: int) -> list[list[str]]:
+    """Article ids in k folds, shuffled with a fixed seed."""
+    ids = sorted(ids)
+    random.Random(SEED).shuffle(ids)
+    return [ids[i::k] for i in range(k)]
+
+
+class Score:
+    """Micro-averaged set-level counts for one entity kind."""
+
+    def __init__(self):
+        self.tp = self.fp = self.fn = 0
+
+    def add(self, predicted: set[str], gold: set[str], ignore: set[str] = frozenset()):
+        ignore = {x.casefold() for x in ignore}
+        p = {x.casefold() for x in predicted} - ignore
+        g = {x.casefold() for x in gold} - ignore
+        self.tp += len(p & g)
+        self.fp += len(p - g)
+        self.fn += len(g - p)
+
+    def prf(self) -> tuple[float, float, float]:
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+    def __str__(self):
+        p, r, f = self.prf()
+        return f"P {p:.3f} R {r:.3f} F1 {f:.3f}"
+
+
+def score(model_path: str, ids: list[str], gold: dict, texts: dict, errors: list | None = None):
+    """Persons and places scores of one model over the given articles."""
+    ex = EntityExtractor.load(model_path)
+    per, loc = Score(), Score()
+    for aid in ids:
+        e = ex.extract(*texts[aid])
+        g = gold[aid]
+        per.add(set(e.persons), g["persons"], g["ambiguous"])
+        loc.add(set(e.places), g["places"], g["ambiguous"])
+        if errors is not None:
+            for kind, pred in (("persons", e.persons), ("places", e.places)):
+                pf = {x.casefold() for x in pred}
+                gf = {x.casefold() for x in g[kind]}
+                amb = {x.casefold() for x in g["ambiguous"]}
+                errors.append((aid, kind, sorted(x for x in pred if x.casefold() not in gf | amb),
+                               sorted(x for x in g[kind] if x.casefold() not in pf | amb)))
+    return per, loc
+
+
+def _run_fold(job):
+    shared, name, train_ids, test_ids, with_news, show = job
+    germeval = train_ner.read_germeval(shared)
+    news = train_ner.read_news(shared)
+    gold, texts = train_ner.read_gold(shared)
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(tmp) / "fold.crfsuite"
+        train_ner.train(model, germeval, [news[i] for i in train_ids] if with_news else [])
+        errors = [] if show else None
+        per, loc = score(str(model), test_ids, gold, texts, errors)
+    return name, per, loc, errors
+
+
+def speed(shared: Path, model: str | None) -> tuple[float, int]:
+    """Articles/s of ``extract`` over FANG sample-300 on one core (second pass, warm cache)."""
+    rows = [json.loads(line) for line in
+            (shared / "data/fang-covid/sample-300.jsonl").open(encoding="utf-8")]
+    ex = EntityExtractor.load(model)
+    best = 0.0
+    for _ in range(2):
+        t0 = time.perf_counter()
+        for r in rows:
+            ex.extract(r.get("title") or "", r.get("text") or "")
+        best = max(best, len(rows) / (time.perf_counter() - t0))
+    return best, len(rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=train_ner.DEFAULT_SHARED)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--errors", action="store_true", help="print each fold's wrong names")
+    parser.add_argument("--no-speed", action="store_true")
+    args = parser.parse_args(argv)
+
+    gold, texts = train_ner.read_gold(args.shared)
+    news = train_ner.read_news(args.shared)
+    ids = sorted(set(gold) & set(news) & set(texts))
+    folds = folds_of(ids, args.folds)
+    jobs = [(args.shared, f"fold {i + 1}", [a for a in ids if a not in fold], fold, True, args.errors)
+            for i, fold in enumerate(folds)]
+    jobs.append((args.shared, "GermEval-only baseline (all 58 articles)", [], ids, False, False))
+
+    total_per, total_loc = train_ner.collections.Counter(), train_ner.collections.Counter()
+    results = {}
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for name, per, loc, errors in pool.map(_run_fold, jobs):
+            results[name] = (per, loc, errors)
+    overall_per, overall_loc = Score(), Score()
+    print(f"news-annotated: {len(ids)} articles, {args.folds} folds by article "
+          f"(seed {SEED}); train = GermEval dev+test + other folds")
+    for name, (per, loc, errors) in results.items():
+        if name.startswith("fold"):
+            for total, s in ((overall_per, per), (overall_loc, loc)):
+                total.tp += s.tp
+                total.fp += s.fp
+                total.fn += s.fn
+        print(f"{name:42s} persons {per}   places {loc}")
+        for aid, kind, fp, fn in errors or ():
+            if fp or fn:
+                print(f"    {aid} {kind}: +{fp} -{fn}")
+    print(f"{'cross-validated overall':42s} persons {overall_per}   places {overall_loc}")
+    per, loc = score(None, ids, gold, texts)
+    print(f"{'shipped model, IN-SAMPLE (sanity only)':42s} persons {per}   places {loc}")
+    if not args.no_speed:
+        rate, n = speed(args.shared, None)
+        print(f"speed: {rate:.0f} articles/s on one core (FANG sample-300, {n} articles, shipped model)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,404 @@
+"""Persons and places named in a German news article.
+
+A linear-chain CRF (``python-crfsuite``) tags tokens as person, place or organisation; article-level
+rules then turn the tagged mentions into two sets of names: persons in the fullest form the article
+uses (``Söders`` → ``Markus Söder``), places in their base form (``Russlands`` → ``Russland``).
+Organisations are tagged only to keep them apart from places and persons and are not returned.
+
+>>> e = default_extractor().extract("Söder in Berlin", "Markus Söder besuchte Berlin.")
+>>> e.persons, e.places
+(('Markus Söder',), ('Berlin',))
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pycrfsuite
+
+MODEL_DIR = Path(__file__).parent / "models"
+DATA_DIR = Path(__file__).parent / "data"
+DEFAULT_MODEL = MODEL_DIR / "ner.crfsuite"
+
+TOKEN_RE = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
+# Invisible characters that split words when left in (FANG bodies carry soft hyphens inside words).
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_SENTENCE_END = frozenset(".!?")
+_MAX_SENTENCE = 120
+_SHAPE_RE = (re.compile(r"[A-ZÄÖÜ]"), re.compile(r"[a-zäöüß]"), re.compile(r"[0-9]"))
+
+TITLES = frozenset(
+    "Dr Dr. Prof Prof. Professor Professorin Herr Herrn Frau Mr Mrs Ms Sir Dame Papst Pfarrer "
+    "Prinz Prinzessin König Königin Graf Gräfin Freiherr Kardinal Bischof Dipl Ing".split())
+_BYLINE_CUES = frozenset(
+    "foto fotos bild bilder grafik quelle video text autor autorin fotograf fotografin "
+    "illustration montage karikatur mitarbeit".split())
+_BYLINE_PREFIX = frozenset("von mit".split())
+
+
+@dataclass(frozen=True)
+class Entities:
+    """The persons and places of one article, each a sorted tuple of unique names.
+
+    >>> Entities(persons=("Markus Söder",), places=("Bayern",)).to_dict()
+    {'persons': ['Markus Söder'], 'places': ['Bayern']}
+    """
+
+    persons: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """The JSON shape: ``{"persons": [...], "places": [...]}``."""
+        return {"persons": list(self.persons), "places": list(self.places)}
+
+
+# --- tokens and features -------------------------------------------------------------------------
+
+def tokenize(text: str) -> list[list[str]]:
+    """Split text into sentences of tokens; every line break ends a sentence.
+
+    >>> tokenize("Dr. Söder spricht. Bayern hört zu.")
+    [['Dr', '.', 'Söder', 'spricht', '.'], ['Bayern', 'hört', 'zu', '.']]
+    """
+    sentences = []
+    for line in text.translate(_INVISIBLE).split("\n"):
+        tokens = TOKEN_RE.findall(line)
+        start = 0
+        for i, tok in enumerate(tokens):
+            if i - start + 1 >= _MAX_SENTENCE:
+                sentences.append(tokens[start:i + 1])
+                start = i + 1
+            elif tok in _SENTENCE_END and i + 1 < len(tokens) and i > start:
+                prev = tokens[i - 1]
+                # "Dr. Söder", "5. April": a short capitalised word or a number before the
+                # full stop is an abbreviation or an ordinal, not a sentence end.
+                if tok == "." and (prev.isdigit() or (len(prev) <= 3 and prev[:1].isupper())
+                                   or prev in TITLES):
+                    continue
+                sentences.append(tokens[start:i + 1])
+                start = i + 1
+        if start < len(tokens):
+            sentences.append(tokens[start:])
+    return sentences
+
+
+def word_shape(tok: str) -> str:
+    """A compressed character-class shape: ``Söder`` → ``Xx``, ``COVID-19`` → ``X-d``."""
+    out = []
+    for ch in tok:
+        if ch.isupper():
+            c = "X"
+        elif ch.isalpha():
+            c = "x"
+        elif ch.isdigit():
+            c = "d"
+        else:
+            c = ch if ch in "-.'’" else "*"
+        if not out or out[-1] != c:
+            out.append(c)
+    return "".join(out[:6])
+
+
+class Lexicon:
+    """The word lists the features consult: places, first names, words seen lowercase.
+
+    Loaded from ``index/data``; each file is one entry a line, gzipped.
+    """
+
+    def __init__(self, data_dir: Path = DATA_DIR):
+        self.data_dir = Path(data_dir)
+        self.places = _read_list(self.data_dir / "places.txt.gz")
+        self.first_names = _read_list(self.data_dir / "first_names.txt.gz")
+        self.lowercase = _read_list(self.data_dir / "lowercase.txt.gz")
+        self.place_tokens = {p for p in self.places if " " not in p}
+        self.place_heads = {p.split(" ", 1)[0] for p in self.places if " " in p}
+
+
+def _read_list(path: Path) -> frozenset[str]:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return frozenset(line.rstrip("\n") for line in fh if line.strip())
+    except FileNotFoundError:
+        return frozenset()
+
+
+class FeatureCache:
+    """Per-token feature lists, computed once per distinct token string.
+
+    The CRF sees, for token *i*, its own static features plus prefixed copies of its
+    neighbours' (±1, ±2): all of them depend only on the token string, so they are cached.
+    """
+
+    _LIMIT = 400_000
+
+    def __init__(self, lexicon: Lexicon):
+        self.lexicon = lexicon
+        self.cache: dict[str, tuple[list[str], list[str], list[str], list[str], list[str]]] = {}
+
+    def static(self, tok: str):
+        entry = self.cache.get(tok)
+        if entry is None:
+            if len(self.cache) > self._LIMIT:
+                self.cache.clear()
+            entry = self.cache[tok] = self._compute(tok)
+        return entry
+
+    def _compute(self, tok: str):
+        lex = self.lexicon
+        if not tok.isprintable() or _has_surrogate(tok):
+            tok = "<?>"
+        low = tok.lower()
+        shape = word_shape(tok)
+        upper = tok[:1].isupper()
+        own = ["w:" + tok, "l:" + low, "s3:" + low[-3:], "s2:" + low[-2:], "p3:" + low[:3],
+               "sh:" + shape]
+        if len(low) > 4:
+            own.append("s4:" + low[-4:])
+        flags = []
+        if upper and low in lex.lowercase:
+            flags.append("lc")
+        if tok in lex.place_tokens:
+            flags.append("gL")
+        elif upper and tok[-1:] == "s" and tok[:-1] in lex.place_tokens:
+            flags.append("gLs")
+        if tok in lex.place_heads:
+            flags.append("gLh")
+        if tok in lex.first_names:
+            flags.append("gF")
+        if "-" in tok:
+            parts = tok.split("-")
+            own.append("h1:" + parts[0].lower())
+            own.append("h2:" + parts[-1].lower())
+            if parts[0] in lex.place_tokens:
+                flags.append("gLp")
+        own.extend(flags)
+        prev1 = ["-1l:" + low, "-1sh:" + shape] + ["-1" + f for f in flags]
+        next1 = ["+1l:" + low, "+1sh:" + shape] + ["+1" + f for f in flags]
+        prev2 = ["-2l:" + low]
+        next2 = ["+2l:" + low]
+        return own, prev1, next1, prev2, next2
+
+    def sentence_features(self, tokens: list[str], doc_lower: set[str]) -> list[list[str]]:
+        """Feature lists for one sentence; ``doc_lower`` holds the article's lowercase words."""
+        entries = [self.static(t) for t in tokens]
+        n = len(tokens)
+        out = []
+        for i, (own, _, _, _, _) in enumerate(entries):
+            f = own + (entries[i - 1][1] if i > 0 else ["BOS"])
+            f += entries[i + 1][2] if i + 1 < n else ["EOS"]
+            if i > 1:
+                f += entries[i - 2][3]
+            if i + 2 < n:
+                f += entries[i + 2][4]
+            tok = tokens[i]
+            if tok[:1].isupper() and tok.lower() in doc_lower:
+                f.append("dlc")
+            out.append(f)
+        return out
+
+
+def _has_surrogate(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def document_lowercase(sentences: list[list[str]]) -> set[str]:
+    """The words an article writes lowercase (a capitalised one of them is likely no name)."""
+    return {t for s in sentences for t in s[1:] if t[:1].islower()}
+
+
+def spans(tokens: list[str], tags: list[str]) -> list[tuple[str, int, int]]:
+    """(type, start, end) of each BIO span; a stray I- starts a span."""
+    out = []
+    kind, start = None, 0
+    for i, tag in enumerate(tags + ["O"]):
+        if tag == "O" or tag.startswith("B-") or (kind and tag[2:] != kind):
+            if kind:
+                out.append((kind, start, i))
+            kind = None
+            if tag != "O":
+                kind, start = tag[2:], i
+        elif kind is None:
+            kind, start = tag[2:], i
+    return out
+
+
+# --- article-level rules -------------------------------------------------------------------------
+
+def _join(tokens: list[str]) -> str:
+    text = " ".join(tokens)
+    return text.replace(" .", ".") if "." in tokens else text
+
+
+def _clean_person(tokens: list[str]) -> list[str]:
+    while tokens and (tokens[0] in TITLES or tokens[0] == "."):
+        tokens = tokens[1:]
+    while tokens and not tokens[-1][:1].isalnum():
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _in_byline(sent: list[str], start: int, end: int, first: bool) -> bool:
+    """Whether a name at sent[start:end] is an author or photo credit, not a person in the story."""
+    before = [t.lower() for t in sent[max(0, start - 4):start]]
+    if any(t in _BYLINE_CUES for t in before) and any(t in (":", "/", "©") for t in sent[:end]):
+        return True
+    if "©" in sent[:start]:
+        return True
+    # "Von Anna Beispiel" opening the text, or alone on a line.
+    if start == 1 and sent[0].lower() in _BYLINE_PREFIX and (first or len(sent) <= end + 3):
+        return True
+    if start > 0 and sent[start - 1] == "/" and len(sent) <= end + 4:
+        return True
+    return False
+
+
+def _strip_genitive(name: str, known: set[str]) -> str:
+    """``Söders`` → ``Söder`` when the base form is known; ``Paris`` stays."""
+    last = name.rsplit(" ", 1)[-1]
+    for suffix in ("s", "es", "'", "’", "n"):
+        if last.endswith(suffix) and len(last) > len(suffix) + 2:
+            base = last[: -len(suffix)]
+            if base in known:
+                return name[: len(name) - len(last)] + base
+    return name
+
+
+class EntityExtractor:
+    """Finds the persons and places of German news articles with a CRF and article-level rules.
+
+    Cheap to pickle: the crfsuite tagger is reopened from ``model_path`` after unpickling, so an
+    extractor can be handed to ``multiprocessing`` workers.
+
+    >>> ex = EntityExtractor.load()
+    >>> ex.extract("", "Russlands Präsident Wladimir Putin traf Putins Gäste.").persons
+    ('Wladimir Putin',)
+    """
+
+    def __init__(self, model_path: Path | str, lexicon: Lexicon | None = None):
+        self.model_path = str(model_path)
+        self.lexicon = lexicon or Lexicon()
+        self.features = FeatureCache(self.lexicon)
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open(self.model_path)
+
+    @classmethod
+    def load(cls, model_path: Path | str | None = None) -> "EntityExtractor":
+        """Open a model file, by default the one shipped in ``index/models``."""
+        return cls(model_path or DEFAULT_MODEL)
+
+    def __getstate__(self):
+        return {"model_path": self.model_path, "data_dir": str(self.lexicon.data_dir)}
+
+    def __setstate__(self, state):
+        self.__init__(state["model_path"], Lexicon(Path(state["data_dir"])))
+
+    def tag(self, sentences: list[list[str]]) -> list[list[str]]:
+        """BIO tags for tokenized sentences of one article."""
+        doc_lower = document_lowercase(sentences)
+        feats = self.features.sentence_features
+        tagger = self._tagger
+        return [tagger.tag(feats(s, doc_lower)) if s else [] for s in sentences]
+
+    def extract(self, title: str, text: str) -> Entities:
+        """The persons and places named in an article's title and text.
+
+        >>> EntityExtractor.load().extract("Bayerns Weg", "Markus Söder regiert Bayern.")
+        Entities(persons=('Markus Söder',), places=('Bayern',))
+        """
+        try:
+            return self._extract(title or "", text or "")
+        except Exception:  # noqa: BLE001 - an odd article must never stop an indexing run
+            return Entities()
+
+    def extract_many(self, articles: Iterable[tuple[str, str]]) -> Iterator[Entities]:
+        """``extract`` over an iterable of ``(title, text)`` pairs, lazily."""
+        for title, text in articles:
+            yield self.extract(title, text)
+
+    def _extract(self, title: str, text: str) -> Entities:
+        sentences = tokenize(title) + tokenize(text) if title.strip() else tokenize(text)
+        tags = self.tag(sentences)
+        return resolve(sentences, tags, self.lexicon)
+
+
+def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon) -> Entities:
+    """Turn tagged sentences of one article into its person and place sets."""
+    persons: list[list[str]] = []
+    places: list[str] = []
+    byline_only: set[str] = set()
+    story_persons: set[str] = set()
+    tokens_seen = {t for s in sentences for t in s}
+    for n, (sent, stags) in enumerate(zip(sentences, tags)):
+        for kind, start, end in spans(sent, stags):
+            if kind == "PER":
+                name = _clean_person(sent[start:end])
+                if not name or not name[-1][:1].isupper():
+                    continue
+                # "Robert Koch-Institut": the person inside an organisation's name.
+                if end < len(sent) and "-" in sent[end] and sent[end][:1].isupper():
+                    continue
+                joined = _join(name)
+                if _in_byline(sent, start, end, n <= 1):
+                    byline_only.add(joined)
+                else:
+                    story_persons.add(joined)
+                    persons.append(name)
+            elif kind == "LOC":
+                name = sent[start:end]
+                if name and name[-1][:1].isupper():
+                    places.append(_join(name))
+    return Entities(persons=_person_set(persons, tokens_seen),
+                    places=_place_set(places, tokens_seen, lexicon))
+
+
+def _person_set(names: list[list[str]], tokens_seen: set[str]) -> tuple[str, ...]:
+    full = {tuple(n) for n in names}
+    # Genitive on the last token, when the base form occurs elsewhere in the article.
+    normal = set()
+    for n in full:
+        last = n[-1]
+        if len(last) > 3 and last[-1] in "s'’" and last[:-1] in tokens_seen:
+            n = n[:-1] + (last[:-1],)
+        elif len(last) > 4 and last.endswith("es") and last[:-2] in tokens_seen:
+            n = n[:-1] + (last[:-2],)
+        normal.add(n)
+    # A shorter name is a part of a longer one: "Söder" and "Markus" → "Markus Söder".
+    out = set()
+    longest = sorted(normal, key=len, reverse=True)
+    for n in normal:
+        target = n
+        for m in longest:
+            if len(m) <= len(n):
+                break
+            k = len(n)
+            if m[-k:] == n or m[:k] == n:
+                target = m
+                break
+        out.add(" ".join(target).replace(" .", "."))
+    return tuple(sorted(out))
+
+
+def _place_set(names: list[str], tokens_seen: set[str], lexicon: Lexicon) -> tuple[str, ...]:
+    known = set(lexicon.places) | set(names)
+    out = set()
+    for name in names:
+        if name not in lexicon.places:
+            base = _strip_genitive(name, known)
+            name = base if base != name else name
+        out.add(name)
+    return tuple(sorted(out))
+
+
+@functools.lru_cache(maxsize=1)
+def default_extractor() -> EntityExtractor:
+    """The shared extractor with the shipped model, built once per process."""
+    return EntityExtractor.load()

@@ -1,0 +1,206 @@
+"""Build the shipped person/place model: word lists in ``index/data``, the CRF in ``index/models``.
+
+Reads GermEval 2014 (CC-BY 4.0) and news-annotated (ours) from ``../shared`` beside the repository
+(or ``--shared PATH``); babel and pycountry supply German names of countries and regions. Fixed
+inputs and crfsuite's deterministic L-BFGS make the build reproducible.
+
+    .venv/bin/python tools/train_ner.py            # what `make model` runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gettext
+import gzip
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from index.entities import (DATA_DIR, DEFAULT_MODEL, FeatureCache, Lexicon,  # noqa: E402
+                            document_lowercase, tokenize)
+
+DEFAULT_SHARED = ROOT.parent / "shared"
+OWN_PLACES = Path(__file__).resolve().parent / "own_places.txt"
+LABELS = ("PER", "LOC", "ORG")
+CRF_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True}
+# Entries of the GermaNER place list that name organisations, not places.
+_ORG_WORDS = ("Union", "Organisation", "Forum", "Gemeinschaft", "Bund", "Liga", "Rat", "Nationen")
+
+
+# --- corpora -------------------------------------------------------------------------------------
+
+def read_germeval(shared: Path) -> list[tuple[list[str], list[str]]]:
+    """GermEval 2014 dev + test sentences as (tokens, tags); only PER/LOC/ORG outer tags kept."""
+    out = []
+    for name in ("NER-de-dev.tsv", "NER-de-test.tsv"):
+        toks, tags = [], []
+        for line in (shared / "data/ner/germeval2014" / name).open(encoding="utf-8"):
+            if line.startswith("#"):
+                continue
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 3:
+                if toks:
+                    out.append((toks, tags))
+                toks, tags = [], []
+                continue
+            tag = cols[2]
+            toks.append(cols[1])
+            tags.append(tag if tag[2:] in LABELS else "O")
+        if toks:
+            out.append((toks, tags))
+    return out
+
+
+def read_news(shared: Path) -> dict[str, list[tuple[list[str], list[str]]]]:
+    """news-annotated bio.tsv as article id → sentences of (tokens, tags)."""
+    arts: dict[str, list] = {}
+    cur, toks, tags = None, [], []
+    for line in (shared / "data/ner/news-annotated/bio.tsv").open(encoding="utf-8"):
+        line = line.rstrip("\n")
+        if line.startswith("# id="):
+            if toks:
+                arts[cur].append((toks, tags))
+            cur, toks, tags = line[5:], [], []
+            arts[cur] = []
+        elif not line:
+            if toks:
+                arts[cur].append((toks, tags))
+            toks, tags = [], []
+        else:
+            tok, tag = line.rsplit("\t", 1)
+            toks.append(tok)
+            tags.append(tag if tag[2:] in LABELS else "O")
+    if toks:
+        arts[cur].append((toks, tags))
+    return arts
+
+
+def read_gold(shared: Path) -> tuple[dict, dict]:
+    """news-annotated's per-article gold sets and the raw (title, text) of each article."""
+    gold = {}
+    for line in (shared / "data/ner/news-annotated/mentions.jsonl").open(encoding="utf-8"):
+        row = json.loads(line)
+        ambiguous = {m["canonical"] for m in row["mentions"] if m.get("ambiguous")}
+        gold[row["id"]] = {"persons": set(row["persons"]), "places": set(row["places"]),
+                           "ambiguous": ambiguous}
+    texts = {}
+    for path in (shared / "data/fang-covid/sample-300.jsonl", shared / "data/fundus-de/articles.jsonl"):
+        for line in path.open(encoding="utf-8"):
+            row = json.loads(line)
+            if row["id"] in gold:
+                texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
+    return gold, texts
+
+
+# --- word lists ----------------------------------------------------------------------------------
+
+def vocabularies(germeval) -> tuple[set[str], set[str]]:
+    """Words GermEval writes lowercase, and capitalised words it uses only as common nouns."""
+    lower = set()
+    cap_o, cap_ent = collections.Counter(), collections.Counter()
+    for toks, tags in germeval:
+        for i, (t, g) in enumerate(zip(toks, tags)):
+            if t[:1].islower():
+                lower.add(t)
+            elif t[:1].isupper() and i > 0:
+                (cap_o if g == "O" else cap_ent)[t] += 1
+    nouns = {t for t, c in cap_o.items() if c >= 2 and cap_ent[t] == 0}
+    return lower, nouns
+
+
+def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR) -> None:
+    """Write places, first names and lowercase words as gzipped one-per-line lists."""
+    from babel import Locale
+    import pycountry
+
+    lower, nouns = vocabularies(germeval)
+    common = {w.lower() for w in lower} | {w.lower() for w in nouns}
+
+    def plausible(name: str) -> bool:
+        return " " in name or name.lower() not in common
+
+    trusted = {n for code, n in Locale("de").territories.items() if code != "001"}
+    trusted |= {line.strip() for line in OWN_PLACES.open(encoding="utf-8")
+                if line.strip() and not line.startswith("#")}
+    de = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["de"], fallback=True)
+    for sub in pycountry.subdivisions:
+        name = de.gettext(sub.name)
+        if sub.country_code in ("DE", "AT", "CH"):
+            trusted.add(name)
+        elif plausible(name) and len(name) > 3:
+            trusted.add(name)
+    for line in (shared / "data/ner/germaner-gazetteers/location_wiki.list").open(encoding="utf-8"):
+        name, _, kind = line.rstrip("\n").partition("\t")
+        if kind in ("Wiki.city", "Wiki.location") and plausible(name) \
+                and not any(w in name for w in _ORG_WORDS):
+            trusted.add(name)
+    places = sorted(n for n in trusted if n and "," not in n)
+
+    first = set()
+    for line in (shared / "data/ner/germaner-gazetteers/vornameList.txt").open(encoding="utf-8"):
+        name = line.split("\t", 1)[0].strip()
+        if len(name) > 2 and plausible(name) and name not in trusted:
+            first.add(name)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for fname, items in (("places.txt.gz", places), ("first_names.txt.gz", sorted(first)),
+                         ("lowercase.txt.gz", sorted({w.lower() for w in lower}))):
+        # mtime=0 keeps the gzip bytes identical from build to build.
+        with open(out_dir / fname, "wb") as raw, \
+                gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            gz.write(("\n".join(items) + "\n").encode("utf-8"))
+
+
+# --- training ------------------------------------------------------------------------------------
+
+def sequences(germeval, news_articles, features: FeatureCache, news_copies: int = 2):
+    """(features, tags) sequences; news sentences see their article's lowercase words."""
+    for toks, tags in germeval:
+        yield features.sentence_features(toks, document_lowercase([toks])), tags
+    for sents in news_articles:
+        doc_lower = document_lowercase([t for t, _ in sents])
+        for toks, tags in sents:
+            xs = features.sentence_features(toks, doc_lower)
+            for _ in range(news_copies):
+                yield xs, tags
+
+
+def train(model_path: Path, germeval, news_articles, lexicon: Lexicon | None = None,
+          params: dict | None = None, news_copies: int = 2) -> Path:
+    """Train one CRF on GermEval sentences plus news articles (each a list of sentences)."""
+    import pycrfsuite
+
+    features = FeatureCache(lexicon or Lexicon())
+    trainer = pycrfsuite.Trainer(algorithm="lbfgs", verbose=False)
+    trainer.set_params(params or CRF_PARAMS)
+    for xs, ys in sequences(germeval, news_articles, features, news_copies):
+        trainer.append(xs, ys)
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    trainer.train(str(model_path))
+    return model_path
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
+                        help="the shared folder holding data/ner (default: ../shared)")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="where to write the CRF")
+    args = parser.parse_args(argv)
+    t0 = time.time()
+    germeval = read_germeval(args.shared)
+    news = read_news(args.shared)
+    build_lists(args.shared, germeval)
+    train(args.model, germeval, [news[k] for k in sorted(news)])
+    size = args.model.stat().st_size / 1e6
+    print(f"{args.model}: {size:.1f} MB, {len(germeval)} GermEval sentences, "
+          f"{len(news)} news articles, {time.time() - t0:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
