@@ -1,0 +1,444 @@
+"""The `fundstelle` command line: a thin Click layer over `index` and `search`.
+
+Each command parses its arguments, calls one library function, turns domain
+errors into one clear message, and renders. Results go to stdout; progress,
+warnings and errors to stderr.
+"""
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import click
+
+from index.errors import (ArticleError, ArticleNotFound, EmptyQuery, FundstelleError,
+                          IndexLocked, IndexNotFound, QueryError, StaleIndex)
+from index.store import ENV_INDEX, default_index_path
+
+FORMATS = ("text", "json", "jsonl")
+STYLES = {
+    "rank": {"fg": "bright_black"},
+    "title": {"bold": True},
+    "match": {"fg": "yellow", "bold": True},
+    "meta": {"fg": "bright_black"},
+    "warn": {"fg": "magenta"},
+}
+
+
+@dataclass
+class Settings:
+    """What the group hands to every command."""
+
+    index: str
+    color: bool
+
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+def _use_color(stream):
+    if os.environ.get("NO_COLOR"):
+        return False
+    return click.get_text_stream(stream).isatty()
+
+
+def _styler(enabled):
+    """Colour on a terminal; in a pipe, matches are marked ``[[like this]]`` instead."""
+    if not enabled:
+        return lambda kind, text: f"[[{text}]]" if kind == "match" else text
+    return lambda kind, text: click.style(text, **STYLES.get(kind, {}))
+
+
+def _fail(exc, settings=None):
+    """Turn a domain exception into a ClickException with the next step."""
+    index = settings.index if settings else default_index_path()
+    if isinstance(exc, IndexNotFound):
+        if exc.reason == "no index there":
+            return click.ClickException(
+                f"no index in {exc.path}. Run `fundstelle index ARTICLES...` first "
+                f"(or point --index / {ENV_INDEX} at an index folder).")
+        return click.ClickException(f"the index in {exc.path} {exc.reason}. "
+                                    "Run `fundstelle check` to see what is wrong.")
+    if isinstance(exc, StaleIndex):
+        return click.ClickException(
+            f"the index in {exc.path} was built by another version of Fundstelle "
+            f"({exc.key} {exc.found!r}, this one needs {exc.expected!r}). "
+            f"Rebuild it: `fundstelle --index {exc.path} index --rebuild ARTICLES...`.")
+    if isinstance(exc, IndexLocked):
+        since = exc.info.get("since")
+        who = f" (process {exc.info['pid']}, since {since})" if since else ""
+        return click.ClickException(
+            f"another indexing run holds the index in {exc.path}{who}. "
+            "Wait for it to finish, or pass --wait SECONDS.")
+    if isinstance(exc, ArticleNotFound):
+        return click.ClickException(f"no article with id {exc.args[0]!r} in {index}. "
+                                    "`fundstelle search` shows the ids.")
+    if isinstance(exc, EmptyQuery):
+        return click.ClickException(f"{exc}.")
+    if isinstance(exc, QueryError):
+        return click.ClickException(f"{exc}.")
+    return click.ClickException(str(exc))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--index", "index_path", envvar=ENV_INDEX, default=default_index_path,
+              show_default=f"./fundstelle-index, or ${ENV_INDEX}",
+              type=click.Path(file_okay=False), help="The index folder to use.")
+@click.version_option("0.1.0", prog_name="fundstelle", message="%(prog)s %(version)s")
+@click.pass_context
+def main(ctx, index_path):
+    """Fundstelle: search German news articles, with persons and places.
+
+    Index articles once with `fundstelle index`, then search them with
+    `fundstelle search`. Results go to stdout, messages to stderr.
+    """
+    ctx.obj = Settings(index=index_path, color=_use_color("stdout"))
+
+
+# ---------------------------------------------------------------- indexing
+
+@main.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--entities/--no-entities", default=True, show_default=True,
+              help="Find the persons and places of each article.")
+@click.option("--prune", is_flag=True,
+              help="Remove articles whose files under PATHS are gone.")
+@click.option("--rebuild", is_flag=True,
+              help="Start a fresh index, replacing the old one when done.")
+@click.option("--wait", "wait_seconds", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another indexing run to finish.")
+@click.option("--batch-size", type=click.IntRange(1), default=2000, show_default=True,
+              help="Articles written between two commits.")
+@pass_settings
+def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_size):
+    """Index articles: plain-text files, JSON Lines (.jsonl, .jsonl.gz), folders, or - for stdin.
+
+    Plain-text files start with a line ` date YYYY-MM Title` (or YYYY-MM-DD),
+    then a blank line and the paragraphs. Re-running skips unchanged articles
+    and replaces changed ones.
+
+    \b
+    Example:
+      fundstelle index samples/
+      zcat articles.jsonl.gz | fundstelle index -
+    """
+    from index.build import index_paths
+
+    progress = _Progress(enabled=click.get_text_stream("stderr").isatty())
+
+    def report(item):
+        progress.clear()
+        kind = "warning" if not isinstance(item, ArticleError) else "error"
+        click.echo(f"{kind}: {item}", err=True)
+
+    try:
+        summary = index_paths(settings.index, list(paths), entities=entities,
+                              batch_size=batch_size, progress=progress.update,
+                              report=report, lock_timeout=wait_seconds, prune=prune,
+                              rebuild=rebuild)
+    except KeyboardInterrupt:
+        progress.clear()
+        click.echo("Interrupted: the articles read so far were committed; "
+                   "run the same command again to finish.", err=True)
+        sys.exit(130)
+    except FundstelleError as exc:
+        progress.clear()
+        raise _fail(exc, settings) from None
+    progress.clear()
+    click.echo(f"{settings.index}: {summary.line()}", err=True)
+    if summary.failed or summary.duplicates:
+        sys.exit(1)
+
+
+class _Progress:
+    """A one-line progress display on stderr (only on a terminal)."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def update(self, n):
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.25:
+            return
+        self.last = now
+        rate = n / max(now - self.started, 1e-6)
+        click.echo(f"\r{n:,} articles read · {rate:,.0f}/s · {now - self.started:,.0f} s ",
+                   err=True, nl=False)
+        self.shown = True
+
+    def clear(self):
+        if self.shown:
+            click.echo("\r\x1b[K", err=True, nl=False)
+            self.shown = False
+
+
+# ---------------------------------------------------------------- searching
+
+@main.command("search")
+@click.argument("query", required=False)
+@click.option("--limit", "-n", type=click.IntRange(0), default=10, show_default=True,
+              help="Hits to show.")
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True,
+              help="Hits to skip.")
+@click.option("--page", type=click.IntRange(1), default=None,
+              help="Page number (sets --offset to (PAGE-1) × --limit).")
+@click.option("--sort", type=click.Choice(["relevance", "date", "date-asc"]),
+              default="relevance", show_default=True, help="Order of the hits.")
+@click.option("--since", metavar="DATE", help="Only articles from DATE on (2020, 2020-03, 2020-03-15).")
+@click.option("--until", metavar="DATE", help="Only articles up to DATE (2020, 2020-03, 2020-03-15).")
+@click.option("--person", multiple=True, metavar="NAME",
+              help="Only articles naming this person (repeatable; all must match).")
+@click.option("--place", multiple=True, metavar="NAME",
+              help="Only articles naming this place (repeatable; all must match).")
+@click.option("--facets", type=click.IntRange(0), default=10, show_default=True,
+              help="How many persons and places to count (0: none).")
+@click.option("--snippets", type=click.IntRange(0), default=None,
+              help="Snippets a hit [default: 2; 0 with --batch].")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Output format.")
+@click.option("--batch", type=click.File("rb"), default=None, metavar="FILE",
+              help='JSON Lines of {"id": ..., "text": ...} queries (- for stdin); '
+                   "one JSON line of hits a query.")
+@pass_settings
+def search_cmd(settings, query, limit, offset, page, sort, since, until, person, place,
+               facets, snippets, fmt, batch):
+    """Search the index. QUERY words are stemmed German; articles with all words rank first.
+
+    \b
+    Syntax: Lehrer Gewerkschaft · "Corona-Krise in Bayern" · Rakete* · Raketenwefer~
+            Lehrer AND NOT Streik · title:Söder · -Streik
+    \b
+    Examples:
+      fundstelle search "Lehrer Gewerkschaft"
+      fundstelle search Impfstoff --person söder --since 2020-11 --format json
+      fundstelle search --place Bayern --sort date
+    """
+    from search.engine import SearchEngine
+    from search.render import render_json, render_jsonl, render_text
+
+    if page is not None:
+        offset = (page - 1) * limit
+    try:
+        engine = SearchEngine(settings.index)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    with engine:
+        if batch is not None:
+            _run_batch(engine, batch, limit, sort, since, until, person, place,
+                       snippets or 0, facets if facets != 10 else 0)
+            return
+        if not (query and query.strip()) and not (person or place or since or until):
+            raise click.UsageError("give a QUERY, or --person/--place/--since/--until to "
+                                   "list articles")
+        try:
+            results = engine.search(query, limit=limit, offset=offset, sort=sort,
+                                    since=since, until=until, person=person, place=place,
+                                    facets=facets, snippets=2 if snippets is None else snippets)
+        except FundstelleError as exc:
+            raise _fail(exc, settings) from None
+    if fmt == "json":
+        click.echo(render_json(results))
+    elif fmt == "jsonl":
+        if results.hits:
+            click.echo(render_jsonl(results))
+    else:
+        click.echo(render_text(results, _styler(settings.color)))
+
+
+def _run_batch(engine, stream, limit, sort, since, until, person, place, snippets, facets):
+    """Answer JSON Lines queries, one JSON line each, in this one process."""
+    for line_no, raw in enumerate(stream, 1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw.decode("utf-8"))
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise ValueError('expected {"id": ..., "text": "..."}')
+        except (ValueError, UnicodeDecodeError) as exc:
+            out = {"id": None, "line": line_no, "error": f"line {line_no}: {exc}", "hits": []}
+            click.echo(json.dumps(out, ensure_ascii=False))
+            continue
+        qid = item.get("id")
+        try:
+            results = engine.search(item["text"], limit=limit, sort=sort, since=since,
+                                    until=until, person=person, place=place, facets=facets,
+                                    snippets=snippets)
+            out = {"id": qid, "total": results.total,
+                   "hits": [_batch_hit(h, snippets) for h in results.hits]}
+            if facets:
+                out["facets"] = results.to_dict()["facets"]
+        except FundstelleError as exc:
+            out = {"id": qid, "error": str(exc), "hits": []}
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+def _batch_hit(hit, snippets):
+    d = {"id": hit.id, "score": round(hit.score, 4), "rank": hit.rank, "title": hit.title,
+         "date": hit.date}
+    if snippets:
+        d["snippets"] = [s.to_dict() for s in hit.snippets]
+    return d
+
+
+@main.command("show")
+@click.argument("article_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@pass_settings
+def show_cmd(settings, article_id, fmt):
+    """Print one article by its id.
+
+    \b
+    Example:
+      fundstelle show 000_d78a48386e0168e9
+    """
+    from search.engine import SearchEngine
+    from search.render import render_article_text
+
+    try:
+        with SearchEngine(settings.index) as engine:
+            article, persons, places = engine.get(article_id)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    if fmt == "json":
+        d = article.to_dict()
+        d["date_precision"] = article.date.precision if article.date else None
+        d["persons"], d["places"] = persons, places
+        click.echo(json.dumps(d, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_article_text(article, persons, places, _styler(settings.color)))
+
+
+@main.command("stats")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@pass_settings
+def stats_cmd(settings, fmt):
+    """Print the index's article count, date range, sources and size on disk.
+
+    \b
+    Example:
+      fundstelle stats
+    """
+    from index.store import IndexStore
+
+    try:
+        stats = IndexStore.open(settings.index).stats()
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    if fmt == "json":
+        click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"index:     {stats['index']}")
+    click.echo(f"articles:  {stats['articles']:,}")
+    click.echo(f"dates:     {stats['date_from'] or '-'} … {stats['date_to'] or '-'}")
+    click.echo(f"persons:   {stats['distinct_persons']:,} distinct")
+    click.echo(f"places:    {stats['distinct_places']:,} distinct")
+    click.echo(f"size:      {stats['size_bytes'] / 1e6:,.1f} MB")
+    top = list(stats["sources"].items())[:10]
+    if top:
+        click.echo("sources:   " + ", ".join(f"{s or '(none)'} ({n})" for s, n in top))
+
+
+@main.command("analyze")
+@click.argument("text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+def analyze_cmd(text, fmt):
+    """Show how German text is analysed: tokens with positions and offsets.
+
+    \b
+    Example:
+      fundstelle analyze "Der CDU-Chef besucht die Hauptbahnhöfe"
+    """
+    from index.analysis import german_analyzer
+    from search.render import clean_terminal
+
+    tokens = [{"term": t.text, "pos": t.pos, "start": t.startchar, "end": t.endchar,
+               "surface": text[t.startchar:t.endchar]}
+              for t in german_analyzer()(text, positions=True, chars=True)]
+    if fmt == "json":
+        click.echo(json.dumps(tokens, ensure_ascii=False, indent=2))
+        return
+    for t in tokens:
+        click.echo(f"{t['pos']:>4}  {t['start']:>5}-{t['end']:<5} "
+                   f"{clean_terminal(t['surface']):<24} {clean_terminal(t['term'])}")
+
+
+@main.command("entities")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def entities_cmd(paths):
+    """Print the persons and places of articles, one JSON line each (no index needed).
+
+    \b
+    Example:
+      fundstelle entities samples/000_d78a48386e0168e9.txt
+    """
+    from index.build import load_extractor
+    from index.ingest import Warning_, read_articles
+
+    extractor = load_extractor()
+    if extractor is None:
+        raise click.ClickException("no entity model is installed; reinstall Fundstelle "
+                                   "or run `make model`.")
+    failed = 0
+    for item in read_articles(list(paths)):
+        if isinstance(item, ArticleError):
+            failed += 1
+            click.echo(f"error: {item}", err=True)
+        elif isinstance(item, Warning_):
+            click.echo(f"warning: {item}", err=True)
+        else:
+            found = extractor.extract(item.title, item.text)
+            click.echo(json.dumps({"id": item.id, "persons": list(found.persons),
+                                   "places": list(found.places)}, ensure_ascii=False))
+    if failed:
+        sys.exit(1)
+
+
+@main.command("facets")
+@click.argument("kind", type=click.Choice(["person", "place"]))
+@click.argument("query", required=False)
+@click.option("--prefix", help="Only names with a word starting so (case and accents ignored).")
+@click.option("--limit", "-n", type=click.IntRange(1), default=50, show_default=True,
+              help="Values to list.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Output format.")
+@pass_settings
+def facets_cmd(settings, kind, query, prefix, limit, fmt):
+    """List persons or places with their article counts, over all articles or a QUERY's hits.
+
+    \b
+    Examples:
+      fundstelle facets person --prefix sö
+      fundstelle facets place Hochwasser
+    """
+    from search.engine import SearchEngine
+    from search.render import clean_terminal
+
+    try:
+        with SearchEngine(settings.index) as engine:
+            values = engine.facet_values(kind, query, prefix=prefix, limit=limit)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    if fmt == "json":
+        click.echo(json.dumps({"facet": kind, "query": query, "prefix": prefix,
+                               "values": [v.to_dict() for v in values]},
+                              ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for v in values:
+            click.echo(json.dumps(v.to_dict(), ensure_ascii=False))
+    else:
+        for v in values:
+            click.echo(f"{v.count:>7}  {clean_terminal(v.value)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,285 @@
+"""The German analysis chain: tokenizer, filters and the analyzer factory.
+
+Each filter is a small :class:`whoosh.analysis.Filter`; :func:`german_analyzer`
+only composes them. Whoosh pickles the analyzer into the index, so the classes
+here keep a stable import path and picklable state.
+"""
+
+import re
+import unicodedata
+
+import snowballstemmer
+from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
+
+#: Bump whenever a change to the chain changes the terms it produces; an index
+#: written by another version is reported as stale instead of mis-searched.
+ANALYZER_VERSION = "3"
+
+#: Snowball's German stop list (the one Snowball ships with its stemmer), plus
+#: spellings the list lacks because it predates the 1996 spelling reform.
+GERMAN_STOPWORDS = frozenset("""
+aber alle allem allen aller alles als also am an ander andere anderem anderen
+anderer anderes anderm andern anderr anders auch auf aus bei bin bis bist da
+damit dann das dass daß dasselbe dazu dein deine deinem deinen deiner deines dem
+demselben den denn denselben der derer derselbe derselben des desselben dessen
+dich die dies diese dieselbe dieselben diesem diesen dieser dieses dir doch dort
+du durch ein eine einem einen einer eines einig einige einigem einigen einiger
+einiges einmal er es etwas euch euer eure eurem euren eurer eures für gegen
+gewesen hab habe haben hat hatte hatten hier hin hinter ich ihm ihn ihnen ihr
+ihre ihrem ihren ihrer ihres im in indem ins ist jede jedem jeden jeder jedes
+jene jenem jenen jener jenes jetzt kann kein keine keinem keinen keiner keines
+können könnte machen man manche manchem manchen mancher manches mein meine
+meinem meinen meiner meines mich mir mit muss musste muß mußte nach nicht nichts
+noch nun nur ob oder ohne sehr sein seine seinem seinen seiner seines selbst sich
+sie sind so solche solchem solchen solcher solches soll sollte sondern sonst
+über um und uns unser unsere unserem unseren unserer unseres unter viel vom von
+vor während war waren warst was weg weil weiter welche welchem welchen welcher
+welches wenn werde werden wie wieder will wir wird wirst wo wollen wollte würde
+würden zu zum zur zwar zwischen s
+""".split())
+
+# Characters that may sit inside a word without being part of it: the soft
+# hyphen and the zero-width family. They are kept in the token's character span
+# (so offsets slice the source text) but dropped from its text.
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE_RE = re.compile("[" + INVISIBLE + "]")
+
+# A word: letters and digits, with invisible characters inside, joined by
+# hyphens (CDU-Chef) or German gender marks
+# (Bürger*innen, Lehrer:innen, Kolleg_innen) into one unit.
+_WORD = r"[^\W_][\w" + INVISIBLE + r"]*"
+_HYPHENS = "-\u2010\u2011"
+WORD_RE = re.compile(
+    _WORD + r"(?:(?:[" + _HYPHENS + r"]|[*:_/](?=innen\b|in\b))" + _WORD + r")*"
+)
+_PART_SPLIT_RE = re.compile(r"[" + _HYPHENS + r"]")
+_GENDER_RE = re.compile(r"^(\w+)[*:_/](innen|in)$")
+
+
+def strip_invisible(text):
+    """Remove soft hyphens and zero-width characters.
+
+    >>> strip_invisible("Verkehrs\\u00administer")
+    'Verkehrsminister'
+    """
+    return _INVISIBLE_RE.sub("", text)
+
+
+def fold_diacritics(text):
+    """Lowercase and remove accents, with German umlauts and ß spelled out.
+
+    Used for matching names typed without accents; ``ä`` becomes ``ae`` so
+    ``Soeder`` and ``Söder`` agree.
+
+    >>> fold_diacritics("Söder Łódź Straße")
+    'soeder lodz strasse'
+    """
+    text = text.lower()
+    text = (text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+            .replace("ß", "ss"))
+    decomposed = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return text.replace("ł", "l").replace("ø", "o").replace("đ", "d")
+
+
+class GermanTokenizer(Tokenizer):
+    """Split German text into words, keeping umlauts, ß and hyphenated words.
+
+    A hyphenated word yields its parts and, in index mode, the whole word at
+    the position of its first part, so ``CDU-Chef`` is found by ``CDU-Chef``,
+    by ``Chef`` and by the phrase ``"CDU Chef"``. In query mode only the parts
+    are produced (phrase queries line up with the indexed positions); the
+    query parser adds the whole word itself. A gender form such as
+    ``Bürger*innen`` yields ``Bürgerinnen`` and ``Bürger`` at one position.
+
+    >>> [t.text for t in GermanTokenizer()("Der CDU-Chef in Köln")]
+    ['Der', 'CDU-Chef', 'CDU', 'Chef', 'in', 'Köln']
+    """
+
+    def __eq__(self, other):
+        return self.__class__ is other.__class__
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar = start_char
+                t.endchar = start_char + len(value)
+            yield t
+            return
+
+        index_mode = mode != "query"
+        pos = start_pos
+        for match in WORD_RE.finditer(value):
+            word = match.group()
+            start = match.start()
+            gender = _GENDER_RE.match(strip_invisible(word))
+            if gender:
+                pieces = [(gender.group(1) + gender.group(2), start, match.end(), 0),
+                          (gender.group(1), start, match.end(), 0)]
+            elif any(c in word for c in _HYPHENS):
+                pieces = []
+                if index_mode:
+                    pieces.append((word, start, match.end(), 0))
+                offset = 0
+                for k, part in enumerate(_PART_SPLIT_RE.split(word)):
+                    if part:
+                        pieces.append((part, start + offset, start + offset + len(part), k))
+                    offset += len(part) + 1
+            else:
+                pieces = [(word, start, match.end(), 0)]
+            width = 1
+            for text, s, e, step in pieces:
+                t.text = text
+                t.boost = 1.0
+                t.stopped = False
+                if keeporiginal:
+                    t.original = text
+                if positions:
+                    t.pos = pos + step
+                    width = max(width, step + 1)
+                if chars:
+                    t.startchar = start_char + s
+                    t.endchar = start_char + e
+                yield t
+            pos += width
+
+
+class SoftHyphenFilter(Filter):
+    """Drop soft hyphens and zero-width characters from token text.
+
+    The character span still covers them, so highlights slice the source.
+
+    >>> [t.text for t in SoftHyphenFilter()(GermanTokenizer()("Verkehrs\\u00administer"))]
+    ['Verkehrsminister']
+    """
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if any(c in t.text for c in INVISIBLE):
+                t.text = strip_invisible(t.text)
+                if not t.text:
+                    continue
+            yield t
+
+
+class GermanStopFilter(Filter):
+    """Drop German stop words and close the gaps they leave in positions.
+
+    Positions are shifted rather than renumbered one by one, so the parts of
+    ``CDU-Chef`` keep sharing a position with the whole word, and a phrase
+    query (analysed the same way) still lines up with the index.
+
+    >>> [(t.text, t.pos) for t in GermanStopFilter()(LowercaseFilter()(
+    ...     GermanTokenizer()("der CDU-Chef und die Wähler", positions=True)))]
+    [('cdu-chef', 0), ('cdu', 0), ('chef', 1), ('wähler', 2)]
+    """
+
+    def __init__(self, stoplist=GERMAN_STOPWORDS):
+        self.stops = frozenset(stoplist)
+
+    def __call__(self, tokens):
+        stops = self.stops
+        shift = 0
+        last_stopped_pos = None
+        for t in tokens:
+            positions = t.positions
+            if t.text in stops:
+                if positions and t.pos != last_stopped_pos:
+                    shift += 1
+                    last_stopped_pos = t.pos
+                if t.removestops:
+                    continue
+                t.stopped = True
+            else:
+                t.stopped = False
+            if positions:
+                t.pos -= shift
+            yield t
+
+
+class GermanStemFilter(Filter):
+    """Stem with Snowball German (PyStemmer's C implementation when installed).
+
+    Stems are cached in a dict per process; the cache and the stemmer are
+    dropped when pickled, as Whoosh's own ``StemFilter`` does.
+
+    >>> [t.text for t in GermanStemFilter()(LowercaseFilter()(GermanTokenizer()("Häuser gebaut")))]
+    ['haus', 'gebaut']
+    """
+
+    is_morph = True
+
+    def __init__(self):
+        self._cache = {}
+        self._stem = snowballstemmer.stemmer("german").stemWord
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self.__init__()
+
+    def __eq__(self, other):
+        return self.__class__ is other.__class__
+
+    def stem(self, word):
+        """Return the stem of a lowercase word, cached."""
+        try:
+            return self._cache[word]
+        except KeyError:
+            if len(self._cache) > 500_000:
+                self._cache.clear()
+            stem = self._cache[word] = self._stem(word)
+            return stem
+
+    def __call__(self, tokens):
+        cache = self._cache
+        last = None
+        for t in tokens:
+            if not t.stopped:
+                text = t.text
+                stem = cache.get(text)
+                t.text = stem if stem is not None else self.stem(text)
+                # Bürger*innen yields Bürgerinnen and Bürger, one stem: count it once.
+                if t.positions:
+                    here = (t.text, t.pos)
+                    if here == last:
+                        continue
+                    last = here
+            yield t
+
+
+def german_analyzer():
+    """The analyzer for title and body: tokenize, clean, lowercase, drop stop words, stem.
+
+    >>> [t.text for t in german_analyzer()("Die Häuser in Düsseldorf")]
+    ['haus', 'dusseldorf']
+    """
+    return (GermanTokenizer() | SoftHyphenFilter() | LowercaseFilter()
+            | GermanStopFilter()
+            | GermanStemFilter())
+
+
+def stemmer_is_compiled():
+    """Return True when Snowball runs as PyStemmer's C code, not pure Python."""
+    stemmer = snowballstemmer.stemmer("german")
+    return type(stemmer).__module__.split(".")[0] != "snowballstemmer"
+
+
+def stem_word(word):
+    """Stem one word the way the index does (lowercased, invisible characters removed).
+
+    >>> stem_word("Bundeskanzlerin")
+    'bundeskanzl'
+    """
+    return _STEMMER.stem(strip_invisible(word).lower())
+
+
+_STEMMER = GermanStemFilter()

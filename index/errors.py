@@ -1,0 +1,57 @@
+"""Domain exceptions. The CLI turns each into one clear message; the library never prints."""
+
+
+class FundstelleError(Exception):
+    """Base of every error Fundstelle reports to a user."""
+
+
+class IndexNotFound(FundstelleError):
+    """No index at the given path."""
+
+    def __init__(self, path, reason="no index there"):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class StaleIndex(FundstelleError):
+    """The index was written by another analyzer version and must be rebuilt."""
+
+    def __init__(self, path, key, found, expected):
+        self.path, self.key, self.found, self.expected = str(path), key, found, expected
+        super().__init__(f"{self.path}: {key} is {found!r}, this Fundstelle needs {expected!r}")
+
+
+class IndexLocked(FundstelleError):
+    """Another indexing run holds the index."""
+
+    def __init__(self, path, info=None):
+        self.path = str(path)
+        self.info = info or {}
+        super().__init__(f"{self.path} is locked by another indexing run")
+
+
+class ArticleError(FundstelleError):
+    """One input file or line could not be read as an article.
+
+    ``source`` names the file, ``line`` the JSON Lines line (or None).
+    """
+
+    def __init__(self, source, problem, line=None):
+        self.source = str(source)
+        self.problem = problem
+        self.line = line
+        where = f"{self.source}:{line}" if line is not None else self.source
+        super().__init__(f"{where}: {problem}")
+
+
+class QueryError(FundstelleError):
+    """A query string could not be understood."""
+
+
+class EmptyQuery(QueryError):
+    """A query that has nothing left to search for after analysis."""
+
+
+class ArticleNotFound(FundstelleError):
+    """No article with the given id in the index."""

@@ -1,0 +1,320 @@
+"""Reading articles from plain-text files and JSON Lines, with validation.
+
+Readers yield :class:`Article` objects, and :class:`~index.errors.ArticleError`
+objects for what they could not read, so one bad file never stops a run.
+"""
+
+import calendar
+import datetime
+import gzip
+import hashlib
+import json
+import os
+import re
+import sys
+import zlib
+from dataclasses import dataclass, field
+
+from index.errors import ArticleError
+
+#: File endings read when a directory is walked.
+TEXT_SUFFIXES = (".txt",)
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+
+_HEADER_RE = re.compile(r"^[ \t\ufeff]*date[ \t]+(\S+)(?:[ \t]+(.*?))?[ \t]*$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR_RE = re.compile(r"^(\d{4})$")
+_KNOWN_KEYS = ("id", "title", "text", "date", "source", "url")
+
+
+@dataclass(frozen=True)
+class ArticleDate:
+    """A publication date at the precision it was given: year, month, day or time.
+
+    ``lo`` and ``hi`` are the first and last day it covers as ``YYYYMMDD``
+    integers, so a month-only date matches a filter on any day of its month.
+
+    >>> d = ArticleDate.parse("2023-09")
+    >>> d.display, d.lo, d.hi
+    ('2023-09', 20230901, 20230930)
+    """
+
+    value: str
+    precision: str
+    lo: int
+    hi: int
+
+    @property
+    def display(self):
+        """The date as a reader should see it: day precision at most."""
+        return self.value[:10]
+
+    @classmethod
+    def parse(cls, text):
+        """Parse ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or an ISO 8601 timestamp.
+
+        Raises ValueError with a readable reason.
+        """
+        text = str(text).strip()
+        m = _YEAR_RE.match(text)
+        if m:
+            year = int(m.group(1))
+            return cls(text, "year", year * 10000 + 101, year * 10000 + 1231)
+        m = _MONTH_RE.match(text)
+        if m:
+            year, month = int(m.group(1)), int(m.group(2))
+            if not 1 <= month <= 12:
+                raise ValueError(f"month {month:02d} does not exist in {text!r}")
+            last = calendar.monthrange(year, month)[1]
+            base = year * 10000 + month * 100
+            return cls(text, "month", base + 1, base + last)
+        try:
+            if len(text) == 10:
+                day = datetime.date.fromisoformat(text)
+                precision = "day"
+            else:
+                day = datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+                precision = "time"
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date (expected YYYY-MM, YYYY-MM-DD "
+                             "or an ISO 8601 timestamp)") from None
+        n = day.year * 10000 + day.month * 100 + day.day
+        return cls(text, precision, n, n)
+
+
+@dataclass
+class Article:
+    """One news article as read from a file.
+
+    ``meta`` holds any further JSON keys, kept as stored metadata; ``origin``
+    is the file it came from (``-`` for standard input).
+    """
+
+    id: str
+    title: str
+    text: str
+    date: ArticleDate = None
+    source: str = ""
+    url: str = ""
+    meta: dict = field(default_factory=dict)
+    origin: str = ""
+
+    @property
+    def content_hash(self):
+        """A hash of everything stored for the article, to skip unchanged ones."""
+        h = hashlib.blake2b(digest_size=16)
+        for part in (self.id, self.title, self.text, self.date.value if self.date else "",
+                     self.source, self.url, json.dumps(self.meta, sort_keys=True,
+                                                       ensure_ascii=False)):
+            h.update(part.encode("utf-8", "surrogatepass"))
+            h.update(b"\0")
+        return h.hexdigest()
+
+    def to_dict(self):
+        """The article as JSON-ready data, in the JSON Lines input shape."""
+        d = {"id": self.id, "title": self.title, "date": self.date.value if self.date else None,
+             "source": self.source, "url": self.url, "text": self.text}
+        d.update(self.meta)
+        return d
+
+
+@dataclass
+class Warning_:
+    """Something worth telling the user about an article that was still read."""
+
+    source: str
+    message: str
+
+    def __str__(self):
+        return f"{self.source}: {self.message}"
+
+
+def decode_text(data, source):
+    """Decode file bytes as UTF-8, falling back to cp1252 with a warning.
+
+    Returns ``(text, warning_or_None)``; raises ArticleError for binary data.
+    """
+    if b"\0" in data[:8192]:
+        raise ArticleError(source, "binary file (contains NUL bytes), not a text article")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+        return text, Warning_(str(source), f"not valid UTF-8 (byte {exc.start}); "
+                                           "read as Windows-1252/Latin-1")
+
+
+def parse_plain_text(text, article_id, source):
+    """Parse the plain-text layout: ``date YYYY-MM Title``, a blank line, paragraphs.
+
+    >>> a = parse_plain_text(" date 2023-09 Putin trifft Kim\\n\\nErster Absatz.\\n", "x", "x.txt")
+    >>> a.title, a.date.display, a.text
+    ('Putin trifft Kim', '2023-09', 'Erster Absatz.')
+    """
+    if not text.strip():
+        raise ArticleError(source, "empty file: expected a first line ' date YYYY-MM Title'")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    header = lines[0]
+    m = _HEADER_RE.match(header)
+    if not m:
+        shown = header.strip()[:60]
+        raise ArticleError(source, f"first line {shown!r} is not ' date YYYY-MM Title' "
+                                   "(or ' date YYYY-MM-DD Title'); add that header line")
+    try:
+        date = ArticleDate.parse(m.group(1))
+    except ValueError as exc:
+        raise ArticleError(source, f"bad date in the first line: {exc}") from None
+    body = "\n".join(lines[1:]).strip("\n")
+    paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", body) if p.strip()]
+    return Article(id=article_id, title=(m.group(2) or "").strip(),
+                   text="\n\n".join(paragraphs), date=date, origin=str(source))
+
+
+def article_from_json(obj, source, line):
+    """Build an Article from one decoded JSON Lines object.
+
+    Raises ArticleError naming the file and line when a required key is
+    missing or a value has the wrong type.
+    """
+    if not isinstance(obj, dict):
+        raise ArticleError(source, f"expected a JSON object, got {type(obj).__name__}", line)
+    missing = [k for k in ("id", "text") if obj.get(k) in (None, "")]
+    if missing:
+        raise ArticleError(source, "missing " + " and ".join(f"'{k}'" for k in missing), line)
+    if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):
+        raise ArticleError(source, "'id' must be a string or a number", line)
+    for key in ("title", "text", "source", "url"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise ArticleError(source, f"'{key}' must be a string", line)
+    date = None
+    if obj.get("date") not in (None, ""):
+        try:
+            date = ArticleDate.parse(obj["date"])
+        except ValueError as exc:
+            raise ArticleError(source, f"bad 'date': {exc}", line) from None
+    meta = {k: v for k, v in obj.items() if k not in _KNOWN_KEYS}
+    return Article(id=str(obj["id"]), title=obj.get("title") or "", text=obj["text"],
+                   date=date, source=obj.get("source") or "", url=obj.get("url") or "",
+                   meta=meta, origin=str(source))
+
+
+def read_jsonl_stream(stream, source):
+    """Yield Articles and ArticleErrors from a binary stream of JSON Lines."""
+    line_no = 0
+    try:
+        for line_no, raw in enumerate(stream, 1):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                yield ArticleError(source, "line is not valid UTF-8", line_no)
+                continue
+            except ValueError as exc:
+                yield ArticleError(source, f"not valid JSON ({exc.msg})", line_no)
+                continue
+            try:
+                yield article_from_json(obj, source, line_no)
+            except ArticleError as exc:
+                yield exc
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        yield ArticleError(source, f"damaged or truncated gzip file after line {line_no} "
+                                   f"({exc}); the lines before were read", line_no + 1)
+    except OSError as exc:
+        yield ArticleError(source, f"could not be read after line {line_no}: "
+                                   f"{exc.strerror or exc}")
+
+
+def read_file(path):
+    """Yield the articles (and errors, and warnings) of one file."""
+    name = os.path.basename(path)
+    lower = name.lower()
+    try:
+        if lower.endswith(".gz"):
+            with gzip.open(path, "rb") as stream:
+                yield from read_jsonl_stream(stream, path)
+            return
+        if lower.endswith((".jsonl", ".ndjson")):
+            with open(path, "rb") as stream:
+                yield from read_jsonl_stream(stream, path)
+            return
+        with open(path, "rb") as stream:
+            data = stream.read()
+    except OSError as exc:
+        yield ArticleError(path, f"cannot be read: {exc.strerror or exc}")
+        return
+    try:
+        text, warning = decode_text(data, path)
+        if warning:
+            yield warning
+        article_id = name[:-4] if lower.endswith(".txt") else os.path.splitext(name)[0]
+        yield parse_plain_text(text, article_id, path)
+    except ArticleError as exc:
+        yield exc
+
+
+def walk(paths):
+    """Expand paths to the article files below them, in a stable order.
+
+    Directories are walked recursively, following symbolic links but never
+    entering the same directory twice (a link loop is reported once).
+    Yields file paths, ``-`` for standard input, and ArticleErrors.
+    """
+    seen_dirs = set()
+    for path in paths:
+        path = str(path)
+        if path == "-":
+            yield "-"
+            continue
+        if os.path.isdir(path):
+            yield from _walk_dir(path, seen_dirs)
+        elif os.path.exists(path):
+            yield path
+        else:
+            yield ArticleError(path, "no such file or directory")
+
+
+def _walk_dir(top, seen_dirs):
+    real = os.path.realpath(top)
+    if real in seen_dirs:
+        yield ArticleError(top, "directory already read (a symbolic link loop?); skipped")
+        return
+    seen_dirs.add(real)
+    try:
+        entries = sorted(os.scandir(top), key=lambda e: e.name)
+    except OSError as exc:
+        yield ArticleError(top, f"directory cannot be read: {exc.strerror or exc}")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            yield from _walk_dir(entry.path, seen_dirs)
+        elif entry.name.lower().endswith(TEXT_SUFFIXES + JSONL_SUFFIXES):
+            yield entry.path
+
+
+def read_articles(paths, stdin=None):
+    """Yield Articles, ArticleErrors and warnings from files, directories and ``-``.
+
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp(); p = os.path.join(d, "a1.txt")
+    >>> _ = open(p, "w", encoding="utf-8").write("date 2020-03-15 Titel\\n\\nText.")
+    >>> [a.id for a in read_articles([d])]
+    ['a1']
+    """
+    for item in walk(paths):
+        if isinstance(item, ArticleError):
+            yield item
+        elif item == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            yield from read_jsonl_stream(stream, "-")
+        else:
+            yield from read_file(item)

@@ -1,0 +1,60 @@
+"""The Whoosh schema of a Fundstelle index, and the metadata stored beside it."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from whoosh import fields
+
+from index.analysis import ANALYZER_VERSION, german_analyzer
+
+#: Title matches count this much more than body matches (BM25F field boost).
+TITLE_BOOST = 2.0
+
+#: Written to ``fundstelle.json`` in the index folder; a mismatch on open means
+#: the index was built by another analysis and would be searched wrongly.
+SCHEMA_VERSION = "2"
+
+
+def build_schema():
+    """Return the schema: stemmed title and body, dates, source, entities, stored text.
+
+    The body's stored copy is compressed by the store (``text_z``), and the
+    body is indexed with positions (phrases) but without character offsets:
+    snippets re-tokenise only the articles they show, which is cheaper than
+    storing offsets for every token of every article.
+    """
+    analyzer = german_analyzer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=fields.TEXT(analyzer=analyzer, stored=True, phrase=True,
+                          field_boost=TITLE_BOOST),
+        body=fields.TEXT(analyzer=analyzer, stored=False, phrase=True),
+        text_z=fields.STORED(),
+        date=fields.STORED(),
+        date_lo=fields.NUMERIC(int, bits=32, sortable=True, default=0),
+        date_hi=fields.NUMERIC(int, bits=32, default=0),
+        source=fields.ID(stored=True),
+        url=fields.STORED(),
+        meta=fields.STORED(),
+        origin=fields.STORED(),
+        hash=fields.STORED(),
+        # An article names several people: multi-valued, comma-separated
+        # canonical names, so facets can count and filters can match them.
+        persons=fields.KEYWORD(stored=True, commas=True, scorable=False),
+        places=fields.KEYWORD(stored=True, commas=True, scorable=False),
+    )
+
+
+def index_metadata():
+    """What an index records about the code that wrote it."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "analyzer_version": ANALYZER_VERSION,
+        "snowballstemmer": _version("snowballstemmer"),
+    }
+
+
+def _version(package):
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"

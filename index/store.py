@@ -1,0 +1,214 @@
+"""Opening, writing and reading a Fundstelle index folder."""
+
+import json
+import os
+import time
+import zlib
+from dataclasses import dataclass, field
+
+from whoosh import index as whoosh_index
+from whoosh.query import Term
+from whoosh.writing import LockError
+
+from index.errors import (ArticleError, ArticleNotFound, IndexLocked, IndexNotFound,
+                          StaleIndex)
+from index.ingest import Article, ArticleDate
+from index.schema import build_schema, index_metadata
+
+#: Where the index lives unless ``--index`` or ``FUNDSTELLE_INDEX`` say otherwise:
+#: a visible folder in the current directory, like ``.git`` but not hidden.
+DEFAULT_INDEX_DIR = "fundstelle-index"
+ENV_INDEX = "FUNDSTELLE_INDEX"
+META_FILE = "fundstelle.json"
+LOCK_INFO = "fundstelle.lock.json"
+
+
+def default_index_path():
+    """The index folder from ``FUNDSTELLE_INDEX``, else ``./fundstelle-index``."""
+    return os.environ.get(ENV_INDEX) or DEFAULT_INDEX_DIR
+
+
+class IndexStore:
+    """An open index folder: the Whoosh index plus Fundstelle's metadata.
+
+    >>> store = IndexStore.create(tempfile.mkdtemp())   # doctest: +SKIP
+    >>> store.get("000_d78a48386e0168e9").title          # doctest: +SKIP
+    'Putin und Kim am Mittwoch in Wostotschny'
+    """
+
+    def __init__(self, path, ix, meta):
+        self.path = str(path)
+        self.ix = ix
+        self.meta = meta
+
+    @classmethod
+    def open(cls, path):
+        """Open an existing index; raise IndexNotFound or StaleIndex."""
+        path = str(path)
+        meta_path = os.path.join(path, META_FILE)
+        if not os.path.isdir(path) or not whoosh_index.exists_in(path):
+            raise IndexNotFound(path)
+        try:
+            with open(meta_path, encoding="utf-8") as f:
+                meta = json.load(f)
+        except (OSError, ValueError):
+            meta = {}
+        expected = index_metadata()
+        for key in ("schema_version", "analyzer_version"):
+            if meta.get(key) != expected[key]:
+                raise StaleIndex(path, key, meta.get(key), expected[key])
+        try:
+            ix = whoosh_index.open_dir(path)
+        except Exception as exc:  # Whoosh raises bare errors for damaged tables of contents
+            raise IndexNotFound(path, f"cannot be opened: {exc}") from exc
+        return cls(path, ix, meta)
+
+    @classmethod
+    def create(cls, path):
+        """Create a new, empty index at ``path`` (the folder may exist)."""
+        path = str(path)
+        os.makedirs(path, exist_ok=True)
+        ix = whoosh_index.create_in(path, build_schema())
+        meta = dict(index_metadata(), created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        _write_json(os.path.join(path, META_FILE), meta)
+        return cls(path, ix, meta)
+
+    @classmethod
+    def open_or_create(cls, path):
+        """Open the index at ``path``, creating it when the folder holds none."""
+        if os.path.isdir(str(path)) and whoosh_index.exists_in(str(path)):
+            return cls.open(path)
+        return cls.create(path)
+
+    def searcher(self):
+        """A Whoosh searcher over the index's current state."""
+        return self.ix.searcher()
+
+    def doc_count(self):
+        """Number of articles in the index."""
+        return self.ix.doc_count()
+
+    def existing_hashes(self):
+        """Map every stored article id to its content hash."""
+        with self.ix.searcher() as s:
+            return {f["id"]: f.get("hash") for f in s.all_stored_fields()}
+
+    def get(self, article_id):
+        """Return the stored Article with this id; raise ArticleNotFound."""
+        with self.ix.searcher() as s:
+            fields_ = s.document(id=str(article_id))
+        if fields_ is None:
+            raise ArticleNotFound(article_id)
+        return article_from_stored(fields_)
+
+    def writer(self, timeout=0.0):
+        """A Whoosh writer; raise IndexLocked when another run holds the lock past ``timeout``."""
+        try:
+            return self.ix.writer(timeout=timeout, limitmb=256)
+        except LockError:
+            raise IndexLocked(self.path, self.lock_info()) from None
+
+    def lock_info(self):
+        """What the running writer wrote about itself (pid, start), or {}."""
+        try:
+            with open(os.path.join(self.path, LOCK_INFO), encoding="utf-8") as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+
+    def stats(self):
+        """Counts, date range and size on disk."""
+        lo = hi = None
+        sources = {}
+        persons = places = 0
+        with self.ix.searcher() as s:
+            for f in s.all_stored_fields():
+                d = f.get("date")
+                if d:
+                    shown = ArticleDate.parse(d).display
+                    lo = shown if lo is None or shown < lo else lo
+                    hi = shown if hi is None or shown > hi else hi
+                src = f.get("source") or ""
+                sources[src] = sources.get(src, 0) + 1
+            reader = s.reader()
+            persons = sum(1 for _ in reader.lexicon("persons"))
+            places = sum(1 for _ in reader.lexicon("places"))
+        size = sum(os.path.getsize(os.path.join(self.path, n))
+                   for n in os.listdir(self.path)
+                   if os.path.isfile(os.path.join(self.path, n)))
+        return {
+            "index": os.path.abspath(self.path),
+            "articles": self.ix.doc_count(),
+            "date_from": lo,
+            "date_to": hi,
+            "sources": dict(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "distinct_persons": persons,
+            "distinct_places": places,
+            "size_bytes": size,
+            "analyzer_version": self.meta.get("analyzer_version"),
+            "created": self.meta.get("created"),
+        }
+
+
+def article_from_stored(f):
+    """Rebuild an Article from a document's stored fields."""
+    text_z = f.get("text_z")
+    text = zlib.decompress(text_z).decode("utf-8", "surrogatepass") if text_z else ""
+    return Article(id=f["id"], title=f.get("title") or "", text=text,
+                   date=ArticleDate.parse(f["date"]) if f.get("date") else None,
+                   source=f.get("source") or "", url=f.get("url") or "",
+                   meta=f.get("meta") or {}, origin=f.get("origin") or "")
+
+
+def article_document(article, entities=None):
+    """The Whoosh document for an article (and its persons and places)."""
+    date = article.date
+    return {
+        "id": article.id,
+        "title": article.title,
+        "body": article.text,
+        "text_z": zlib.compress(article.text.encode("utf-8", "surrogatepass"), 6),
+        "date": date.value if date else None,
+        "date_lo": date.lo if date else 0,
+        "date_hi": date.hi if date else 0,
+        "source": article.source or "",
+        "url": article.url or "",
+        "meta": article.meta or {},
+        "origin": article.origin or "",
+        "hash": article.content_hash,
+        "persons": ",".join(entities.persons) if entities else "",
+        "places": ",".join(entities.places) if entities else "",
+    }
+
+
+@dataclass
+class IndexSummary:
+    """What one indexing run did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    pruned: int = 0
+    duplicates: int = 0
+    seconds: float = 0.0
+    problems: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    def to_dict(self):
+        return {k: getattr(self, k) for k in ("added", "updated", "unchanged", "failed",
+                                              "pruned", "duplicates", "seconds")}
+
+    def line(self):
+        """One human line for the end of a run."""
+        rate = (self.added + self.updated) / self.seconds if self.seconds else 0.0
+        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{self.failed} failed" + (f", {self.pruned} pruned" if self.pruned else "")
+                + f" in {self.seconds:.1f} s ({rate:.0f} articles/s)")
+
+
+def _write_json(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=1)
+    os.replace(tmp, path)

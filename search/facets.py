@@ -1,0 +1,147 @@
+"""Person and place facets: resolving names, filtering, and counting over matches.
+
+Counts come from an in-memory column (document number → value ids) built once
+per open index from the postings of the ``persons`` and ``places`` fields, so
+counting a broad query is one pass over its matching documents.
+"""
+
+from collections import Counter
+from itertools import chain
+
+from index.analysis import fold_diacritics
+from index.errors import FundstelleError
+from search.results import FacetValue
+
+FACET_FIELDS = {"person": "persons", "place": "places"}
+
+
+class AmbiguousName(FundstelleError):
+    """A person or place filter that fits several names in the index."""
+
+    def __init__(self, kind, name, candidates):
+        self.kind, self.name, self.candidates = kind, name, candidates
+        shown = ", ".join(f"{c} ({n})" for c, n in candidates[:8])
+        more = f" and {len(candidates) - 8} more" if len(candidates) > 8 else ""
+        super().__init__(f"--{kind} {name!r} could mean: {shown}{more}; "
+                         f"give the full name, e.g. --{kind} \"{candidates[0][0]}\"")
+
+
+class UnknownName(FundstelleError):
+    """A person or place filter that fits no name in the index."""
+
+    def __init__(self, kind, name, close=()):
+        self.kind, self.name, self.close = kind, name, list(close)
+        hint = f" Did you mean: {', '.join(self.close)}?" if self.close else ""
+        super().__init__(f"no {kind} {name!r} in the index.{hint} "
+                         f"`fundstelle facets {kind} --prefix ...` lists the names")
+
+
+class FacetColumns:
+    """The values of one multi-valued field per document, with their postings.
+
+    >>> cols = FacetColumns.from_reader(reader, "persons")   # doctest: +SKIP
+    >>> cols.count(matching_docnums).most_common(3)          # doctest: +SKIP
+    """
+
+    def __init__(self, fieldname, values, docs_of, per_doc):
+        self.fieldname = fieldname
+        self.values = values          # value id → display name
+        self.docs_of = docs_of        # value id → frozenset of docnums
+        self.per_doc = per_doc        # docnum → tuple of value ids
+        self.ids = {v: i for i, v in enumerate(values)}
+        self._folded = None
+
+    @classmethod
+    def from_reader(cls, reader, fieldname):
+        """Build the column from the field's postings (no stored fields read)."""
+        values, docs_of = [], []
+        per_doc = {}
+        if fieldname in reader.indexed_field_names():
+            for term in reader.lexicon(fieldname):
+                name = term.decode("utf-8") if isinstance(term, bytes) else term
+                if not name.strip():
+                    continue
+                vid = len(values)
+                ids = [d for d in reader.postings(fieldname, term).all_ids()
+                       if not reader.is_deleted(d)] if reader.has_deletions() else \
+                    list(reader.postings(fieldname, term).all_ids())
+                if not ids:
+                    continue
+                values.append(name)
+                docs_of.append(frozenset(ids))
+                for d in ids:
+                    per_doc.setdefault(d, []).append(vid)
+        per_doc = {d: tuple(v) for d, v in per_doc.items()}
+        return cls(fieldname, values, docs_of, per_doc)
+
+    def count(self, docnums):
+        """Counter of value id → number of ``docnums`` that have it."""
+        get = self.per_doc.get
+        return Counter(chain.from_iterable(get(d, ()) for d in docnums))
+
+    def top(self, docnums, n, selected=()):
+        """The ``n`` most frequent values among ``docnums``, selected ones always included."""
+        counts = self.count(docnums) if docnums is not None else Counter(
+            {vid: len(d) for vid, d in enumerate(self.docs_of)})
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], self.values[kv[0]]))
+        out = [FacetValue(self.values[v], c, self.values[v] in selected) for v, c in ranked[:n]]
+        shown = {f.value for f in out}
+        for name in selected:
+            if name not in shown:
+                out.append(FacetValue(name, counts.get(self.ids.get(name), 0), True))
+        return out
+
+    def _folded_index(self):
+        if self._folded is None:
+            self._folded = [fold_diacritics(v) for v in self.values]
+        return self._folded
+
+    def resolve(self, kind, name):
+        """The one value a user's name means: exact, accent-insensitive, or by surname.
+
+        Raises AmbiguousName (listing the candidates with their article
+        counts) or UnknownName (with close names).
+        """
+        if name in self.ids:
+            return name
+        want = fold_diacritics(name.strip())
+        folded = self._folded_index()
+        exact = [i for i, f in enumerate(folded) if f == want]
+        if len(exact) == 1:
+            return self.values[exact[0]]
+        words = want.split()
+        cands = exact or [i for i, f in enumerate(folded)
+                          if f.split()[-len(words):] == words]
+        if not cands:
+            cands = [i for i, f in enumerate(folded) if set(words) <= set(f.split())]
+        if len(cands) == 1:
+            return self.values[cands[0]]
+        if cands:
+            ranked = sorted(cands, key=lambda i: (-len(self.docs_of[i]), self.values[i]))
+            raise AmbiguousName(kind, name, [(self.values[i], len(self.docs_of[i]))
+                                             for i in ranked])
+        close = sorted((i for i, f in enumerate(folded) if f.startswith(want[:3])),
+                       key=lambda i: -len(self.docs_of[i]))[:5]
+        raise UnknownName(kind, name, [self.values[i] for i in close])
+
+    def docs_for(self, name):
+        """The docnums that have this exact value."""
+        vid = self.ids.get(name)
+        return self.docs_of[vid] if vid is not None else frozenset()
+
+    def browse(self, docnums, prefix=None, n=50):
+        """Values with counts, filtered by a name prefix (accent- and case-insensitive).
+
+        A prefix matches the start of the name or of any of its words, so
+        ``--prefix sö`` finds ``Markus Söder``.
+        """
+        counts = self.count(docnums) if docnums is not None else Counter(
+            {vid: len(d) for vid, d in enumerate(self.docs_of)})
+        if prefix:
+            want = fold_diacritics(prefix.strip())
+            folded = self._folded_index()
+            counts = Counter({v: c for v, c in counts.items()
+                              if folded[v].startswith(want)
+                              or any(w.startswith(want) for w in folded[v].split())})
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], self.values[kv[0]]))
+        return [FacetValue(self.values[v], c) for v, c in ranked[:n]]

@@ -1,0 +1,366 @@
+"""Turning a user's query string into a Whoosh query over title and body.
+
+Plain words are OR-ed with a coordination factor (articles with all words
+first, long questions still work); ``AND``/``OR``/``NOT``, ``"phrases"``,
+``prefix*``, ``word~`` (fuzzy) and ``title:`` work as in Lucene.
+"""
+
+import re
+from dataclasses import dataclass
+
+from whoosh import qparser, query
+from whoosh.matching import Matcher
+from whoosh.query import NumericRange
+
+from index.analysis import GERMAN_STOPWORDS, WORD_RE, stem_word, strip_invisible
+from index.errors import EmptyQuery, QueryError
+from index.ingest import ArticleDate
+
+#: The fields a plain word is looked up in.
+TEXT_FIELDS = ("title", "body")
+_ALL = "_all"
+#: More query words than this is not a query but a pasted document.
+MAX_QUERY_WORDS = 400
+#: Exponent of the coordination factor (matched words / query words) ** COORD_EXPONENT.
+COORD_EXPONENT = 1.0
+#: How much a word's weaker fields add to its best field (1.0 would sum them).
+FIELD_TIEBREAK = 0.5
+
+_GENDER_QUERY_RE = re.compile(r"(\w)[*:_/](innen|in)\b")
+_MINUS_RE = re.compile(r"(^|[\s(])-(?=[\w\"(])")
+_PLUS_RE = re.compile(r"(^|[\s(])\+(?=[\w\"(])")
+
+
+class CoordinatedOr(query.Or):
+    """An OR of query words whose score is scaled by the share of words matched.
+
+    Scores are ``sum * (matched / words) ** exponent`` (Lucene's classic
+    coordination factor when the exponent is 1): an article with both of
+    ``Lehrer Gewerkschaft`` beats one that only says ``Lehrer`` often, while a
+    twelve-word question still ranks by its rare words.
+    """
+
+    def __init__(self, subqueries, boost=1.0, exponent=COORD_EXPONENT):
+        super().__init__(subqueries, boost=boost)
+        self.exponent = exponent
+
+    def __eq__(self, other):
+        return (isinstance(other, CoordinatedOr) and self.subqueries == other.subqueries
+                and self.exponent == other.exponent and self.boost == other.boost)
+
+    __hash__ = query.Or.__hash__
+
+    def apply(self, fn):
+        return self.__class__([fn(q) for q in self.subqueries], boost=self.boost,
+                              exponent=self.exponent)
+
+    def normalize(self):
+        subs = [q.normalize() for q in self.subqueries]
+        subs = [q for q in subs if q is not query.NullQuery]
+        if not subs:
+            return query.NullQuery
+        if len(subs) == 1:
+            return subs[0]
+        return self.__class__(subs, boost=self.boost, exponent=self.exponent)
+
+    def matcher(self, searcher, context=None):
+        children = [q.matcher(searcher, context) for q in self.subqueries]
+        children = [m for m in children if m.is_active()]
+        if not children:
+            from whoosh.matching import NullMatcher
+            return NullMatcher()
+        return CoordMatcher(children, len(self.subqueries), self.exponent, self.boost)
+
+
+class CoordMatcher(Matcher):
+    """N-ary union matcher that knows how many of its children match a document."""
+
+    def __init__(self, children, n_words, exponent, boost=1.0):
+        self._children = [c for c in children if c.is_active()]
+        self._n = n_words
+        self._exp = exponent
+        self._boost = boost
+
+    def is_active(self):
+        return bool(self._children)
+
+    def id(self):
+        return min(c.id() for c in self._children)
+
+    def _prune(self):
+        self._children = [c for c in self._children if c.is_active()]
+
+    def next(self):
+        current = self.id()
+        for c in self._children:
+            if c.id() == current:
+                c.next()
+        self._prune()
+
+    def skip_to(self, target):
+        for c in self._children:
+            if c.id() < target:
+                c.skip_to(target)
+        self._prune()
+
+    def score(self):
+        current = self.id()
+        total = 0.0
+        matched = 0
+        for c in self._children:
+            if c.id() == current:
+                total += c.score()
+                matched += 1
+        return total * (matched / self._n) ** self._exp * self._boost
+
+    def supports_block_quality(self):
+        return False
+
+    def supports(self, astype):
+        return False
+
+    def copy(self):
+        return CoordMatcher([c.copy() for c in self._children], self._n, self._exp,
+                            self._boost)
+
+    def children(self):
+        return list(self._children)
+
+    def term_matchers(self):
+        for c in self._children:
+            yield from c.term_matchers()
+
+    def matching_terms(self, id=None):
+        current = self.id() if id is None else id
+        for c in self._children:
+            if c.is_active() and c.id() == current:
+                yield from c.matching_terms(current)
+
+    def weight(self):
+        current = self.id()
+        return sum(c.weight() for c in self._children if c.id() == current)
+
+    def depth(self):
+        return 1 + max((c.depth() for c in self._children), default=0)
+
+
+class _GermanParser(qparser.QueryParser):
+    """Whoosh's parser with plain words expanded over title and body."""
+
+    def __init__(self, schema):
+        super().__init__(_ALL, schema, group=qparser.OrGroup)
+        self.add_plugin(qparser.FuzzyTermPlugin())
+        self.remove_plugin_class(qparser.BoostPlugin)
+
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True,
+                   removestops=True):
+        if fieldname not in (_ALL,) + TEXT_FIELDS:
+            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        if termclass is not query.Term:
+            # Prefix, wildcard, fuzzy: expanded by _expand() once the node has set them up.
+            return termclass(fieldname, text, boost=boost)
+        fields_ = TEXT_FIELDS if fieldname == _ALL else (fieldname,)
+        return word_query(text, fields_, self.schema, boost)
+
+
+def word_query(text, fields_, schema, boost=1.0):
+    """The query for one typed word in the given fields, or None for a stop word.
+
+    A hyphenated word matches as itself or as the phrase of its parts
+    (``CDU-Chef`` also finds "CDU Chef").
+    """
+    analyzer = schema["body"].analyzer
+    stems = [t.text for t in analyzer(text, mode="index")]
+    if not stems:
+        return None
+    alternatives = []
+    for f in fields_:
+        if len(stems) == 1:
+            alternatives.append(query.Term(f, stems[0]))
+        else:
+            parts = [t.text for t in analyzer(text, mode="query")]
+            whole = stems[0]
+            alternatives.append(query.Term(f, whole))
+            if len(parts) > 1:
+                alternatives.append(query.Phrase(f, parts))
+            elif parts and parts[0] != whole:
+                alternatives.append(query.Term(f, parts[0]))
+    return _any(alternatives, boost)
+
+
+def _expand(q, schema):
+    """Replace queries on the virtual all-text field by queries on title and body."""
+    fieldname = getattr(q, "fieldname", None)
+    if fieldname in (_ALL,) + TEXT_FIELDS and q.is_leaf():
+        fields_ = TEXT_FIELDS if fieldname == _ALL else (fieldname,)
+        if isinstance(q, query.Phrase):
+            analyzer = schema["body"].analyzer
+            words = [t.text for t in analyzer(" ".join(q.words), mode="query")]
+            if not words:
+                return query.NullQuery
+            if len(words) == 1:
+                return _any([query.Term(f, words[0]) for f in fields_], q.boost)
+            return _any([query.Phrase(f, words, slop=q.slop) for f in fields_], q.boost)
+        if isinstance(q, query.FuzzyTerm):
+            word = strip_invisible(q.text).lower()
+            stem = stem_word(word)
+            return _any([query.FuzzyTerm(f, stem, boost=q.boost, maxdist=q.maxdist,
+                                         prefixlength=q.prefixlength) for f in fields_],
+                        q.boost)
+        if isinstance(q, (query.Prefix, query.Wildcard)):
+            text = strip_invisible(q.text).lower()
+            if isinstance(q, query.Prefix) or re.fullmatch(r"[^*?]+\*", text):
+                stem_text = text.rstrip("*")
+                if not stem_text:
+                    return query.NullQuery
+                # Indexed terms are stems: "Rakete*" must find "rakete…" terms and
+                # the stem of "Rakete" itself ("rak"), not every word from "rak".
+                alts = []
+                for f in fields_:
+                    alts.append(query.Prefix(f, stem_text))
+                    alts.append(query.Term(f, stem_word(stem_text)))
+                return _any(alts, q.boost)
+            if not text.strip("*?"):
+                return query.NullQuery
+            return _any([query.Wildcard(f, text) for f in fields_], q.boost)
+        if fieldname == _ALL and isinstance(q, query.Term):
+            return word_query(q.text, TEXT_FIELDS, schema, q.boost) or query.NullQuery
+        return q
+    if isinstance(q, query.Every):
+        return query.Every()
+    if q.is_leaf():
+        return q
+    return q.apply(lambda sub: _expand(sub, schema))
+
+
+def _any(alternatives, boost=1.0):
+    """One query word's alternatives (fields, spellings): the best counts, the others add a little."""
+    if len(alternatives) == 1:
+        q = alternatives[0]
+        q.boost = boost
+        return q
+    return query.DisjunctionMax(alternatives, boost=boost, tiebreak=FIELD_TIEBREAK)
+
+
+def _lucene_not(q):
+    """Make ``a OR b NOT c`` mean (a OR b) minus c, as in Lucene, not "a or b or not c"."""
+    if isinstance(q, query.Or) and any(isinstance(s, query.Not) for s in q.subqueries):
+        positives = [_lucene_not(s) for s in q.subqueries if not isinstance(s, query.Not)]
+        negatives = [s.query for s in q.subqueries if isinstance(s, query.Not)]
+        if not positives:
+            return q
+        if len(positives) == 1:
+            pos = positives[0]
+        elif type(q) is query.Or:
+            pos = CoordinatedOr(positives, boost=q.boost)
+        else:
+            pos = q.__class__(positives, boost=q.boost)
+        neg = negatives[0] if len(negatives) == 1 else query.Or(negatives)
+        return query.AndNot(pos, neg)
+    if q.is_leaf():
+        return q
+    return q.apply(_lucene_not)
+
+
+@dataclass
+class ParsedQuery:
+    """A parsed user query: the Whoosh query and the words a user typed."""
+
+    text: str
+    query: query.Query
+    words: list
+
+    def terms(self, reader=None, limit=500):
+        """The (field, term) pairs the query can match, prefixes expanded with ``reader``.
+
+        Negated parts are left out: nothing they match is a reason for a hit.
+        """
+        found = set()
+        for leaf in _positive_leaves(self.query):
+            if isinstance(leaf, query.MultiTerm) and reader is not None:
+                for i, btext in enumerate(leaf._btexts(reader)):
+                    if i >= limit:
+                        break
+                    text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                    found.add((leaf.fieldname, text))
+            else:
+                found.update(leaf.iter_all_terms())
+        return found
+
+
+def _positive_leaves(q):
+    if isinstance(q, query.Not):
+        return
+    if isinstance(q, query.AndNot):
+        yield from _positive_leaves(q.a)
+        return
+    if q.is_leaf():
+        yield q
+        return
+    for sub in q.children():
+        yield from _positive_leaves(sub)
+
+
+def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT):
+    """Parse a user's query string; raise EmptyQuery or QueryError with a reason.
+
+    >>> from index.schema import build_schema
+    >>> parse_query("Lehrer Gewerkschaft", build_schema()).query
+    CoordinatedOr([Or([Term('title', 'lehr'), Term('body', 'lehr')]), Or([Term('title', 'gewerkschaft'), Term('body', 'gewerkschaft')])])
+    """
+    if text is None or not text.strip():
+        raise EmptyQuery("the query is empty")
+    words = WORD_RE.findall(text)
+    if len(words) > MAX_QUERY_WORDS:
+        raise QueryError(f"the query has {len(words)} words; at most {MAX_QUERY_WORDS} "
+                         "are searched. Shorten it to its key words")
+    if text.strip() == "*":
+        return ParsedQuery(text=text, query=query.Every(), words=[])
+    prepared = _GENDER_QUERY_RE.sub(r"\1\2", text)
+    prepared = _PLUS_RE.sub(r"\1", _MINUS_RE.sub(r"\1NOT ", prepared))
+    parser = _GermanParser(schema)
+    try:
+        q = parser.parse(prepared, normalize=False)
+        q = _lucene_not(_expand(q, schema))
+        if type(q) is query.Or and len(q.subqueries) > 1:
+            q = CoordinatedOr(q.subqueries, boost=q.boost, exponent=coord_exponent)
+        q = q.normalize()
+    except Exception as exc:  # Whoosh's parser raises assorted errors on odd syntax
+        raise QueryError(f"could not parse the query {text!r}: {exc}") from None
+    if q is query.NullQuery or isinstance(q, query.NullQuery.__class__):
+        lowered = [strip_invisible(w).lower() for w in words]
+        if lowered and all(w in GERMAN_STOPWORDS for w in lowered):
+            raise EmptyQuery(f"the query {text!r} has only German stop words "
+                             f"({', '.join(words[:6])}); add a word that carries meaning")
+        raise EmptyQuery(f"the query {text!r} has no words to search for")
+    if _only_negative(q):
+        raise QueryError(f"the query {text!r} only excludes words; "
+                         "say what to find as well (e.g. 'Corona NOT Impfung')")
+    return ParsedQuery(text=text, query=q, words=words)
+
+
+def _only_negative(q):
+    if isinstance(q, query.Not):
+        return True
+    if isinstance(q, query.And):
+        return all(_only_negative(s) for s in q.subqueries)
+    return False
+
+
+def date_filter(since=None, until=None):
+    """A filter query for articles whose date overlaps [since, until], or None.
+
+    Either bound accepts ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; a month-only
+    article date matches any day of its month. Raises QueryError on a bad date.
+    """
+    parts = []
+    try:
+        if since:
+            parts.append(NumericRange("date_hi", ArticleDate.parse(since).lo, None))
+        if until:
+            parts.append(NumericRange("date_lo", 1, ArticleDate.parse(until).hi))
+    except ValueError as exc:
+        raise QueryError(f"bad date filter: {exc}") from None
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else query.And(parts)
