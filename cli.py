@@ -440,5 +440,20 @@ def facets_cmd(settings, kind, query, prefix, limit, fmt):
             click.echo(f"{v.count:>7}  {clean_terminal(v.value)}")
 
 
+def run():
+    """Console entry point: Click's main, with any unexpected error as one message."""
+    try:
+        main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # a traceback must never reach a user
+        if os.environ.get("FUNDSTELLE_DEBUG"):
+            raise
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc}. This is a bug in "
+                   "Fundstelle; run again with FUNDSTELLE_DEBUG=1 for the details and "
+                   "report them.", err=True)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -116,6 +116,10 @@ class CoordMatcher(Matcher):
     def supports_block_quality(self):
         return False
 
+    def max_quality(self):
+        # The coordination factor is at most 1: the children's sum bounds the score.
+        return sum(c.max_quality() for c in self._children if c.is_active()) * self._boost
+
     def supports(self, astype):
         return False
 
