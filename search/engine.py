@@ -128,8 +128,12 @@ class SearchEngine:
             search_kwargs["filter"] = allowed if allowed is not None else dates
         elif dates is not None:
             search_kwargs["filter"] = dates
-        results = s.search(q, **search_kwargs)
-        total = len(allowed) if allowed is not None else len(results)
+        if allowed is not None and not allowed:
+            # Whoosh reads an empty filter set as "no filter": answer here.
+            results, total = [], 0
+        else:
+            results = s.search(q, **search_kwargs)
+            total = len(allowed) if allowed is not None else len(results)
 
         matcher = self._term_matcher(parsed) if parsed else TermMatcher(())
         hits = []

@@ -1,0 +1,50 @@
+"""Shared fixtures: the hand-written test corpus indexed once per session."""
+
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "corpus"
+SAMPLES = ROOT / "samples"
+SEED = SAMPLES / "000_d78a48386e0168e9.txt"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory):
+    """Path of an index holding the 13 test-corpus articles, with entities."""
+    from index.build import index_paths
+
+    path = tmp_path_factory.mktemp("corpus") / "index"
+    summary = index_paths(str(path), [str(CORPUS)])
+    assert summary.added == 13 and summary.failed == 0, summary
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def engine(corpus_index):
+    from search import SearchEngine
+
+    with SearchEngine(corpus_index) as e:
+        yield e
+
+
+def ids(results):
+    """The article ids of a result page, in rank order."""
+    return [h.id for h in results.hits]
+
+
+@pytest.fixture
+def write_article(tmp_path):
+    """Write a plain-text article file and return its path."""
+
+    def write(name, header, body, folder=None):
+        folder = folder or tmp_path
+        os.makedirs(folder, exist_ok=True)
+        p = pathlib.Path(folder) / name
+        p.write_text(f"{header}\n\n{body}\n", encoding="utf-8")
+        return p
+
+    return write
