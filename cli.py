@@ -41,7 +41,7 @@ pass_settings = click.make_pass_decorator(Settings)
 def _use_color(stream):
     if os.environ.get("NO_COLOR"):
         return False
-    return click.get_text_stream(stream).isatty()
+    return getattr(sys, stream).isatty()
 
 
 def _styler(enabled):
@@ -126,7 +126,7 @@ def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_siz
     """
     from index.build import index_paths
 
-    progress = _Progress(enabled=click.get_text_stream("stderr").isatty())
+    progress = _Progress(enabled=sys.stderr.isatty())
 
     def report(item):
         progress.clear()
@@ -249,7 +249,7 @@ def search_cmd(settings, query, limit, offset, page, sort, since, until, person,
         if results.hits:
             click.echo(render_jsonl(results))
     else:
-        click.echo(render_text(results, _styler(settings.color)))
+        click.echo(render_text(results, _styler(settings.color)), color=settings.color)
 
 
 def _run_batch(engine, stream, limit, sort, since, until, person, place, snippets, facets):
@@ -313,7 +313,8 @@ def show_cmd(settings, article_id, fmt):
         d["persons"], d["places"] = persons, places
         click.echo(json.dumps(d, ensure_ascii=False, indent=2))
     else:
-        click.echo(render_article_text(article, persons, places, _styler(settings.color)))
+        click.echo(render_article_text(article, persons, places, _styler(settings.color)),
+                   color=settings.color)
 
 
 @main.command("stats")

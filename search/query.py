@@ -28,6 +28,7 @@ FIELD_TIEBREAK = 0.5
 
 _GENDER_QUERY_RE = re.compile(r"(\w)[*:_/](innen|in)\b")
 _MINUS_RE = re.compile(r"(^|[\s(])-(?=[\w\"(])")
+_QUESTION_RE = re.compile(r"(?<=\w)\?+(?!\w)|(?<!\w)\?+(?!\w)")
 _PLUS_RE = re.compile(r"(^|[\s(])\+(?=[\w\"(])")
 
 
@@ -322,6 +323,8 @@ def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT):
         return ParsedQuery(text=text, query=query.Every(), words=[])
     prepared = _GENDER_QUERY_RE.sub(r"\1\2", text)
     prepared = _PLUS_RE.sub(r"\1", _MINUS_RE.sub(r"\1NOT ", prepared))
+    # A question mark ends a question; only inside a word is it a wildcard (Ma?er).
+    prepared = _QUESTION_RE.sub("", prepared)
     parser = _GermanParser(schema)
     try:
         q = parser.parse(prepared, normalize=False)
