@@ -1,17 +1,23 @@
 """An indexing run: read articles, find their persons and places, write them in batches."""
 
-import json
+import ctypes
+import glob
 import os
 import shutil
+import signal
+import threading
 import time
 
-from index.errors import ArticleError, IndexLocked
-from index.ingest import Article, Warning_, read_articles
-from index.store import LOCK_INFO, IndexStore, IndexSummary, article_document
+from index.errors import ArticleError, IndexWriteFailed
+from index.ingest import Warning_, read_articles
+from index.store import IndexStore, IndexSummary, RunLock, article_document
 
 #: Articles written between two commits. A run killed at any moment loses at
 #: most the batch in progress; re-running the command completes it.
 BATCH_SIZE = 2000
+#: Seconds to wait for Whoosh's own lock. The RunLock already keeps other
+#: Fundstelle runs out; this only waits out a foreign Whoosh writer.
+INNER_LOCK_TIMEOUT = 10.0
 
 
 def load_extractor():
@@ -34,19 +40,44 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
     are removed. With ``rebuild``, a fresh index is built beside the old one
     and swapped in by renaming when complete, so searches keep working and a
     failed rebuild leaves the old index as it was.
-    Returns an :class:`~index.store.IndexSummary`.
+
+    The run holds the index's :class:`~index.store.RunLock` throughout (waiting
+    up to ``lock_timeout`` seconds, else IndexLocked) and commits every
+    ``batch_size`` articles. SIGINT and SIGTERM stop it after the article in
+    hand; what was read is committed and ``summary.interrupted`` names the
+    signal. Returns an :class:`~index.store.IndexSummary`.
     """
-    if rebuild:
-        return _rebuild(index_path, paths, entities=entities, batch_size=batch_size,
-                        stdin=stdin, progress=progress, report=report)
+    kwargs = dict(entities=entities, batch_size=batch_size, stdin=stdin, progress=progress,
+                  report=report)
+    lock = RunLock(index_path).acquire(lock_timeout)
+    try:
+        if lock.stale and report:
+            report(Warning_(str(index_path), _stale_message(lock.stale)))
+        with _StopOnSignal() as stop:
+            if rebuild:
+                return _rebuild(index_path, paths, stop, **kwargs)
+            return _index_locked(index_path, paths, stop, prune=prune, **kwargs)
+    finally:
+        lock.release()
+
+
+def _stale_message(info):
+    who = f"process {info.get('pid')}" + (f" on {info['host']}" if info.get("host") else "")
+    return (f"the indexing run by {who} since {info.get('since', '?')} did not finish; "
+            "the index is at its last commit and this run completes it")
+
+
+def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progress,
+                  report, prune=False):
+    """The body of an indexing run; the caller holds the RunLock."""
     started = time.monotonic()
     store = IndexStore.open_or_create(index_path)
     existing = store.existing_hashes()
     extractor = load_extractor() if entities else None
     summary = IndexSummary()
-    writer = store.writer(timeout=lock_timeout)
-    _write_lock_info(store.path)
+    writer = store.writer(timeout=INNER_LOCK_TIMEOUT)
     seen = {}
+    failed_sources = set()
     pending = 0
     try:
         for n, item in enumerate(read_articles(paths, stdin=stdin), 1):
@@ -55,62 +86,115 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
             if isinstance(item, ArticleError):
                 summary.failed += 1
                 summary.problems.append(item)
+                failed_sources.add(item.source)
                 if report:
                     report(item)
-                continue
-            if isinstance(item, Warning_):
+            elif isinstance(item, Warning_):
                 summary.warnings.append(item)
                 if report:
                     report(item)
-                continue
-            article = item
-            if article.id in seen:
-                summary.duplicates += 1
-                dup = ArticleError(article.origin, f"article id {article.id!r} was already read "
-                                                   f"from {seen[article.id]}; this copy skipped")
-                summary.problems.append(dup)
-                if report:
-                    report(dup)
-                continue
-            seen[article.id] = article.origin
-            digest = article.content_hash
-            old = existing.get(article.id, False)
-            if old == digest:
-                summary.unchanged += 1
-                continue
-            found = extractor.extract(article.title, article.text) if extractor else None
-            doc = article_document(article, found)
-            if old is False:
-                writer.add_document(**doc)
-                summary.added += 1
             else:
-                writer.update_document(**doc)
-                summary.updated += 1
-            existing[article.id] = digest
-            pending += 1
-            if pending >= batch_size:
-                writer.commit()
-                writer = store.writer(timeout=max(lock_timeout, 30.0))
-                pending = 0
-        if prune:
-            summary.pruned = _prune(writer, store, seen, paths)
-        writer.commit()
+                article = item
+                if article.id in seen:
+                    summary.duplicates += 1
+                    dup = ArticleError(article.origin, f"article id {article.id!r} was already "
+                                                       f"read from {seen[article.id]}; "
+                                                       "this copy skipped")
+                    summary.problems.append(dup)
+                    if report:
+                        report(dup)
+                else:
+                    seen[article.id] = article.origin
+                    digest = article.content_hash
+                    old = existing.get(article.id, False)
+                    if old == digest:
+                        summary.unchanged += 1
+                    else:
+                        found = extractor.extract(article.title, article.text) if extractor else None
+                        doc = article_document(article, found)
+                        if old is False:
+                            writer.add_document(**doc)
+                            summary.added += 1
+                        else:
+                            writer.update_document(**doc)
+                            summary.updated += 1
+                        existing[article.id] = digest
+                        pending += 1
+                        if pending >= batch_size:
+                            _commit(writer, store)
+                            writer = store.writer(timeout=INNER_LOCK_TIMEOUT)
+                            pending = 0
+            if stop.signal:
+                summary.interrupted = stop.signal
+                break
+        # An interrupted run has not seen every file: pruning now would delete
+        # articles only because their files were not reached yet.
+        if prune and not summary.interrupted:
+            summary.pruned = _prune(writer, store, seen, paths, failed_sources)
+        _commit(writer, store)
     except BaseException:
-        # Ctrl-C or a crash: keep what was read, release the lock.
-        try:
-            writer.commit()
-        except Exception:
-            writer.cancel()
+        # An error, or a second Ctrl-C, may have come in the middle of a document:
+        # drop the batch in progress rather than commit half of it.
+        writer.cancel()
         raise
     finally:
-        _clear_lock_info(store.path)
         summary.seconds = time.monotonic() - started
     return summary
 
 
-def _prune(writer, store, seen, paths):
-    """Delete articles from files under ``paths`` that this run did not see."""
+def _commit(writer, store):
+    """Commit, or cancel and raise IndexWriteFailed (a failed commit keeps Whoosh's lock)."""
+    try:
+        writer.commit()
+    except Exception as exc:
+        try:
+            writer.cancel()
+        except Exception:
+            pass
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise IndexWriteFailed(store.path, reason) from exc
+
+
+class _StopOnSignal:
+    """Turn the first SIGINT or SIGTERM into a flag the indexing loop checks.
+
+    Stopping between two articles lets the run commit what it has; a second
+    SIGINT raises KeyboardInterrupt at once. Outside the main thread (where
+    handlers cannot be installed) it does nothing.
+    """
+
+    def __init__(self):
+        self.signal = ""
+        self._old = {}
+
+    def _handle(self, signum, frame):
+        if self.signal and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.signal = signal.Signals(signum).name
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def _prune(writer, store, seen, paths, failed_sources=()):
+    """Delete articles from files under ``paths`` that this run did not see.
+
+    Articles from a file or folder that could not be read in this run are
+    kept: a file that fails once (unreadable, half-written) is not "gone".
+    """
     roots = [os.path.abspath(p) for p in paths if p != "-"]
+    kept = [os.path.abspath(p) for p in failed_sources if p != "-"]
+
+    def under(path, tops):
+        return any(path == t or path.startswith(t.rstrip(os.sep) + os.sep) for t in tops)
+
     removed = 0
     with store.ix.searcher() as s:
         for fields_ in s.all_stored_fields():
@@ -118,42 +202,58 @@ def _prune(writer, store, seen, paths):
             if fields_["id"] in seen or not origin or origin == "-":
                 continue
             origin_abs = os.path.abspath(origin)
-            if any(origin_abs == r or origin_abs.startswith(r + os.sep) for r in roots):
+            if under(origin_abs, roots) and not under(origin_abs, kept):
                 writer.delete_by_term("id", fields_["id"])
                 removed += 1
     return removed
 
 
-def _write_lock_info(path):
-    info = {"pid": os.getpid(), "since": time.strftime("%Y-%m-%d %H:%M:%S")}
-    tmp = os.path.join(path, LOCK_INFO + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(info, f)
-    os.replace(tmp, os.path.join(path, LOCK_INFO))
+def _rebuild(index_path, paths, stop, **kwargs):
+    """Build a fresh index beside the old one and swap it in when complete.
 
-
-def _clear_lock_info(path):
-    try:
-        os.remove(os.path.join(path, LOCK_INFO))
-    except OSError:
-        pass
-
-
-def _rebuild(index_path, paths, **kwargs):
+    The caller holds the old index's RunLock, so no incremental run writes to
+    the old index meanwhile (its changes would be lost in the swap). A rebuild
+    that is interrupted or fails leaves the old index untouched.
+    """
     index_path = os.path.normpath(str(index_path))
+    for leftover in glob.glob(glob.escape(index_path) + ".rebuild-*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # from a rebuild that was killed
     fresh = f"{index_path}.rebuild-{os.getpid()}"
-    old = f"{index_path}.old-{os.getpid()}"
-    shutil.rmtree(fresh, ignore_errors=True)
-    if os.path.isdir(index_path) and os.path.exists(os.path.join(index_path, LOCK_INFO)):
-        # Refuse while another run writes the old index.
-        IndexStore.open_or_create(index_path).writer(timeout=0.0).cancel()
     try:
-        summary = index_paths(fresh, paths, **kwargs)
+        with RunLock(fresh).acquire():
+            summary = _index_locked(fresh, paths, stop, **kwargs)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
-    if os.path.exists(index_path):
-        os.rename(index_path, old)
-    os.rename(fresh, index_path)
-    shutil.rmtree(old, ignore_errors=True)
+    if summary.interrupted:
+        shutil.rmtree(fresh, ignore_errors=True)
+        return summary
+    _swap_dirs(fresh, index_path)
+    shutil.rmtree(fresh, ignore_errors=True)  # now the old index
     return summary
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _swap_dirs(fresh, target):
+    """Put ``fresh`` at ``target``; the old ``target`` ends up at ``fresh``.
+
+    On Linux one ``renameat2(RENAME_EXCHANGE)`` does it atomically: there is no
+    moment without an index at ``target``. Elsewhere two renames do it.
+    """
+    if os.path.isdir(target):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            rc = libc.renameat2(-100, os.fsencode(fresh), -100, os.fsencode(target),
+                                _RENAME_EXCHANGE)  # -100: AT_FDCWD
+            if rc == 0:
+                return
+        except (OSError, AttributeError):
+            pass
+        old = f"{fresh}.old"
+        os.rename(target, old)
+        os.rename(fresh, target)
+        os.rename(old, fresh)
+    else:
+        os.rename(fresh, target)

@@ -31,6 +31,15 @@ class IndexLocked(FundstelleError):
         super().__init__(f"{self.path} is locked by another indexing run")
 
 
+class IndexWriteFailed(FundstelleError):
+    """Writing to the index failed; what was committed before is kept."""
+
+    def __init__(self, path, reason):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: could not write the index: {reason}")
+
+
 class ArticleError(FundstelleError):
     """One input file or line could not be read as an article.
 

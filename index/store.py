@@ -1,7 +1,11 @@
 """Opening, writing and reading a Fundstelle index folder."""
 
+import datetime
+import errno
+import fcntl
 import json
 import os
+import socket
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -20,7 +24,9 @@ from index.schema import build_schema, index_metadata
 DEFAULT_INDEX_DIR = "fundstelle-index"
 ENV_INDEX = "FUNDSTELLE_INDEX"
 META_FILE = "fundstelle.json"
-LOCK_INFO = "fundstelle.lock.json"
+#: The lock an indexing run holds from its start to its end (between Whoosh's
+#: own per-commit locks too); it holds the JSON of who took it and when.
+LOCK_INFO = "fundstelle.lock"
 
 
 def default_index_path():
@@ -110,11 +116,7 @@ class IndexStore:
 
     def lock_info(self):
         """What the running writer wrote about itself (pid, start), or {}."""
-        try:
-            with open(os.path.join(self.path, LOCK_INFO), encoding="utf-8") as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return {}
+        return read_lock_info(self.path)
 
     def stats(self):
         """Counts, date range and size on disk."""
@@ -148,6 +150,88 @@ class IndexStore:
             "analyzer_version": self.meta.get("analyzer_version"),
             "created": self.meta.get("created"),
         }
+
+
+def read_lock_info(path):
+    """The JSON an indexing run wrote into the index's lock file, or {}."""
+    try:
+        with open(os.path.join(str(path), LOCK_INFO), encoding="utf-8") as f:
+            return json.loads(f.read() or "{}")
+    except (OSError, ValueError):
+        return {}
+
+
+class RunLock:
+    """The exclusive lock of one indexing run over an index folder.
+
+    Whoosh releases its own lock at every commit, so a run that commits in
+    batches needs a lock of its own to stay the only writer. This one is an
+    ``flock`` on ``fundstelle.lock``: the kernel releases it when the process
+    dies, even by SIGKILL, so a lock is never left stale. The file holds the
+    holder's pid, host and start time for the message a second run shows.
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.file = os.path.join(self.path, LOCK_INFO)
+        self.fd = None
+        #: What a previous run left in the file: it died before finishing.
+        self.stale = {}
+
+    def acquire(self, timeout=0.0):
+        """Take the lock, waiting up to ``timeout`` seconds; raise IndexLocked."""
+        os.makedirs(self.path, exist_ok=True)
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while True:
+            fd = os.open(self.file, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IndexLocked(self.path, read_lock_info(self.path)) from None
+                time.sleep(0.1)
+                continue
+            # A rebuild may have swapped the folder while we waited: then we hold
+            # the lock of the old folder's file, not of the index now at the path.
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.file).st_ino
+            except OSError:
+                same = False
+            if not same:
+                os.close(fd)
+                continue
+            break
+        self.fd = fd
+        old = os.read(fd, 65536)
+        try:
+            self.stale = json.loads(old) if old.strip() else {}
+        except ValueError:
+            self.stale = {}
+        info = {"pid": os.getpid(), "host": socket.gethostname(),
+                "since": datetime.datetime.now().astimezone().isoformat(timespec="seconds")}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
+        return self
+
+    def release(self):
+        """Empty the file (a clean finish) and let the next run in."""
+        if self.fd is None:
+            return
+        try:
+            os.ftruncate(self.fd, 0)
+        except OSError:
+            pass
+        os.close(self.fd)  # closing the descriptor drops the flock
+        self.fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
 
 
 def article_from_stored(f):
@@ -192,18 +276,23 @@ class IndexSummary:
     pruned: int = 0
     duplicates: int = 0
     seconds: float = 0.0
+    #: The signal name ("SIGINT", "SIGTERM") when the run was stopped early.
+    interrupted: str = ""
     problems: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
 
     def to_dict(self):
         return {k: getattr(self, k) for k in ("added", "updated", "unchanged", "failed",
-                                              "pruned", "duplicates", "seconds")}
+                                              "pruned", "duplicates", "seconds",
+                                              "interrupted")}
 
     def line(self):
         """One human line for the end of a run."""
         rate = (self.added + self.updated) / self.seconds if self.seconds else 0.0
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{self.failed} failed" + (f", {self.pruned} pruned" if self.pruned else "")
+                f"{self.failed} failed"
+                + (f", {self.duplicates} duplicate ids" if self.duplicates else "")
+                + (f", {self.pruned} pruned" if self.pruned else "")
                 + f" in {self.seconds:.1f} s ({rate:.0f} articles/s)")
 
 
