@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import click
 
 from index.errors import (ArticleError, ArticleNotFound, EmptyQuery, FundstelleError,
-                          IndexLocked, IndexNotFound, QueryError, StaleIndex)
+                          IndexLocked, IndexNotFound, IndexWriteFailed, QueryError,
+                          StaleIndex)
 from index.store import ENV_INDEX, default_index_path
 
 FORMATS = ("text", "json", "jsonl")
@@ -67,11 +68,18 @@ def _fail(exc, settings=None):
             f"({exc.key} {exc.found!r}, this one needs {exc.expected!r}). "
             f"Rebuild it: `fundstelle --index {exc.path} index --rebuild ARTICLES...`.")
     if isinstance(exc, IndexLocked):
-        since = exc.info.get("since")
-        who = f" (process {exc.info['pid']}, since {since})" if since else ""
+        info = exc.info
+        who = ""
+        if info.get("pid"):
+            host = f" on {info['host']}" if info.get("host") else ""
+            who = f" (process {info['pid']}{host}, since {info.get('since', '?')})"
         return click.ClickException(
             f"another indexing run holds the index in {exc.path}{who}. "
             "Wait for it to finish, or pass --wait SECONDS.")
+    if isinstance(exc, IndexWriteFailed):
+        return click.ClickException(
+            f"could not write the index in {exc.path}: {exc.reason}. The articles "
+            "committed before are kept; fix the cause and run the same command again.")
     if isinstance(exc, ArticleNotFound):
         return click.ClickException(f"no article with id {exc.args[0]!r} in {index}. "
                                     "`fundstelle search` shows the ids.")
@@ -125,13 +133,14 @@ def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_siz
       zcat articles.jsonl.gz | fundstelle index -
     """
     from index.build import index_paths
+    from search.render import clean_terminal
 
     progress = _Progress(enabled=sys.stderr.isatty())
 
     def report(item):
         progress.clear()
         kind = "warning" if not isinstance(item, ArticleError) else "error"
-        click.echo(f"{kind}: {item}", err=True)
+        click.echo(f"{kind}: {clean_terminal(str(item))}", err=True)
 
     try:
         summary = index_paths(settings.index, list(paths), entities=entities,
@@ -140,7 +149,7 @@ def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_siz
                               rebuild=rebuild)
     except KeyboardInterrupt:
         progress.clear()
-        click.echo("Interrupted: the articles read so far were committed; "
+        click.echo("Stopped at once: the index is at its last commit; "
                    "run the same command again to finish.", err=True)
         sys.exit(130)
     except FundstelleError as exc:
@@ -148,6 +157,14 @@ def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_siz
         raise _fail(exc, settings) from None
     progress.clear()
     click.echo(f"{settings.index}: {summary.line()}", err=True)
+    if summary.interrupted:
+        if rebuild:
+            click.echo(f"Interrupted ({summary.interrupted}): the rebuild was abandoned; "
+                       "the old index is unchanged.", err=True)
+        else:
+            click.echo(f"Interrupted ({summary.interrupted}): the articles read so far were "
+                       "committed; run the same command again to finish.", err=True)
+        sys.exit(130 if summary.interrupted == "SIGINT" else 143)
     if summary.failed or summary.duplicates:
         sys.exit(1)
 
