@@ -365,6 +365,39 @@ def stats_cmd(settings, fmt):
         click.echo("sources:   " + ", ".join(f"{s or '(none)'} ({n})" for s, n in top))
 
 
+@main.command("check")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@pass_settings
+def check_cmd(settings, fmt):
+    """Verify the index: read every segment, count articles, look for duplicate ids.
+
+    Exits 1 when something is wrong, and says what to do about it.
+
+    \b
+    Example:
+      fundstelle check
+    """
+    from index.check import check_index
+
+    try:
+        report = check_index(settings.index)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        state = "ok" if report.ok else f"{len(report.problems)} problem(s)"
+        click.echo(f"{report.path}: {state}: {report.articles:,} articles in "
+                   f"{len(report.segments)} segment(s)")
+        for p in report.problems:
+            click.echo(f"problem: {p.what}; {p.fix}")
+        for note in report.notes:
+            click.echo(f"note: {note}")
+    if not report.ok:
+        sys.exit(1)
+
+
 @main.command("analyze")
 @click.argument("text")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
