@@ -89,8 +89,12 @@ class SearchEngine:
             parsed = self.parse(text)
             q = parsed.query
         elif has_filters:
+            # Listing everything about someone: newest first reads better than
+            # a relevance order in which every article scores the same.
             parsed = None
             q = wq.Every()
+            if sort == "relevance":
+                sort = "date"
         else:
             parsed = self.parse(text)  # raises EmptyQuery with the right message
             q = parsed.query

@@ -78,9 +78,10 @@ def render_text(results, style):
     if results.total == 0:
         lines.append(f"No hits for {clean_terminal(results.query)!r}.")
     else:
-        lines.append(style("meta", f"{results.total} hits, showing {results.offset + 1}–"
+        noun = "hit" if results.total == 1 else "hits"
+        lines.append(style("meta", f"{results.total} {noun}, showing {results.offset + 1}–"
                                    f"{shown_to}" if results.hits else
-                           f"{results.total} hits, none on this page"))
+                           f"{results.total} {noun}, none on this page"))
     for sug in results.suggestions:
         lines.append(style("warn", f"Did you mean: {clean_terminal(sug)}?"))
     for hit in results.hits:

@@ -1,0 +1,34 @@
+"""Every command and option has help text and is named in the README."""
+
+import pathlib
+
+import click
+import pytest
+
+from cli import main
+
+README = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+COMMANDS = sorted(main.commands.items())
+
+
+@pytest.mark.parametrize("name,command", COMMANDS)
+def test_command_has_help_and_is_in_the_readme(name, command):
+    assert (command.help or "").strip(), f"{name} has no help text"
+    assert f"fundstelle {name}" in README, f"README does not show `fundstelle {name}`"
+
+
+@pytest.mark.parametrize("name,command", COMMANDS)
+def test_every_option_has_help_and_is_in_the_readme(name, command):
+    for param in command.params:
+        if not isinstance(param, click.Option):
+            continue
+        assert (param.help or "").strip(), f"{name} {param.opts} has no help"
+        longest = max(param.opts, key=len)
+        if longest != "--help":
+            assert longest in README, f"README does not mention {name} {longest}"
+
+
+def test_group_options_are_documented():
+    for param in main.params:
+        if isinstance(param, click.Option) and "--version" not in param.opts:
+            assert param.help and max(param.opts, key=len) in README
