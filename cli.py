@@ -52,6 +52,12 @@ def _styler(enabled):
     return lambda kind, text: click.style(text, **STYLES.get(kind, {}))
 
 
+def _json(data, indent=None):
+    """JSON for stdout: umlauts as they are, control characters escaped."""
+    from search.render import safe_json
+    return safe_json(data, indent=indent)
+
+
 def _fail(exc, settings=None):
     """Turn a domain exception into a ClickException with the next step."""
     index = settings.index if settings else default_index_path()
@@ -135,7 +141,7 @@ def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_siz
     from index.build import index_paths
     from search.render import clean_terminal
 
-    progress = _Progress(enabled=sys.stderr.isatty())
+    progress = _Progress(enabled=sys.stderr.isatty(), paths=paths)
 
     def report(item):
         progress.clear()
@@ -170,13 +176,17 @@ def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_siz
 
 
 class _Progress:
-    """A one-line progress display on stderr (only on a terminal)."""
+    """A one-line progress display on stderr (only on a terminal): count, rate, ETA."""
 
-    def __init__(self, enabled):
+    def __init__(self, enabled, paths=()):
         self.enabled = enabled
         self.started = time.monotonic()
         self.last = 0.0
         self.shown = False
+        self.counter = None
+        if enabled:
+            from index.progress import BackgroundCount
+            self.counter = BackgroundCount(paths)
 
     def update(self, n):
         if not self.enabled:
@@ -185,9 +195,16 @@ class _Progress:
         if now - self.last < 0.25:
             return
         self.last = now
-        rate = n / max(now - self.started, 1e-6)
-        click.echo(f"\r{n:,} articles read · {rate:,.0f}/s · {now - self.started:,.0f} s ",
-                   err=True, nl=False)
+        elapsed = max(now - self.started, 1e-6)
+        rate = n / elapsed
+        total = self.counter.total if self.counter else None
+        if total and total >= n and rate > 0:
+            eta = (total - n) / rate
+            line = (f"{n:,}/{total:,} articles ({100 * n / total:.0f}%) · {rate:,.0f}/s · "
+                    f"ETA {int(eta // 60)}:{int(eta % 60):02d}")
+        else:
+            line = f"{n:,} articles read · {rate:,.0f}/s · {elapsed:,.0f} s"
+        click.echo(f"\r{line} \x1b[K", err=True, nl=False)
         self.shown = True
 
     def clear(self):
@@ -280,7 +297,7 @@ def _run_batch(engine, stream, limit, sort, since, until, person, place, snippet
                 raise ValueError('expected {"id": ..., "text": "..."}')
         except (ValueError, UnicodeDecodeError) as exc:
             out = {"id": None, "line": line_no, "error": f"line {line_no}: {exc}", "hits": []}
-            click.echo(json.dumps(out, ensure_ascii=False))
+            click.echo(_json(out))
             continue
         qid = item.get("id")
         try:
@@ -293,7 +310,7 @@ def _run_batch(engine, stream, limit, sort, since, until, person, place, snippet
                 out["facets"] = results.to_dict()["facets"]
         except FundstelleError as exc:
             out = {"id": qid, "error": str(exc), "hits": []}
-        click.echo(json.dumps(out, ensure_ascii=False))
+        click.echo(_json(out))
 
 
 def _batch_hit(hit, snippets):
@@ -328,7 +345,7 @@ def show_cmd(settings, article_id, fmt):
         d = article.to_dict()
         d["date_precision"] = article.date.precision if article.date else None
         d["persons"], d["places"] = persons, places
-        click.echo(json.dumps(d, ensure_ascii=False, indent=2))
+        click.echo(_json(d, indent=2))
     else:
         click.echo(render_article_text(article, persons, places, _styler(settings.color)),
                    color=settings.color)
@@ -352,7 +369,7 @@ def stats_cmd(settings, fmt):
     except FundstelleError as exc:
         raise _fail(exc, settings) from None
     if fmt == "json":
-        click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+        click.echo(_json(stats, indent=2))
         return
     click.echo(f"index:     {stats['index']}")
     click.echo(f"articles:  {stats['articles']:,}")
@@ -385,7 +402,7 @@ def check_cmd(settings, fmt):
     except FundstelleError as exc:
         raise _fail(exc, settings) from None
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(_json(report.to_dict(), indent=2))
     else:
         state = "ok" if report.ok else f"{len(report.problems)} problem(s)"
         click.echo(f"{report.path}: {state}: {report.articles:,} articles in "
@@ -416,7 +433,7 @@ def analyze_cmd(text, fmt):
                "surface": text[t.startchar:t.endchar]}
               for t in german_analyzer()(text, positions=True, chars=True)]
     if fmt == "json":
-        click.echo(json.dumps(tokens, ensure_ascii=False, indent=2))
+        click.echo(_json(tokens, indent=2))
         return
     for t in tokens:
         click.echo(f"{t['pos']:>4}  {t['start']:>5}-{t['end']:<5} "
@@ -448,8 +465,8 @@ def entities_cmd(paths):
             click.echo(f"warning: {item}", err=True)
         else:
             found = extractor.extract(item.title, item.text)
-            click.echo(json.dumps({"id": item.id, "persons": list(found.persons),
-                                   "places": list(found.places)}, ensure_ascii=False))
+            click.echo(_json({"id": item.id, "persons": list(found.persons),
+                              "places": list(found.places)}))
     if failed:
         sys.exit(1)
 
@@ -480,12 +497,11 @@ def facets_cmd(settings, kind, query, prefix, limit, fmt):
     except FundstelleError as exc:
         raise _fail(exc, settings) from None
     if fmt == "json":
-        click.echo(json.dumps({"facet": kind, "query": query, "prefix": prefix,
-                               "values": [v.to_dict() for v in values]},
-                              ensure_ascii=False, indent=2))
+        click.echo(_json({"facet": kind, "query": query, "prefix": prefix,
+                          "values": [v.to_dict() for v in values]}, indent=2))
     elif fmt == "jsonl":
         for v in values:
-            click.echo(json.dumps(v.to_dict(), ensure_ascii=False))
+            click.echo(_json(v.to_dict()))
     else:
         for v in values:
             click.echo(f"{v.count:>7}  {clean_terminal(v.value)}")

@@ -6,6 +6,7 @@ objects for what they could not read, so one bad file never stops a run.
 
 import calendar
 import datetime
+import errno
 import gzip
 import hashlib
 import json
@@ -22,9 +23,14 @@ TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 
 _HEADER_RE = re.compile(r"^[ \t\ufeff]*date[ \t]+(\S+)(?:[ \t]+(.*?))?[ \t]*$")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR_RE = re.compile(r"^(\d{4})$")
 _KNOWN_KEYS = ("id", "title", "text", "date", "source", "url")
+
+#: The largest article read, in bytes of its file or JSON line. Real articles
+#: reach 333,000 characters (FANG); anything past this is not one article.
+MAX_ARTICLE_BYTES = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -201,31 +207,114 @@ def article_from_json(obj, source, line):
                    meta=meta, origin=str(source))
 
 
+def _without_surrogates(value):
+    """``(value, changed)`` with lone surrogates (JSON ``"\\ud800"``) replaced by U+FFFD.
+
+    They cannot be written as UTF-8, so they would break every output later.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value, False
+        except UnicodeEncodeError:
+            return _SURROGATE_RE.sub("\ufffd", value), True
+    if isinstance(value, list):
+        items = [_without_surrogates(v) for v in value]
+        return [v for v, _ in items], any(c for _, c in items)
+    if isinstance(value, dict):
+        changed = False
+        out = {}
+        for k, v in value.items():
+            (k2, c1), (v2, c2) = _without_surrogates(k), _without_surrogates(v)
+            out[k2] = v2
+            changed = changed or c1 or c2
+        return out, changed
+    return value, False
+
+
+def _lines(stream, limit):
+    """Yield a stream's lines, each cut at ``limit`` bytes (the rest skipped, flagged)."""
+    while True:
+        raw = stream.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while True:  # skip the rest of the overlong line without holding it
+                more = stream.readline(1 << 20)
+                if not more or more.endswith(b"\n"):
+                    break
+            yield raw, True
+        else:
+            yield raw, False
+
+
 def read_jsonl_stream(stream, source):
-    """Yield Articles and ArticleErrors from a binary stream of JSON Lines."""
+    """Yield Articles, ArticleErrors and warnings from a binary stream of JSON Lines."""
     line_no = 0
     try:
-        for line_no, raw in enumerate(stream, 1):
+        for line_no, (raw, too_long) in enumerate(_lines(stream, MAX_ARTICLE_BYTES), 1):
+            if too_long:
+                yield ArticleError(source, f"line longer than {_mb(MAX_ARTICLE_BYTES)}, the "
+                                           "most an article may have; skipped", line_no)
+                continue
+            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a byte order mark from a Windows editor
             if not raw.strip():
                 continue
+            if b"\0" in raw:
+                yield ArticleError(source, "binary data (NUL bytes), not JSON Lines; "
+                                           "the rest of the file skipped", line_no)
+                return
             try:
-                obj = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                yield ArticleError(source, "line is not valid UTF-8", line_no)
-                continue
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = raw.decode("cp1252", "replace")
+                yield Warning_(f"{source}:{line_no}", f"not valid UTF-8 (byte {exc.start}); "
+                                                      "read as Windows-1252")
+            try:
+                obj = json.loads(line)
             except ValueError as exc:
-                yield ArticleError(source, f"not valid JSON ({exc.msg})", line_no)
+                msg = getattr(exc, "msg", str(exc))
+                yield ArticleError(source, f"not valid JSON ({msg})", line_no)
                 continue
+            except RecursionError:
+                yield ArticleError(source, "not valid JSON (nested too deeply)", line_no)
+                continue
+            obj, changed = _without_surrogates(obj)
+            if changed:
+                yield Warning_(f"{source}:{line_no}", "invalid Unicode escapes (lone "
+                                                      "surrogates) replaced by U+FFFD")
             try:
                 yield article_from_json(obj, source, line_no)
             except ArticleError as exc:
                 yield exc
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+    except gzip.BadGzipFile as exc:
+        if line_no == 0:
+            yield ArticleError(source, f"not a gzip file ({exc})")
+        else:
+            yield ArticleError(source, f"damaged gzip file after line {line_no} ({exc}); "
+                                       "the lines before were read", line_no + 1)
+    except (EOFError, zlib.error) as exc:
         yield ArticleError(source, f"damaged or truncated gzip file after line {line_no} "
                                    f"({exc}); the lines before were read", line_no + 1)
     except OSError as exc:
         yield ArticleError(source, f"could not be read after line {line_no}: "
                                    f"{exc.strerror or exc}")
+
+
+def _mb(n):
+    return f"{n / 1e6:g} MB"
+
+
+def _open_problem(exc):
+    """What went wrong opening or reading a file, for a user."""
+    if isinstance(exc, FileNotFoundError):
+        return "vanished before it could be read (deleted or moved during the run?)"
+    if exc.errno == errno.ELOOP:
+        return "cannot be read: a symbolic link loop"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, not an article file"
+    return f"cannot be read: {exc.strerror or exc}"
 
 
 def read_file(path):
@@ -242,9 +331,13 @@ def read_file(path):
                 yield from read_jsonl_stream(stream, path)
             return
         with open(path, "rb") as stream:
-            data = stream.read()
+            data = stream.read(MAX_ARTICLE_BYTES + 1)
     except OSError as exc:
-        yield ArticleError(path, f"cannot be read: {exc.strerror or exc}")
+        yield ArticleError(path, _open_problem(exc))
+        return
+    if len(data) > MAX_ARTICLE_BYTES:
+        yield ArticleError(path, f"larger than {_mb(MAX_ARTICLE_BYTES)}, the most an article "
+                                 "may have; is it really one article? Skipped")
         return
     try:
         text, warning = decode_text(data, path)

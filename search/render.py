@@ -27,21 +27,20 @@ def clean_terminal(text):
     return _CONTROL_RE.sub("\ufffd", text)
 
 
-def _safe_len_preserving(text):
-    """Replace control characters one for one, so match offsets stay valid."""
-    text = _ESCAPE_SEQ_RE.sub(lambda m: "\ufffd" * len(m.group()), text)
-    return _CONTROL_RE.sub("\ufffd", text)
-
-
 def marked_text(snippet, style=None):
-    """A snippet's text for a terminal with matches styled (or ``[[…]]`` without style)."""
-    text = _safe_len_preserving(snippet.text)
+    """A snippet's text for a terminal with matches styled (or ``[[…]]`` without style).
+
+    Each piece between match offsets is cleaned on its own, so escape
+    sequences vanish without shifting the matches.
+    """
+    text = snippet.text
     out, pos = [], 0
     for s, e in snippet.matches:
-        out.append(text[pos:s])
-        out.append(style(text[s:e]) if style else "[[" + text[s:e] + "]]")
+        out.append(clean_terminal(text[pos:s]))
+        piece = clean_terminal(text[s:e])
+        out.append(style(piece) if style else "[[" + piece + "]]")
         pos = e
-    out.append(text[pos:])
+    out.append(clean_terminal(text[pos:]))
     body = "".join(out)
     return ("…" if snippet.leading else "") + body.strip() + ("…" if snippet.trailing else "")
 
@@ -50,21 +49,26 @@ def marked_html(snippet):
     """A snippet as HTML: article text escaped, matches in ``<mark>``."""
     out, pos = [], 0
     for s, e in snippet.matches:
-        out.append(html.escape(snippet.text[pos:s]))
-        out.append("<mark>" + html.escape(snippet.text[s:e]) + "</mark>")
+        out.append(_html_text(snippet.text[pos:s]))
+        out.append("<mark>" + _html_text(snippet.text[s:e]) + "</mark>")
         pos = e
-    out.append(html.escape(snippet.text[pos:]))
+    out.append(_html_text(snippet.text[pos:]))
     return "".join(out)
 
 
+def _html_text(text):
+    """Article text as HTML text: escaped, control characters and escapes removed."""
+    return html.escape(clean_terminal(text), quote=True)
+
+
 def _mark_ranges(text, ranges, style):
-    text = _safe_len_preserving(text)
     out, pos = [], 0
     for s, e in ranges:
-        out.append(text[pos:s])
-        out.append(style(text[s:e]) if style else text[s:e])
+        out.append(clean_terminal(text[pos:s]))
+        piece = clean_terminal(text[s:e])
+        out.append(style(piece) if style else piece)
         pos = e
-    out.append(text[pos:])
+    out.append(clean_terminal(text[pos:]))
     return "".join(out)
 
 
@@ -109,14 +113,32 @@ def render_text(results, style):
     return "\n".join(lines)
 
 
+#: Characters JSON may carry raw that a terminal would act on (C1 controls such
+#: as the one-byte CSI, DEL, bidirectional overrides, line separators).
+_JSON_UNSAFE_RE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def safe_json(data, **kwargs):
+    r"""``json.dumps`` with umlauts readable but every control character escaped.
+
+    The data is unchanged (``\u009b`` is the same string in JSON); only a
+    terminal showing the output can no longer be driven by article text.
+
+    >>> safe_json({"t": "Bär\x1b[31m\x9b"})
+    '{"t": "Bär\\u001b[31m\\u009b"}'
+    """
+    text = json.dumps(data, ensure_ascii=False, **kwargs)
+    return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def render_json(results):
     """One JSON object for the whole result (see the README for its shape)."""
-    return json.dumps(results.to_dict(), ensure_ascii=False, indent=2)
+    return safe_json(results.to_dict(), indent=2)
 
 
 def render_jsonl(results):
     """One JSON object a hit, a line each."""
-    return "\n".join(json.dumps(h.to_dict(), ensure_ascii=False) for h in results.hits)
+    return "\n".join(safe_json(h.to_dict()) for h in results.hits)
 
 
 def render_article_text(article, persons=(), places=(), style=None):
