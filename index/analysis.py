@@ -11,9 +11,11 @@ import unicodedata
 import snowballstemmer
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
+from index.compounds import CompoundSplitter
+
 #: Bump whenever a change to the chain changes the terms it produces; an index
 #: written by another version is reported as stale instead of mis-searched.
-ANALYZER_VERSION = "3"
+ANALYZER_VERSION = "4"
 
 #: Snowball's German stop list (the one Snowball ships with its stemmer), plus
 #: spellings the list lacks because it predates the 1996 spelling reform.
@@ -204,6 +206,73 @@ class GermanStopFilter(Filter):
             yield t
 
 
+#: Weight of a compound's tail (``Raketenwerfer`` in ``Mehrfachraketenwerfern``) beside
+#: the word itself (1.0): an article that says ``Raketenwerfer`` ranks above one that
+#: only has it inside a longer word.
+HEAD_BOOST = 0.5
+#: Weight of a compound's leading parts (``Mehrfach``, ``Raketen``): they say less
+#: about what the whole word means than its tail.
+MODIFIER_BOOST = 0.25
+#: Analysis modes in which compound parts are added: indexing only.
+#: Query parsing uses ``"query"`` or ``WORDS_MODE`` and looks up the word as typed.
+PART_MODES = frozenset(("index",))
+WORDS_MODE = "words"
+
+
+class CompoundFilter(Filter):
+    """Add the parts of German compounds as extra tokens at the word's position.
+
+    Parts come from :class:`~index.compounds.CompoundSplitter` (known words only,
+    linking ``-s-``/``-en-`` handled). They carry less weight than the word itself
+    (``HEAD_BOOST`` for tails, ``MODIFIER_BOOST`` for leading parts), so an exact
+    match outranks a part match, and share its position, so phrases still line up.
+    Parts are added in index mode only; a query word is looked up as typed.
+
+    >>> [(t.text, t.boost) for t in CompoundFilter()(LowercaseFilter()(
+    ...     GermanTokenizer()("Hauptbahnhöfen", mode="index")))]
+    [('hauptbahnhöfen', 1.0), ('haupt', 0.25), ('bahn', 0.25), ('höfen', 0.5), ('bahnhöfen', 0.5)]
+    """
+
+    def __init__(self, head_boost=HEAD_BOOST, modifier_boost=MODIFIER_BOOST):
+        self.head_boost = head_boost
+        self.modifier_boost = modifier_boost
+        self.splitter = CompoundSplitter()
+
+    def __getstate__(self):
+        return {"head_boost": self.head_boost, "modifier_boost": self.modifier_boost}
+
+    def __setstate__(self, state):
+        self.__init__(**state)
+
+    def __eq__(self, other):
+        return (self.__class__ is other.__class__ and self.head_boost == other.head_boost
+                and self.modifier_boost == other.modifier_boost)
+
+    def __call__(self, tokens):
+        split = self.splitter.parts
+        for t in tokens:
+            # Read the token before yielding it: later filters change it in place.
+            word, boost, chars = t.text, t.boost, t.chars
+            if chars:
+                start, end = t.startchar, t.endchar
+            yield t
+            if t.stopped or t.mode not in PART_MODES:
+                continue
+            parts = split(word)
+            if not parts:
+                continue
+            if chars:
+                # Offsets of parts are exact only when the source span is the word itself.
+                exact = end - start == len(word)
+            for part in parts:
+                t.text = part.text
+                t.boost = boost * (self.head_boost if part.head else self.modifier_boost)
+                if chars:
+                    t.startchar = start + part.start if exact else start
+                    t.endchar = start + part.end if exact else end
+                yield t
+
+
 class GermanStemFilter(Filter):
     """Stem with Snowball German (PyStemmer's C implementation when installed).
 
@@ -257,13 +326,14 @@ class GermanStemFilter(Filter):
 
 
 def german_analyzer():
-    """The analyzer for title and body: tokenize, clean, lowercase, drop stop words, stem.
+    """The analyzer for title and body: tokenize, clean, lowercase, drop stop words,
+    add compound parts, stem.
 
     >>> [t.text for t in german_analyzer()("Die Häuser in Düsseldorf")]
     ['haus', 'dusseldorf']
     """
     return (GermanTokenizer() | SoftHyphenFilter() | LowercaseFilter()
-            | GermanStopFilter()
+            | GermanStopFilter() | CompoundFilter()
             | GermanStemFilter())
 
 

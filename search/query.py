@@ -12,7 +12,8 @@ from whoosh import qparser, query
 from whoosh.matching import Matcher
 from whoosh.query import NumericRange
 
-from index.analysis import GERMAN_STOPWORDS, WORD_RE, stem_word, strip_invisible
+from index.analysis import (GERMAN_STOPWORDS, WORD_RE, WORDS_MODE, stem_word,
+                            strip_invisible)
 from index.errors import EmptyQuery, QueryError
 from index.ingest import ArticleDate
 
@@ -175,7 +176,8 @@ def word_query(text, fields_, schema, boost=1.0):
     (``CDU-Chef`` also finds "CDU Chef").
     """
     analyzer = schema["body"].analyzer
-    stems = [t.text for t in analyzer(text, mode="index")]
+    # The word as typed (and a hyphenated word's parts), without compound parts.
+    stems = [t.text for t in analyzer(text, mode=WORDS_MODE)]
     if not stems:
         return None
     alternatives = []
