@@ -10,7 +10,8 @@ import time
 
 from index.errors import ArticleError, IndexWriteFailed
 from index.ingest import Warning_, read_articles
-from index.store import IndexStore, IndexSummary, RunLock, article_document
+from index.pipeline import open_writer
+from index.store import IndexStore, IndexSummary, RunLock
 
 #: Articles written between two commits. A run killed at any moment loses at
 #: most the batch in progress; re-running the command completes it.
@@ -30,7 +31,8 @@ def load_extractor():
 
 
 def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdin=None,
-                progress=None, report=None, lock_timeout=0.0, prune=False, rebuild=False):
+                progress=None, report=None, lock_timeout=0.0, prune=False, rebuild=False,
+                procs=None):
     """Index the articles under ``paths`` into the index at ``index_path``.
 
     Unchanged articles (same content hash) are skipped, changed ones replaced.
@@ -45,10 +47,12 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
     up to ``lock_timeout`` seconds, else IndexLocked) and commits every
     ``batch_size`` articles. SIGINT and SIGTERM stop it after the article in
     hand; what was read is committed and ``summary.interrupted`` names the
-    signal. Returns an :class:`~index.store.IndexSummary`.
+    signal. ``procs`` worker processes tag and analyse articles (default: one
+    per core; 1 runs everything in this process). Returns an
+    :class:`~index.store.IndexSummary`.
     """
     kwargs = dict(entities=entities, batch_size=batch_size, stdin=stdin, progress=progress,
-                  report=report)
+                  report=report, procs=procs)
     lock = RunLock(index_path).acquire(lock_timeout)
     try:
         if lock.stale and report:
@@ -68,14 +72,14 @@ def _stale_message(info):
 
 
 def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progress,
-                  report, prune=False):
+                  report, prune=False, procs=None):
     """The body of an indexing run; the caller holds the RunLock."""
     started = time.monotonic()
     store = IndexStore.open_or_create(index_path)
     existing = store.existing_hashes()
     extractor = load_extractor() if entities else None
     summary = IndexSummary()
-    writer = store.writer(timeout=INNER_LOCK_TIMEOUT)
+    writer = open_writer(store, extractor, procs=procs, timeout=INNER_LOCK_TIMEOUT)
     seen = {}
     failed_sources = set()
     pending = 0
@@ -110,19 +114,17 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
                     if old == digest:
                         summary.unchanged += 1
                     else:
-                        found = extractor.extract(article.title, article.text) if extractor else None
-                        doc = article_document(article, found)
+                        writer.add_article(article, update=old is not False)
                         if old is False:
-                            writer.add_document(**doc)
                             summary.added += 1
                         else:
-                            writer.update_document(**doc)
                             summary.updated += 1
                         existing[article.id] = digest
                         pending += 1
                         if pending >= batch_size:
                             _commit(writer, store)
-                            writer = store.writer(timeout=INNER_LOCK_TIMEOUT)
+                            writer = open_writer(store, extractor, procs=procs,
+                                                 timeout=INNER_LOCK_TIMEOUT)
                             pending = 0
             if stop.signal:
                 summary.interrupted = stop.signal

@@ -27,6 +27,9 @@ META_FILE = "fundstelle.json"
 #: The lock an indexing run holds from its start to its end (between Whoosh's
 #: own per-commit locks too); it holds the JSON of who took it and when.
 LOCK_INFO = "fundstelle.lock"
+#: Megabytes of postings one writer (each worker's, in a parallel run) buffers
+#: before it spills a sorted run to disk; Whoosh overshoots it about twofold.
+WRITER_LIMITMB = 256
 
 
 def default_index_path():
@@ -110,7 +113,7 @@ class IndexStore:
     def writer(self, timeout=0.0):
         """A Whoosh writer; raise IndexLocked when another run holds the lock past ``timeout``."""
         try:
-            return self.ix.writer(timeout=timeout, limitmb=256)
+            return self.ix.writer(timeout=timeout, limitmb=WRITER_LIMITMB)
         except LockError:
             raise IndexLocked(self.path, self.lock_info()) from None
 

@@ -1,0 +1,206 @@
+"""Getting articles to the Whoosh writer: serially, or on every core.
+
+Whoosh's analysis and posting writing are pure Python, and so is most of the
+person/place tagger; together they are nearly all the cost of indexing (the
+profile in ``bench/perf.py --profile``). :class:`ParallelArticleWriter` runs
+both in worker processes: the parent reads and validates articles and hands
+each worker batches of documents; each worker tags them, analyses them and
+writes its own segment (Whoosh's ``MpWriter`` with ``multisegment``). A commit
+adds the workers' segments to the index without merging them into one.
+
+Both writers are Whoosh writers (``commit``, ``cancel``, ``delete_by_term``
+work as usual) with one more method, ``add_article(article, update=False)``,
+so :func:`~index.build.index_paths` does not care which one it has.
+
+>>> writer = open_writer(store, default_extractor(), procs=2)   # doctest: +SKIP
+>>> writer.add_article(article)                                 # doctest: +SKIP
+>>> writer.commit()                                             # doctest: +SKIP
+"""
+
+import os
+import pickle
+import queue
+import signal
+
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import LockError, SegmentWriter
+
+from index.errors import FundstelleError, IndexLocked
+from index.store import WRITER_LIMITMB, article_document
+
+#: Documents per hand-over file from the parent to a worker.
+HANDOVER_BATCH = 50
+
+#: Set on a document whose persons and places the worker must still find.
+_PENDING = "_fundstelle_pending_entities"
+
+
+class WorkerFailed(FundstelleError):
+    """An indexing worker process failed; nothing of its batch was committed."""
+
+
+def default_procs():
+    """Worker processes to use: one per core, none on a single core."""
+    n = os.cpu_count() or 1
+    return n if n > 1 else 1
+
+
+def open_writer(store, extractor=None, *, procs=None, timeout=0.0, limitmb=WRITER_LIMITMB):
+    """A writer for ``store`` that finds entities with ``extractor`` (or none).
+
+    ``procs`` > 1 gives a :class:`ParallelArticleWriter`; 1 a serial one.
+    Raises IndexLocked when another run holds the lock past ``timeout``.
+    """
+    procs = default_procs() if procs is None else procs
+    try:
+        if procs > 1:
+            return ParallelArticleWriter(store.ix, extractor, procs=procs, timeout=timeout,
+                                         limitmb=limitmb)
+        return SerialArticleWriter(store.ix, extractor, timeout=timeout, limitmb=limitmb)
+    except LockError:
+        raise IndexLocked(store.path, store.lock_info()) from None
+
+
+def _with_entities(fields, extractor):
+    """Fill in the persons and places of a pending document, in place."""
+    if fields.pop(_PENDING, False) and extractor is not None:
+        found = extractor.extract(fields.get("title") or "", fields.get("body") or "")
+        fields["persons"] = ",".join(found.persons)
+        fields["places"] = ",".join(found.places)
+    return fields
+
+
+class SerialArticleWriter(SegmentWriter):
+    """One process: tag, analyse and write each article in turn."""
+
+    def __init__(self, ix, extractor=None, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.extractor = extractor
+
+    def add_article(self, article, update=False):
+        """Add (or, with ``update``, replace) one article with its entities."""
+        found = self.extractor.extract(article.title, article.text) if self.extractor else None
+        doc = article_document(article, found)
+        if update:
+            self.update_document(**doc)
+        else:
+            self.add_document(**doc)
+
+
+class _EntityTask(SubWriterTask):
+    """A Whoosh sub-writer process that also finds each document's entities."""
+
+    def __init__(self, *args, extractor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extractor = extractor
+
+    def run(self):
+        # The parent decides about Ctrl-C and SIGTERM (commit what it has, or
+        # cancel); a worker only stops when told, or when its parent is gone.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        parent = os.getppid()
+        try:
+            ix = self.storage.open_index(self.indexname)
+            writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+            while True:
+                try:
+                    job = self.jobqueue.get(timeout=5.0)
+                except queue.Empty:
+                    if os.getppid() != parent:
+                        writer.cancel()
+                        return
+                    continue
+                if job is None:
+                    break
+                self._process_file(*job)
+            segment = writer._finalize_segment()
+            self.resultqueue.put((None, writer.pool.fieldnames, segment))
+        except BaseException as exc:  # tell the parent instead of dying silently
+            self.resultqueue.put(("failed", f"{type(exc).__name__}: {exc}", None))
+            raise
+
+    def _process_file(self, filename, doc_count):
+        writer = self.writer
+        tempstorage = writer.temp_storage()
+        extractor = self.extractor
+        with tempstorage.open_file(filename).raw_file() as f:
+            for _ in range(doc_count):
+                code, args = pickle.load(f)
+                writer.add_document(**_with_entities(args, extractor))
+        tempstorage.delete_file(filename)
+
+
+class ParallelArticleWriter(MpWriter):
+    """Worker processes tag, analyse and write articles; each commit adds their segments.
+
+    Deletions (``update``, ``delete_by_term``) run in the parent against the
+    committed segments, as in any Whoosh writer.
+    """
+
+    def __init__(self, ix, extractor=None, *, procs=2, **kwargs):
+        super().__init__(ix, procs=procs, batchsize=HANDOVER_BATCH, multisegment=True,
+                         **kwargs)
+        self.extractor = extractor
+
+    def _new_task(self):
+        task = _EntityTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                           self.subargs, self.multisegment, extractor=self.extractor)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def add_article(self, article, update=False):
+        """Queue one article for a worker (with ``update``, its old copy is deleted here)."""
+        doc = article_document(article, None)
+        doc[_PENDING] = self.extractor is not None
+        if update:
+            # SegmentWriter.update_document deletes, then calls our add_document.
+            self.delete_by_term("id", doc["id"])
+        self.add_document(**doc)
+
+    def _commit(self, mergetype, optimize, merge):
+        # MpWriter._commit, except that a worker's failure raises instead of
+        # silently dropping its segment.
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self.jobqueue.put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        results = self._results()
+        for task in self.tasks:
+            task.join()
+        failed = [msg for tag, msg, _ in results if tag == "failed"]
+        if failed:
+            self.tasks = []
+            raise WorkerFailed("indexing worker failed: " + "; ".join(failed))
+        finalsegments += [segment for _, _, segment in results]
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+    def _results(self):
+        """One result per worker; a worker that died without one counts as failed."""
+        results = []
+        while len(results) < len(self.tasks):
+            try:
+                results.append(self.resultqueue.get(timeout=1.0))
+            except queue.Empty:
+                if not any(task.is_alive() for task in self.tasks):
+                    try:
+                        results.append(self.resultqueue.get(timeout=1.0))
+                    except queue.Empty:
+                        results.append(("failed", "a worker ended without a result", None))
+        return results
+
+    def cancel(self):
+        """Stop the workers and release the lock; nothing of this batch is written."""
+        for task in self.tasks:
+            if task.is_alive():
+                task.kill()  # workers ignore SIGTERM
+                task.join()
+        self.tasks = []
+        SegmentWriter.cancel(self)

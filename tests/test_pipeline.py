@@ -1,0 +1,136 @@
+"""Parallel indexing writes the same documents, terms and entities as serial indexing."""
+
+import pickle
+
+import pytest
+from whoosh.query import Term
+
+from index.build import index_paths
+from index.pipeline import ParallelArticleWriter, SerialArticleWriter, WorkerFailed, open_writer
+from index.store import IndexStore
+
+from conftest import CORPUS, SHARED
+
+SAMPLE_300 = SHARED / "data" / "fang-covid" / "sample-300.jsonl"
+
+
+def _documents(path):
+    """Every stored document, by id, without the source path."""
+    with IndexStore.open(path).searcher() as s:
+        docs = {f["id"]: {k: v for k, v in f.items() if k != "origin"}
+                for f in s.all_stored_fields()}
+    return docs
+
+
+def _terms(path, fieldname):
+    """Every term of a field with its document frequency."""
+    with IndexStore.open(path).searcher() as s:
+        r = s.reader()
+        return {t: r.doc_frequency(fieldname, t) for t in r.lexicon(fieldname)}
+
+
+@pytest.fixture(scope="module")
+def serial_and_parallel(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pipeline")
+    serial, parallel = str(root / "serial"), str(root / "parallel")
+    # Small batches, so several commits (and several worker rounds) happen.
+    a = index_paths(serial, [str(CORPUS)], procs=1, batch_size=5)
+    b = index_paths(parallel, [str(CORPUS)], procs=2, batch_size=5)
+    assert (a.added, a.failed) == (b.added, b.failed) == (13, 0)
+    return serial, parallel
+
+
+def test_same_documents_and_entities(serial_and_parallel):
+    serial, parallel = serial_and_parallel
+    docs_a, docs_b = _documents(serial), _documents(parallel)
+    assert docs_a == docs_b
+    assert any(d["persons"] for d in docs_a.values())
+    assert any(d["places"] for d in docs_a.values())
+
+
+@pytest.mark.parametrize("fieldname", ["title", "body", "persons", "places", "id"])
+def test_same_terms(serial_and_parallel, fieldname):
+    serial, parallel = serial_and_parallel
+    assert _terms(serial, fieldname) == _terms(parallel, fieldname)
+
+
+def test_parallel_index_searches_like_serial(serial_and_parallel):
+    from search import SearchEngine
+
+    serial, parallel = serial_and_parallel
+    with SearchEngine(serial) as a, SearchEngine(parallel) as b:
+        for q in ("Rakete", "Lehrer Gewerkschaft", "Berlin"):
+            ra, rb = a.search(q, limit=20), b.search(q, limit=20)
+            assert ra.total == rb.total
+            assert {h.id: round(h.score, 6) for h in ra.hits} == \
+                {h.id: round(h.score, 6) for h in rb.hits}
+            assert [f.to_dict() for f in ra.facets["person"]] == \
+                [f.to_dict() for f in rb.facets["person"]]
+
+
+def test_update_replaces_the_old_copy(tmp_path, write_article):
+    folder = tmp_path / "articles"
+    p = write_article("a.txt", "date 2024-01-02", "Markus Söder besuchte Nürnberg.", folder)
+    path = str(tmp_path / "ix")
+    index_paths(path, [str(folder)], procs=2)
+    p.write_text("date 2024-01-02\n\nOlaf Scholz besuchte Hamburg.\n", encoding="utf-8")
+    summary = index_paths(path, [str(folder)], procs=2)
+    assert summary.updated == 1
+    docs = list(_documents(path).values())
+    assert len(docs) == 1
+    assert "Scholz" in docs[0]["persons"] and "Söder" not in docs[0]["persons"]
+
+
+@pytest.mark.skipif(not SAMPLE_300.exists(), reason="needs ../shared FANG sample")
+def test_same_documents_on_real_news(tmp_path):
+    serial, parallel = str(tmp_path / "s"), str(tmp_path / "p")
+    # 60 articles are enough to spread over both workers and several hand-overs.
+    sample = tmp_path / "sample.jsonl"
+    with open(SAMPLE_300, encoding="utf-8") as f:
+        sample.write_text("".join(line for _, line in zip(range(60), f)), encoding="utf-8")
+    index_paths(serial, [str(sample)], procs=1)
+    index_paths(parallel, [str(sample)], procs=2, batch_size=25)
+    assert _documents(serial) == _documents(parallel)
+    assert _terms(serial, "body") == _terms(parallel, "body")
+
+
+def test_open_writer_kinds(tmp_path):
+    store = IndexStore.create(str(tmp_path / "ix"))
+    w = open_writer(store, None, procs=1)
+    assert isinstance(w, SerialArticleWriter)
+    w.cancel()
+    w = open_writer(store, None, procs=2)
+    assert isinstance(w, ParallelArticleWriter)
+    w.cancel()
+    assert store.ix.doc_count() == 0
+
+
+class _Broken:
+    """An extractor whose failure is not caught inside extract()."""
+
+    def extract(self, title, text):
+        raise MemoryError("simulated")
+
+
+def test_worker_failure_raises_and_writes_nothing(tmp_path, write_article):
+    folder = tmp_path / "articles"
+    write_article("a.txt", "date 2024-01-02", "Markus Söder besuchte Nürnberg.", folder)
+    store = IndexStore.create(str(tmp_path / "ix"))
+    from index.ingest import read_articles
+
+    w = open_writer(store, _Broken(), procs=2)
+    for article in read_articles([str(folder)]):
+        w.add_article(article)
+    with pytest.raises(WorkerFailed, match="MemoryError"):
+        w.commit()
+    w.cancel()
+    assert IndexStore.open(store.path).doc_count() == 0
+    # The lock is free again.
+    open_writer(store, None, procs=1).cancel()
+
+
+def test_extractor_pickles_for_workers():
+    from index.entities import default_extractor
+
+    ex = pickle.loads(pickle.dumps(default_extractor()))
+    assert ex.extract("", "Markus Söder besuchte Berlin.").places == ("Berlin",)
