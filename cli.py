@@ -125,8 +125,11 @@ def main(ctx, index_path):
               help="Seconds to wait for another indexing run to finish.")
 @click.option("--batch-size", type=click.IntRange(1), default=2000, show_default=True,
               help="Articles written between two commits.")
+@click.option("--procs", type=click.IntRange(1), default=None,
+              help="Worker processes that tag and analyse articles [default: one per core; "
+                   "1: all in this process].")
 @pass_settings
-def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_size):
+def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_size, procs):
     """Index articles: plain-text files, JSON Lines (.jsonl, .jsonl.gz), folders, or - for stdin.
 
     Plain-text files start with a line ` date YYYY-MM Title` (or YYYY-MM-DD),
@@ -152,7 +155,7 @@ def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_siz
         summary = index_paths(settings.index, list(paths), entities=entities,
                               batch_size=batch_size, progress=progress.update,
                               report=report, lock_timeout=wait_seconds, prune=prune,
-                              rebuild=rebuild)
+                              rebuild=rebuild, procs=procs)
     except KeyboardInterrupt:
         progress.clear()
         click.echo("Stopped at once: the index is at its last commit; "
