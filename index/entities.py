@@ -25,7 +25,8 @@ MODEL_DIR = Path(__file__).parent / "models"
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_MODEL = MODEL_DIR / "ner.crfsuite"
 
-TOKEN_RE = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
+# As news-annotated's tokenizer, but "Hansen.Manchmal" (a missing space) splits at the full stop.
+TOKEN_RE = re.compile(r"\w+(?:[-'’]\w+|\.(?![A-ZÄÖÜ][a-zäöüß]{2})\w+)*|[^\w\s]")
 # Invisible characters that split words when left in (FANG bodies carry soft hyphens inside words).
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _SENTENCE_END = frozenset(".!?")
@@ -115,6 +116,7 @@ class Lexicon:
         self.places = _read_list(self.data_dir / "places.txt.gz")
         self.first_names = _read_list(self.data_dir / "first_names.txt.gz")
         self.lowercase = _read_list(self.data_dir / "lowercase.txt.gz")
+        self.nouns = _read_list(self.data_dir / "nouns.txt.gz")
         self.place_tokens = {p for p in self.places if " " not in p}
         self.place_heads = {p.split(" ", 1)[0] for p in self.places if " " in p}
 
@@ -160,7 +162,7 @@ class FeatureCache:
         if len(low) > 4:
             own.append("s4:" + low[-4:])
         flags = []
-        if upper and low in lex.lowercase:
+        if upper and tok[1:].islower() and low in lex.lowercase:
             flags.append("lc")
         if tok in lex.place_tokens:
             flags.append("gL")
@@ -236,14 +238,6 @@ def spans(tokens: list[str], tags: list[str]) -> list[tuple[str, int, int]]:
 def _join(tokens: list[str]) -> str:
     text = " ".join(tokens)
     return text.replace(" .", ".") if "." in tokens else text
-
-
-def _clean_person(tokens: list[str]) -> list[str]:
-    while tokens and (tokens[0] in TITLES or tokens[0] == "."):
-        tokens = tokens[1:]
-    while tokens and not tokens[-1][:1].isalnum():
-        tokens = tokens[:-1]
-    return tokens
 
 
 def _in_byline(sent: list[str], start: int, end: int, first: bool) -> bool:
@@ -330,38 +324,135 @@ class EntityExtractor:
         return resolve(sentences, tags, self.lexicon)
 
 
+_PARTICLES = frozenset("da de di do dos du del della van von der den ten ter zu la le al el ad bin ibn".split())
+_DISTRICT = frozenset("Landkreis Kreis Bezirk Stadtbezirk Kanton".split())
+_ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI".split())
+# Last parts of hyphenated names that make an organisation or a place, not a person
+# ("Robert Koch-Institut", "Konrad-Adenauer-Straße").
+_NOT_PERSON_HEADS = frozenset(
+    "institut stiftung preis schule gymnasium universität klinik klinikum krankenhaus straße "
+    "platz allee weg ring haus halle zentrum museum kaserne gesellschaft verlag gruppe".split())
+
+
 def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon) -> Entities:
     """Turn tagged sentences of one article into its person and place sets."""
-    persons: list[list[str]] = []
-    places: list[str] = []
-    byline_only: set[str] = set()
-    story_persons: set[str] = set()
+    votes: dict[tuple[str, ...], dict[str, int]] = {}
     tokens_seen = {t for s in sentences for t in s}
     for n, (sent, stags) in enumerate(zip(sentences, tags)):
-        for kind, start, end in spans(sent, stags):
+        found = spans(sent, stags)
+        found = _merge_particles(sent, found)
+        for kind, start, end in found:
             if kind == "PER":
-                name = _clean_person(sent[start:end])
-                if not name or not name[-1][:1].isupper():
+                got = _person_span(sent, start, end, lexicon)
+                if got is None:
                     continue
-                # "Robert Koch-Institut": the person inside an organisation's name.
-                if end < len(sent) and "-" in sent[end] and sent[end][:1].isupper():
-                    continue
-                joined = _join(name)
+                start, end = got
                 if _in_byline(sent, start, end, n <= 1):
-                    byline_only.add(joined)
-                else:
-                    story_persons.add(joined)
-                    persons.append(name)
+                    continue
+                name = tuple(sent[start:end])
+                if name[-1] in _ROMAN and end < len(sent) and sent[end] == ".":
+                    name = name[:-1] + (name[-1] + ".",)
+                if " ".join(name) in lexicon.places:
+                    kind = "LOC"
             elif kind == "LOC":
-                name = sent[start:end]
-                if name and name[-1][:1].isupper():
-                    places.append(_join(name))
+                if start > 0 and sent[start - 1] in _DISTRICT:
+                    start -= 1
+                name = tuple(sent[start:end])
+                if not name[-1][:1].isupper():
+                    continue
+                joined = " ".join(name)
+                if joined not in lexicon.places:
+                    if len(name) == 1 and name[0][1:].islower() and (
+                            name[0] in lexicon.nouns or name[0].lower() in lexicon.lowercase):
+                        continue
+                    if len(name) > 1 and name[0] in lexicon.first_names:
+                        kind = "PER"
+            else:
+                name = tuple(sent[start:end])
+            votes.setdefault(name, {}).setdefault(kind, 0)
+            votes[name][kind] += 1
+    persons, places = [], []
+    for name, kinds in votes.items():
+        kind = max(kinds, key=lambda k: (kinds[k], k == "LOC", k == "PER"))
+        if kind == "PER":
+            persons.append(name)
+        elif kind == "LOC" or (kinds.get("LOC") and not VOTE_LOC_ORG):
+            places.append(_join(list(name)))
+    persons = _complete_persons(persons, sentences, lexicon)
     return Entities(persons=_person_set(persons, tokens_seen),
                     places=_place_set(places, tokens_seen, lexicon))
 
 
-def _person_set(names: list[list[str]], tokens_seen: set[str]) -> tuple[str, ...]:
-    full = {tuple(n) for n in names}
+VOTE_LOC_ORG = True
+
+
+def _merge_particles(sent, found):
+    """Join "Lula" + "da" + "Silva" and "Wout" + "van" + "Aert" into one person span."""
+    out = []
+    for kind, start, end in found:
+        if out and kind == "PER" and out[-1][0] == "PER":
+            pstart, pend = out[-1][1], out[-1][2]
+            gap = sent[pend:start]
+            if 0 < len(gap) <= 2 and all(t in _PARTICLES for t in gap):
+                out[-1] = ("PER", pstart, end)
+                continue
+        out.append((kind, start, end))
+    return out
+
+
+def _is_role(tok: str, lexicon: Lexicon) -> bool:
+    if tok in TITLES or not tok[:1].isupper():
+        return True
+    if tok in lexicon.nouns and tok not in lexicon.first_names:
+        return True
+    if "-" in tok:
+        head = tok.rsplit("-", 1)[1]
+        return head[:1].islower() or head in lexicon.nouns
+    return False
+
+
+def _person_span(sent, start, end, lexicon):
+    """Trim roles and titles off a person span and complete a first name; None if no person."""
+    while start < end and _is_role(sent[start], lexicon):
+        start += 1
+    for i in range(start + 1, end):
+        # "Söders Kabinett": a genitive name followed by what belongs to it.
+        if not sent[i][:1].isupper() and sent[i] not in _PARTICLES or (
+                sent[i - 1][-1:] == "s" and sent[i] in lexicon.nouns):
+            end = i
+            break
+    if start >= end:
+        return None
+    last = sent[end - 1]
+    if not last[:1].isupper():
+        return None
+    for tok in sent[start:end + 1]:
+        if "-" in tok and tok[:1].isupper() and tok.rsplit("-", 1)[1].lower() in _NOT_PERSON_HEADS:
+            return None
+    if end - start == 1 and (last in lexicon.nouns or last.lower() in lexicon.lowercase):
+        return None
+    while start > 0 and sent[start - 1] in lexicon.first_names and sent[start - 1] not in TITLES:
+        start -= 1
+    return start, end
+
+
+def _complete_persons(persons, sentences, lexicon):
+    """A bare surname gets the first name the article gives it elsewhere ("Björn" before "Höcke")."""
+    single = {p[0] for p in persons if len(p) == 1}
+    longer = {p[-1] for p in persons if len(p) > 1}
+    wanted = single - longer
+    if not wanted:
+        return persons
+    extra = []
+    for sent in sentences:
+        for i in range(1, len(sent)):
+            if sent[i] in wanted and sent[i - 1] in lexicon.first_names:
+                extra.append((sent[i - 1], sent[i]))
+    return persons + extra
+
+
+def _person_set(names: list[tuple[str, ...]], tokens_seen: set[str]) -> tuple[str, ...]:
+    full = set(names)
     # Genitive on the last token, when the base form occurs elsewhere in the article.
     normal = set()
     for n in full:
@@ -371,7 +462,7 @@ def _person_set(names: list[list[str]], tokens_seen: set[str]) -> tuple[str, ...
         elif len(last) > 4 and last.endswith("es") and last[:-2] in tokens_seen:
             n = n[:-1] + (last[:-2],)
         normal.add(n)
-    # A shorter name is a part of a longer one: "Söder" and "Markus" → "Markus Söder".
+    # A shorter name is part of a longer one: "Söder" and "Markus" → "Markus Söder".
     out = set()
     longest = sorted(normal, key=len, reverse=True)
     for n in normal:
@@ -383,19 +474,13 @@ def _person_set(names: list[list[str]], tokens_seen: set[str]) -> tuple[str, ...
             if m[-k:] == n or m[:k] == n:
                 target = m
                 break
-        out.add(" ".join(target).replace(" .", "."))
+        out.add(" ".join(target))
     return tuple(sorted(out))
 
 
 def _place_set(names: list[str], tokens_seen: set[str], lexicon: Lexicon) -> tuple[str, ...]:
-    known = set(lexicon.places) | set(names)
-    out = set()
-    for name in names:
-        if name not in lexicon.places:
-            base = _strip_genitive(name, known)
-            name = base if base != name else name
-        out.add(name)
-    return tuple(sorted(out))
+    known = set(lexicon.places) | set(names) | tokens_seen
+    return tuple(sorted({n if n in lexicon.places else _strip_genitive(n, known) for n in names}))
 
 
 @functools.lru_cache(maxsize=1)

@@ -113,12 +113,60 @@ def vocabularies(germeval) -> tuple[set[str], set[str]]:
     return lower, nouns
 
 
-def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR) -> None:
-    """Write places, first names and lowercase words as gzipped one-per-line lists."""
+_DETERMINERS = frozenset(
+    "der die das den dem des ein eine einen einem einer eines kein keine keinen keinem keiner "
+    "keines sein seine seinen seinem seiner ihr ihre ihren ihrem ihrer dieser diese diesen "
+    "diesem dieses jeder jede jeden jedem jedes".split())
+
+
+def news_vocabulary(shared: Path, min_count: int = 3) -> tuple[set[str], set[str]]:
+    """Common words from FANG: words written lowercase, and capitalised words that follow a
+    determiner in at least a third of their uses (common nouns: "der Mann", "ein Blatt").
+
+    Only vocabulary leaves this function, never text: words seen at least ``min_count`` times.
+    """
+    path = shared / "data/fang-covid/articles.jsonl.gz"
+    if not path.exists():
+        return set(), set()
+    lower, seen, after_det = collections.Counter(), collections.Counter(), collections.Counter()
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            for sent in tokenize(row.get("text") or ""):
+                prev = ""
+                for tok in sent:
+                    c = tok[:1]
+                    if c.islower():
+                        lower[tok] += 1
+                    elif c.isupper() and prev:
+                        seen[tok] += 1
+                        if prev in _DETERMINERS:
+                            after_det[tok] += 1
+                    prev = tok if tok[:1].islower() or tok[:1].isupper() else ""
+    lower_words = {w for w, c in lower.items() if c >= min_count}
+    nouns = {w for w, c in after_det.items() if c >= min_count and c >= seen[w] / 3}
+    return lower_words, nouns
+
+
+def _unmangle(name: str) -> str:
+    """GermaNER's first-name list is UTF-8 read as Latin-1 and saved again ("BjÃ¶rn")."""
+    try:
+        return name.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return name
+
+
+def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR, use_news: bool = True) -> None:
+    """Write places, first names, lowercase words and common nouns as gzipped lists."""
     from babel import Locale
     import pycountry
 
     lower, nouns = vocabularies(germeval)
+    ge_nouns = set(nouns)
+    if use_news:
+        news_lower, news_nouns = news_vocabulary(shared)
+        lower |= news_lower
+        nouns |= news_nouns
     common = {w.lower() for w in lower} | {w.lower() for w in nouns}
 
     def plausible(name: str) -> bool:
@@ -143,13 +191,15 @@ def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR) -> None:
 
     first = set()
     for line in (shared / "data/ner/germaner-gazetteers/vornameList.txt").open(encoding="utf-8"):
-        name = line.split("\t", 1)[0].strip()
-        if len(name) > 2 and plausible(name) and name not in trusted:
+        name = _unmangle(line.split("\t", 1)[0].strip())
+        if len(name) > 2 and name not in ge_nouns and name not in trusted:
             first.add(name)
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    nouns = {w for w in nouns if w not in trusted and w not in first}
     for fname, items in (("places.txt.gz", places), ("first_names.txt.gz", sorted(first)),
-                         ("lowercase.txt.gz", sorted({w.lower() for w in lower}))):
+                         ("lowercase.txt.gz", sorted({w.lower() for w in lower})),
+                         ("nouns.txt.gz", sorted(nouns))):
         # mtime=0 keeps the gzip bytes identical from build to build.
         with open(out_dir / fname, "wb") as raw, \
                 gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
