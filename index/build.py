@@ -137,7 +137,11 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
     except BaseException:
         # An error, or a second Ctrl-C, may have come in the middle of a document:
         # drop the batch in progress rather than commit half of it.
-        writer.cancel()
+        if not getattr(writer, "is_closed", False):  # a failed commit has cancelled it
+            try:
+                writer.cancel()
+            except Exception:
+                pass  # the first error is the one to report
         raise
     finally:
         summary.seconds = time.monotonic() - started
