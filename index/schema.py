@@ -5,6 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from whoosh import fields
 
 from index.analysis import ANALYZER_VERSION, german_analyzer
+from index.postings import WordCachePositions
 
 #: Title matches count this much more than body matches (BM25F field boost).
 TITLE_BOOST = 2.0
@@ -25,9 +26,8 @@ def build_schema():
     analyzer = german_analyzer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        title=fields.TEXT(analyzer=analyzer, stored=True, phrase=True,
-                          field_boost=TITLE_BOOST),
-        body=fields.TEXT(analyzer=analyzer, stored=False, phrase=True),
+        title=_text(analyzer, stored=True, field_boost=TITLE_BOOST),
+        body=_text(analyzer, stored=False),
         text_z=fields.STORED(),
         date=fields.STORED(),
         date_lo=fields.NUMERIC(int, bits=32, sortable=True, default=0),
@@ -42,6 +42,13 @@ def build_schema():
         persons=fields.KEYWORD(stored=True, commas=True, scorable=False),
         places=fields.KEYWORD(stored=True, commas=True, scorable=False),
     )
+
+
+def _text(analyzer, field_boost=1.0, **kwargs):
+    """A TEXT field with positions, indexed through the per-word cache of :mod:`index.postings`."""
+    field = fields.TEXT(analyzer=analyzer, phrase=True, field_boost=field_boost, **kwargs)
+    field.format = WordCachePositions(field_boost=field_boost)
+    return field
 
 
 def index_metadata():

@@ -134,3 +134,37 @@ def test_extractor_pickles_for_workers():
 
     ex = pickle.loads(pickle.dumps(default_extractor()))
     assert ex.extract("", "Markus Söder besuchte Berlin.").places == ("Berlin",)
+
+
+def _articles(n):
+    import json
+
+    with open(SAMPLE_300, encoding="utf-8") as f:
+        return [json.loads(line) for _, line in zip(range(n), f)]
+
+
+@pytest.mark.skipif(not SAMPLE_300.exists(), reason="needs ../shared FANG sample")
+def test_word_cache_gives_whoosh_postings_exactly():
+    from whoosh.formats import Positions
+
+    from index.analysis import german_analyzer
+    from index.postings import WordCachePositions
+
+    analyzer = german_analyzer()
+    cached, plain = WordCachePositions(field_boost=2.0), Positions(field_boost=2.0)
+    texts = [a["text"] for a in _articles(120)] + [a["title"] for a in _articles(120)]
+    texts += ["der CDU-Chef und die Wähler", "Bürger*innen und Lehrer:innen", "und die",
+              "Verkehrs\u00administer im Hauptbahnhof", "Hin-und-her, und-Chef, Chef-und", ""]
+    for text in texts:
+        want = sorted(plain.word_values(text, analyzer, mode="index"))
+        assert sorted(cached.word_values(text, analyzer, mode="index")) == want
+
+
+def test_schema_with_word_cache_pickles():
+    from index.schema import build_schema
+
+    schema = build_schema()
+    list(schema["body"].index("Die Masken"))
+    again = pickle.loads(pickle.dumps(schema))
+    assert [w for w, *_ in again["body"].index("Die Masken")] == [b"mask"] or \
+        [w for w, *_ in again["body"].index("Die Masken")] == ["mask"]

@@ -1,0 +1,344 @@
+"""Indexing and search speed at archive scale, beside plain Whoosh measured in the same run.
+
+    nice python bench/perf.py --corpus ../shared/data/fang-covid/articles.jsonl.gz \\
+        --sizes 5000,10000,20000,41242
+
+For each size the script takes that many articles spread evenly over the
+corpus (the whole file, read as given, when the size covers it) and builds
+three indexes, each in a child process whose process tree is watched for peak
+memory:
+
+* ``whoosh``: plain Whoosh, ``LanguageAnalyzer("de")``, title and body stored,
+  default writer, one process: the baseline;
+* ``ours``: ``fundstelle index`` without entities (``--no-entities``);
+* ``ours+ent``: ``fundstelle index`` with persons and places.
+
+It then runs ``--queries`` realistic searches on the ``ours+ent`` index, warm
+in one process (snippets, person and place facets, some with a person or
+place filter, some as broad as ``Corona``), and times a cold
+``fundstelle search`` command. The machine may be shared: wall time, CPU time
+and the load average are printed, so compare figures within one run.
+
+``--profile`` instead profiles one serial indexing run of the first size with
+pyinstrument (``pip install pyinstrument``) and prints where the time goes.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+DEFAULT_CORPUS = os.path.join(ROOT, "..", "shared", "data", "fang-covid", "articles.jsonl.gz")
+BROAD = ["Corona", "Pandemie", "Impfstoff", "Lockdown", "Maske", "Regierung", "Virus",
+         "Deutschland", "Krise", "Test"]
+
+
+# --- corpus ------------------------------------------------------------------------------------
+
+def _open(path):
+    return gzip.open(path, "rt", encoding="utf-8") if path.endswith(".gz") else \
+        open(path, encoding="utf-8")
+
+
+def count_lines(path):
+    with _open(path) as f:
+        return sum(1 for line in f if line.strip())
+
+
+def subset(corpus, size, total, workdir):
+    """A JSON Lines file with ``size`` articles spread evenly over the corpus, and its text MB."""
+    if size >= total:
+        return corpus, _text_mb(corpus)
+    out = os.path.join(workdir, f"subset-{size}.jsonl")
+    step = total / size
+    wanted = {int(i * step) for i in range(size)}
+    with _open(corpus) as f, open(out, "w", encoding="utf-8") as o:
+        n = 0
+        for line in f:
+            if not line.strip():
+                continue
+            if n in wanted:
+                o.write(line)
+            n += 1
+    return out, _text_mb(out)
+
+
+def _text_mb(path):
+    total = 0
+    with _open(path) as f:
+        for line in f:
+            if line.strip():
+                a = json.loads(line)
+                total += len((a.get("title") or "").encode("utf-8", "surrogatepass"))
+                total += len((a.get("text") or "").encode("utf-8", "surrogatepass"))
+    return total / 1e6
+
+
+# --- measuring a child process ------------------------------------------------------------------
+
+def _tree_rss_mb(root_pid):
+    """Resident memory of a process and all its descendants, in MB."""
+    children, rss = {}, {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            pid, ppid, pages = int(name), int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = pages * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, ()))
+    return total / 1e6
+
+
+def run_measured(cmd, env=None):
+    """Run ``cmd``; return (wall s, cpu s, peak tree RSS MB, stdout)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    peak = [0.0]
+    done = threading.Event()
+
+    def watch():
+        while not done.wait(0.2):
+            peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
+
+    t = threading.Thread(target=watch, daemon=True)
+    t.start()
+    out, err = proc.communicate()
+    done.set()
+    t.join()
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+    cpu = float(out.strip().splitlines()[-1]) if out.strip() else float("nan")
+    return wall, cpu, peak[0], out
+
+
+def dir_mb(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs) / 1e6
+
+
+# --- the three indexers (run as child processes) ------------------------------------------------
+
+def child_whoosh(src, out):
+    """Plain Whoosh with its German analyzer: the baseline."""
+    from whoosh import fields
+    from whoosh import index as whoosh_index
+    from whoosh.analysis import LanguageAnalyzer
+
+    schema = fields.Schema(id=fields.ID(stored=True, unique=True),
+                           title=fields.TEXT(analyzer=LanguageAnalyzer("de"), stored=True),
+                           body=fields.TEXT(analyzer=LanguageAnalyzer("de"), stored=True))
+    os.makedirs(out, exist_ok=True)
+    ix = whoosh_index.create_in(out, schema)
+    w = ix.writer()
+    with _open(src) as f:
+        for line in f:
+            if line.strip():
+                a = json.loads(line)
+                w.add_document(id=str(a["id"]), title=a.get("title") or "",
+                               body=a.get("text") or "")
+    w.commit()
+
+
+def child_ours(src, out, entities, procs):
+    from index.build import index_paths
+
+    s = index_paths(out, [src], entities=entities, procs=procs)
+    if s.failed:
+        print(f"{s.failed} articles failed", file=sys.stderr)
+
+
+def _child_main(argv):
+    kind, src, out = argv[:3]
+    if kind == "whoosh":
+        child_whoosh(src, out)
+    else:
+        child_ours(src, out, entities=kind == "ours+ent", procs=int(argv[3]))
+    # Our CPU time and that of our (reaped) worker processes, for the parent.
+    t = os.times()
+    print(t.user + t.system + t.children_user + t.children_system)
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[A-ZÄÖÜ][a-zäöüß]{4,}")
+
+
+def make_queries(index_path, n, seed=7):
+    """``n`` realistic queries: title words (1–4), broad words, person/place filters."""
+    from index.analysis import GERMAN_STOPWORDS
+    from search import SearchEngine
+
+    rnd = random.Random(seed)
+    with SearchEngine(index_path) as e:
+        titles = [f.get("title") or "" for f in e.searcher.all_stored_fields()]
+        persons = [v.value for v in e.columns("person").browse(None, n=200)]
+        places = [v.value for v in e.columns("place").browse(None, n=200)]
+    words = [w for t in titles for w in _WORD.findall(t) if w.lower() not in GERMAN_STOPWORDS]
+    queries = []
+    for i in range(n):
+        kind = i % 10
+        if kind == 0:
+            queries.append((rnd.choice(BROAD), {}))
+        elif kind in (1, 2) and persons:
+            queries.append((rnd.choice(words + BROAD), {"person": [rnd.choice(persons[:60])]}))
+        elif kind == 3 and places:
+            queries.append((rnd.choice(words + BROAD), {"place": [rnd.choice(places[:60])]}))
+        else:
+            k = rnd.choice((1, 1, 2, 2, 3, 4))
+            queries.append((" ".join(rnd.sample(words, k)), {}))
+    return queries
+
+
+def time_queries(index_path, queries):
+    """Per-query wall times (ms) in one warm process, with snippets and facets."""
+    from search import SearchEngine
+
+    with SearchEngine(index_path) as e:
+        for q, filters in queries[:10]:  # warm-up: facet columns, caches, OS page cache
+            e.search(q, limit=10, snippets=2, facets=10, **filters)
+        times = []
+        for q, filters in queries:
+            t = time.perf_counter()
+            e.search(q, limit=10, snippets=2, facets=10, **filters)
+            times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def cold_start(index_path, query="Corona Impfstoff", runs=3):
+    """Median wall seconds of a whole ``fundstelle search`` command, and of ``import cli``."""
+    exe = os.path.join(os.path.dirname(sys.executable), "fundstelle")
+    cmd = [exe, "--index", index_path, "search", query] if os.path.exists(exe) else \
+        [sys.executable, "-m", "cli", "--index", index_path, "search", query]
+    full, imp = [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+                       cwd=ROOT)
+        full.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import cli, search.engine"], check=True, cwd=ROOT)
+        imp.append(time.perf_counter() - t)
+    return statistics.median(full), statistics.median(imp)
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+def profile(corpus, size, workdir, entities):
+    from pyinstrument import Profiler
+
+    from index.build import index_paths
+
+    total = count_lines(corpus)
+    src, _ = subset(corpus, size, total, workdir)
+    p = Profiler()
+    p.start()
+    index_paths(os.path.join(workdir, "profile-ix"), [src], entities=entities, procs=1)
+    p.stop()
+    print(p.output_text(unicode=True, color=False, show_all=False))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", default=DEFAULT_CORPUS, help="JSON Lines (.gz) articles")
+    ap.add_argument("--sizes", default="5000,10000,20000,41242", help="comma-separated sizes")
+    ap.add_argument("--queries", type=int, default=250, help="queries per size")
+    ap.add_argument("--procs", type=int, default=os.cpu_count() or 1, help="indexing workers")
+    ap.add_argument("--skip-baseline", action="store_true", help="skip plain Whoosh")
+    ap.add_argument("--workdir", help="keep indexes here (default: a temporary folder)")
+    ap.add_argument("--profile", action="store_true", help="profile serial indexing instead")
+    ap.add_argument("--entities", action="store_true", help="with --profile: include entities")
+    args = ap.parse_args()
+
+    workdir = args.workdir or tempfile.mkdtemp(prefix="fundstelle-perf-")
+    os.makedirs(workdir, exist_ok=True)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.profile:
+        profile(args.corpus, sizes[0], workdir, args.entities)
+        return
+    total = count_lines(args.corpus)
+    print(f"corpus {args.corpus}: {total} articles; {os.cpu_count()} cores; "
+          f"procs {args.procs}; workdir {workdir}", flush=True)
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    rows = []
+    for size in sizes:
+        src, text_mb = subset(args.corpus, size, total, workdir)
+        n = min(size, total)
+        row = {"size": n, "text_mb": text_mb}
+        kinds = (["whoosh"] if not args.skip_baseline else []) + ["ours", "ours+ent"]
+        for kind in kinds:
+            out = os.path.join(workdir, f"ix-{kind}-{n}")
+            shutil.rmtree(out, ignore_errors=True)
+            load = os.getloadavg()[0]
+            wall, cpu, peak, _ = run_measured(
+                [sys.executable, __file__, "_child", kind, src, out, str(args.procs)], env=env)
+            row[kind] = {"s": wall, "cpu": cpu, "rate": n / wall, "mbs": text_mb / wall,
+                         "mb": dir_mb(out), "rss": peak, "load": load}
+            print(f"  {n:>6} {kind:<9} {wall:7.1f} s wall {cpu:7.1f} s cpu {n / wall:6.0f} art/s "
+                  f"{text_mb / wall:5.2f} MB/s  index {dir_mb(out):6.0f} MB "
+                  f"({dir_mb(out) / text_mb:.2f}x text)  peak {peak:5.0f} MB  "
+                  f"load {load:.1f}", flush=True)
+            if kind == "whoosh":
+                shutil.rmtree(out, ignore_errors=True)
+        ix = os.path.join(workdir, f"ix-ours+ent-{n}")
+        queries = make_queries(ix, args.queries)
+        times = time_queries(ix, queries)
+        row["p50"], row["p95"], row["max"] = pct(times, 50), pct(times, 95), max(times)
+        row["cold"], row["import"] = cold_start(ix)
+        print(f"  {n:>6} queries   {len(times)}: p50 {row['p50']:.1f} ms  p95 {row['p95']:.1f} ms"
+              f"  max {row['max']:.0f} ms; cold `fundstelle search` {row['cold']:.2f} s "
+              f"(imports {row['import']:.2f} s)", flush=True)
+        shutil.rmtree(os.path.join(workdir, f"ix-ours-{n}"), ignore_errors=True)
+        rows.append(row)
+    print_table(rows, args)
+    if not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def print_table(rows, args):
+    print()
+    print("| articles | text MB | whoosh s (art/s) | ours s (art/s) | × whoosh | ours+ent s (art/s, MB/s) "
+          "| index MB (× text) | peak RSS MB | query p50 / p95 ms | cold search s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        w = r.get("whoosh")
+        o, e = r["ours"], r["ours+ent"]
+        base = f"{w['s']:.0f} ({w['rate']:.0f})" if w else "—"
+        ratio = f"{o['rate'] / w['rate']:.2f}" if w else "—"
+        print(f"| {r['size']} | {r['text_mb']:.0f} | {base} | {o['s']:.0f} ({o['rate']:.0f}) | {ratio} "
+              f"| {e['s']:.0f} ({e['rate']:.0f}, {e['mbs']:.2f}) | {e['mb']:.0f} ({e['mb'] / r['text_mb']:.2f}) "
+              f"| {max(o['rss'], e['rss']):.0f} | {r['p50']:.1f} / {r['p95']:.1f} | {r['cold']:.2f} |")
+    print(f"\nbaseline peak RSS: " + ", ".join(
+        f"{r['size']}: {r['whoosh']['rss']:.0f} MB" for r in rows if r.get("whoosh")))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_child":
+        _child_main(sys.argv[2:])
+    else:
+        main()
