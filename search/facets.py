@@ -5,6 +5,7 @@ per open index from the postings of the ``persons`` and ``places`` fields, so
 counting a broad query is one pass over its matching documents.
 """
 
+import heapq
 from collections import Counter
 from itertools import chain
 
@@ -83,8 +84,9 @@ class FacetColumns:
         """The ``n`` most frequent values among ``docnums``, selected ones always included."""
         counts = self.count(docnums) if docnums is not None else Counter(
             {vid: len(d) for vid, d in enumerate(self.docs_of)})
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], self.values[kv[0]]))
-        out = [FacetValue(self.values[v], c, self.values[v] in selected) for v, c in ranked[:n]]
+        # Only the top n are shown: a heap instead of sorting every value of a broad query.
+        ranked = heapq.nsmallest(n, counts.items(), key=lambda kv: (-kv[1], self.values[kv[0]]))
+        out = [FacetValue(self.values[v], c, self.values[v] in selected) for v, c in ranked]
         shown = {f.value for f in out}
         for name in selected:
             if name not in shown:

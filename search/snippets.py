@@ -119,16 +119,82 @@ class TermMatcher:
         """Yield ``(start, end)`` of matching words in ``text[start:end]``."""
         if not self.stems and not self.prefixes:
             return
+        if start == 0 and end is None and len(text) > _FAST_FIND_CHARS:
+            yield from self._find_fast(text)
+            return
         for m in WORD_RE.finditer(text, start, len(text) if end is None else end):
-            word = m.group()
-            if self._word_matches(word):
-                yield m.start(), m.end()
-            elif "-" in word or "\u2010" in word or "\u2011" in word:
-                offset = m.start()
-                for part in re.split("[-\u2010\u2011]", word):
-                    if part and self._word_matches(part):
-                        yield offset, offset + len(part)
-                    offset += len(part) + 1
+            yield from self._token_ranges(m)
+
+    def _token_ranges(self, m):
+        """The matching ranges of one token: the whole word, else its hyphen parts."""
+        word = m.group()
+        if self._word_matches(word):
+            yield m.start(), m.end()
+        elif "-" in word or "\u2010" in word or "\u2011" in word:
+            offset = m.start()
+            for part in re.split("[-\u2010\u2011]", word):
+                if part and self._word_matches(part):
+                    yield offset, offset + len(part)
+                offset += len(part) + 1
+
+    def _first_letters(self):
+        firsts = getattr(self, "_firsts", None)
+        if firsts is None:
+            firsts = self._firsts = frozenset(
+                {t[0] for t in self.stems if t} | {p[0].lower() for p in self.prefixes if p}
+                | {_FOLD_FIRST.get(p[0].lower()) for p in self.prefixes if p})
+        return firsts
+
+    def _find_fast(self, text):
+        """``find`` over a whole long text, checking each distinct word once.
+
+        The words that match (whole or by a part) are looked for with one
+        regular expression; each hit is confirmed to start a token where the
+        tokenizer would start one, then ranged exactly as ``find`` does.
+        """
+        firsts = self._first_letters()
+        matching = set()
+        for w in set(WORD_RE.findall(text)):
+            first = w[0].lower()
+            # A stem starts with its word's first letter, umlauts and ß folded.
+            if first in firsts or _FOLD_FIRST.get(first) in firsts or \
+                    "-" in w or "\u2010" in w or "\u2011" in w:
+                if any(self._token_ranges(next(WORD_RE.finditer(w)))):
+                    matching.add(w)
+        if not matching:
+            return
+        candidates = re.compile("|".join(re.escape(w) for w in
+                                         sorted(matching, key=len, reverse=True)))
+        pos = 0
+        while True:
+            c = candidates.search(text, pos)
+            if c is None:
+                return
+            s = c.start()
+            m = _token_at(text, s)
+            if m is None or m.group() not in matching:
+                pos = s + 1
+                continue
+            yield from self._token_ranges(m)
+            pos = m.end()
+
+
+_FOLD_FIRST = {"ä": "a", "ö": "o", "ü": "u", "ß": "s"}
+
+#: Texts longer than this are searched for matches by ``TermMatcher._find_fast``.
+_FAST_FIND_CHARS = 1000
+
+
+def _token_at(text, s):
+    """The tokenizer's token starting at ``s``, or None when no token starts there."""
+    i = s
+    while i > 0 and not text[i - 1].isspace():
+        i -= 1
+    # Tokens never span white space, so scanning from there tokenizes as from the start.
+    for m in WORD_RE.finditer(text, i):
+        if m.start() >= s:
+            return m if m.start() == s else None
+    return None
 
 
 def make_snippets(text, matcher, *, max_fragments=2, fragment_chars=260):
