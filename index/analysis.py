@@ -352,4 +352,15 @@ def stem_word(word):
     return _STEMMER.stem(strip_invisible(word).lower())
 
 
+def compound_parts(word):
+    """The compound parts of one word as ``(stem, is_head)``, as the index adds them.
+
+    >>> compound_parts("Bundeskanzlerin")
+    [('bund', False), ('kanzl', True)]
+    """
+    clean = strip_invisible(word).lower()
+    return [(_STEMMER.stem(p.text), p.head) for p in _SPLITTER.parts(clean)]
+
+
 _STEMMER = GermanStemFilter()
+_SPLITTER = CompoundSplitter()
