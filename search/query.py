@@ -26,7 +26,7 @@ MAX_QUERY_WORDS = 400
 COORD_EXPONENT = 1.0
 #: How much a word's weaker fields add to its best field (1.0 would sum them).
 FIELD_TIEBREAK = 0.5
-#: Weight of one part of a hyphenated query word (``Corona-Krise``) found on its own.
+#: Weight of a hyphenated query word's parts (``Corona-Krise``) found apart in an article.
 HYPHEN_PART_BOOST = 0.6
 
 _GENDER_QUERY_RE = re.compile(r"(\w)[*:_/](innen|in)\b")
@@ -192,8 +192,8 @@ def word_query(text, fields_, schema, boost=1.0):
             alternatives.append(query.Term(f, whole))
             if len(parts) > 1:
                 alternatives.append(query.Phrase(f, parts))
-                for part in parts:
-                    alternatives.append(query.Term(f, part, boost=HYPHEN_PART_BOOST))
+                alternatives.append(query.And([query.Term(f, part) for part in parts],
+                                              boost=HYPHEN_PART_BOOST))
             elif parts and parts[0] != whole:
                 alternatives.append(query.Term(f, parts[0]))
     return _any(alternatives, boost)
