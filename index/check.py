@@ -18,7 +18,8 @@ from whoosh.reading import SegmentReader
 
 from index.errors import IndexNotFound
 from index.schema import index_metadata
-from index.store import LOCK_INFO, META_FILE, read_lock_info
+from index.store import (LOCK_INFO, META_FILE, index_exists, read_lock_info,
+                         while_writers_commit)
 
 
 @dataclass
@@ -59,7 +60,7 @@ def check_index(path):
     True
     """
     path = str(path)
-    if not os.path.isdir(path) or not whoosh_index.exists_in(path):
+    if not index_exists(path):
         raise IndexNotFound(path)
     report = CheckReport(path=path)
     rebuild = f"rebuild it: `fundstelle --index {path} index --rebuild ARTICLES...`"
@@ -69,7 +70,7 @@ def check_index(path):
         report.notes.append(f"{leftover} was left by a rebuild that was stopped; the next "
                             "`index --rebuild` removes it (or delete it)")
     try:
-        ix = whoosh_index.open_dir(path)
+        ix = while_writers_commit(whoosh_index.open_dir, path)
         segments = ix._segments()
     except Exception as exc:  # Whoosh raises assorted errors for a damaged table of contents
         report.problems.append(Problem(f"the table of contents cannot be read ({exc})", rebuild))
@@ -83,7 +84,7 @@ def check_index(path):
         report.problems.append(Problem(
             f"{len(dups)} article id(s) stored more than once: {shown}", rebuild))
     try:
-        counted = ix.doc_count()
+        counted = while_writers_commit(ix.doc_count)
     except Exception as exc:
         report.problems.append(Problem(f"the article count cannot be read ({exc})", rebuild))
         counted = None

@@ -55,7 +55,7 @@ class IndexStore:
         """Open an existing index; raise IndexNotFound or StaleIndex."""
         path = str(path)
         meta_path = os.path.join(path, META_FILE)
-        if not os.path.isdir(path) or not whoosh_index.exists_in(path):
+        if not index_exists(path):
             raise IndexNotFound(path)
         try:
             with open(meta_path, encoding="utf-8") as f:
@@ -67,7 +67,7 @@ class IndexStore:
             if meta.get(key) != expected[key]:
                 raise StaleIndex(path, key, meta.get(key), expected[key])
         try:
-            ix = whoosh_index.open_dir(path)
+            ix = while_writers_commit(whoosh_index.open_dir, path)
         except Exception as exc:  # Whoosh raises bare errors for damaged tables of contents
             raise IndexNotFound(path, f"cannot be opened: {exc}") from exc
         return cls(path, ix, meta)
@@ -85,7 +85,7 @@ class IndexStore:
     @classmethod
     def open_or_create(cls, path):
         """Open the index at ``path``, creating it when the folder holds none."""
-        if os.path.isdir(str(path)) and whoosh_index.exists_in(str(path)):
+        if index_exists(path):
             return cls.open(path)
         return cls.create(path)
 
@@ -95,7 +95,7 @@ class IndexStore:
 
     def doc_count(self):
         """Number of articles in the index."""
-        return self.ix.doc_count()
+        return while_writers_commit(self.ix.doc_count)
 
     def existing_hashes(self):
         """Map every stored article id to its content hash."""
@@ -143,7 +143,7 @@ class IndexStore:
                    if os.path.isfile(os.path.join(self.path, n)))
         return {
             "index": os.path.abspath(self.path),
-            "articles": self.ix.doc_count(),
+            "articles": self.doc_count(),
             "date_from": lo,
             "date_to": hi,
             "sources": dict(sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -153,6 +153,29 @@ class IndexStore:
             "analyzer_version": self.meta.get("analyzer_version"),
             "created": self.meta.get("created"),
         }
+
+
+def while_writers_commit(fn, *args, tries=20):
+    """Call ``fn``, retrying while a writer's commit deletes the files it opens.
+
+    Whoosh opens the newest table of contents by listing the folder, and a
+    commit deletes the previous one (and merged segments): a reader opening
+    the index just then gets FileNotFoundError. Its ``reader()`` retries; its
+    ``open_dir``, ``exists_in`` and ``doc_count`` do not.
+    """
+    for attempt in range(tries):
+        try:
+            return fn(*args)
+        except FileNotFoundError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.02)
+
+
+def index_exists(path):
+    """True when ``path`` is a folder holding a Whoosh index (safe beside a writer)."""
+    path = str(path)
+    return os.path.isdir(path) and while_writers_commit(whoosh_index.exists_in, path)
 
 
 def read_lock_info(path):

@@ -331,7 +331,7 @@ def test_readers_keep_working_during_a_write(tmp_path, archive):
         rc, out, err = cli(index, "search", "Bayern", "--format", "json")
         assert rc == 0, err
     finally:
-        writer.wait()
+        writer.communicate()
     assert writer.returncode == 0
     assert searched >= 3
     assert totals == sorted(totals), "a reader sees commits, never fewer articles"
