@@ -26,6 +26,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import LockError, SegmentWriter
 
 from index.errors import FundstelleError, IndexLocked
+from index.postings import CompactCodec
 from index.store import WRITER_LIMITMB, article_document
 
 #: Documents per hand-over file from the parent to a worker.
@@ -45,7 +46,12 @@ def default_procs():
     return n if n > 1 else 1
 
 
-def open_writer(store, extractor=None, *, procs=None, timeout=0.0, limitmb=WRITER_LIMITMB):
+def writer_settings():
+    """Keyword arguments for an indexing run's Whoosh writers: buffer size and codec."""
+    return {"limitmb": WRITER_LIMITMB, "codec": CompactCodec()}
+
+
+def open_writer(store, extractor=None, *, procs=None, timeout=0.0):
     """A writer for ``store`` that finds entities with ``extractor`` (or none).
 
     ``procs`` > 1 gives a :class:`ParallelArticleWriter`; 1 a serial one.
@@ -55,8 +61,8 @@ def open_writer(store, extractor=None, *, procs=None, timeout=0.0, limitmb=WRITE
     try:
         if procs > 1:
             return ParallelArticleWriter(store.ix, extractor, procs=procs, timeout=timeout,
-                                         limitmb=limitmb)
-        return SerialArticleWriter(store.ix, extractor, timeout=timeout, limitmb=limitmb)
+                                         **writer_settings())
+        return SerialArticleWriter(store.ix, extractor, timeout=timeout, **writer_settings())
     except LockError:
         raise IndexLocked(store.path, store.lock_info()) from None
 

@@ -14,9 +14,17 @@ The terms, frequencies, weights and positions are exactly those of Whoosh's
 checks this on real news). Queries and snippets use the chain itself.
 """
 
+import struct
+import zlib
+from array import array
 from collections import defaultdict
+from itertools import accumulate
 
+from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher,
+                                  W3PostingsWriter)
 from whoosh.formats import Positions
+from whoosh.system import _INT_SIZE
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from index.analysis import WORD_RE
 
@@ -83,3 +91,184 @@ class WordCachePositions(Positions):
         fb = self.field_boost
         for w, poslist in poses.items():
             yield (w, len(poslist), weights[w] * fb, self.encode(poslist))
+
+
+# --- compact posting blocks ----------------------------------------------------------------------
+
+def _pack_uints(values):
+    """Unsigned ints as a typecode byte and a machine array of the narrowest width."""
+    top = max(values) if values else 0
+    code = "B" if top < 0x100 else "H" if top < 0x10000 else "I"
+    return code.encode("ascii") + array(code, values).tobytes()
+
+
+def _unpack_uints(data, start=0, count=None):
+    """Inverse of :func:`_pack_uints`; returns (array, end offset)."""
+    code = chr(data[start])
+    arr = array(code)
+    width = arr.itemsize
+    end = len(data) if count is None else start + 1 + count * width
+    arr.frombytes(data[start + 1:end])
+    return arr, end
+
+
+def _deltas(ids):
+    prev = 0
+    out = []
+    for i in ids:
+        out.append(i - prev)
+        prev = i
+    return out
+
+
+class CompactPositions(WordCachePositions):
+    """Positions stored as a narrow array of gaps instead of a pickled list.
+
+    >>> f = CompactPositions()
+    >>> f.decode_positions(f.encode([3, 10, 400]))
+    [3, 10, 400]
+    """
+
+    def encode(self, poslist):
+        return _pack_uints(_deltas(poslist))
+
+    def decode_positions(self, valuestring):
+        arr, _ = _unpack_uints(valuestring)
+        return list(accumulate(arr))
+
+    def decode_frequency(self, valuestring):
+        return (len(valuestring) - 1) // array(chr(valuestring[0])).itemsize
+
+    def decode_weight(self, valuestring):
+        return self.decode_frequency(valuestring) * self.field_boost
+
+    def decode_position_boosts(self, valuestring):
+        return [(pos, 1) for pos in self.decode_positions(valuestring)]
+
+
+_INFO = struct.Struct("!IIfBBB")
+_W_ONES, _W_SAME, _W_QUARTERS, _W_FLOATS = range(4)
+
+
+class CompactPostingsWriter(W3PostingsWriter):
+    """Whoosh 3 posting blocks with narrow arrays instead of pickles (about a third the size)."""
+
+    def _write_block(self, last=False):
+        if self._byteids:
+            return super()._write_block(last)
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids, weights, values = self._ids, self._weights, self._values
+        parts = [_pack_uints(_deltas(ids))]
+        first = weights[0]
+        if all(w == 1.0 for w in weights):
+            parts.append(bytes((_W_ONES,)))
+        elif all(w == first for w in weights):
+            parts.append(bytes((_W_SAME,)) + struct.pack("!f", first))
+        elif all((w * 4).is_integer() and 0 <= w < 16000 for w in weights):
+            parts.append(bytes((_W_QUARTERS,)) + _pack_uints([int(w * 4) for w in weights]))
+        else:
+            parts.append(bytes((_W_FLOATS,)) + array("f", weights).tobytes())
+        if values:
+            parts.append(_pack_uints([len(v) for v in values]))
+            parts.extend(values)
+        data = b"".join(parts)
+        comp = self._compression if len(data) > 40 else 0
+        if comp:
+            data = zlib.compress(data, comp)
+        info = _INFO.pack(len(ids), ids[-1], self._maxweight, comp,
+                          length_to_byte(self._minlength), length_to_byte(self._maxlength))
+        length = len(info) + len(data)
+        self._postfile.write_int(-length if last else length)
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
+
+
+class CompactLeafMatcher(W3LeafMatcher):
+    """Reads the blocks written by :class:`CompactPostingsWriter`."""
+
+    def _goto(self, position):
+        postfile = self._postfile
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        length = postfile.get_int(position)
+        if length < 0:
+            self._lastblock = True
+            length = -length
+        self._nextoffset = position + _INT_SIZE + length
+        info_at = position + _INT_SIZE
+        (self._blocklength, self._maxid, self._maxweight, self._compression,
+         mnlen, mxlen) = _INFO.unpack(postfile.get(info_at, _INFO.size))
+        self._dataoffset = info_at + _INFO.size
+        self._minlength = byte_to_length(mnlen)
+        self._maxlength = byte_to_length(mxlen)
+
+    def _read_data(self):
+        b = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        if self._compression:
+            b = zlib.decompress(b)
+        n = self._blocklength
+        gaps, at = _unpack_uints(b, 0, n)
+        ids = tuple(accumulate(gaps))
+        kind = b[at]
+        at += 1
+        if kind == _W_ONES:
+            weights = array("f", [1.0]) * n
+        elif kind == _W_SAME:
+            weights = array("f", struct.unpack("!f", b[at:at + 4])) * n
+            at += 4
+        elif kind == _W_QUARTERS:
+            quarters, at = _unpack_uints(b, at, n)
+            weights = array("f", [q / 4 for q in quarters])
+        else:
+            weights = array("f")
+            weights.frombytes(b[at:at + 4 * n])
+            at += 4 * n
+        if self._fixedsize == 0:
+            values = (None,) * n
+        elif at < len(b):
+            lengths, at = _unpack_uints(b, at, n)
+            values = []
+            for ln in lengths:
+                values.append(b[at:at + ln])
+                at += ln
+            values = tuple(values)
+        else:
+            values = (b"",) * n
+        self._data = (ids, weights, values)
+
+    def _read_ids(self):
+        if self._data is None:
+            self._read_data()
+        self._ids = self._data[0]
+
+    def _read_weights(self):
+        if self._data is None:
+            self._read_data()
+        self._weights = self._data[1]
+
+    def _read_values(self):
+        if self._data is None:
+            self._read_data()
+        self._values = self._data[2]
+
+
+class CompactCodec(W3Codec):
+    """Whoosh's default codec with :class:`CompactPostingsWriter` blocks.
+
+    Pickled into each segment, so a reader opens the postings the way they were written.
+    """
+
+    def postings_writer(self, dbfile, byteids=False):
+        return CompactPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                                     compression=self._compression,
+                                     inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return CompactLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)

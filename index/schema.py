@@ -5,14 +5,14 @@ from importlib.metadata import PackageNotFoundError, version
 from whoosh import fields
 
 from index.analysis import ANALYZER_VERSION, german_analyzer
-from index.postings import WordCachePositions
+from index.postings import CompactPositions
 
 #: Title matches count this much more than body matches (BM25F field boost).
 TITLE_BOOST = 2.0
 
 #: Written to ``fundstelle.json`` in the index folder; a mismatch on open means
 #: the index was built by another analysis and would be searched wrongly.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 def build_schema():
@@ -45,9 +45,13 @@ def build_schema():
 
 
 def _text(analyzer, field_boost=1.0, **kwargs):
-    """A TEXT field with positions, indexed through the per-word cache of :mod:`index.postings`."""
+    """A TEXT field with positions, analysed through the word cache of :mod:`index.postings`.
+
+    Positions are stored as compact gap arrays (schema version 3); indexing
+    runs write them with the codec of ``index.pipeline.writer_settings``.
+    """
     field = fields.TEXT(analyzer=analyzer, phrase=True, field_boost=field_boost, **kwargs)
-    field.format = WordCachePositions(field_boost=field_boost)
+    field.format = CompactPositions(field_boost=field_boost)
     return field
 
 

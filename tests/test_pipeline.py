@@ -168,3 +168,40 @@ def test_schema_with_word_cache_pickles():
     again = pickle.loads(pickle.dumps(schema))
     assert [w for w, *_ in again["body"].index("Die Masken")] == [b"mask"] or \
         [w for w, *_ in again["body"].index("Die Masken")] == ["mask"]
+
+
+@pytest.mark.skipif(not SAMPLE_300.exists(), reason="needs ../shared FANG sample")
+def test_compact_codec_reads_back_what_whoosh_codec_writes(tmp_path):
+    """Same ids, weights and positions for every term as Whoosh's own codec."""
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from index.postings import CompactCodec
+    from index.store import article_document
+    from index.ingest import read_articles
+
+    sample = tmp_path / "sample.jsonl"
+    with open(SAMPLE_300, encoding="utf-8") as f:
+        sample.write_text("".join(line for _, line in zip(range(150), f)), encoding="utf-8")
+    docs = [article_document(a) for a in read_articles([str(sample)])]
+    postings = []
+    for name, codec in (("w3", W3Codec()), ("compact", CompactCodec())):
+        store = IndexStore.create(str(tmp_path / name))
+        w = store.ix.writer(codec=codec, limitmb=32)
+        for d in docs:
+            w.add_document(**d)
+        w.commit()
+        with store.ix.searcher() as s:
+            r = s.reader()
+            got = {}
+            for field in ("title", "body", "source"):
+                for term in r.lexicon(field):
+                    m = r.postings(field, term)
+                    items = []
+                    while m.is_active():
+                        pos = m.value_as("positions") if field != "source" else None
+                        items.append((m.id(), m.weight(), pos))
+                        m.next()
+                    got[field, term] = items
+            postings.append(got)
+    assert postings[0] == postings[1]
+    assert len(postings[0]) > 5000
