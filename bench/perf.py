@@ -227,9 +227,8 @@ def time_queries(index_path, queries):
 
 def cold_start(index_path, query="Corona Impfstoff", runs=3):
     """Median wall seconds of a whole ``fundstelle search`` command, and of ``import cli``."""
-    exe = os.path.join(os.path.dirname(sys.executable), "fundstelle")
-    cmd = [exe, "--index", index_path, "search", query] if os.path.exists(exe) else \
-        [sys.executable, "-m", "cli", "--index", index_path, "search", query]
+    # ``python -m cli`` is what the ``fundstelle`` script runs, from this checkout.
+    cmd = [sys.executable, "-m", "cli", "--index", index_path, "search", query]
     full, imp = [], []
     for _ in range(runs):
         t = time.perf_counter()
