@@ -12,9 +12,10 @@ import zlib
 from whoosh import query as wq
 from whoosh import scoring
 
+from index.analysis import PART_PREFIX
 from index.errors import ArticleNotFound, QueryError
 from index.ingest import ArticleDate
-from index.store import IndexStore, article_from_stored
+from index.store import IndexStore, article_from_stored, while_writers_commit
 from search.facets import FACET_FIELDS, FacetColumns
 from search.query import date_filter, parse_query
 from search.results import Hit, SearchResults
@@ -32,7 +33,9 @@ class SearchEngine:
     def __init__(self, index_path):
         self.store = IndexStore.open(index_path)
         self.weighting = scoring.BM25F(B=BM25_B, K1=BM25_K1)
-        self._searcher = self.store.ix.searcher(weighting=self.weighting)
+        # A commit beside us may delete the table of contents being opened.
+        self._searcher = while_writers_commit(
+            lambda: self.store.ix.searcher(weighting=self.weighting), tries=50)
         self._columns = {}
 
     def __enter__(self):
