@@ -205,3 +205,18 @@ def test_compact_codec_reads_back_what_whoosh_codec_writes(tmp_path):
             postings.append(got)
     assert postings[0] == postings[1]
     assert len(postings[0]) > 5000
+
+
+def test_facet_columns_from_column_equal_from_postings(serial_and_parallel):
+    from search.facets import FacetColumns
+
+    for path in serial_and_parallel:
+        with IndexStore.open(path).searcher() as s:
+            r = s.reader()
+            for field in ("persons", "places"):
+                assert r.has_column(field)
+                a = FacetColumns.from_column(r, field)
+                b = FacetColumns.from_postings(r, field)
+                assert a.values == b.values and a.values
+                assert a.docs_of == b.docs_of
+                assert a.per_doc == b.per_doc
