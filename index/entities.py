@@ -28,14 +28,25 @@ DEFAULT_MODEL = MODEL_DIR / "ner.crfsuite"
 # As news-annotated's tokenizer, but "Hansen.Manchmal" (a missing space) splits at the full stop.
 TOKEN_RE = re.compile(r"\w+(?:[-'’]\w+|\.(?![A-ZÄÖÜ][a-zäöüß]{2})\w+)*|[^\w\s]")
 # Invisible characters that split words when left in (FANG bodies carry soft hyphens inside words).
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _SENTENCE_END = frozenset(".!?")
 _MAX_SENTENCE = 120
 _SHAPE_RE = (re.compile(r"[A-ZÄÖÜ]"), re.compile(r"[a-zäöüß]"), re.compile(r"[0-9]"))
 
 TITLES = frozenset(
     "Dr Dr. Prof Prof. Professor Professorin Herr Herrn Frau Mr Mrs Ms Sir Dame Papst Pfarrer "
-    "Prinz Prinzessin König Königin Graf Gräfin Freiherr Kardinal Bischof Dipl Ing".split())
+    "Prinz Prinzessin König Königin Graf Gräfin Freiherr Kardinal Bischof Dipl Ing Ayatollah "
+    "Scheich Emir Sultan Lord Lady Pater Schwester Bruder".split())
+# Word endings of roles and common nouns ("Bildungssenatorin", "Landesbischof", "Streiktagen"): a
+# token ending so is no name, even when the word lists have never seen it.
+_ROLE_ENDINGS = (
+    "minister", "ministerin", "präsident", "präsidentin", "kanzler", "kanzlerin", "senator",
+    "senatorin", "sprecher", "sprecherin", "chef", "chefin", "leiter", "leiterin", "direktor",
+    "direktorin", "berater", "beraterin", "bischof", "bischöfin", "trainer", "trainerin",
+    "vorsitzende", "vorsitzender", "bürgermeister", "bürgermeisterin", "experte", "expertin",
+    "virologe", "virologin", "politiker", "politikerin", "mann", "frau", "autor", "autorin",
+    "ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "ismus", "tagen", "bank", "gefängnis",
+    "sekretär", "sekretärin", "kommissar", "kommissarin", "abgeordnete", "abgeordneter")
 _BYLINE_CUES = frozenset(
     "foto fotos bild bilder grafik quelle video text autor autorin fotograf fotografin "
     "illustration montage karikatur mitarbeit".split())
@@ -67,7 +78,11 @@ def tokenize(text: str) -> list[list[str]]:
     [['Dr', '.', 'Söder', 'spricht', '.'], ['Bayern', 'hört', 'zu', '.']]
     """
     sentences = []
-    for line in text.translate(_INVISIBLE).split("\n"):
+    if not text.isascii():
+        for ch in _INVISIBLE_CHARS:
+            if ch in text:
+                text = text.replace(ch, "")
+    for line in text.split("\n"):
         tokens = TOKEN_RE.findall(line)
         start = 0
         for i, tok in enumerate(tokens):
@@ -155,23 +170,34 @@ class FeatureCache:
         if not tok.isprintable() or _has_surrogate(tok):
             tok = "<?>"
         low = tok.lower()
+        first = tok[:1]
+        # Names are capitalised: lowercase words and punctuation get a lean feature set, which
+        # keeps tagging fast (most German tokens are lowercase).
+        if first.islower() or not first.isalnum():
+            own = ["w:" + low]
+            if len(low) > 3:
+                own.append("s3:" + low[-3:])
+            if "-" in low:
+                own.append("h2:" + low.rsplit("-", 1)[1])
+            return own, ["-1l:" + low], ["+1l:" + low], ["-2l:" + low], ["+2l:" + low]
         shape = word_shape(tok)
-        upper = tok[:1].isupper()
         own = ["w:" + tok, "l:" + low, "s3:" + low[-3:], "s2:" + low[-2:], "p3:" + low[:3],
                "sh:" + shape]
         if len(low) > 4:
             own.append("s4:" + low[-4:])
         flags = []
-        if upper and tok[1:].islower() and low in lex.lowercase:
+        if tok[1:].islower() and low in lex.lowercase:
             flags.append("lc")
         if tok in lex.place_tokens:
             flags.append("gL")
-        elif upper and tok[-1:] == "s" and tok[:-1] in lex.place_tokens:
+        elif tok[-1:] == "s" and tok[:-1] in lex.place_tokens:
             flags.append("gLs")
         if tok in lex.place_heads:
             flags.append("gLh")
         if tok in lex.first_names:
             flags.append("gF")
+        if tok in lex.nouns:
+            flags.append("gN")
         if "-" in tok:
             parts = tok.split("-")
             own.append("h1:" + parts[0].lower())
@@ -181,9 +207,7 @@ class FeatureCache:
         own.extend(flags)
         prev1 = ["-1l:" + low, "-1sh:" + shape] + ["-1" + f for f in flags]
         next1 = ["+1l:" + low, "+1sh:" + shape] + ["+1" + f for f in flags]
-        prev2 = ["-2l:" + low]
-        next2 = ["+2l:" + low]
-        return own, prev1, next1, prev2, next2
+        return own, prev1, next1, ["-2l:" + low], ["+2l:" + low]
 
     def sentence_features(self, tokens: list[str], doc_lower: set[str]) -> list[list[str]]:
         """Feature lists for one sentence; ``doc_lower`` holds the article's lowercase words."""
@@ -295,12 +319,24 @@ class EntityExtractor:
     def __setstate__(self, state):
         self.__init__(state["model_path"], Lexicon(Path(state["data_dir"])))
 
-    def tag(self, sentences: list[list[str]]) -> list[list[str]]:
-        """BIO tags for tokenized sentences of one article."""
+    def tag(self, sentences: list[list[str]]) -> tuple[list[list[str]], list[list[float]]]:
+        """BIO tags for tokenized sentences of one article, and each tag's marginal probability.
+
+        Probabilities are computed only for tokens tagged as part of a name (O tokens get 1.0).
+        """
         doc_lower = document_lowercase(sentences)
         feats = self.features.sentence_features
         tagger = self._tagger
-        return [tagger.tag(feats(s, doc_lower)) if s else [] for s in sentences]
+        all_tags, all_probs = [], []
+        for s in sentences:
+            if not s:
+                all_tags.append([])
+                all_probs.append([])
+                continue
+            tags = tagger.tag(feats(s, doc_lower))
+            all_tags.append(tags)
+            all_probs.append([1.0 if t == "O" else tagger.marginal(t, i) for i, t in enumerate(tags)])
+        return all_tags, all_probs
 
     def extract(self, title: str, text: str) -> Entities:
         """The persons and places named in an article's title and text.
@@ -320,11 +356,15 @@ class EntityExtractor:
 
     def _extract(self, title: str, text: str) -> Entities:
         sentences = tokenize(title) + tokenize(text) if title.strip() else tokenize(text)
-        tags = self.tag(sentences)
-        return resolve(sentences, tags, self.lexicon)
+        tags, probs = self.tag(sentences)
+        return resolve(sentences, tags, self.lexicon, probs)
 
 
 _PARTICLES = frozenset("da de di do dos du del della van von der den ten ter zu la le al el ad bin ibn".split())
+_PLACE_PREFIXES = frozenset("Santa San Saint Sankt St Puerto Port Fort Bad Los Las New".split())
+_NOUN_ENDINGS = ("ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "ismus")
+# Names the news use for a place whose base form is another name.
+_PLACE_ALIASES = {"Bundesrepublik": "Deutschland", "Bundesrepublik Deutschland": "Deutschland"}
 _DISTRICT = frozenset("Landkreis Kreis Bezirk Stadtbezirk Kanton".split())
 _ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI".split())
 # Last parts of hyphenated names that make an organisation or a place, not a person
@@ -334,25 +374,35 @@ _NOT_PERSON_HEADS = frozenset(
     "platz allee weg ring haus halle zentrum museum kaserne gesellschaft verlag gruppe".split())
 
 
-def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon) -> Entities:
-    """Turn tagged sentences of one article into its person and place sets."""
+def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
+            probs: list[list[float]] | None = None) -> Entities:
+    """Turn tagged sentences of one article into its person and place sets.
+
+    A one-word person or an unlisted place that the CRF found with little confidence in every
+    mention (best marginal below ``MIN_SINGLE_PERSON`` / ``MIN_PLACE``) is dropped.
+    """
     votes: dict[tuple[str, ...], dict[str, int]] = {}
+    best: dict[tuple[str, ...], float] = {}
     tokens_seen = {t for s in sentences for t in s}
     for n, (sent, stags) in enumerate(zip(sentences, tags)):
         found = spans(sent, stags)
         found = _merge_particles(sent, found)
+        sprobs = probs[n] if probs else None
         for kind, start, end in found:
+            prob = min(sprobs[start:end]) if sprobs else 1.0
             if kind == "PER":
-                got = _person_span(sent, start, end, lexicon)
+                got = _person_span(sent, start, end, lexicon, tokens_seen)
                 if got is None:
                     continue
                 start, end = got
                 if _in_byline(sent, start, end, n <= 1):
                     continue
                 name = tuple(sent[start:end])
-                if name[-1] in _ROMAN and end < len(sent) and sent[end] == ".":
+                if end + 1 < len(sent) and sent[end] in _ROMAN and sent[end + 1] == ".":
+                    name = name + (sent[end] + ".",)
+                elif name[-1] in _ROMAN and end < len(sent) and sent[end] == ".":
                     name = name[:-1] + (name[-1] + ".",)
-                if " ".join(name) in lexicon.places:
+                if " ".join(name) in lexicon.places or name[0] in _PLACE_PREFIXES:
                     kind = "LOC"
             elif kind == "LOC":
                 if start > 0 and sent[start - 1] in _DISTRICT:
@@ -363,7 +413,8 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon)
                 joined = " ".join(name)
                 if joined not in lexicon.places:
                     if len(name) == 1 and name[0][1:].islower() and (
-                            name[0] in lexicon.nouns or name[0].lower() in lexicon.lowercase):
+                            name[0] in lexicon.nouns or name[0].lower() in lexicon.lowercase
+                            or name[0].lower().endswith(_NOUN_ENDINGS)):
                         continue
                     if len(name) > 1 and name[0] in lexicon.first_names:
                         kind = "PER"
@@ -371,19 +422,48 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon)
                 name = tuple(sent[start:end])
             votes.setdefault(name, {}).setdefault(kind, 0)
             votes[name][kind] += 1
+            best[name] = max(best.get(name, 0.0), prob)
+    if GAZETTEER_RECALL:
+        _listed_places(sentences, tags, lexicon, votes, best)
     persons, places = [], []
     for name, kinds in votes.items():
         kind = max(kinds, key=lambda k: (kinds[k], k == "LOC", k == "PER"))
         if kind == "PER":
-            persons.append(name)
+            if len(name) > 1 or best[name] >= MIN_SINGLE_PERSON:
+                persons.append(name)
         elif kind == "LOC" or (kinds.get("LOC") and not VOTE_LOC_ORG):
-            places.append(_join(list(name)))
+            joined = _join(list(name))
+            if best[name] >= MIN_PLACE or joined in lexicon.places:
+                places.append(joined)
     persons = _complete_persons(persons, sentences, lexicon)
     return Entities(persons=_person_set(persons, tokens_seen),
                     places=_place_set(places, tokens_seen, lexicon))
 
 
 VOTE_LOC_ORG = True
+GAZETTEER_RECALL = False
+MIN_SINGLE_PERSON = 0.9
+MIN_PLACE = 0.6
+
+
+def _listed_places(sentences, tags, lexicon, votes, best):
+    """Count a listed place the CRF left untagged, unless the article also writes it lowercase
+    or it opens a sentence ("Essen", "Mitte"), or it is tagged otherwise elsewhere."""
+    for sent, stags in zip(sentences, tags):
+        for i in range(1, len(sent)):
+            tok = sent[i]
+            if stags[i] != "O" or tok not in lexicon.place_tokens or not tok[:1].isupper():
+                continue
+            if stags[i - 1] != "O" or (i + 1 < len(sent) and stags[i + 1] != "O"):
+                continue
+            if i + 1 < len(sent) and "-" in sent[i + 1] or tok.lower() in lexicon.lowercase \
+                    or tok in lexicon.nouns:
+                continue
+            name = (tok,)
+            if name in votes:
+                continue
+            votes[name] = {"LOC": 1}
+            best[name] = 1.0
 
 
 def _merge_particles(sent, found):
@@ -405,20 +485,25 @@ def _is_role(tok: str, lexicon: Lexicon) -> bool:
         return True
     if tok in lexicon.nouns and tok not in lexicon.first_names:
         return True
+    if tok[1:].islower() and len(tok) > 6 and tok.lower().endswith(_ROLE_ENDINGS) \
+            and tok not in lexicon.first_names:
+        return True
     if "-" in tok:
         head = tok.rsplit("-", 1)[1]
         return head[:1].islower() or head in lexicon.nouns
     return False
 
 
-def _person_span(sent, start, end, lexicon):
+def _person_span(sent, start, end, lexicon, tokens_seen):
     """Trim roles and titles off a person span and complete a first name; None if no person."""
     while start < end and _is_role(sent[start], lexicon):
         start += 1
     for i in range(start + 1, end):
-        # "Söders Kabinett": a genitive name followed by what belongs to it.
+        prev = sent[i - 1]
+        # "Söders Kabinett", "Maduros Vizepräsidentin Delcy Rodríguez": a genitive name followed
+        # by what belongs to it; the genitive name is kept, the rest is a new span.
         if not sent[i][:1].isupper() and sent[i] not in _PARTICLES or (
-                sent[i - 1][-1:] == "s" and sent[i] in lexicon.nouns):
+                prev[-1:] == "s" and (sent[i] in lexicon.nouns or prev[:-1] in tokens_seen)):
             end = i
             break
     if start >= end:
@@ -479,8 +564,37 @@ def _person_set(names: list[tuple[str, ...]], tokens_seen: set[str]) -> tuple[st
 
 
 def _place_set(names: list[str], tokens_seen: set[str], lexicon: Lexicon) -> tuple[str, ...]:
-    known = set(lexicon.places) | set(names) | tokens_seen
-    return tuple(sorted({n if n in lexicon.places else _strip_genitive(n, known) for n in names}))
+    known = _Union(lexicon.places, tokens_seen)
+    out = set()
+    for name in names:
+        name = _PLACE_ALIASES.get(name, name)
+        if name not in lexicon.places:
+            name = _base_adjective(_strip_genitive(name, known), lexicon.places)
+        out.add(name)
+    return tuple(sorted(out))
+
+
+def _base_adjective(name: str, places: frozenset[str]) -> str:
+    """``Kanarischen Inseln`` → ``Kanarische Inseln``, ``Roten Meer`` → ``Rotes Meer``."""
+    first, _, rest = name.partition(" ")
+    if not rest or not first.endswith("en") or not first[:1].isupper():
+        return name
+    stem = first[:-2]
+    for ending in ("e", "es", "er"):
+        candidate = f"{stem}{ending} {rest}"
+        if candidate in places:
+            return candidate
+    return f"{stem}e {rest}"
+
+
+class _Union:
+    """Membership in any of several sets, without copying them."""
+
+    def __init__(self, *sets):
+        self.sets = sets
+
+    def __contains__(self, item):
+        return any(item in s for s in self.sets)
 
 
 @functools.lru_cache(maxsize=1)

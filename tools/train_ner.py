@@ -192,7 +192,7 @@ def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR, use_news: bool
     first = set()
     for line in (shared / "data/ner/germaner-gazetteers/vornameList.txt").open(encoding="utf-8"):
         name = _unmangle(line.split("\t", 1)[0].strip())
-        if len(name) > 2 and name not in ge_nouns and name not in trusted:
+        if len(name) > 2 and name not in ge_nouns:
             first.add(name)
 
     out_dir.mkdir(parents=True, exist_ok=True)
