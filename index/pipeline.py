@@ -21,12 +21,13 @@ import os
 import pickle
 import queue
 import signal
+from itertools import islice
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import LockError, SegmentWriter
 
 from index.errors import FundstelleError, IndexLocked
-from index.postings import CompactCodec
+from index.postings import CACHE_WORDS, CompactCodec, WordCachePositions
 from index.store import WRITER_LIMITMB, article_document
 
 #: Documents per hand-over file from the parent to a worker.
@@ -55,16 +56,28 @@ def open_writer(store, extractor=None, *, procs=None, timeout=0.0):
     """A writer for ``store`` that finds entities with ``extractor`` (or none).
 
     ``procs`` > 1 gives a :class:`ParallelArticleWriter`; 1 a serial one.
+    Writers opened on the same ``store`` share one cache of analysed words
+    (see :mod:`index.postings`), so a run that commits in batches stays warm.
     Raises IndexLocked when another run holds the lock past ``timeout``.
     """
     procs = default_procs() if procs is None else procs
+    words = store.__dict__.setdefault("_word_cache", {})
     try:
         if procs > 1:
             return ParallelArticleWriter(store.ix, extractor, procs=procs, timeout=timeout,
-                                         **writer_settings())
-        return SerialArticleWriter(store.ix, extractor, timeout=timeout, **writer_settings())
+                                         word_cache=words, **writer_settings())
+        writer = SerialArticleWriter(store.ix, extractor, timeout=timeout, **writer_settings())
     except LockError:
         raise IndexLocked(store.path, store.lock_info()) from None
+    _share_word_cache(writer.schema, words)
+    return writer
+
+
+def _share_word_cache(schema, words):
+    for name in schema.names():
+        fmt = schema[name].format
+        if isinstance(fmt, WordCachePositions):
+            fmt.share_cache(words)
 
 
 def _with_entities(fields, extractor):
@@ -96,9 +109,10 @@ class SerialArticleWriter(SegmentWriter):
 class _EntityTask(SubWriterTask):
     """A Whoosh sub-writer process that also finds each document's entities."""
 
-    def __init__(self, *args, extractor=None, **kwargs):
+    def __init__(self, *args, extractor=None, word_cache=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.extractor = extractor
+        self.word_cache = word_cache  # inherited by fork; new words go back to the parent
 
     def run(self):
         # The parent decides about Ctrl-C and SIGTERM (commit what it has, or
@@ -109,6 +123,9 @@ class _EntityTask(SubWriterTask):
         try:
             ix = self.storage.open_index(self.indexname)
             writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+            words = self.word_cache if self.word_cache is not None else {}
+            known = len(words)
+            _share_word_cache(writer.schema, words)
             while True:
                 try:
                     job = self.jobqueue.get(timeout=5.0)
@@ -121,7 +138,8 @@ class _EntityTask(SubWriterTask):
                     break
                 self._process_file(*job)
             segment = writer._finalize_segment()
-            self.resultqueue.put((None, writer.pool.fieldnames, segment))
+            new_words = list(islice(words.items(), known, None)) if len(words) >= known else []
+            self.resultqueue.put((None, (writer.pool.fieldnames, new_words), segment))
         except BaseException as exc:  # tell the parent instead of dying silently
             self.resultqueue.put(("failed", f"{type(exc).__name__}: {exc}", None))
             raise
@@ -144,14 +162,16 @@ class ParallelArticleWriter(MpWriter):
     committed segments, as in any Whoosh writer.
     """
 
-    def __init__(self, ix, extractor=None, *, procs=2, **kwargs):
+    def __init__(self, ix, extractor=None, *, procs=2, word_cache=None, **kwargs):
         super().__init__(ix, procs=procs, batchsize=HANDOVER_BATCH, multisegment=True,
                          **kwargs)
         self.extractor = extractor
+        self.word_cache = {} if word_cache is None else word_cache
 
     def _new_task(self):
         task = _EntityTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
-                           self.subargs, self.multisegment, extractor=self.extractor)
+                           self.subargs, self.multisegment, extractor=self.extractor,
+                           word_cache=self.word_cache)
         self.tasks.append(task)
         task.start()
         return task
@@ -181,6 +201,10 @@ class ParallelArticleWriter(MpWriter):
             self.tasks = []
             raise WorkerFailed("indexing worker failed: " + "; ".join(failed))
         finalsegments += [segment for _, _, segment in results]
+        for _, (_, new_words), _ in results:
+            if len(self.word_cache) + len(new_words) > CACHE_WORDS:
+                self.word_cache.clear()
+            self.word_cache.update(new_words)
         if self._added:
             finalsegments.append(self._finalize_segment())
         else:

@@ -53,6 +53,15 @@ class WordCachePositions(Positions):
         state.pop("_for", None)
         return state
 
+    def share_cache(self, words):
+        """Use (and fill) ``words`` as this format's cache, e.g. one kept across commits.
+
+        Each writer unpickles a fresh schema, so without this every batch
+        commit would start cold.
+        """
+        self._words = words
+        self.__dict__.pop("_for", None)
+
     def _analyse_word(self, analyzer, word):
         """The chain's tokens for one word: ((term, relative pos, boost), ...), advance."""
         out = []
@@ -71,10 +80,11 @@ class WordCachePositions(Positions):
             yield from super().word_values(value, analyzer, **kwargs)
             return
         words = getattr(self, "_words", None)
-        if words is None or getattr(self, "_for", None) is not analyzer \
-                or len(words) > CACHE_WORDS:
+        if words is None or getattr(self, "_for", analyzer) is not analyzer:
             words = self._words = {}
-            self._for = analyzer
+        elif len(words) > CACHE_WORDS:
+            words.clear()
+        self._for = analyzer
         poses = defaultdict(list)
         weights = defaultdict(float)
         pos = 0

@@ -220,3 +220,25 @@ def test_facet_columns_from_column_equal_from_postings(serial_and_parallel):
                 assert a.values == b.values and a.values
                 assert a.docs_of == b.docs_of
                 assert a.per_doc == b.per_doc
+
+
+def test_word_cache_survives_batch_commits(tmp_path):
+    """Workers hand the words they analysed back, so the next batch starts warm."""
+    store = IndexStore.create(str(tmp_path / "ix"))
+    from index.ingest import read_articles
+    from index.pipeline import open_writer as ow
+
+    articles = list(read_articles([str(CORPUS)]))
+    w = ow(store, None, procs=2)
+    for a in articles[:6]:
+        w.add_article(a)
+    w.commit()
+    cache = store._word_cache
+    assert len(cache) > 50
+    assert "Rakete" in cache or "Raketen" in cache or any(k[0].isupper() for k in cache)
+    before = len(cache)
+    w = ow(store, None, procs=1)
+    for a in articles[6:]:
+        w.add_article(a)
+    w.commit()
+    assert len(store._word_cache) > before
