@@ -206,13 +206,15 @@ class GermanStopFilter(Filter):
             yield t
 
 
-#: Weight of a compound's tail (``Raketenwerfer`` in ``Mehrfachraketenwerfern``) beside
-#: the word itself (1.0): an article that says ``Raketenwerfer`` ranks above one that
-#: only has it inside a longer word.
-HEAD_BOOST = 0.5
+#: Compound parts are indexed as separate terms, this mark before the stem
+#: (``+raketenwerf``), so a query can weigh "the word itself" above "inside a longer
+#: word" (see ``search.query.PART_MATCH_BOOST``) and phrases never see them.
+PART_PREFIX = "+"
+#: Weight of a compound's tail (``Raketenwerfer`` in ``Mehrfachraketenwerfern``).
+HEAD_BOOST = 1.0
 #: Weight of a compound's leading parts (``Mehrfach``, ``Raketen``): they say less
 #: about what the whole word means than its tail.
-MODIFIER_BOOST = 0.25
+MODIFIER_BOOST = 0.5
 #: Analysis modes in which compound parts are added: indexing only.
 #: Query parsing uses ``"query"`` or ``WORDS_MODE`` and looks up the word as typed.
 PART_MODES = frozenset(("index",))
@@ -223,14 +225,14 @@ class CompoundFilter(Filter):
     """Add the parts of German compounds as extra tokens at the word's position.
 
     Parts come from :class:`~index.compounds.CompoundSplitter` (known words only,
-    linking ``-s-``/``-en-`` handled). They carry less weight than the word itself
-    (``HEAD_BOOST`` for tails, ``MODIFIER_BOOST`` for leading parts), so an exact
-    match outranks a part match, and share its position, so phrases still line up.
-    Parts are added in index mode only; a query word is looked up as typed.
+    linking ``-s-``/``-en-`` handled). They are marked with ``PART_PREFIX``, so they
+    are terms of their own that the query weighs below the word itself; leading
+    parts carry less weight (``MODIFIER_BOOST``) than tails. They share the word's
+    position. Parts are added in index mode only; a query word is looked up as typed.
 
     >>> [(t.text, t.boost) for t in CompoundFilter()(LowercaseFilter()(
     ...     GermanTokenizer()("Hauptbahnhöfen", mode="index")))]
-    [('hauptbahnhöfen', 1.0), ('haupt', 0.25), ('bahn', 0.25), ('höfen', 0.5), ('bahnhöfen', 0.5)]
+    [('hauptbahnhöfen', 1.0), ('+haupt', 0.5), ('+bahn', 0.5), ('+höfen', 1.0), ('+bahnhöfen', 1.0)]
     """
 
     def __init__(self, head_boost=HEAD_BOOST, modifier_boost=MODIFIER_BOOST):
@@ -265,7 +267,7 @@ class CompoundFilter(Filter):
                 # Offsets of parts are exact only when the source span is the word itself.
                 exact = end - start == len(word)
             for part in parts:
-                t.text = part.text
+                t.text = PART_PREFIX + part.text
                 t.boost = boost * (self.head_boost if part.head else self.modifier_boost)
                 if chars:
                     t.startchar = start + part.start if exact else start
@@ -315,7 +317,10 @@ class GermanStemFilter(Filter):
             if not t.stopped:
                 text = t.text
                 stem = cache.get(text)
-                t.text = stem if stem is not None else self.stem(text)
+                if stem is None:
+                    stem = (PART_PREFIX + self.stem(text[1:]) if text[0] == PART_PREFIX
+                            else self.stem(text))
+                t.text = stem
                 # Bürger*innen yields Bürgerinnen and Bürger, one stem: count it once.
                 if t.positions:
                     here = (t.text, t.pos)

@@ -162,8 +162,10 @@ class SearchEngine:
         stems = set()
         for fieldname, term in parsed.terms(self._searcher.reader()):
             if fieldname in ("title", "body"):
-                stems.add(term.decode("utf-8") if isinstance(term, bytes) else term)
-        return TermMatcher(stems)
+                term = term.decode("utf-8") if isinstance(term, bytes) else term
+                stems.add(term.lstrip(PART_PREFIX))
+        return TermMatcher(stems, words=parsed.words,
+                           fuzzy=parsed.expanded_by() == "fuzzy")
 
     def _hit(self, rank, hit, matcher, n_snippets, fragment_chars):
         f = hit.fields()
@@ -180,6 +182,9 @@ class SearchEngine:
             snippets=make_snippets(text, matcher, max_fragments=n_snippets,
                                    fragment_chars=fragment_chars) if n_snippets else [],
             persons=_split(f.get("persons")), places=_split(f.get("places")),
+            # Why it matched: skipped when no snippets are asked for (--batch), to stay fast.
+            matched=(matcher.explain(title, "title") + matcher.explain(text, "body"))
+            if n_snippets else [],
         )
 
     def get(self, article_id):

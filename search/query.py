@@ -12,8 +12,8 @@ from whoosh import qparser, query
 from whoosh.matching import Matcher
 from whoosh.query import NumericRange
 
-from index.analysis import (GERMAN_STOPWORDS, WORD_RE, WORDS_MODE, stem_word,
-                            strip_invisible)
+from index.analysis import (GERMAN_STOPWORDS, PART_PREFIX, WORD_RE, WORDS_MODE,
+                            stem_word, strip_invisible)
 from index.errors import EmptyQuery, QueryError
 from index.ingest import ArticleDate
 
@@ -26,6 +26,9 @@ MAX_QUERY_WORDS = 400
 COORD_EXPONENT = 1.0
 #: How much a word's weaker fields add to its best field (1.0 would sum them).
 FIELD_TIEBREAK = 0.5
+#: Weight of a word found inside a compound (``Raketenwerfer`` in
+#: ``Mehrfachraketenwerfern``) beside the word itself (1.0): exact matches rank first.
+PART_MATCH_BOOST = 0.3
 #: Weight of a hyphenated query word's parts (``Corona-Krise``) found apart in an article.
 HYPHEN_PART_BOOST = 0.6
 
@@ -152,6 +155,46 @@ class CoordMatcher(Matcher):
         return 1 + max((c.depth() for c in self._children), default=0)
 
 
+class BestOf(query.DisjunctionMax):
+    """One word's alternatives (fields, exact or part): the best scores, the others add a little.
+
+    Whoosh 2.7.4's own ``DisjunctionMax`` matcher ignores ``tiebreak`` and, when
+    its two sides sit on different documents, scores a document with the other
+    side's score for another document; this one scores only the children that
+    match the current document: ``max + tiebreak * (sum - max)``.
+    """
+
+    def matcher(self, searcher, context=None):
+        children = [q.matcher(searcher, context) for q in self.subqueries]
+        children = [m for m in children if m.is_active()]
+        if not children:
+            from whoosh.matching import NullMatcher
+            return NullMatcher()
+        return BestOfMatcher(children, self.tiebreak, self.boost)
+
+
+class BestOfMatcher(CoordMatcher):
+    """Union matcher scoring the best child at the current document plus a tiebreak share."""
+
+    def __init__(self, children, tiebreak, boost=1.0):
+        super().__init__(children, len(children), 0.0, boost)
+        self._tiebreak = tiebreak
+
+    def score(self):
+        current = self.id()
+        scores = [c.score() for c in self._children if c.id() == current]
+        best = max(scores)
+        return (best + self._tiebreak * (sum(scores) - best)) * self._boost
+
+    def max_quality(self):
+        qualities = [c.max_quality() for c in self._children if c.is_active()]
+        best = max(qualities, default=0.0)
+        return (best + self._tiebreak * (sum(qualities) - best)) * self._boost
+
+    def copy(self):
+        return BestOfMatcher([c.copy() for c in self._children], self._tiebreak, self._boost)
+
+
 class _GermanParser(qparser.QueryParser):
     """Whoosh's parser with plain words expanded over title and body."""
 
@@ -186,6 +229,7 @@ def word_query(text, fields_, schema, boost=1.0):
     for f in fields_:
         if len(stems) == 1:
             alternatives.append(query.Term(f, stems[0]))
+            alternatives.append(query.Term(f, PART_PREFIX + stems[0], boost=PART_MATCH_BOOST))
         else:
             parts = [t.text for t in analyzer(text, mode="query")]
             whole = stems[0]
@@ -250,7 +294,7 @@ def _any(alternatives, boost=1.0):
         q = alternatives[0]
         q.boost = boost
         return q
-    return query.DisjunctionMax(alternatives, boost=boost, tiebreak=FIELD_TIEBREAK)
+    return BestOf(alternatives, boost=boost, tiebreak=FIELD_TIEBREAK)
 
 
 def _lucene_not(q):
@@ -297,6 +341,16 @@ class ParsedQuery:
             else:
                 found.update(leaf.iter_all_terms())
         return found
+
+
+    def expanded_by(self):
+        """``"fuzzy"`` when the query has ``word~`` parts, ``"prefix"`` for ``word*``, else None."""
+        kinds = {type(leaf) for leaf in _positive_leaves(self.query)}
+        if any(issubclass(k, query.FuzzyTerm) for k in kinds):
+            return "fuzzy"
+        if any(issubclass(k, (query.Prefix, query.Wildcard)) for k in kinds):
+            return "prefix"
+        return None
 
 
 def _positive_leaves(q):

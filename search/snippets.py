@@ -6,10 +6,12 @@ boundaries (aware of ``z. B.``, ``Dr.``, ``3. Oktober``) and never mid-word.
 """
 
 import re
+from difflib import SequenceMatcher
 
-from index.analysis import (GERMAN_STOPWORDS, INVISIBLE, WORD_RE, stem_word,
-                            strip_invisible)
-from search.results import Snippet
+from index.analysis import (GERMAN_STOPWORDS, INVISIBLE, WORD_RE, fold_diacritics,
+                            stem_word, strip_invisible)
+from index.compounds import CompoundSplitter
+from search.results import MatchReason, Snippet
 
 #: Abbreviations after which a period does not end a sentence (lowercase, no period).
 ABBREVIATIONS = frozenset("""
@@ -89,112 +91,130 @@ def _is_abbreviation(text, dot, after):
 
 
 class TermMatcher:
-    """Finds the words of a text whose stems are among the query's terms.
+    """Finds the words of a text whose stems are among the query's terms, and says why.
 
     ``stems`` are the index terms the query matched (title/body field), as
-    produced by the analyzer; hyphenated words match as a whole or by part.
+    produced by the analyzer; ``words`` are the words the user typed, used to
+    tell how each surface form matched (see :meth:`explain`). Hyphenated words
+    match as a whole or by part; a compound matches by its part, and only that
+    part is highlighted (``Mehrfach[Raketenwerfer]n``).
+
+    >>> m = TermMatcher({stem_word("Raketenwerfer")}, words=["Raketenwerfer"])
+    >>> t = "Mehrfachraketenwerfer rollten"
+    >>> [t[s:e] for s, e in m.find(t)]
+    ['raketenwerfer']
     """
 
-    def __init__(self, stems, prefixes=()):
+    def __init__(self, stems, prefixes=(), words=(), fuzzy=False):
         self.stems = frozenset(stems)
         self.prefixes = tuple(prefixes)
+        self.words = [w for w in words if strip_invisible(w).lower() not in GERMAN_STOPWORDS]
+        self.fuzzy = fuzzy
+        self._typed = {}
+        for w in self.words:
+            self._typed.setdefault(stem_word(w), w)
         self._cache = {}
 
-    def _word_matches(self, word):
-        key = word
-        hit = self._cache.get(key)
-        if hit is None:
-            clean = strip_invisible(word).lower()
-            if clean in GERMAN_STOPWORDS:
-                hit = False
-            else:
-                stem = stem_word(clean)
-                hit = stem in self.stems or (bool(self.prefixes)
-                                             and (clean.startswith(self.prefixes)
-                                                  or stem.startswith(self.prefixes)))
-            self._cache[key] = hit
+    def _stem_matches(self, clean, stem):
+        return stem in self.stems or (bool(self.prefixes)
+                                      and (clean.startswith(self.prefixes)
+                                           or stem.startswith(self.prefixes)))
+
+    def _word_match(self, word):
+        """``(start, end, stem, how)`` of the matching span of ``word``, or None."""
+        hit = self._cache.get(word, False)
+        if hit is not False:
+            return hit
+        hit = None
+        clean = strip_invisible(word).lower()
+        if clean not in GERMAN_STOPWORDS:
+            stem = stem_word(clean)
+            if self._stem_matches(clean, stem):
+                hit = (0, len(word), stem, "whole")
+            elif len(clean) == len(word):
+                # The longest compound tail, else a leading part, that the query asked for.
+                for part in sorted(_SPLITTER.parts(clean), key=lambda p: (not p.head,
+                                                                          p.start)):
+                    part_stem = stem_word(part.text)
+                    if self._stem_matches(part.text, part_stem):
+                        hit = (part.start, part.end, part_stem, "compound part")
+                        break
+        self._cache[word] = hit
         return hit
 
-    def find(self, text, start=0, end=None):
-        """Yield ``(start, end)`` of matching words in ``text[start:end]``."""
+    def _matches(self, text, start=0, end=None):
+        """Yield ``(start, end, surface_word, stem, how)`` for each match."""
         if not self.stems and not self.prefixes:
             return
-        if start == 0 and end is None and len(text) > _FAST_FIND_CHARS:
-            yield from self._find_fast(text)
-            return
         for m in WORD_RE.finditer(text, start, len(text) if end is None else end):
-            yield from self._token_ranges(m)
+            word = m.group()
+            hit = self._word_match(word)
+            if hit:
+                yield m.start() + hit[0], m.start() + hit[1], word, hit[2], hit[3]
+            elif "-" in word or "\u2010" in word or "\u2011" in word:
+                offset = m.start()
+                for part in re.split("[-\u2010\u2011]", word):
+                    sub = self._word_match(part) if part else None
+                    if sub:
+                        yield offset + sub[0], offset + sub[1], part, sub[2], sub[3]
+                    offset += len(part) + 1
 
-    def _token_ranges(self, m):
-        """The matching ranges of one token: the whole word, else its hyphen parts."""
-        word = m.group()
-        if self._word_matches(word):
-            yield m.start(), m.end()
-        elif "-" in word or "\u2010" in word or "\u2011" in word:
-            offset = m.start()
-            for part in re.split("[-\u2010\u2011]", word):
-                if part and self._word_matches(part):
-                    yield offset, offset + len(part)
-                offset += len(part) + 1
+    def find(self, text, start=0, end=None):
+        """Yield ``(start, end)`` of matching words (or compound parts) in ``text[start:end]``."""
+        for s, e, _, _, _ in self._matches(text, start, end):
+            yield s, e
 
-    def _first_letters(self):
-        firsts = getattr(self, "_firsts", None)
-        if firsts is None:
-            firsts = self._firsts = frozenset(
-                {t[0] for t in self.stems if t} | {p[0].lower() for p in self.prefixes if p}
-                | {_FOLD_FIRST.get(p[0].lower()) for p in self.prefixes if p})
-        return firsts
+    def explain(self, text, field="body", limit=20):
+        """Why ``text`` matched: one :class:`MatchReason` per distinct surface form.
 
-    def _find_fast(self, text):
-        """``find`` over a whole long text, checking each distinct word once.
+        ``how`` is ``exact`` (the word as typed, case aside), ``spelling``
+        (the same word spelled with or without umlauts or ß: ``Koeln``/``Köln``),
+        ``stem`` (another form of the word: ``Raketen`` for ``Rakete``),
+        ``compound part`` (inside a longer word: ``Mehrfachraketenwerfer``),
+        ``fuzzy`` (a near spelling, from ``word~``) or ``prefix`` (from ``word*``).
 
-        The words that match (whole or by a part) are looked for with one
-        regular expression; each hit is confirmed to start a token where the
-        tokenizer would start one, then ranged exactly as ``find`` does.
+        >>> m = TermMatcher({stem_word("Köln")}, words=["Koeln"])
+        >>> [(r.query_word, r.surface, r.how) for r in m.explain("Köln und Kölner")]
+        [('Koeln', 'Köln', 'spelling'), ('Koeln', 'Kölner', 'stem')]
         """
-        firsts = self._first_letters()
-        matching = set()
-        for w in set(WORD_RE.findall(text)):
-            first = w[0].lower()
-            # A stem starts with its word's first letter, umlauts and ß folded.
-            if first in firsts or _FOLD_FIRST.get(first) in firsts or \
-                    "-" in w or "\u2010" in w or "\u2011" in w:
-                if any(self._token_ranges(next(WORD_RE.finditer(w)))):
-                    matching.add(w)
-        if not matching:
-            return
-        candidates = re.compile("|".join(re.escape(w) for w in
-                                         sorted(matching, key=len, reverse=True)))
-        pos = 0
-        while True:
-            c = candidates.search(text, pos)
-            if c is None:
-                return
-            s = c.start()
-            m = _token_at(text, s)
-            if m is None or m.group() not in matching:
-                pos = s + 1
+        seen = set()
+        out = []
+        for s, e, word, stem, how in self._matches(text):
+            surface = text[s:e] if how == "compound part" else strip_invisible(word)
+            key = surface.lower()
+            if key in seen:
                 continue
-            yield from self._token_ranges(m)
-            pos = m.end()
+            seen.add(key)
+            typed = self._typed.get(stem)
+            if typed is None:
+                typed = _closest(surface, self.words)
+                kind = "fuzzy" if self.fuzzy else "prefix" if self.prefixes else "stem"
+                if how == "compound part":
+                    kind = "compound part"
+            elif how == "compound part":
+                kind = "compound part"
+            elif strip_invisible(typed).lower() == key:
+                kind = "exact"
+            elif fold_diacritics(typed) == fold_diacritics(surface):
+                kind = "spelling"
+            else:
+                kind = "stem"
+            out.append(MatchReason(query_word=typed or "", surface=surface, field=field,
+                                   how=kind))
+            if len(out) >= limit:
+                break
+        return out
 
 
-_FOLD_FIRST = {"ä": "a", "ö": "o", "ü": "u", "ß": "s"}
+def _closest(surface, words):
+    """The typed word most like ``surface`` (for fuzzy and prefix matches)."""
+    if not words:
+        return ""
+    folded = fold_diacritics(surface)
+    return max(words, key=lambda w: SequenceMatcher(None, fold_diacritics(w), folded).ratio())
 
-#: Texts longer than this are searched for matches by ``TermMatcher._find_fast``.
-_FAST_FIND_CHARS = 1000
 
-
-def _token_at(text, s):
-    """The tokenizer's token starting at ``s``, or None when no token starts there."""
-    i = s
-    while i > 0 and not text[i - 1].isspace():
-        i -= 1
-    # Tokens never span white space, so scanning from there tokenizes as from the start.
-    for m in WORD_RE.finditer(text, i):
-        if m.start() >= s:
-            return m if m.start() == s else None
-    return None
+_SPLITTER = CompoundSplitter()
 
 
 def make_snippets(text, matcher, *, max_fragments=2, fragment_chars=260):
