@@ -31,9 +31,10 @@ from index.analysis import WORD_RE
 #: Words remembered per process before the cache is emptied and refilled.
 CACHE_WORDS = 400_000
 
-# A word that no filter changes, stops or splits: its position after a word
-# shows how far that word advances the position (stop words advance it by 0).
-_SENTINEL = "xqzj"
+# Words that no filter changes, stops or splits: the position of one after a
+# word shows how far that word advances the position (stop words: by 0). A
+# word that contains the first is analysed with another.
+_SENTINELS = ("xqzj", "zjqx", "jxzq")
 
 
 class WordCachePositions(Positions):
@@ -62,18 +63,43 @@ class WordCachePositions(Positions):
         self._words = words
         self.__dict__.pop("_for", None)
 
-    def _analyse_word(self, analyzer, word):
-        """The chain's tokens for one word: ((term, relative pos, boost), ...), advance."""
+    def _analyse_all(self, analyzer, new_words):
+        """``_analyse_words`` for any words, each batch with a sentinel it does not contain."""
+        rest = new_words
+        for sentinel in _SENTINELS:
+            batch = [w for w in rest if sentinel not in w.lower()]
+            yield from self._analyse_words(analyzer, batch, sentinel)
+            rest = [w for w in rest if sentinel in w.lower()]
+            if not rest:
+                return
+        for w in rest:  # contains every sentinel (never in real text): advance guessed
+            terms = tuple((t.text, t.pos, t.boost) for t in analyzer(
+                w, positions=True, boosts=True, mode="index") if not t.stopped)
+            yield w, (terms, max((p for _, p, _ in terms), default=-1) + 1)
+
+    def _analyse_words(self, analyzer, new_words, sentinel):
+        """Run the chain once over ``new_words``, each followed by the sentinel.
+
+        Yields ``(word, (terms, advance))`` with terms as ((term, relative pos,
+        boost), ...). Stop words shift later positions, but each word's
+        positions are taken relative to the position after the sentinel
+        before it, so they come out as if the word were analysed alone.
+        """
+        if not new_words:
+            return
+        text = " ".join(w + " " + sentinel for w in new_words)
+        it = iter(new_words)
+        start = 0
         out = []
-        advance = 0
-        for t in analyzer(word + " " + _SENTINEL, positions=True, boosts=True, mode="index"):
+        for t in analyzer(text, positions=True, boosts=True, mode="index"):
             if t.stopped:
                 continue
-            if t.text == _SENTINEL:
-                advance = t.pos
+            if t.text == sentinel:
+                yield next(it), (tuple(out), t.pos - start)
+                start = t.pos + 1
+                out = []
             else:
-                out.append((t.text, t.pos, t.boost))
-        return tuple(out), advance
+                out.append((t.text, t.pos - start, t.boost))
 
     def word_values(self, value, analyzer, **kwargs):
         if isinstance(value, (list, tuple)) or kwargs.get("mode", "index") != "index":
@@ -85,15 +111,15 @@ class WordCachePositions(Positions):
         elif len(words) > CACHE_WORDS:
             words.clear()
         self._for = analyzer
+        found = WORD_RE.findall(value)
+        new_words = [w for w in dict.fromkeys(found) if w not in words]
+        if new_words:
+            words.update(self._analyse_all(analyzer, new_words))
         poses = defaultdict(list)
         weights = defaultdict(float)
         pos = 0
-        analyse = self._analyse_word
-        for word in WORD_RE.findall(value):
-            hit = words.get(word)
-            if hit is None:
-                hit = words[word] = analyse(analyzer, word)
-            terms, advance = hit
+        for word in found:
+            terms, advance = words[word]
             for text, rel, boost in terms:
                 poses[text].append(pos + rel)
                 weights[text] += boost

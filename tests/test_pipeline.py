@@ -154,7 +154,8 @@ def test_word_cache_gives_whoosh_postings_exactly():
     cached, plain = WordCachePositions(field_boost=2.0), Positions(field_boost=2.0)
     texts = [a["text"] for a in _articles(120)] + [a["title"] for a in _articles(120)]
     texts += ["der CDU-Chef und die Wähler", "Bürger*innen und Lehrer:innen", "und die",
-              "Verkehrs\u00administer im Hauptbahnhof", "Hin-und-her, und-Chef, Chef-und", ""]
+              "Verkehrs\u00administer im Hauptbahnhof", "Hin-und-her, und-Chef, Chef-und", "",
+              "XQZJ und xqzj-Test, Zjqx-xqzj der"]
     for text in texts:
         want = sorted(plain.word_values(text, analyzer, mode="index"))
         assert sorted(cached.word_values(text, analyzer, mode="index")) == want
