@@ -181,7 +181,7 @@ class ParallelArticleWriter(MpWriter):
         doc = article_document(article, None)
         doc[_PENDING] = self.extractor is not None
         if update:
-            # SegmentWriter.update_document deletes, then calls our add_document.
+            # The old copy sits in a committed segment: only the parent can delete it.
             self.delete_by_term("id", doc["id"])
         self.add_document(**doc)
 
