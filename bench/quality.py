@@ -121,12 +121,18 @@ def run_fundstelle(docs, queries, workdir):
     index = workdir / "fundstelle-index"
     cmd = fundstelle_cmd() + ["--index", str(index)]
     started = time.perf_counter()
-    subprocess.run(cmd + ["index", "--no-entities", "--rebuild", str(docs_file)], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Exit status 1 also reports skipped articles (e.g. duplicate ids): not fatal here.
+    done = subprocess.run(cmd + ["index", "--no-entities", "--rebuild", str(docs_file)],
+                          check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
     indexed = time.perf_counter() - started
+    if done.returncode not in (0, 1) or not index.exists():
+        sys.exit(f"indexing failed ({done.returncode}): {done.stderr[-2000:]}")
     started = time.perf_counter()
     out = subprocess.run(cmd + ["search", "--batch", str(queries_file), "--limit", str(K)],
-                         check=True, capture_output=True, text=True)
+                         check=False, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"search failed ({out.returncode}): {out.stderr[-2000:]}")
     searched = time.perf_counter() - started
     runs = {}
     for line in out.stdout.splitlines():
