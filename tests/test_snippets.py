@@ -1,0 +1,63 @@
+"""Snippets: German sentence boundaries, highlights of compound parts, match reasons."""
+
+import pytest
+
+from index.analysis import stem_word
+from search.snippets import TermMatcher, make_snippets, sentence_spans
+
+
+def sentences(text):
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Das gilt z. B. für Bayern. Dann kam der Regen.",
+     ["Das gilt z. B. für Bayern.", "Dann kam der Regen."]),
+    ("Dr. Anna Schmidt impft. Sie kam am 3. Oktober. Halle Nr. 5 ist offen.",
+     ["Dr. Anna Schmidt impft.", "Sie kam am 3. Oktober.", "Halle Nr. 5 ist offen."]),
+    ("Er sagte: „Wir schaffen das.“ Dann ging er.",
+     ["Er sagte: „Wir schaffen das.“", "Dann ging er."]),
+    ("Das war im 19. Jahrhundert. Heute nicht mehr!",
+     ["Das war im 19. Jahrhundert.", "Heute nicht mehr!"]),
+])
+def test_sentences_end_at_periods_but_not_after_abbreviations_and_ordinals(text, expected):
+    assert sentences(text) == expected
+
+
+def matcher(*words):
+    return TermMatcher({stem_word(w) for w in words}, words=list(words))
+
+
+def test_a_match_inside_a_compound_highlights_only_the_part():
+    snips = make_snippets("Die Bundeswehr übte mit Mehrfachraketenwerfern.",
+                          matcher("Raketenwerfer"))
+    assert snips[0].marked() == "Die Bundeswehr übte mit Mehrfach[[raketenwerfern]]."
+
+
+def test_fragments_never_end_mid_word():
+    text = " ".join(["Der Impfstoff wurde in der Halle verteilt und gelobt."] * 30)
+    for s in make_snippets(text, matcher("Impfstoff"), fragment_chars=80):
+        end = s.start + len(s.text)
+        assert end == len(text) or not text[end].isalnum()
+        assert s.start == 0 or not text[s.start - 1].isalnum()
+
+
+@pytest.mark.parametrize("typed, text, surface, how", [
+    ("Lehrer", "Der Lehrer kam.", "Lehrer", "exact"),
+    ("Rakete", "Die Raketen flogen.", "Raketen", "stem"),
+    ("Koeln", "In Köln regnet es.", "Köln", "spelling"),
+    ("Strasse", "Auf der Straße.", "Straße", "spelling"),
+    ("Raketenwerfer", "Ein Mehrfachraketenwerfer.", "raketenwerfer", "compound part"),
+])
+def test_explain_says_how_each_word_matched(typed, text, surface, how):
+    [reason] = matcher(typed).explain(text)
+    assert (reason.query_word, reason.surface, reason.how) == (typed, surface, how)
+
+
+def test_hits_in_json_carry_match_reasons(engine):
+    hit = engine.search("Raketenwerfer Koeln").hits[0]
+    d = hit.to_dict()
+    assert {"query", "surface", "field", "how"} <= set(d["matched"][0])
+    r = engine.search("Duesseldorf")
+    how = {(m.surface, m.how) for h in r.hits for m in h.matched}
+    assert ("Düsseldorf", "spelling") in how and ("Duesseldorf", "exact") in how
