@@ -324,6 +324,39 @@ def _batch_hit(hit, snippets):
     return d
 
 
+@main.command("similar")
+@click.argument("article_id")
+@click.option("--limit", "-n", type=click.IntRange(0), default=10, show_default=True,
+              help="Related articles to show.")
+@click.option("--snippets", type=click.IntRange(0), default=1, show_default=True,
+              help="Snippets a hit.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Output format.")
+@pass_settings
+def similar_cmd(settings, article_id, limit, snippets, fmt):
+    """List articles like the one with ARTICLE_ID (more-like-this over the German analysis).
+
+    \b
+    Example:
+      fundstelle similar 02_nordkorea-raketen --limit 5
+    """
+    from search.engine import SearchEngine
+    from search.render import render_json, render_jsonl, render_text
+
+    try:
+        with SearchEngine(settings.index) as engine:
+            results = engine.similar(article_id, limit=limit, snippets=snippets)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    if fmt == "json":
+        click.echo(render_json(results))
+    elif fmt == "jsonl":
+        if results.hits:
+            click.echo(render_jsonl(results))
+    else:
+        click.echo(render_text(results, _styler(settings.color)))
+
+
 @main.command("show")
 @click.argument("article_id")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",

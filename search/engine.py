@@ -20,6 +20,8 @@ from search.facets import FACET_FIELDS, FacetColumns
 from search.query import date_filter, parse_query
 from search.results import Hit, SearchResults
 from search.snippets import TermMatcher, highlight_ranges, make_snippets
+from search.similar import key_terms, similar_query
+from search.suggest import SUGGEST_BELOW, suggest
 
 #: BM25 parameters: measured best on news here (FINDINGS: k1 0.9/b 0.4 was worse).
 BM25_K1 = 1.2
@@ -66,19 +68,22 @@ class SearchEngine:
                                                            FACET_FIELDS[kind])
         return self._columns[kind]
 
-    def parse(self, text):
+    def parse(self, text, fuzzy=False):
         """Parse a query string against this index's schema."""
-        return parse_query(text, self.store.ix.schema)
+        return parse_query(text, self.store.ix.schema, fuzzy=fuzzy)
 
     def search(self, text=None, *, limit=10, offset=0, sort="relevance", since=None,
-               until=None, person=(), place=(), facets=10, snippets=2, fragment_chars=260):
+               until=None, person=(), place=(), facets=10, snippets=2, fragment_chars=260,
+               suggestions=True, fuzzy=False):
         """Run a query and return a page of hits, the total and facet counts.
 
         ``text`` may be None or empty when a person, place or date filter is
         given: then every article that passes the filters matches. ``person``
         and ``place`` names are resolved case- and accent-insensitively, and by
         surname. Facet counts cover all matching articles; each facet ignores
-        its own selection (multi-select faceting).
+        its own selection (multi-select faceting). With few hits, ``suggestions``
+        holds the query with misspelt words corrected (did-you-mean); ``fuzzy``
+        also matches words within an edit or two of the typed ones.
         """
         started = time.perf_counter()
         if sort not in SORTS:
@@ -89,7 +94,7 @@ class SearchEngine:
         place = [self.columns("place").resolve("place", n) for n in place or ()]
         has_filters = bool(person or place or since or until)
         if text and text.strip():
-            parsed = self.parse(text)
+            parsed = self.parse(text, fuzzy=fuzzy)
             q = parsed.query
         elif has_filters:
             # Listing everything about someone: newest first reads better than
@@ -154,6 +159,10 @@ class SearchEngine:
                             limit=limit, sort=sort, facets=facet_values,
                             filters={"person": person, "place": place,
                                      "since": since, "until": until})
+        if parsed is not None and total < SUGGEST_BELOW and suggestions:
+            fixed, _ = suggest(s, text)
+            if fixed:
+                out.suggestions = [fixed]
         out.seconds = time.perf_counter() - started
         return out
 
@@ -186,6 +195,31 @@ class SearchEngine:
             matched=(matcher.explain(title, "title") + matcher.explain(text, "body"))
             if n_snippets else [],
         )
+
+    def similar(self, article_id, *, limit=10, snippets=1, fragment_chars=260):
+        """Articles like the one with ``article_id`` (more-like-this); raise ArticleNotFound."""
+        started = time.perf_counter()
+        s = self._searcher
+        docnum = s.document_number(id=str(article_id))
+        if docnum is None:
+            raise ArticleNotFound(article_id)
+        f = s.stored_fields(docnum)
+        text = zlib.decompress(f["text_z"]).decode("utf-8", "surrogatepass") \
+            if f.get("text_z") else ""
+        terms = key_terms(s, f.get("title") or "", text)
+        hits = []
+        if terms:
+            results = s.search(similar_query(terms), limit=max(limit, 1), mask={docnum})
+            matcher = TermMatcher({t.lstrip(PART_PREFIX) for t, _ in terms})
+            hits = [self._hit(rank, hit, matcher, snippets, fragment_chars)
+                    for rank, hit in enumerate(results, 1) if rank <= limit]
+            total = len(results)
+        else:
+            total = 0
+        out = SearchResults(query=f"similar:{article_id}", total=total, hits=hits,
+                            limit=limit)
+        out.seconds = time.perf_counter() - started
+        return out
 
     def get(self, article_id):
         """The stored article with this id; raise ArticleNotFound."""

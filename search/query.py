@@ -29,6 +29,10 @@ FIELD_TIEBREAK = 0.5
 #: Weight of a word found inside a compound (``Raketenwerfer`` in
 #: ``Mehrfachraketenwerfern``) beside the word itself (1.0): exact matches rank first.
 PART_MATCH_BOOST = 0.3
+#: With fuzzy matching on request: edits allowed (one for stems of five letters or
+#: fewer), and the weight of a near match.
+FUZZY_EDITS = 2
+FUZZY_BOOST = 0.5
 #: Weight of a hyphenated query word's parts (``Corona-Krise``) found apart in an article.
 HYPHEN_PART_BOOST = 0.6
 
@@ -198,8 +202,9 @@ class BestOfMatcher(CoordMatcher):
 class _GermanParser(qparser.QueryParser):
     """Whoosh's parser with plain words expanded over title and body."""
 
-    def __init__(self, schema):
+    def __init__(self, schema, fuzzy=False):
         super().__init__(_ALL, schema, group=qparser.OrGroup)
+        self.fuzzy = fuzzy
         self.add_plugin(qparser.FuzzyTermPlugin())
         self.remove_plugin_class(qparser.BoostPlugin)
 
@@ -211,7 +216,8 @@ class _GermanParser(qparser.QueryParser):
             # Prefix, wildcard, fuzzy: expanded by _expand() once the node has set them up.
             return termclass(fieldname, text, boost=boost)
         fields_ = TEXT_FIELDS if fieldname == _ALL else (fieldname,)
-        return word_query(text, fields_, self.schema, boost)
+        exact = word_query(text, fields_, self.schema, boost)
+        return _with_fuzzy(exact, text, fields_) if self.fuzzy else exact
 
 
 def word_query(text, fields_, schema, boost=1.0):
@@ -243,8 +249,12 @@ def word_query(text, fields_, schema, boost=1.0):
     return _any(alternatives, boost)
 
 
-def _expand(q, schema):
-    """Replace queries on the virtual all-text field by queries on title and body."""
+def _expand(q, schema, fuzzy=False):
+    """Replace queries on the virtual all-text field by queries on title and body.
+
+    With ``fuzzy``, each plain word also matches stems within ``FUZZY_EDITS`` of its own
+    (weighted ``FUZZY_BOOST``), as if typed ``word~``.
+    """
     fieldname = getattr(q, "fieldname", None)
     if fieldname in (_ALL,) + TEXT_FIELDS and q.is_leaf():
         fields_ = TEXT_FIELDS if fieldname == _ALL else (fieldname,)
@@ -279,13 +289,26 @@ def _expand(q, schema):
                 return query.NullQuery
             return _any([query.Wildcard(f, text) for f in fields_], q.boost)
         if fieldname == _ALL and isinstance(q, query.Term):
-            return word_query(q.text, TEXT_FIELDS, schema, q.boost) or query.NullQuery
+            exact = word_query(q.text, TEXT_FIELDS, schema, q.boost)
+            return (_with_fuzzy(exact, q.text, TEXT_FIELDS) if fuzzy else exact) \
+                or query.NullQuery
         return q
     if isinstance(q, query.Every):
         return query.Every()
     if q.is_leaf():
         return q
-    return q.apply(lambda sub: _expand(sub, schema))
+    return q.apply(lambda sub: _expand(sub, schema, fuzzy))
+
+
+def _with_fuzzy(exact, text, fields_):
+    """``exact`` (one word's query), or else a word within ``FUZZY_EDITS`` of its stem."""
+    if exact is None:
+        return None
+    stem = stem_word(text)
+    edits = 1 if len(stem) <= 5 else FUZZY_EDITS
+    near = [query.FuzzyTerm(f, stem, boost=FUZZY_BOOST, maxdist=edits, prefixlength=1)
+            for f in fields_]
+    return BestOf([exact] + near, tiebreak=0.0)
 
 
 def _any(alternatives, boost=1.0):
@@ -366,7 +389,7 @@ def _positive_leaves(q):
         yield from _positive_leaves(sub)
 
 
-def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT):
+def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False):
     """Parse a user's query string; raise EmptyQuery or QueryError with a reason.
 
     >>> from index.schema import build_schema
@@ -385,10 +408,10 @@ def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT):
     prepared = _PLUS_RE.sub(r"\1", _MINUS_RE.sub(r"\1NOT ", prepared))
     # A question mark ends a question; only inside a word is it a wildcard (Ma?er).
     prepared = _QUESTION_RE.sub("", prepared)
-    parser = _GermanParser(schema)
+    parser = _GermanParser(schema, fuzzy=fuzzy)
     try:
         q = parser.parse(prepared, normalize=False)
-        q = _lucene_not(_expand(q, schema))
+        q = _lucene_not(_expand(q, schema, fuzzy))
         if type(q) is query.Or and len(q.subqueries) > 1:
             q = CoordinatedOr(q.subqueries, boost=q.boost, exponent=coord_exponent)
         q = q.normalize()

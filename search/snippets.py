@@ -137,7 +137,7 @@ class TermMatcher:
                                                                           p.start)):
                     part_stem = stem_word(part.text)
                     if self._stem_matches(part.text, part_stem):
-                        hit = (part.start, part.end, part_stem, "compound part")
+                        hit = (part.start, part.end, part_stem, "compound")
                         break
         self._cache[word] = hit
         return hit
@@ -170,7 +170,7 @@ class TermMatcher:
         ``how`` is ``exact`` (the word as typed, case aside), ``spelling``
         (the same word spelled with or without umlauts or ß: ``Koeln``/``Köln``),
         ``stem`` (another form of the word: ``Raketen`` for ``Rakete``),
-        ``compound part`` (inside a longer word: ``Mehrfachraketenwerfer``),
+        ``compound`` (inside a longer word: ``Mehrfachraketenwerfer``),
         ``fuzzy`` (a near spelling, from ``word~``) or ``prefix`` (from ``word*``).
 
         >>> m = TermMatcher({stem_word("Köln")}, words=["Koeln"])
@@ -180,7 +180,7 @@ class TermMatcher:
         seen = set()
         out = []
         for s, e, word, stem, how in self._matches(text):
-            surface = text[s:e] if how == "compound part" else strip_invisible(word)
+            surface = text[s:e] if how == "compound" else strip_invisible(word)
             key = surface.lower()
             if key in seen:
                 continue
@@ -189,10 +189,10 @@ class TermMatcher:
             if typed is None:
                 typed = _closest(surface, self.words)
                 kind = "fuzzy" if self.fuzzy else "prefix" if self.prefixes else "stem"
-                if how == "compound part":
-                    kind = "compound part"
-            elif how == "compound part":
-                kind = "compound part"
+                if how == "compound":
+                    kind = "compound"
+            elif how == "compound":
+                kind = "compound"
             elif strip_invisible(typed).lower() == key:
                 kind = "exact"
             elif fold_diacritics(typed) == fold_diacritics(surface):

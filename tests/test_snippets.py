@@ -47,7 +47,7 @@ def test_fragments_never_end_mid_word():
     ("Rakete", "Die Raketen flogen.", "Raketen", "stem"),
     ("Koeln", "In Köln regnet es.", "Köln", "spelling"),
     ("Strasse", "Auf der Straße.", "Straße", "spelling"),
-    ("Raketenwerfer", "Ein Mehrfachraketenwerfer.", "raketenwerfer", "compound part"),
+    ("Raketenwerfer", "Ein Mehrfachraketenwerfer.", "raketenwerfer", "compound"),
 ])
 def test_explain_says_how_each_word_matched(typed, text, surface, how):
     [reason] = matcher(typed).explain(text)

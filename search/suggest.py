@@ -1,0 +1,102 @@
+"""Did-you-mean: corrected query words, in the surface form articles spell them.
+
+The index holds stems (``raketenwerf``), not words, so a correction is found in
+two steps: the stems within a small edit distance of the typed word's stem that
+many articles use, then the word form behind that stem as the articles write it
+(``Raketenwefer`` → stem ``raketenwef`` → ``raketenwerf`` → ``Raketenwerfer``).
+"""
+
+import re
+import zlib
+from collections import Counter
+from difflib import SequenceMatcher
+
+from whoosh import query as wq
+
+from index.analysis import GERMAN_STOPWORDS, PART_PREFIX, WORD_RE, fold_diacritics, stem_word
+
+#: Suggest corrections when a query finds fewer articles than this.
+SUGGEST_BELOW = 3
+#: A typed word used by at most this many articles may be a typo.
+RARE_WORD = 2
+#: Edit distance allowed between a typed stem and a suggested one (by word length).
+MAX_EDITS = ((5, 1), (99, 2))
+#: Articles scanned for the surface form of a suggested stem.
+SURFACE_SAMPLE = 5
+_OPERATORS = frozenset(("AND", "OR", "NOT", "TO"))
+
+
+def suggest(searcher, text, fields=("body", "title")):
+    """Return a corrected query string for ``text`` (or None) and the corrected words.
+
+    Only plain words are corrected; operators, phrases' quotes and other words
+    stay as typed. Returns ``(suggestion, {typed: corrected})``.
+    """
+    reader = searcher.reader()
+    corrections = {}
+    for word in dict.fromkeys(WORD_RE.findall(text or "")):
+        if word in _OPERATORS or word.lower() in GERMAN_STOPWORDS or not word.isalpha():
+            continue
+        better = correct_word(searcher, reader, word, fields)
+        if better and better.lower() != word.lower():
+            corrections[word] = better
+    if not corrections:
+        return None, {}
+    fixed = text
+    for typed, better in corrections.items():
+        fixed = re.sub(r"(?<!\w)" + re.escape(typed) + r"(?!\w)", better, fixed)
+    return fixed, corrections
+
+
+def correct_word(searcher, reader, word, fields=("body", "title")):
+    """The likeliest intended word for a rare or unknown ``word``, in surface form, or None.
+
+    >>> correct_word(searcher, searcher.reader(), "Raketenwefer")   # doctest: +SKIP
+    'Raketenwerfer'
+    """
+    stem = stem_word(word)
+    known = max((reader.doc_frequency(f, stem) for f in fields), default=0)
+    if known > RARE_WORD:
+        return None
+    maxdist = next(d for n, d in MAX_EDITS if len(stem) <= n)
+    candidates = Counter()
+    for f in fields:
+        if f not in reader.schema:
+            continue
+        for term in reader.terms_within(f, stem, maxdist, prefix=1):
+            if term.startswith(PART_PREFIX) or term == stem:
+                continue
+            candidates[term] = max(candidates[term], reader.doc_frequency(f, term))
+    best = None
+    for term, df in candidates.items():
+        if df <= known:
+            continue
+        closeness = SequenceMatcher(None, stem, term).ratio()
+        key = (closeness * (1 + df) ** 0.25, df)
+        if best is None or key > best[0]:
+            best = (key, term)
+    if best is None:
+        return None
+    return surface_form(searcher, best[1], word, fields)
+
+
+def surface_form(searcher, stem, typed="", fields=("body", "title")):
+    """The spelling articles use most for ``stem``, nearest to ``typed`` on a tie.
+
+    Case follows the articles (``Raketenwerfer``), so a noun is suggested capitalised.
+    """
+    forms = Counter()
+    q = wq.Or([wq.Term(f, stem) for f in fields])
+    for hit in searcher.search(q, limit=SURFACE_SAMPLE):
+        stored = hit.fields()
+        text = stored.get("title") or ""
+        if stored.get("text_z"):
+            text += "\n" + zlib.decompress(stored["text_z"]).decode("utf-8", "replace")
+        for w in WORD_RE.findall(text):
+            if len(w) >= len(stem) - 1 and stem_word(w) == stem:
+                forms[w] += 1
+    if not forms:
+        return None
+    folded = fold_diacritics(typed)
+    return max(forms, key=lambda w: (SequenceMatcher(None, fold_diacritics(w), folded).ratio(),
+                                     forms[w]))

@@ -1,0 +1,66 @@
+"""Did-you-mean suggestions, fuzzy matching on request, and related articles."""
+
+import json
+
+from click.testing import CliRunner
+
+from cli import main
+from conftest import ids
+from search.suggest import correct_word
+
+
+def test_a_misspelt_word_with_no_hits_suggests_the_surface_form(engine):
+    r = engine.search("Raketenwefer")
+    assert r.total == 0
+    assert r.suggestions == ["Raketenwerfer"]  # the word, not the stem "raketenwerf"
+
+
+def test_only_the_misspelt_word_is_replaced(engine):
+    r = engine.search("Gewerkschat Lehrer")
+    assert r.suggestions == ["Gewerkschaft Lehrer"]
+
+
+def test_a_query_with_enough_hits_gets_no_suggestion(engine):
+    assert engine.search("Lehrer").suggestions == []
+    assert correct_word(engine.searcher, engine.searcher.reader(), "Lehrer") is None
+
+
+def test_umlauts_typed_wrongly_are_corrected_to_the_articles_spelling(engine):
+    assert engine.search("Düseldorf").suggestions == ["Düsseldorf"]
+
+
+def test_fuzzy_matching_on_request(engine):
+    assert ids(engine.search("Raketenwefer")) == []
+    r = engine.search("Raketenwefer", fuzzy=True)
+    assert ids(r)[0] == "02_nordkorea-raketen"
+    assert ("Raketenwefer", "Raketenwerfer", "fuzzy") in {
+        (m.query_word, m.surface, m.how) for m in r.hits[0].matched}
+    assert "02_nordkorea-raketen" in ids(engine.search("Raketenwefer~"))
+
+
+def test_suggestions_in_json_and_text(corpus_index):
+    runner = CliRunner()
+    r = runner.invoke(main, ["--index", corpus_index, "search", "Raketenwefer",
+                             "--format", "json"])
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["suggestions"] == ["Raketenwerfer"]
+    r = runner.invoke(main, ["--index", corpus_index, "search", "Raketenwefer"])
+    assert "Did you mean: Raketenwerfer?" in r.stdout
+
+
+def test_similar_articles_exclude_the_article_itself(engine):
+    r = engine.similar("02_nordkorea-raketen", limit=5)
+    assert r.hits and "02_nordkorea-raketen" not in ids(r)
+    assert ids(r)[0] == "01_manoever-litauen"  # both about rockets
+    assert ids(engine.similar("06_gew-lehrer-schulstart", limit=1)) == ["07_lehrer-portraet"]
+
+
+def test_similar_command_formats_and_unknown_id(corpus_index):
+    runner = CliRunner()
+    r = runner.invoke(main, ["--index", corpus_index, "similar", "06_gew-lehrer-schulstart",
+                             "--format", "json", "-n", "2"])
+    assert r.exit_code == 0
+    hits = json.loads(r.stdout)["hits"]
+    assert [h["id"] for h in hits][0] == "07_lehrer-portraet" and len(hits) == 2
+    r = runner.invoke(main, ["--index", corpus_index, "similar", "nope"])
+    assert r.exit_code == 1 and "no article with id 'nope'" in r.stderr
