@@ -155,7 +155,8 @@ class FeatureCache:
 
     def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
-        self.cache: dict[str, tuple[list[str], list[str], list[str], list[str], list[str]]] = {}
+        # token → (own, as left neighbour, as right neighbour, as -2, as +2, lowercase if capitalised)
+        self.cache: dict[str, tuple] = {}
 
     def static(self, tok: str):
         entry = self.cache.get(tok)
@@ -179,7 +180,7 @@ class FeatureCache:
                 own.append("s3:" + low[-3:])
             if "-" in low:
                 own.append("h2:" + low.rsplit("-", 1)[1])
-            return own, ["-1l:" + low], ["+1l:" + low], ["-2l:" + low], ["+2l:" + low]
+            return own, ["-1l:" + low], ["+1l:" + low], ["-2l:" + low], ["+2l:" + low], None
         shape = word_shape(tok)
         own = ["w:" + tok, "l:" + low, "s3:" + low[-3:], "s2:" + low[-2:], "p3:" + low[:3],
                "sh:" + shape]
@@ -207,25 +208,30 @@ class FeatureCache:
         own.extend(flags)
         prev1 = ["-1l:" + low, "-1sh:" + shape] + ["-1" + f for f in flags]
         next1 = ["+1l:" + low, "+1sh:" + shape] + ["+1" + f for f in flags]
-        return own, prev1, next1, ["-2l:" + low], ["+2l:" + low]
+        return own, prev1, next1, ["-2l:" + low], ["+2l:" + low], (low if first.isupper() else None)
 
     def sentence_features(self, tokens: list[str], doc_lower: set[str]) -> list[list[str]]:
         """Feature lists for one sentence; ``doc_lower`` holds the article's lowercase words."""
-        entries = [self.static(t) for t in tokens]
+        get = self.cache.get
+        entries = [get(t) or self.static(t) for t in tokens]
         n = len(tokens)
         out = []
-        for i, (own, _, _, _, _) in enumerate(entries):
-            f = own + (entries[i - 1][1] if i > 0 else ["BOS"])
-            f += entries[i + 1][2] if i + 1 < n else ["EOS"]
+        for i, entry in enumerate(entries):
+            f = entry[0] + (entries[i - 1][1] if i else _BOS)
+            f += entries[i + 1][2] if i + 1 < n else _EOS
             if i > 1:
                 f += entries[i - 2][3]
             if i + 2 < n:
                 f += entries[i + 2][4]
-            tok = tokens[i]
-            if tok[:1].isupper() and tok.lower() in doc_lower:
+            low = entry[5]
+            if low is not None and low in doc_lower:
                 f.append("dlc")
             out.append(f)
         return out
+
+
+_BOS = ["BOS"]
+_EOS = ["EOS"]
 
 
 def _has_surrogate(s: str) -> bool:
@@ -526,7 +532,8 @@ def _person_span(sent, start, end, lexicon, tokens_seen):
     if end == start + 1 and sent[start] in lexicon.first_names and end < len(sent):
         nxt = sent[end]
         if nxt[:1].isupper() and nxt[1:].islower() and nxt not in lexicon.place_tokens and (
-                not _is_role(nxt, lexicon) or nxt.lower() in lexicon.lowercase):
+                not _is_role(nxt, lexicon) or nxt.lower() in lexicon.lowercase
+                and not (end + 1 < len(sent) and sent[end + 1][:1].isupper())):
             end += 1
     return start, end
 
