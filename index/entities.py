@@ -447,23 +447,29 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
 
 
 VOTE_LOC_ORG = True
-GAZETTEER_RECALL = False
+GAZETTEER_RECALL = True
 MIN_SINGLE_PERSON = 0.9
 MIN_PLACE = 0.6
 
 
 def _listed_places(sentences, tags, lexicon, votes, best):
+    doc_lower = document_lowercase(sentences)
     """Count a listed place the CRF left untagged, unless the article also writes it lowercase
     or it opens a sentence ("Essen", "Mitte"), or it is tagged otherwise elsewhere."""
     for sent, stags in zip(sentences, tags):
         for i in range(1, len(sent)):
             tok = sent[i]
-            if stags[i] != "O" or tok not in lexicon.place_tokens or not tok[:1].isupper():
+            if stags[i] != "O" or not tok[:1].isupper():
                 continue
+            if tok not in lexicon.place_tokens:
+                if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens:
+                    continue
+                tok = tok[:-1]
             if stags[i - 1] != "O" or (i + 1 < len(sent) and stags[i + 1] != "O"):
                 continue
-            if i + 1 < len(sent) and "-" in sent[i + 1] or tok.lower() in lexicon.lowercase \
-                    or tok in lexicon.nouns:
+            low = tok.lower()
+            if i + 1 < len(sent) and "-" in sent[i + 1] or low in doc_lower or (
+                    tok in lexicon.nouns and low in lexicon.lowercase):
                 continue
             name = (tok,)
             if name in votes:
