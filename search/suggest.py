@@ -19,8 +19,10 @@ from index.analysis import GERMAN_STOPWORDS, PART_PREFIX, WORD_RE, fold_diacriti
 SUGGEST_BELOW = 3
 #: A typed word used by at most this many articles may be a typo.
 RARE_WORD = 2
-#: Edit distance allowed between a typed stem and a suggested one (by word length).
-MAX_EDITS = ((5, 1), (99, 2))
+#: Stems up to this long are corrected by one edit, longer ones by up to two.
+SHORT_STEM = 5
+#: Longer words are not corrected (a pasted token, not a typo).
+MAX_WORD = 40
 #: Articles scanned for the surface form of a suggested stem.
 SURFACE_SAMPLE = 5
 _OPERATORS = frozenset(("AND", "OR", "NOT", "TO"))
@@ -55,10 +57,12 @@ def correct_word(searcher, reader, word, fields=("body", "title")):
     'Raketenwerfer'
     """
     stem = stem_word(word)
+    if len(stem) > MAX_WORD:
+        return None
     known = max((reader.doc_frequency(f, stem) for f in fields), default=0)
     if known > RARE_WORD:
         return None
-    maxdist = next(d for n, d in MAX_EDITS if len(stem) <= n)
+    maxdist = 1 if len(stem) <= SHORT_STEM else 2
     candidates = Counter()
     for f in fields:
         if f not in reader.schema:
