@@ -146,7 +146,11 @@ class TermMatcher:
         """Yield ``(start, end, surface_word, stem, how)`` for each match."""
         if not self.stems and not self.prefixes:
             return
-        for m in WORD_RE.finditer(text, start, len(text) if end is None else end):
+        if start == 0 and end is None and len(text) > _FAST_FIND_CHARS:
+            tokens = self._matching_tokens(text)
+        else:
+            tokens = WORD_RE.finditer(text, start, len(text) if end is None else end)
+        for m in tokens:
             word = m.group()
             hit = self._word_match(word)
             if hit:
@@ -158,6 +162,39 @@ class TermMatcher:
                     if sub:
                         yield offset + sub[0], offset + sub[1], part, sub[2], sub[3]
                     offset += len(part) + 1
+
+    def _token_hits(self, word):
+        """True when a token matches whole, by a compound part or by a hyphen part."""
+        if self._word_match(word):
+            return True
+        if "-" in word or "\u2010" in word or "\u2011" in word:
+            return any(self._word_match(p) for p in re.split("[-\u2010\u2011]", word) if p)
+        return False
+
+    def _matching_tokens(self, text):
+        """The tokens of a long ``text`` that match, in order, without visiting the others.
+
+        Each distinct word is checked once; the matching ones are found with
+        one regular expression, and each hit is confirmed to start a token
+        where the tokenizer would start one. Yields what ``WORD_RE.finditer``
+        yields, less the tokens that would yield no match.
+        """
+        matching = {w for w in set(WORD_RE.findall(text)) if self._token_hits(w)}
+        if not matching:
+            return
+        candidates = re.compile("|".join(re.escape(w) for w in
+                                         sorted(matching, key=len, reverse=True)))
+        pos = 0
+        while True:
+            c = candidates.search(text, pos)
+            if c is None:
+                return
+            m = _token_at(text, c.start())
+            if m is None or m.group() not in matching:
+                pos = c.start() + 1
+                continue
+            yield m
+            pos = m.end()
 
     def find(self, text, start=0, end=None):
         """Yield ``(start, end)`` of matching words (or compound parts) in ``text[start:end]``."""
@@ -215,6 +252,22 @@ def _closest(surface, words):
 
 
 _SPLITTER = CompoundSplitter()
+
+
+#: Texts longer than this are searched by ``TermMatcher._matching_tokens``.
+_FAST_FIND_CHARS = 1000
+
+
+def _token_at(text, s):
+    """The tokenizer's token starting at ``s``, or None when no token starts there."""
+    i = s
+    while i > 0 and not text[i - 1].isspace():
+        i -= 1
+    # Tokens never span white space, so scanning from there tokenizes as from the start.
+    for m in WORD_RE.finditer(text, i):
+        if m.start() >= s:
+            return m if m.start() == s else None
+    return None
 
 
 def make_snippets(text, matcher, *, max_fragments=2, fragment_chars=260):

@@ -243,3 +243,23 @@ def test_word_cache_survives_batch_commits(tmp_path):
         w.add_article(a)
     w.commit()
     assert len(store._word_cache) > before
+
+
+@pytest.mark.skipif(not SAMPLE_300.exists(), reason="needs ../shared FANG sample")
+def test_snippet_fast_path_finds_what_the_token_scan_finds():
+    """Long texts skip non-matching words; the matches must be the same."""
+    import random
+
+    from index.analysis import WORD_RE, stem_word
+    from search.snippets import TermMatcher
+
+    rnd = random.Random(5)
+    texts = [a["text"] for a in _articles(80)]
+    texts.append("Die CDU-Chefin und der Corona-Test: Bürger*innen testen. " * 40)
+    for text in texts:
+        words = WORD_RE.findall(text)
+        stems = {stem_word(w) for w in rnd.sample(words, min(3, len(words)))}
+        stems |= {"corona", "cdu", "test", "chefin", "burg"}
+        fast = list(TermMatcher(stems, words=["Corona"])._matches(text))
+        slow = list(TermMatcher(stems, words=["Corona"])._matches(text, 0, len(text)))
+        assert fast == slow
