@@ -82,6 +82,9 @@ class CoordinatedOr(query.Or):
             return NullMatcher()
         return CoordMatcher(children, len(self.subqueries), self.exponent, self.boost)
 
+    def docs(self, searcher):
+        return _union_docs(self.subqueries, searcher)
+
 
 class CoordMatcher(Matcher):
     """N-ary union matcher that knows how many of its children match a document."""
@@ -91,18 +94,24 @@ class CoordMatcher(Matcher):
         self._n = n_words
         self._exp = exponent
         self._boost = boost
+        self._set_id()
+
+    def _set_id(self):
+        # Collectors ask for id() several times per document: compute it once per move.
+        self._id = min(c.id() for c in self._children) if self._children else None
 
     def is_active(self):
         return bool(self._children)
 
     def id(self):
-        return min(c.id() for c in self._children)
+        return self._id
 
     def _prune(self):
         self._children = [c for c in self._children if c.is_active()]
+        self._set_id()
 
     def next(self):
-        current = self.id()
+        current = self._id
         for c in self._children:
             if c.id() == current:
                 c.next()
@@ -175,6 +184,21 @@ class BestOf(query.DisjunctionMax):
             from whoosh.matching import NullMatcher
             return NullMatcher()
         return BestOfMatcher(children, self.tiebreak, self.boost)
+
+    def docs(self, searcher):
+        return _union_docs(self.subqueries, searcher)
+
+
+def _union_docs(subqueries, searcher):
+    """The documents any subquery matches, gathered per subquery (a union needs no scoring).
+
+    Walking a union matcher in Python costs several calls per document; the
+    leaves read their posting lists directly.
+    """
+    docs = set()
+    for q in subqueries:
+        docs.update(q.docs(searcher))
+    return iter(sorted(docs))
 
 
 class BestOfMatcher(CoordMatcher):

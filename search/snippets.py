@@ -7,6 +7,7 @@ boundaries (aware of ``z. B.``, ``Dr.``, ``3. Oktober``) and never mid-word.
 
 import re
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from index.analysis import (GERMAN_STOPWORDS, INVISIBLE, WORD_RE, fold_diacritics,
                             stem_word, strip_invisible)
@@ -114,6 +115,8 @@ class TermMatcher:
         for w in self.words:
             self._typed.setdefault(stem_word(w), w)
         self._cache = {}
+        self._checked = set()  # words whose tokens were classified by _token_hits
+        self._hits = set()     # ... and those that match
 
     def _stem_matches(self, clean, stem):
         return stem in self.stems or (bool(self.prefixes)
@@ -126,18 +129,16 @@ class TermMatcher:
         if hit is not False:
             return hit
         hit = None
-        clean = strip_invisible(word).lower()
-        if clean not in GERMAN_STOPWORDS:
-            stem = stem_word(clean)
+        forms = _word_forms(word)
+        if forms is not None:
+            clean, stem, parts = forms
             if self._stem_matches(clean, stem):
                 hit = (0, len(word), stem, "whole")
-            elif len(clean) == len(word):
+            else:
                 # The longest compound tail, else a leading part, that the query asked for.
-                for part in sorted(_SPLITTER.parts(clean), key=lambda p: (not p.head,
-                                                                          p.start)):
-                    part_stem = stem_word(part.text)
-                    if self._stem_matches(part.text, part_stem):
-                        hit = (part.start, part.end, part_stem, "compound")
+                for start, end, text, part_stem in parts:
+                    if self._stem_matches(text, part_stem):
+                        hit = (start, end, part_stem, "compound")
                         break
         self._cache[word] = hit
         return hit
@@ -179,7 +180,12 @@ class TermMatcher:
         where the tokenizer would start one. Yields what ``WORD_RE.finditer``
         yields, less the tokens that would yield no match.
         """
-        matching = {w for w in set(WORD_RE.findall(text)) if self._token_hits(w)}
+        words = set(WORD_RE.findall(text))
+        for w in words - self._checked:  # set arithmetic: only words new to this query
+            if self._token_hits(w):
+                self._hits.add(w)
+            self._checked.add(w)
+        matching = words & self._hits
         if not matching:
             return
         candidates = re.compile("|".join(re.escape(w) for w in
@@ -252,6 +258,23 @@ def _closest(surface, words):
 
 
 _SPLITTER = CompoundSplitter()
+
+
+@lru_cache(maxsize=200_000)
+def _word_forms(word):
+    """What matching needs to know of a word, whatever the query: None for a stop word,
+    else ``(clean, stem, parts)`` with its compound parts as ``(start, end, text, stem)``,
+    tails first. Cached across queries: a search shows ten long articles, and
+    splitting and stemming each of their words anew was most of its time.
+    """
+    clean = strip_invisible(word).lower()
+    if clean in GERMAN_STOPWORDS:
+        return None
+    parts = ()
+    if len(clean) == len(word):
+        parts = tuple((p.start, p.end, p.text, stem_word(p.text)) for p in
+                      sorted(_SPLITTER.parts(clean), key=lambda p: (not p.head, p.start)))
+    return clean, stem_word(clean), parts
 
 
 #: Texts longer than this are searched by ``TermMatcher._matching_tokens``.
