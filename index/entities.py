@@ -31,7 +31,6 @@ TOKEN_RE = re.compile(r"\w+(?:[-'’]\w+|\.(?![A-ZÄÖÜ][a-zäöüß]{2})\w+)*|
 _INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _SENTENCE_END = frozenset(".!?")
 _MAX_SENTENCE = 120
-_SHAPE_RE = (re.compile(r"[A-ZÄÖÜ]"), re.compile(r"[a-zäöüß]"), re.compile(r"[0-9]"))
 
 TITLES = frozenset(
     "Dr Dr. Prof Prof. Professor Professorin Herr Herrn Frau Mr Mrs Ms Sir Dame Papst Pfarrer "
