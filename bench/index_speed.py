@@ -6,9 +6,8 @@ Indexes the corpus (default: the FANG file in ``../shared``; ``--limit`` takes
 N articles spread evenly over it) three times in child processes: plain Whoosh
 with ``LanguageAnalyzer("de")`` (the baseline), ``fundstelle index
 --no-entities``, and ``fundstelle index`` with persons and places. Peak memory
-is the resident memory of each child's whole process tree (workers included;
-memory the workers share with their parent is counted in each, so it errs
-high). :mod:`bench.perf` adds search latency and the growth curve.
+is the proportional set size (PSS) of each child's whole process tree,
+workers included, pages shared by fork counted once. :mod:`bench.perf` adds search latency and the growth curve.
 """
 
 import argparse
@@ -36,7 +35,7 @@ def main():
         n = min(size, total)
         print(f"{n} articles, {text_mb:.1f} MB of text, {os.cpu_count()} cores, "
               f"load {os.getloadavg()[0]:.1f}")
-        print("| indexer | wall s | cpu s | articles/s | MB/s | index MB (× text) | peak RSS MB |")
+        print("| indexer | wall s | cpu s | articles/s | MB/s | index MB (× text) | peak PSS MB |")
         print("|---|---|---|---|---|---|---|")
         env = dict(os.environ, PYTHONWARNINGS="ignore")
         base = None
@@ -49,7 +48,7 @@ def main():
             rate = n / wall
             base = base or rate
             print(f"| {kind} | {wall:.1f} | {cpu:.1f} | {rate:.0f} ({rate / base:.2f}×) "
-                  f"| {text_mb / wall:.2f} | {mb:.0f} ({mb / text_mb:.2f}) | {peak:.0f} |",
+                  f"| {text_mb / wall:.2f} | {mb:.0f} ({mb / text_mb:.2f}) | {peak[1]:.0f} |",
                   flush=True)
             shutil.rmtree(out, ignore_errors=True)
     finally:

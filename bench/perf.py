@@ -87,39 +87,52 @@ def _text_mb(path):
 
 # --- measuring a child process ------------------------------------------------------------------
 
-def _tree_rss_mb(root_pid):
-    """Resident memory of a process and all its descendants, in MB."""
-    children, rss = {}, {}
+def _tree_memory_mb(root_pid):
+    """Memory of a process and all its descendants, in MB: (sum of RSS, sum of PSS).
+
+    RSS counts the pages forked workers share with their parent once per
+    process; PSS splits shared pages among the processes sharing them, so the
+    PSS sum is what the tree really occupies.
+    """
+    children = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
             with open(f"/proc/{name}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            pid, ppid, pages = int(name), int(fields[1]), int(fields[21])
+            children.setdefault(int(fields[1]), []).append(int(name))
         except (OSError, IndexError, ValueError):
             continue
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = pages * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [root_pid]
+    rss = pss = 0
+    todo = [root_pid]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+        except OSError:
+            pass
         todo.extend(children.get(pid, ()))
-    return total / 1e6
+    return rss / 1024, pss / 1024
 
 
 def run_measured(cmd, env=None):
-    """Run ``cmd``; return (wall s, cpu s, peak tree RSS MB, stdout)."""
+    """Run ``cmd``; return (wall s, cpu s, (peak tree RSS MB, peak tree PSS MB), stdout)."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
-    peak = [0.0]
+    peak = [0.0, 0.0]
     done = threading.Event()
 
     def watch():
         while not done.wait(0.2):
-            peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
+            rss, pss = _tree_memory_mb(proc.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
 
     t = threading.Thread(target=watch, daemon=True)
     t.start()
@@ -130,7 +143,7 @@ def run_measured(cmd, env=None):
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
     cpu = float(out.strip().splitlines()[-1]) if out.strip() else float("nan")
-    return wall, cpu, peak[0], out
+    return wall, cpu, tuple(peak), out
 
 
 def dir_mb(path):
@@ -297,11 +310,11 @@ def main():
             wall, cpu, peak, _ = run_measured(
                 [sys.executable, __file__, "_child", kind, src, out, str(args.procs)], env=env)
             row[kind] = {"s": wall, "cpu": cpu, "rate": n / wall, "mbs": text_mb / wall,
-                         "mb": dir_mb(out), "rss": peak, "load": load}
+                         "mb": dir_mb(out), "rss": peak[1], "load": load}
             print(f"  {n:>6} {kind:<9} {wall:7.1f} s wall {cpu:7.1f} s cpu {n / wall:6.0f} art/s "
                   f"{text_mb / wall:5.2f} MB/s  index {dir_mb(out):6.0f} MB "
-                  f"({dir_mb(out) / text_mb:.2f}x text)  peak {peak:5.0f} MB  "
-                  f"load {load:.1f}", flush=True)
+                  f"({dir_mb(out) / text_mb:.2f}x text)  peak PSS {peak[1]:5.0f} MB "
+                  f"(RSS sum {peak[0]:.0f})  load {load:.1f}", flush=True)
             if kind == "whoosh":
                 shutil.rmtree(out, ignore_errors=True)
         ix = os.path.join(workdir, f"ix-ours+ent-{n}")
@@ -322,7 +335,7 @@ def main():
 def print_table(rows, args):
     print()
     print("| articles | text MB | whoosh s (art/s) | ours s (art/s) | × whoosh | ours+ent s (art/s, MB/s) "
-          "| index MB (× text) | peak RSS MB | query p50 / p95 ms | cold search s |")
+          "| index MB (× text) | peak PSS MB | query p50 / p95 ms | cold search s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         w = r.get("whoosh")
@@ -332,7 +345,7 @@ def print_table(rows, args):
         print(f"| {r['size']} | {r['text_mb']:.0f} | {base} | {o['s']:.0f} ({o['rate']:.0f}) | {ratio} "
               f"| {e['s']:.0f} ({e['rate']:.0f}, {e['mbs']:.2f}) | {e['mb']:.0f} ({e['mb'] / r['text_mb']:.2f}) "
               f"| {max(o['rss'], e['rss']):.0f} | {r['p50']:.1f} / {r['p95']:.1f} | {r['cold']:.2f} |")
-    print(f"\nbaseline peak RSS: " + ", ".join(
+    print(f"\nbaseline peak PSS: " + ", ".join(
         f"{r['size']}: {r['whoosh']['rss']:.0f} MB" for r in rows if r.get("whoosh")))
 
 

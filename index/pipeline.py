@@ -64,6 +64,8 @@ def open_writer(store, extractor=None, *, procs=None, timeout=0.0):
     words = store.__dict__.setdefault("_word_cache", {})
     try:
         if procs > 1:
+            # Load the analyzer's word lists here, once, for every forked worker to share.
+            list(store.ix.schema["body"].analyzer("Hauptbahnhof", mode="index"))
             return ParallelArticleWriter(store.ix, extractor, procs=procs, timeout=timeout,
                                          word_cache=words, **writer_settings())
         writer = SerialArticleWriter(store.ix, extractor, timeout=timeout, **writer_settings())
