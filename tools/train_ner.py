@@ -20,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from index.entities import (DATA_DIR, DEFAULT_MODEL, FeatureCache, Lexicon,  # noqa: E402
                             document_lowercase, tokenize)
@@ -117,41 +118,6 @@ def vocabularies(germeval) -> tuple[set[str], set[str]]:
     return lower, nouns
 
 
-_DETERMINERS = frozenset(
-    "der die das den dem des ein eine einen einem einer eines kein keine keinen keinem keiner "
-    "keines sein seine seinen seinem seiner ihr ihre ihren ihrem ihrer dieser diese diesen "
-    "diesem dieses jeder jede jeden jedem jedes".split())
-
-
-def news_vocabulary(shared: Path, min_count: int = 3) -> tuple[set[str], set[str]]:
-    """Common words from FANG: words written lowercase, and capitalised words that follow a
-    determiner in at least a third of their uses (common nouns: "der Mann", "ein Blatt").
-
-    Only vocabulary leaves this function, never text: words seen at least ``min_count`` times.
-    """
-    path = shared / "data/fang-covid/articles.jsonl.gz"
-    if not path.exists():
-        return set(), set()
-    lower, seen, after_det = collections.Counter(), collections.Counter(), collections.Counter()
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            for sent in tokenize(row.get("text") or ""):
-                prev = ""
-                for tok in sent:
-                    c = tok[:1]
-                    if c.islower():
-                        lower[tok] += 1
-                    elif c.isupper() and prev:
-                        seen[tok] += 1
-                        if prev in _DETERMINERS:
-                            after_det[tok] += 1
-                    prev = tok if tok[:1].islower() or tok[:1].isupper() else ""
-    lower_words = {w for w, c in lower.items() if c >= min_count}
-    nouns = {w for w, c in after_det.items() if c >= min_count and c >= seen[w] / 3}
-    return lower_words, nouns
-
-
 def _unmangle(name: str) -> str:
     """GermaNER's first-name list is UTF-8 read as Latin-1 and saved again ("BjÃ¶rn")."""
     try:
@@ -160,17 +126,15 @@ def _unmangle(name: str) -> str:
         return name
 
 
-def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR, use_news: bool = True) -> None:
+def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR) -> None:
     """Write places, first names, lowercase words and common nouns as gzipped lists."""
     from babel import Locale
     import pycountry
 
-    lower, nouns = vocabularies(germeval)
-    ge_nouns = set(nouns)
-    if use_news:
-        news_lower, news_nouns = news_vocabulary(shared)
-        lower |= news_lower
-        nouns |= news_nouns
+    import build_wordlists
+
+    _, ge_nouns = vocabularies(germeval)
+    lower, nouns = build_wordlists.build(shared, germeval)
     common = {w.lower() for w in lower} | {w.lower() for w in nouns}
 
     def plausible(name: str) -> bool:
