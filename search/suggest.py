@@ -12,6 +12,7 @@ from collections import Counter
 from difflib import SequenceMatcher
 
 from whoosh import query as wq
+from whoosh.support.levenshtein import distance as damerau_levenshtein
 
 from index.analysis import GERMAN_STOPWORDS, PART_PREFIX, WORD_RE, fold_diacritics, stem_word
 
@@ -67,7 +68,7 @@ def correct_word(searcher, reader, word, fields=("body", "title")):
     for f in fields:
         if f not in reader.schema:
             continue
-        for term in reader.terms_within(f, stem, maxdist, prefix=1):
+        for term in _terms_within(reader, f, stem, maxdist):
             if term.startswith(PART_PREFIX) or term == stem:
                 continue
             candidates[term] = max(candidates[term], reader.doc_frequency(f, term))
@@ -82,6 +83,21 @@ def correct_word(searcher, reader, word, fields=("body", "title")):
     if best is None:
         return None
     return surface_form(searcher, best[1], word, fields)
+
+
+def _terms_within(reader, fieldname, text, maxdist):
+    """``reader.terms_within(fieldname, text, maxdist, prefix=1)``, faster, same terms.
+
+    An edit distance is at least the difference in length, so terms of another
+    length are skipped before Whoosh's pure-Python Damerau-Levenshtein runs on
+    them (it ran on every term with the same first letter: half a second a word).
+    """
+    lo, hi = len(text) - maxdist, len(text) + maxdist
+    for btext in reader.expand_prefix(fieldname, text[:1]):
+        word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+        if lo <= len(word) <= hi and \
+                damerau_levenshtein(word, text, limit=maxdist) <= maxdist:
+            yield word
 
 
 def surface_form(searcher, stem, typed="", fields=("body", "title")):
