@@ -1,0 +1,42 @@
+"""The ranking benchmark's metrics, and ranking rules it led to, on tiny hand-made data."""
+
+import sys
+
+import pytest
+
+from conftest import ROOT, ids
+
+sys.path.insert(0, str(ROOT / "bench"))
+import quality  # noqa: E402
+
+
+def test_metrics_on_a_hand_computed_run():
+    qrels = {"q1": {"a": 1}, "q2": {"b": 1, "c": 1}}
+    queries = [{"id": "q1"}, {"id": "q2"}, ]
+    runs = {"q1": ["x", "a"], "q2": ["b", "y", "z"]}
+    m = quality.metrics(runs, qrels, queries)
+    assert m["MRR@10"] == pytest.approx((1 / 2 + 1) / 2)
+    assert m["Recall@10"] == pytest.approx((1 + 0.5) / 2)
+    ndcg_q1 = (1 / 1.584962500721156) / 1.0
+    ndcg_q2 = 1.0 / (1 + 1 / 1.584962500721156)
+    assert m["nDCG@10"] == pytest.approx((ndcg_q1 + ndcg_q2) / 2)
+
+
+def test_a_missing_run_scores_zero():
+    m = quality.metrics({}, {"q": {"a": 1}}, [{"id": "q"}])
+    assert m == {"MRR@10": 0.0, "nDCG@10": 0.0, "Recall@10": 0.0}
+
+
+def test_keyword_queries_rank_articles_with_all_words_first(engine):
+    assert ids(engine.search("Lehrer Gewerkschaft"))[0] == "06_gew-lehrer-schulstart"
+
+
+def test_exact_word_outranks_the_same_word_inside_a_compound(engine):
+    r = engine.search("Raketenwerfer")
+    assert [h.id for h in r.hits][:2] == ["02_nordkorea-raketen", "01_manoever-litauen"]
+
+
+def test_one_field_alternative_does_not_borrow_another_articles_score(engine):
+    # Whoosh 2.7.4's DisjunctionMax gave 01 (compound part only) 02's exact-match score.
+    r = engine.search("Raketenwerfer")
+    assert r.hits[0].score != r.hits[1].score
