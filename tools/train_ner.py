@@ -126,7 +126,23 @@ def _unmangle(name: str) -> str:
         return name
 
 
-def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR) -> None:
+def first_names(shared: Path, ge_nouns: set[str], nouns: set[str]) -> set[str]:
+    """GermaNER's first names, repaired, without the common nouns the list also holds."""
+    first = set()
+    for line in (shared / "data/ner/germaner-gazetteers/vornameList.txt").open(encoding="utf-8"):
+        cols = line.rstrip("\n").split("\t")
+        name = _unmangle(cols[0].strip())
+        # The list holds common nouns too ("Virologe", "Familie"); a noun that the list gives no
+        # gender is dropped, and so are a few gendered ones by hand.
+        if len(name) < 3 or name in ge_nouns or name in _NOT_FIRST_NAMES:
+            continue
+        if name in nouns and len(cols) < 3:
+            continue
+        first.add(name)
+    return first
+
+
+def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR, geonames: bool = True) -> None:
     """Write places, first names, lowercase words and common nouns as gzipped lists."""
     from babel import Locale
     import pycountry
@@ -140,6 +156,7 @@ def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR) -> None:
     def plausible(name: str) -> bool:
         return " " in name or name.lower() not in common
 
+    first = first_names(shared, ge_nouns, nouns)
     trusted = {n for code, n in Locale("de").territories.items() if code != "001"}
     trusted |= {line.strip() for line in OWN_PLACES.open(encoding="utf-8")
                 if line.strip() and not line.startswith("#")}
@@ -155,19 +172,12 @@ def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR) -> None:
         if kind in ("Wiki.city", "Wiki.location") and plausible(name) \
                 and not any(w in name for w in _ORG_WORDS):
             trusted.add(name)
+    if geonames:
+        noun_forms, person_names = build_wordlists.german_nouns(("Vorname", "Nachname"))
+        noun_forms = {w.lower() for w in noun_forms}
+        trusted |= {n for n in build_wordlists.german_toponyms(noun_forms) if plausible(n)}
+        trusted |= build_wordlists.geonames_places(common, person_names, first)
     places = sorted(n for n in trusted if n and "," not in n)
-
-    first = set()
-    for line in (shared / "data/ner/germaner-gazetteers/vornameList.txt").open(encoding="utf-8"):
-        cols = line.rstrip("\n").split("\t")
-        name = _unmangle(cols[0].strip())
-        # The list holds common nouns too ("Virologe", "Familie"); a noun that the list gives no
-        # gender is dropped, and so are a few gendered ones by hand.
-        if len(name) < 3 or name in ge_nouns or name in _NOT_FIRST_NAMES:
-            continue
-        if name in nouns and len(cols) < 3:
-            continue
-        first.add(name)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     nouns = {w for w in nouns if w not in trusted and w not in first}
