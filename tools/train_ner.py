@@ -102,6 +102,41 @@ def read_gold(shared: Path) -> tuple[dict, dict]:
     return gold, texts
 
 
+OWN_NEWS = Path(__file__).resolve().parent / "ner_data" / "own_news.jsonl"
+
+
+def read_own(path: Path = OWN_NEWS) -> list[list[tuple[list[str], list[str]]]]:
+    """Our own fictional training articles (``tools/ner_data``), projected onto tokens with the
+    extractor's tokenizer, title line left out: a token inside a PER/LOC/ORG mention is tagged
+    B-/I-; bylines, photo credits and tokens a mention covers only in part (``Curevac-Chef``) are
+    O."""
+    arts = []
+    if not path.exists():
+        return arts
+    for line in path.open(encoding="utf-8"):
+        row = json.loads(line)
+        text = row["text"]
+        marks = [m for m in row["mentions"] if m["type"] in LABELS]
+        # The title line carries no marks: it is left out.
+        pos = text.find("\n") + 1
+        sents = []
+        for toks in tokenize(text[pos:]):
+            tags, prev = [], None
+            for tok in toks:
+                start = text.find(tok, pos)
+                end = start + len(tok)
+                pos = end
+                hit = next((m for m in marks if m["start"] <= start and end <= m["end"]), None)
+                if hit is None:
+                    tags.append("O")
+                else:
+                    tags.append(("I-" if hit is prev else "B-") + hit["type"])
+                prev = hit
+            sents.append((toks, tags))
+        arts.append(sents)
+    return arts
+
+
 # --- word lists ----------------------------------------------------------------------------------
 
 def vocabularies(germeval) -> tuple[set[str], set[str]]:
@@ -229,10 +264,11 @@ def main(argv=None) -> int:
     germeval = read_germeval(args.shared)
     news = read_news(args.shared)
     build_lists(args.shared, germeval)
-    train(args.model, germeval, [news[k] for k in sorted(news)])
+    own = read_own()
+    train(args.model, germeval, [news[k] for k in sorted(news)] + own)
     size = args.model.stat().st_size / 1e6
     print(f"{args.model}: {size:.1f} MB, {len(germeval)} GermEval sentences, "
-          f"{len(news)} news articles, {time.time() - t0:.0f} s", file=sys.stderr)
+          f"{len(news)} news articles, {len(own)} own articles, {time.time() - t0:.0f} s", file=sys.stderr)
     return 0
 
 
