@@ -1,4 +1,5 @@
 .PHONY: model
 
 model:
+	.venv/bin/python tools/ner_data/convert.py
 	.venv/bin/python tools/train_ner.py
