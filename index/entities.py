@@ -477,10 +477,19 @@ def _listed_places(sentences, tags, lexicon, votes, best):
             best[name] = 1.0
 
 
+# Arabic article or kinship word bound to a name by a hyphen ("al-Scharaa", "ad-Din", "el-Sisi"):
+# written lowercase, so the CRF tends to leave it out of the person it belongs to.
+_BOUND_PARTICLE = re.compile(r"(?:al|ad|an|ar|as|asch|at|az|el|ed|en|er|es|ul|ud|abu|ibn|bin)-[A-ZÄÖÜ]\w+")
+
+
 def _merge_particles(sent, found):
-    """Join "Lula" + "da" + "Silva" and "Wout" + "van" + "Aert" into one person span."""
+    """Join "Lula" + "da" + "Silva" and "Wout" + "van" + "Aert" into one person span, and a
+    person with a following "al-Scharaa" or "ad-Din"."""
     out = []
     for kind, start, end in found:
+        if kind == "PER":
+            while end < len(sent) and _BOUND_PARTICLE.fullmatch(sent[end]):
+                end += 1
         if out and kind == "PER" and out[-1][0] == "PER":
             pstart, pend = out[-1][1], out[-1][2]
             gap = sent[pend:start]
@@ -513,14 +522,15 @@ def _person_span(sent, start, end, lexicon, tokens_seen):
         prev = sent[i - 1]
         # "Söders Kabinett", "Maduros Vizepräsidentin Delcy Rodríguez": a genitive name followed
         # by what belongs to it; the genitive name is kept, the rest is a new span.
-        if not sent[i][:1].isupper() and sent[i] not in _PARTICLES or (
+        if not sent[i][:1].isupper() and sent[i] not in _PARTICLES \
+                and not _BOUND_PARTICLE.fullmatch(sent[i]) or (
                 prev[-1:] == "s" and (sent[i] in lexicon.nouns or prev[:-1] in tokens_seen)):
             end = i
             break
     if start >= end:
         return None
     last = sent[end - 1]
-    if not last[:1].isupper():
+    if not last[:1].isupper() and not _BOUND_PARTICLE.fullmatch(last):
         return None
     for tok in sent[start:end + 1]:
         if "-" in tok and tok[:1].isupper():
@@ -558,6 +568,13 @@ def _complete_persons(persons, sentences, lexicon):
     return persons + extra
 
 
+def _surname_key(tok: str) -> str:
+    """"Scharaa" for "al-Scharaa" and "Al-Scharaa"; other tokens as they are."""
+    if _BOUND_PARTICLE.fullmatch(tok[:1].lower() + tok[1:]):
+        return tok.split("-", 1)[1]
+    return tok
+
+
 def _person_set(names: list[tuple[str, ...]], tokens_seen: set[str]) -> tuple[str, ...]:
     full = set(names)
     # Genitive on the last token, when the base form occurs elsewhere in the article.
@@ -578,7 +595,7 @@ def _person_set(names: list[tuple[str, ...]], tokens_seen: set[str]) -> tuple[st
             if len(m) <= len(n):
                 break
             k = len(n)
-            if m[-k:] == n or m[:k] == n:
+            if m[-k:] == n or m[:k] == n or k == 1 and _surname_key(m[-1]) == _surname_key(n[0]):
                 target = m
                 break
         out.add(" ".join(target))

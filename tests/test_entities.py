@@ -51,6 +51,13 @@ def test_austrian_article(extractor):
     assert e.places == ("Donau", "Wien", "Österreich")
 
 
+def test_arabic_bound_particles_stay_in_the_name(extractor):
+    e = extractor.extract("", "Der syrische Übergangspräsident Achmed al-Scharaa traf Abdel Fattah "
+                              "el-Sisi in Kairo. Al-Scharaa sagte, er sei zufrieden.")
+    assert e.persons == ("Abdel Fattah el-Sisi", "Achmed al-Scharaa")
+    assert e.places == ("Kairo",)
+
+
 def test_to_dict_and_extract_many(extractor):
     got = list(extractor.extract_many([("", "Olaf Scholz sprach in Köln."), ("", "")]))
     assert got[1] == Entities()
