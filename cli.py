@@ -123,9 +123,8 @@ def main(ctx, index_path):
               help="Start a fresh index, replacing the old one when done.")
 @click.option("--wait", "wait_seconds", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another indexing run to finish.")
-@click.option("--batch-size", type=click.IntRange(1), default=None,
-              help="Articles written between two commits [default: 2,000, doubling up to "
-                   "16,000 on long runs].")
+@click.option("--batch-size", type=click.IntRange(1), default=2000, show_default=True,
+              help="Articles written between two commits.")
 @click.option("--procs", type=click.IntRange(1), default=None,
               help="Worker processes that tag and analyse articles [default: one per core; "
                    "1: all in this process].")

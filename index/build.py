@@ -16,10 +16,6 @@ from index.store import IndexStore, IndexSummary, RunLock
 #: Articles written between two commits. A run killed at any moment loses at
 #: most the batch in progress; re-running the command completes it.
 BATCH_SIZE = 2000
-#: Without an explicit batch size, each batch doubles up to this: a long run
-#: is committed early and often at first, and ends with a few large segments
-#: instead of dozens of small ones (each segment costs every query a lookup).
-MAX_BATCH_SIZE = 16000
 #: Seconds to wait for Whoosh's own lock. The RunLock already keeps other
 #: Fundstelle runs out; this only waits out a foreign Whoosh writer.
 INNER_LOCK_TIMEOUT = 10.0
@@ -34,7 +30,7 @@ def load_extractor():
         return None
 
 
-def index_paths(index_path, paths, *, entities=True, batch_size=None, stdin=None,
+def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdin=None,
                 progress=None, report=None, lock_timeout=0.0, prune=False, rebuild=False,
                 procs=None):
     """Index the articles under ``paths`` into the index at ``index_path``.
@@ -49,8 +45,7 @@ def index_paths(index_path, paths, *, entities=True, batch_size=None, stdin=None
 
     The run holds the index's :class:`~index.store.RunLock` throughout (waiting
     up to ``lock_timeout`` seconds, else IndexLocked) and commits every
-    ``batch_size`` articles (by default 2,000 at first, doubling up to
-    16,000). SIGINT and SIGTERM stop it after the article in
+    ``batch_size`` articles. SIGINT and SIGTERM stop it after the article in
     hand; what was read is committed and ``summary.interrupted`` names the
     signal. ``procs`` worker processes tag and analyse articles (default: one
     per core; 1 runs everything in this process). Returns an
@@ -88,8 +83,6 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
     seen = {}
     failed_sources = set()
     pending = 0
-    growing = batch_size is None
-    batch_size = BATCH_SIZE if growing else batch_size
     try:
         for n, item in enumerate(read_articles(paths, stdin=stdin), 1):
             if progress:
@@ -133,8 +126,6 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
                             writer = open_writer(store, extractor, procs=procs,
                                                  timeout=INNER_LOCK_TIMEOUT)
                             pending = 0
-                            if growing:
-                                batch_size = min(batch_size * 2, MAX_BATCH_SIZE)
             if stop.signal:
                 summary.interrupted = stop.signal
                 break
