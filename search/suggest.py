@@ -74,7 +74,9 @@ def correct_word(searcher, reader, word, fields=("body", "title")):
             candidates[term] = max(candidates[term], reader.doc_frequency(f, term))
     best = None
     for term, df in candidates.items():
-        if df <= known:
+        # An unknown word takes any better-known neighbour; a word that articles
+        # do use (``Rakete``) is only "corrected" towards a far more common one.
+        if df <= known or (known and df < 5 * known):
             continue
         closeness = SequenceMatcher(None, stem, term).ratio()
         key = (closeness * (1 + df) ** 0.25, df)
