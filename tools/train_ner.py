@@ -85,6 +85,12 @@ def read_news(shared: Path) -> dict[str, list[tuple[list[str], list[str]]]]:
     return arts
 
 
+def shippable(article_id: str) -> bool:
+    """Whether a news-annotated article may train the shipped model: FANG-COVID texts (publishers'
+    copyright, the project ships nothing derived from them) are scored but never trained on."""
+    return not article_id.startswith("fang-")
+
+
 def read_gold(shared: Path) -> tuple[dict, dict]:
     """news-annotated's per-article gold sets and the raw (title, text) of each article."""
     gold = {}
@@ -265,10 +271,10 @@ def main(argv=None) -> int:
     news = read_news(args.shared)
     build_lists(args.shared, germeval)
     own = read_own()
-    train(args.model, germeval, [news[k] for k in sorted(news)] + own)
+    train(args.model, germeval, [news[k] for k in sorted(news) if shippable(k)] + own)
     size = args.model.stat().st_size / 1e6
     print(f"{args.model}: {size:.1f} MB, {len(germeval)} GermEval sentences, "
-          f"{len(news)} news articles, {len(own)} own articles, {time.time() - t0:.0f} s", file=sys.stderr)
+          f"{sum(map(shippable, news))} news articles, {len(own)} own articles, {time.time() - t0:.0f} s", file=sys.stderr)
     return 0
 
 
