@@ -258,7 +258,6 @@ def search_cmd(settings, query, limit, offset, page, sort, since, until, person,
       fundstelle search --place Bayern --sort date
     """
     from search.engine import SearchEngine
-    from search.render import render_json, render_jsonl, render_text
 
     if page is not None:
         offset = (page - 1) * limit
@@ -280,6 +279,13 @@ def search_cmd(settings, query, limit, offset, page, sort, since, until, person,
                                     facets=facets, snippets=2 if snippets is None else snippets)
         except FundstelleError as exc:
             raise _fail(exc, settings) from None
+    _echo_results(results, fmt, settings)
+
+
+def _echo_results(results, fmt, settings):
+    """Write a result page to stdout in the chosen format."""
+    from search.render import render_json, render_jsonl, render_text
+
     if fmt == "json":
         click.echo(render_json(results))
     elif fmt == "jsonl":
@@ -341,20 +347,13 @@ def similar_cmd(settings, article_id, limit, snippets, fmt):
       fundstelle similar 02_nordkorea-raketen --limit 5
     """
     from search.engine import SearchEngine
-    from search.render import render_json, render_jsonl, render_text
 
     try:
         with SearchEngine(settings.index) as engine:
             results = engine.similar(article_id, limit=limit, snippets=snippets)
     except FundstelleError as exc:
         raise _fail(exc, settings) from None
-    if fmt == "json":
-        click.echo(render_json(results))
-    elif fmt == "jsonl":
-        if results.hits:
-            click.echo(render_jsonl(results))
-    else:
-        click.echo(render_text(results, _styler(settings.color)))
+    _echo_results(results, fmt, settings)
 
 
 @main.command("show")

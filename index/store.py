@@ -11,11 +11,9 @@ import zlib
 from dataclasses import dataclass, field
 
 from whoosh import index as whoosh_index
-from whoosh.query import Term
 from whoosh.writing import LockError
 
-from index.errors import (ArticleError, ArticleNotFound, IndexLocked, IndexNotFound,
-                          StaleIndex)
+from index.errors import ArticleNotFound, IndexLocked, IndexNotFound, StaleIndex
 from index.ingest import Article, ArticleDate
 from index.schema import build_schema, index_metadata
 
