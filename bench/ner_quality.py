@@ -145,7 +145,6 @@ def main(argv=None) -> int:
             for i, fold in enumerate(folds)]
     jobs.append((args.shared, "GermEval-only baseline (all 58 articles)", [], ids, False, False))
 
-    total_per, total_loc = train_ner.collections.Counter(), train_ner.collections.Counter()
     results = {}
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for name, per, loc, errors in pool.map(_run_fold, jobs):

@@ -345,7 +345,7 @@ def print_table(rows, args):
         print(f"| {r['size']} | {r['text_mb']:.0f} | {base} | {o['s']:.0f} ({o['rate']:.0f}) | {ratio} "
               f"| {e['s']:.0f} ({e['rate']:.0f}, {e['mbs']:.2f}) | {e['mb']:.0f} ({e['mb'] / r['text_mb']:.2f}) "
               f"| {max(o['rss'], e['rss']):.0f} | {r['p50']:.1f} / {r['p95']:.1f} | {r['cold']:.2f} |")
-    print(f"\nbaseline peak PSS: " + ", ".join(
+    print("\nbaseline peak PSS: " + ", ".join(
         f"{r['size']}: {r['whoosh']['rss']:.0f} MB" for r in rows if r.get("whoosh")))
 
 

@@ -23,7 +23,6 @@ import argparse
 import gzip
 import json
 import math
-import os
 import random
 import shutil
 import subprocess

@@ -3,7 +3,6 @@
 import pickle
 
 import pytest
-from whoosh.query import Term
 
 from index.build import index_paths
 from index.pipeline import ParallelArticleWriter, SerialArticleWriter, WorkerFailed, open_writer
