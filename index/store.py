@@ -258,11 +258,15 @@ class RunLock:
         self.release()
 
 
+def stored_text(f):
+    """The article text of a document's stored fields (kept zlib-compressed as ``text_z``)."""
+    text_z = f.get("text_z")
+    return zlib.decompress(text_z).decode("utf-8", "surrogatepass") if text_z else ""
+
+
 def article_from_stored(f):
     """Rebuild an Article from a document's stored fields."""
-    text_z = f.get("text_z")
-    text = zlib.decompress(text_z).decode("utf-8", "surrogatepass") if text_z else ""
-    return Article(id=f["id"], title=f.get("title") or "", text=text,
+    return Article(id=f["id"], title=f.get("title") or "", text=stored_text(f),
                    date=ArticleDate.parse(f["date"]) if f.get("date") else None,
                    source=f.get("source") or "", url=f.get("url") or "",
                    meta=f.get("meta") or {}, origin=f.get("origin") or "")

@@ -7,7 +7,6 @@
 """
 
 import time
-import zlib
 
 from whoosh import query as wq
 from whoosh import scoring
@@ -15,7 +14,7 @@ from whoosh import scoring
 from index.analysis import PART_PREFIX
 from index.errors import ArticleNotFound, QueryError
 from index.ingest import ArticleDate
-from index.store import IndexStore, article_from_stored, while_writers_commit
+from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
 from search.facets import FACET_FIELDS, FacetColumns
 from search.query import date_filter, parse_query
 from search.results import Hit, SearchResults
@@ -178,8 +177,7 @@ class SearchEngine:
 
     def _hit(self, rank, hit, matcher, n_snippets, fragment_chars):
         f = hit.fields()
-        text_z = f.get("text_z")
-        text = zlib.decompress(text_z).decode("utf-8", "surrogatepass") if text_z else ""
+        text = stored_text(f)
         date = ArticleDate.parse(f["date"]) if f.get("date") else None
         title = f.get("title") or ""
         return Hit(
@@ -204,8 +202,7 @@ class SearchEngine:
         if docnum is None:
             raise ArticleNotFound(article_id)
         f = s.stored_fields(docnum)
-        text = zlib.decompress(f["text_z"]).decode("utf-8", "surrogatepass") \
-            if f.get("text_z") else ""
+        text = stored_text(f)
         terms = key_terms(s, f.get("title") or "", text)
         hits = []
         if terms:

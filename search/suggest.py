@@ -7,7 +7,6 @@ many articles use, then the word form behind that stem as the articles write it
 """
 
 import re
-import zlib
 from collections import Counter
 from difflib import SequenceMatcher
 
@@ -15,6 +14,7 @@ from whoosh import query as wq
 from whoosh.support.levenshtein import distance as damerau_levenshtein
 
 from index.analysis import GERMAN_STOPWORDS, PART_PREFIX, WORD_RE, fold_diacritics, stem_word
+from index.store import stored_text
 
 #: Suggest corrections when a query finds fewer articles than this.
 SUGGEST_BELOW = 3
@@ -111,9 +111,7 @@ def surface_form(searcher, stem, typed="", fields=("body", "title")):
     q = wq.Or([wq.Term(f, stem) for f in fields])
     for hit in searcher.search(q, limit=SURFACE_SAMPLE):
         stored = hit.fields()
-        text = stored.get("title") or ""
-        if stored.get("text_z"):
-            text += "\n" + zlib.decompress(stored["text_z"]).decode("utf-8", "replace")
+        text = (stored.get("title") or "") + "\n" + stored_text(stored)
         for w in WORD_RE.findall(text):
             if len(w) >= len(stem) - 1 and stem_word(w) == stem:
                 forms[w] += 1
