@@ -1,17 +1,18 @@
 """Counting the articles a run will read, for a progress display with an ETA."""
 
 import gzip
-import os
 import threading
 
-from index.ingest import JSONL_SUFFIXES, TEXT_SUFFIXES
+from index.errors import ArticleError
+from index.ingest import JSONL_SUFFIXES, walk
 
 
 def count_articles(paths):
     """Count the articles under ``paths`` without parsing them (None for stdin).
 
-    Plain-text files count one each; JSON Lines files count their non-empty
-    lines (gzipped ones are decompressed, about a second per 250 MB).
+    Walks exactly the files a run reads (:func:`index.ingest.walk`). Plain-text
+    files count one each; JSON Lines files count their non-empty lines
+    (gzipped ones are decompressed, about a second per 250 MB).
 
     >>> import tempfile, os
     >>> d = tempfile.mkdtemp()
@@ -20,37 +21,23 @@ def count_articles(paths):
     2
     """
     total = 0
-    for path in paths:
-        if path == "-":
+    for item in walk(paths):
+        if item == "-":
             return None
-        if os.path.isdir(path):
-            seen = set()
-            for root, dirs, files in os.walk(path, followlinks=True):
-                real = os.path.realpath(root)
-                if real in seen:
-                    dirs[:] = []
-                    continue
-                seen.add(real)
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                for name in files:
-                    if not name.startswith("."):
-                        total += _count_file(os.path.join(root, name), named=False)
-        else:
-            total += _count_file(path, named=True)
+        if not isinstance(item, ArticleError):
+            total += _count_file(item)
     return total
 
 
-def _count_file(path, named):
+def _count_file(path):
     lower = path.lower()
+    if lower.endswith(".gz"):
+        opener = gzip.open
+    elif lower.endswith(JSONL_SUFFIXES):
+        opener = open
+    else:
+        return 1
     try:
-        if lower.endswith(".gz"):
-            opener = gzip.open
-        elif lower.endswith(JSONL_SUFFIXES):
-            opener = open
-        elif named or lower.endswith(TEXT_SUFFIXES):
-            return 1
-        else:
-            return 0
         n = 0
         with opener(path, "rb") as f:
             for line in f:
