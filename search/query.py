@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from whoosh import qparser, query
-from whoosh.matching import Matcher
+from whoosh.matching import Matcher, NullMatcher
 from whoosh.query import NumericRange
 
 from index.analysis import (GERMAN_STOPWORDS, PART_PREFIX, WORD_RE, WORDS_MODE,
@@ -79,12 +79,9 @@ class CoordinatedOr(query.Or):
         return self.__class__(subs, boost=self.boost, exponent=self.exponent)
 
     def matcher(self, searcher, context=None):
-        children = [q.matcher(searcher, context) for q in self.subqueries]
-        children = [m for m in children if m.is_active()]
-        if not children:
-            from whoosh.matching import NullMatcher
-            return NullMatcher()
-        return CoordMatcher(children, len(self.subqueries), self.exponent, self.boost)
+        return _union_matcher(self.subqueries, searcher, context,
+                              lambda children: CoordMatcher(children, len(self.subqueries),
+                                                            self.exponent, self.boost))
 
     def docs(self, searcher):
         return _union_docs(self.subqueries, searcher)
@@ -182,15 +179,17 @@ class BestOf(query.DisjunctionMax):
     """
 
     def matcher(self, searcher, context=None):
-        children = [q.matcher(searcher, context) for q in self.subqueries]
-        children = [m for m in children if m.is_active()]
-        if not children:
-            from whoosh.matching import NullMatcher
-            return NullMatcher()
-        return BestOfMatcher(children, self.tiebreak, self.boost)
+        return _union_matcher(self.subqueries, searcher, context,
+                              lambda children: BestOfMatcher(children, self.tiebreak, self.boost))
 
     def docs(self, searcher):
         return _union_docs(self.subqueries, searcher)
+
+
+def _union_matcher(subqueries, searcher, context, make):
+    """``make(children)`` over the subqueries' matchers that match anything, else a NullMatcher."""
+    children = [m for m in (q.matcher(searcher, context) for q in subqueries) if m.is_active()]
+    return make(children) if children else NullMatcher()
 
 
 def _union_docs(subqueries, searcher):
