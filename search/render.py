@@ -8,6 +8,8 @@ import html
 import json
 import re
 
+from search.results import interleave
+
 # C0 and C1 controls except tab and newline, DEL, and the bidirectional overrides
 # that can disguise text; ESC sequences are removed whole.
 _ESCAPE_SEQ_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
@@ -33,27 +35,15 @@ def marked_text(snippet, style=None):
     Each piece between match offsets is cleaned on its own, so escape
     sequences vanish without shifting the matches.
     """
-    text = snippet.text
-    out, pos = [], 0
-    for s, e in snippet.matches:
-        out.append(clean_terminal(text[pos:s]))
-        piece = clean_terminal(text[s:e])
-        out.append(style(piece) if style else "[[" + piece + "]]")
-        pos = e
-    out.append(clean_terminal(text[pos:]))
-    body = "".join(out)
+    style = style or (lambda piece: "[[" + piece + "]]")
+    body = _mark_ranges(snippet.text, snippet.matches, style)
     return ("…" if snippet.leading else "") + body.strip() + ("…" if snippet.trailing else "")
 
 
 def marked_html(snippet):
     """A snippet as HTML: article text escaped, matches in ``<mark>``."""
-    out, pos = [], 0
-    for s, e in snippet.matches:
-        out.append(_html_text(snippet.text[pos:s]))
-        out.append("<mark>" + _html_text(snippet.text[s:e]) + "</mark>")
-        pos = e
-    out.append(_html_text(snippet.text[pos:]))
-    return "".join(out)
+    return interleave(snippet.text, snippet.matches, _html_text,
+                      lambda m: "<mark>" + _html_text(m) + "</mark>")
 
 
 def _html_text(text):
@@ -62,14 +52,8 @@ def _html_text(text):
 
 
 def _mark_ranges(text, ranges, style):
-    out, pos = [], 0
-    for s, e in ranges:
-        out.append(clean_terminal(text[pos:s]))
-        piece = clean_terminal(text[s:e])
-        out.append(style(piece) if style else piece)
-        pos = e
-    out.append(clean_terminal(text[pos:]))
-    return "".join(out)
+    """Text for a terminal with each range styled, every piece cleaned on its own."""
+    return interleave(text, ranges, clean_terminal, lambda m: style(clean_terminal(m)))
 
 
 def render_text(results, style):

@@ -33,13 +33,25 @@ class Snippet:
         >>> Snippet("Die Raketen flogen", [(4, 11)]).marked()
         'Die [[Raketen]] flogen'
         """
-        out, pos = [], 0
-        for s, e in self.matches:
-            out.append(self.text[pos:s])
-            out.append(before + self.text[s:e] + after)
-            pos = e
-        out.append(self.text[pos:])
-        return "".join(out)
+        return interleave(self.text, self.matches, str, lambda m: before + m + after)
+
+
+def interleave(text, ranges, plain, mark):
+    """``text`` with ``plain`` applied between the ranges and ``mark`` to each range.
+
+    The one loop behind every rendering of match ranges: ``[[markers]]``,
+    terminal colour, HTML.
+
+    >>> interleave("Die Raketen flogen", [(4, 11)], str.upper, lambda m: "<" + m + ">")
+    'DIE <Raketen> FLOGEN'
+    """
+    out, pos = [], 0
+    for s, e in ranges:
+        out.append(plain(text[pos:s]))
+        out.append(mark(text[s:e]))
+        pos = e
+    out.append(plain(text[pos:]))
+    return "".join(out)
 
 
 @dataclass
