@@ -31,6 +31,15 @@ def engine(corpus_index):
         yield e
 
 
+def corpus_sentences():
+    """Sentences of the test corpus, to make long German text from."""
+    out = []
+    for p in sorted(CORPUS.glob("*.txt")):
+        body = p.read_text(encoding="utf-8").split("\n", 2)[2]
+        out.extend(s.strip() + "." for s in body.replace("\n", " ").split(". ") if s.strip())
+    return out
+
+
 def ids(results):
     """The article ids of a result page, in rank order."""
     return [h.id for h in results.hits]

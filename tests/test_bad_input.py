@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from conftest import CORPUS
+from conftest import CORPUS, corpus_sentences
 from index import ingest
 from index.build import index_paths
 from index.errors import ArticleError
@@ -117,7 +117,7 @@ def test_messages_are_one_line_each_and_name_the_file(archive, tmp_path):
 
 
 def test_a_long_article_is_indexed_whole_and_the_snippet_is_where_the_match_is(tmp_path):
-    sentences = _sentences()
+    sentences = corpus_sentences()
     body, i = [], 0
     while sum(len(s) + 1 for s in body) < 300_000:
         body.append(sentences[i % len(sentences)])
@@ -304,11 +304,3 @@ def test_a_truncated_gzip_never_indexes_half_a_line(tmp_path):
     items = list(ingest.read_file(str(BAD / "truncated.jsonl.gz")))
     assert [i.id for i in items if isinstance(i, ingest.Article)] == ["trunc_01"]
 
-
-def _sentences():
-    """Sentences of the test corpus, to make long German text from."""
-    out = []
-    for p in sorted(CORPUS.glob("*.txt")):
-        body = p.read_text(encoding="utf-8").split("\n", 2)[2]
-        out.extend(s.strip() + "." for s in body.replace("\n", " ").split(". ") if s.strip())
-    return out

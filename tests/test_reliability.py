@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import CORPUS
+from conftest import corpus_sentences
 from index.build import index_paths
 from index.check import check_index
 from index.errors import IndexLocked, IndexWriteFailed
@@ -33,18 +33,10 @@ BATCH = 20
 CLI = [sys.executable, "-m", "cli"]
 
 
-def _sentences():
-    out = []
-    for p in sorted(CORPUS.glob("*.txt")):
-        body = p.read_text(encoding="utf-8").split("\n", 2)[2]
-        out.extend(s.strip() + "." for s in body.replace("\n", " ").split(". ") if s.strip())
-    return out
-
-
 def make_archive(folder, n=N, seed=1, start=0):
     """Write ``n`` German articles built from the corpus's sentences; return their ids."""
     rng = random.Random(seed)
-    sentences = _sentences()
+    sentences = corpus_sentences()
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     ids = []
