@@ -91,6 +91,27 @@ def german_nouns(kinds: tuple[str, ...] = _NAME_KINDS) -> tuple[set[str], set[st
     return forms, names
 
 
+def germeval_counts(germeval):
+    """(words GermEval writes lowercase, capitalised words outside names, inside names).
+
+    The counts skip sentence-initial words; ``germeval`` is a list of (tokens, tags).
+    """
+    lower = set()
+    cap_o, cap_ent = collections.Counter(), collections.Counter()
+    for toks, tags in germeval:
+        for i, (t, g) in enumerate(zip(toks, tags)):
+            if t[:1].islower():
+                lower.add(t)
+            elif t[:1].isupper() and i > 0:
+                (cap_o if g == "O" else cap_ent)[t] += 1
+    return lower, cap_o, cap_ent
+
+
+def germeval_nouns(cap_o, cap_ent):
+    """Capitalised words GermEval uses at least twice, and only as common nouns."""
+    return {t for t, c in cap_o.items() if c >= 2 and cap_ent[t] == 0}
+
+
 def build(shared: Path, germeval) -> tuple[set[str], set[str]]:
     """(lowercase words, capitalised common nouns).
 
@@ -99,14 +120,7 @@ def build(shared: Path, germeval) -> tuple[set[str], set[str]]:
     """
     import wordfreq
 
-    attested = set()
-    cap_o, cap_ent = collections.Counter(), collections.Counter()
-    for toks, tags in germeval:
-        for i, (t, g) in enumerate(zip(toks, tags)):
-            if t[:1].islower():
-                attested.add(t)
-            elif t[:1].isupper() and i > 0:
-                (cap_o if g == "O" else cap_ent)[t] += 1
+    attested, cap_o, cap_ent = germeval_counts(germeval)
     capitalised = {t.lower() for t in cap_o} | {t.lower() for t in cap_ent}
     prev = "."
     for tok in _tokens_of_texts(shared):
@@ -120,7 +134,7 @@ def build(shared: Path, germeval) -> tuple[set[str], set[str]]:
     common = set(wordfreq.top_n_list("de", WORDFREQ_TOP))
     # A noun that german-nouns also lists as a name ("Schneider", "Zander") stays out unless
     # GermEval uses it only as a common noun.
-    ge_nouns = {t for t, c in cap_o.items() if c >= 2 and cap_ent[t] == 0}
+    ge_nouns = germeval_nouns(cap_o, cap_ent)
     nouns = {w for w in forms if w.lower() in common and w not in names
              and not (cap_ent[w] and cap_ent[w] >= cap_o[w])} | ge_nouns
 

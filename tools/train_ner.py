@@ -10,7 +10,6 @@ inputs and crfsuite's deterministic L-BFGS make the build reproducible.
 from __future__ import annotations
 
 import argparse
-import collections
 import gettext
 import gzip
 import json
@@ -145,20 +144,6 @@ def read_own(path: Path = OWN_NEWS) -> list[list[tuple[list[str], list[str]]]]:
 
 # --- word lists ----------------------------------------------------------------------------------
 
-def vocabularies(germeval) -> tuple[set[str], set[str]]:
-    """Words GermEval writes lowercase, and capitalised words it uses only as common nouns."""
-    lower = set()
-    cap_o, cap_ent = collections.Counter(), collections.Counter()
-    for toks, tags in germeval:
-        for i, (t, g) in enumerate(zip(toks, tags)):
-            if t[:1].islower():
-                lower.add(t)
-            elif t[:1].isupper() and i > 0:
-                (cap_o if g == "O" else cap_ent)[t] += 1
-    nouns = {t for t, c in cap_o.items() if c >= 2 and cap_ent[t] == 0}
-    return lower, nouns
-
-
 def _unmangle(name: str) -> str:
     """GermaNER's first-name list is UTF-8 read as Latin-1 and saved again ("BjÃ¶rn")."""
     try:
@@ -190,7 +175,8 @@ def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR, geonames: bool
 
     import build_wordlists
 
-    _, ge_nouns = vocabularies(germeval)
+    _, cap_o, cap_ent = build_wordlists.germeval_counts(germeval)
+    ge_nouns = build_wordlists.germeval_nouns(cap_o, cap_ent)
     lower, nouns = build_wordlists.build(shared, germeval)
     common = {w.lower() for w in lower} | {w.lower() for w in nouns}
 
