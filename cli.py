@@ -234,8 +234,8 @@ class _Progress:
               help="Only articles naming this person (repeatable; all must match).")
 @click.option("--place", multiple=True, metavar="NAME",
               help="Only articles naming this place (repeatable; all must match).")
-@click.option("--facets", type=click.IntRange(0), default=10, show_default=True,
-              help="How many persons and places to count (0: none).")
+@click.option("--facets", type=click.IntRange(0), default=None,
+              help="How many persons and places to count [default: 10; 0 with --batch].")
 @click.option("--snippets", type=click.IntRange(0), default=None,
               help="Snippets a hit [default: 2; 0 with --batch].")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
@@ -268,7 +268,7 @@ def search_cmd(settings, query, limit, offset, page, sort, since, until, person,
     with engine:
         if batch is not None:
             _run_batch(engine, batch, limit, sort, since, until, person, place,
-                       snippets or 0, facets if facets != 10 else 0)
+                       snippets or 0, facets or 0)
             return
         if not (query and query.strip()) and not (person or place or since or until):
             raise click.UsageError("give a QUERY, or --person/--place/--since/--until to "
@@ -276,7 +276,8 @@ def search_cmd(settings, query, limit, offset, page, sort, since, until, person,
         try:
             results = engine.search(query, limit=limit, offset=offset, sort=sort,
                                     since=since, until=until, person=person, place=place,
-                                    facets=facets, snippets=2 if snippets is None else snippets)
+                                    facets=10 if facets is None else facets,
+                                    snippets=2 if snippets is None else snippets)
         except FundstelleError as exc:
             raise _fail(exc, settings) from None
     _echo_results(results, fmt, settings)
