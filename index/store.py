@@ -185,6 +185,25 @@ def read_lock_info(path):
         return {}
 
 
+#: The RunLocks this process holds. A forked worker inherits their descriptors,
+#: and a flock lasts while any descriptor is open: a worker outliving a killed
+#: run would hold the index. Children close their copies at once.
+_HELD_LOCKS = set()
+
+
+def _drop_inherited_locks():
+    for lock in list(_HELD_LOCKS):
+        try:
+            os.close(lock.fd)
+        except OSError:
+            pass
+        lock.fd = None
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 class RunLock:
     """The exclusive lock of one indexing run over an index folder.
 
@@ -229,6 +248,7 @@ class RunLock:
                 continue
             break
         self.fd = fd
+        _HELD_LOCKS.add(self)
         old = os.read(fd, 65536)
         try:
             self.stale = json.loads(old) if old.strip() else {}
@@ -250,6 +270,7 @@ class RunLock:
             pass
         os.close(self.fd)  # closing the descriptor drops the flock
         self.fd = None
+        _HELD_LOCKS.discard(self)
 
     def __enter__(self):
         return self

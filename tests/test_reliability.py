@@ -292,6 +292,23 @@ def test_since_is_when_the_holder_started(tmp_path):
     assert info.value.info["pid"] == os.getpid()
 
 
+def test_a_forked_worker_does_not_keep_the_run_lock(tmp_path):
+    # Indexing workers are forked while the run holds its lock; one that
+    # outlives a killed run must not keep the index locked.
+    index = tmp_path / "ix"
+    lock = RunLock(index).acquire()
+    child = os.fork()
+    if child == 0:
+        time.sleep(3.0)
+        os._exit(0)
+    try:
+        lock.release()
+        RunLock(index).acquire(timeout=2.0).release()  # the child sleeps longer
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+
+
 def test_a_lock_released_while_waiting_lets_the_writer_in(tmp_path):
     folder = tmp_path / "artikel"
     make_archive(folder, n=5)
