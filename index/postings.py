@@ -242,11 +242,29 @@ class CompactLeafMatcher(W3LeafMatcher):
         self._minlength = byte_to_length(mnlen)
         self._maxlength = byte_to_length(mxlen)
 
-    def _read_data(self):
+    def ids_and_weights(self):
+        """All postings of a fresh matcher at once: (ids, weights), positions not decoded.
+
+        Bulk scoring (``search.ranking``) reads whole posting lists this way; the
+        matcher is used up afterwards.
+        """
+        ids, weights = [], array("f")
+        while not self._atend:
+            block_ids, block_weights, _ = self._decode_ids_weights(self._block_bytes(),
+                                                                   self._blocklength)
+            ids.extend(block_ids)
+            weights.extend(block_weights)
+            self._next_block()
+        return ids, weights
+
+    def _block_bytes(self):
         b = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
         if self._compression:
             b = zlib.decompress(b)
-        n = self._blocklength
+        return b
+
+    @staticmethod
+    def _decode_ids_weights(b, n):
         gaps, at = _unpack_uints(b, 0, n)
         ids = tuple(accumulate(gaps))
         kind = b[at]
@@ -263,6 +281,11 @@ class CompactLeafMatcher(W3LeafMatcher):
             weights = array("f")
             weights.frombytes(b[at:at + 4 * n])
             at += 4 * n
+        return ids, weights, at
+
+    def _read_data(self):
+        b, n = self._block_bytes(), self._blocklength
+        ids, weights, at = self._decode_ids_weights(b, n)
         if self._fixedsize == 0:
             values = (None,) * n
         elif at < len(b):

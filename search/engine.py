@@ -17,6 +17,7 @@ from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
 from search.facets import FACET_FIELDS, FacetColumns
 from search.query import date_filter, parse_query
+from search.ranking import Ranker, top
 from search.results import Hit, SearchResults
 from search.snippets import TermMatcher, highlight_ranges, make_snippets
 from search.similar import key_terms, similar_query
@@ -37,7 +38,13 @@ class SearchEngine:
         # A commit beside us may delete the table of contents being opened.
         self._searcher = while_writers_commit(
             lambda: self.store.ix.searcher(weighting=self.weighting), tries=50)
+        self._reset_caches()
+
+    def _reset_caches(self):
+        """Per-searcher state: facet columns, the date column, the bulk scorer's lengths."""
         self._columns = {}
+        self._dates = None
+        self.ranker = Ranker(self._searcher)
 
     def __enter__(self):
         return self
@@ -54,7 +61,7 @@ class SearchEngine:
         new = self._searcher.refresh()
         if new is not self._searcher:
             self._searcher = new
-            self._columns = {}
+            self._reset_caches()
 
     @property
     def searcher(self):
@@ -107,20 +114,23 @@ class SearchEngine:
             q = parsed.query
 
         s = self._searcher
+        scores = self.ranker.scores(q)
         dates = date_filter(since, until)
-        base_q = q if dates is None else wq.And([q, dates])
-        need_sets = has_filters or facets
-        base = set(s.docs_for_query(base_q)) if need_sets else None
+        if dates is not None:
+            in_range = set(s.docs_for_query(dates))
+            scores = {d: v for d, v in scores.items() if d in in_range}
+        base = scores.keys()
 
         person_docs = _intersect([self.columns("person").docs_for(n) for n in person])
         place_docs = _intersect([self.columns("place").docs_for(n) for n in place])
-        allowed = None
-        if base is not None:
+        candidates = scores
+        if person_docs is not None or place_docs is not None:
             allowed = base
             if person_docs is not None:
                 allowed = allowed & person_docs
             if place_docs is not None:
                 allowed = allowed & place_docs
+            candidates = {d: scores[d] for d in allowed}
 
         facet_values = {}
         if facets:
@@ -130,30 +140,17 @@ class SearchEngine:
             facet_values["place"] = self.columns("place").top(place_scope, facets, place)
 
         want = offset + limit
-        search_kwargs = {"limit": max(want, 1)}
-        if sort == "date":
-            search_kwargs.update(sortedby="date_lo", reverse=True)
-        elif sort == "date-asc":
-            search_kwargs.update(sortedby="date_lo")
-        if has_filters:
-            search_kwargs["filter"] = allowed if allowed is not None else dates
-        elif dates is not None:
-            search_kwargs["filter"] = dates
-        if allowed is not None and not allowed:
-            # Whoosh reads an empty filter set as "no filter": answer here.
-            results, total = [], 0
+        if sort == "relevance":
+            ranked = top(candidates, want)
         else:
-            results = s.search(q, **search_kwargs)
-            total = len(allowed) if allowed is not None else len(results)
+            dates_lo = self._date_column()
+            sign = 1 if sort == "date" else -1
+            ranked = top(candidates, want, key=lambda d: sign * dates_lo[d])
+        total = len(candidates)
 
         matcher = self._term_matcher(parsed) if parsed else TermMatcher(())
-        hits = []
-        for rank, hit in enumerate(results, 1):
-            if rank <= offset:
-                continue
-            if rank > want:
-                break
-            hits.append(self._hit(rank, hit, matcher, snippets, fragment_chars))
+        hits = [self._hit(rank, docnum, score, matcher, snippets, fragment_chars)
+                for rank, (docnum, score) in enumerate(ranked[offset:], offset + 1)]
         out = SearchResults(query=text or "", total=total, hits=hits, offset=offset,
                             limit=limit, sort=sort, facets=facet_values,
                             filters={"person": person, "place": place,
@@ -175,13 +172,19 @@ class SearchEngine:
         return TermMatcher(stems, words=parsed.words,
                            fuzzy=parsed.expanded_by() == "fuzzy")
 
-    def _hit(self, rank, hit, matcher, n_snippets, fragment_chars):
-        f = hit.fields()
+    def _date_column(self):
+        """``date_lo`` of every article (YYYYMMDD, 0 for none), loaded on first date sort."""
+        if self._dates is None:
+            self._dates = list(self._searcher.reader().column_reader("date_lo"))
+        return self._dates
+
+    def _hit(self, rank, docnum, score, matcher, n_snippets, fragment_chars):
+        f = self._searcher.stored_fields(docnum)
         text = stored_text(f)
         date = ArticleDate.parse(f["date"]) if f.get("date") else None
         title = f.get("title") or ""
         return Hit(
-            rank=rank, id=f["id"], score=float(hit.score or 0.0), title=title,
+            rank=rank, id=f["id"], score=float(score or 0.0), title=title,
             date=date.display if date else None,
             date_precision=date.precision if date else None,
             source=f.get("source") or "", url=f.get("url") or "",
@@ -208,7 +211,7 @@ class SearchEngine:
         if terms:
             results = s.search(similar_query(terms), limit=max(limit, 1), mask={docnum})
             matcher = TermMatcher({t.lstrip(PART_PREFIX) for t, _ in terms})
-            hits = [self._hit(rank, hit, matcher, snippets, fragment_chars)
+            hits = [self._hit(rank, hit.docnum, hit.score, matcher, snippets, fragment_chars)
                     for rank, hit in enumerate(results, 1) if rank <= limit]
             total = len(results)
         else:

@@ -1,0 +1,90 @@
+"""The bulk scorer gives every query Whoosh's own scores, over segments and deletions."""
+
+import shutil
+
+import pytest
+
+from conftest import CORPUS, SAMPLES
+from search import SearchEngine
+from search.ranking import Ranker, top
+
+QUERIES = [
+    "Corona",
+    "Lehrer Gewerkschaft",
+    "Raketenwerfer",
+    "Bahnhof",
+    "Koeln",
+    "Wie viele Menschen wurden in Italien geimpft",
+    '"Robert Koch"',
+    "Kanzler*",
+    "Lehrer AND Schule",
+    "Schule AND Lehrer AND Gewerkschaft",
+    "Lehrer -Gewerkschaft",
+    "Lehrer OR Bahnhof NOT Gewerkschaft",
+    "title:Lehrer",
+    "CDU-Chef",
+    "Impfstof~",
+    "*",
+]
+
+
+@pytest.fixture(scope="module")
+def changed_index(tmp_path_factory):
+    """An index written in two runs (several segments), then one article changed (a deletion)."""
+    from index.build import index_paths
+
+    root = tmp_path_factory.mktemp("ranking")
+    first, second = root / "first", root / "second"
+    shutil.copytree(CORPUS, first)
+    shutil.copytree(SAMPLES, second)
+    path = str(root / "index")
+    index_paths(path, [str(first)])
+    index_paths(path, [str(second)])
+    changed = first / "06_gew-lehrer-schulstart.txt"  # matches most of QUERIES
+    changed.write_text(changed.read_text(encoding="utf-8")
+                       + "\nNachtrag: Die Lehrer und die Gewerkschaft streiten über Corona.\n",
+                       encoding="utf-8")
+    summary = index_paths(path, [str(first)])
+    assert summary.updated == 1, summary
+    return path
+
+
+def whoosh_scores(searcher, q):
+    return {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_bulk_scores_are_whooshs_scores(changed_index, text):
+    with SearchEngine(changed_index) as engine:
+        s = engine.searcher
+        assert len(s.leaf_searchers()) > 1
+        assert s.reader().has_deletions()
+        q = engine.parse(text).query
+        expected = whoosh_scores(s, q)
+        got = Ranker(s).scores(q)
+        assert got.keys() == expected.keys()
+        if text.count(" AND ") >= 2:
+            # Three ANDed parts are summed in another pairing than Whoosh's tree.
+            assert all(got[d] == pytest.approx(v, rel=1e-12) for d, v in expected.items())
+        else:
+            assert got == expected
+        if text != "*":
+            assert expected, f"{text!r} should match something in the corpus"
+
+
+def test_deleted_articles_are_never_scored(changed_index):
+    with SearchEngine(changed_index) as engine:
+        s = engine.searcher
+        deleted = {d for d in range(s.reader().doc_count_all()) if s.reader().is_deleted(d)}
+        assert deleted
+        for text in ("Corona", "Lehrer Gewerkschaft", "*"):
+            assert not deleted & Ranker(s).scores(engine.parse(text).query).keys()
+
+
+def test_top_orders_by_score_then_document_number_like_whoosh(changed_index):
+    with SearchEngine(changed_index) as engine:
+        s = engine.searcher
+        for text in ("Corona", "Lehrer Gewerkschaft", "*"):
+            q = engine.parse(text).query
+            expected = [(h.docnum, h.score) for h in s.search(q, limit=5)]
+            assert top(Ranker(s).scores(q), 5) == expected
