@@ -180,21 +180,27 @@ class SearchEngine:
 
     def _hit(self, rank, docnum, score, matcher, n_snippets, fragment_chars):
         f = self._searcher.stored_fields(docnum)
-        text = stored_text(f)
         date = ArticleDate.parse(f["date"]) if f.get("date") else None
         title = f.get("title") or ""
+        snippets, matched = [], []
+        if n_snippets:
+            # Snippets and reasons come from one scan of the text. Without snippets
+            # (--batch) the text is not even decompressed, and reasons are skipped.
+            text = stored_text(f)
+            found = matcher.matches(text)
+            snippets = make_snippets(text, matcher, max_fragments=n_snippets,
+                                     fragment_chars=fragment_chars, found=found)
+            matched = matcher.explain(title, "title") + matcher.explain(text, "body",
+                                                                       found=found)
         return Hit(
             rank=rank, id=f["id"], score=float(score or 0.0), title=title,
             date=date.display if date else None,
             date_precision=date.precision if date else None,
             source=f.get("source") or "", url=f.get("url") or "",
             title_matches=highlight_ranges(title, matcher),
-            snippets=make_snippets(text, matcher, max_fragments=n_snippets,
-                                   fragment_chars=fragment_chars) if n_snippets else [],
+            snippets=snippets,
             persons=_split(f.get("persons")), places=_split(f.get("places")),
-            # Why it matched: skipped when no snippets are asked for (--batch), to stay fast.
-            matched=(matcher.explain(title, "title") + matcher.explain(text, "body"))
-            if n_snippets else [],
+            matched=matched,
         )
 
     def similar(self, article_id, *, limit=10, snippets=1, fragment_chars=260):

@@ -207,7 +207,15 @@ class TermMatcher:
         for s, e, _, _, _ in self._matches(text, start, end):
             yield s, e
 
-    def explain(self, text, field="body", limit=20):
+    def matches(self, text):
+        """Every match in ``text`` as ``(start, end, surface_word, stem, how)``, in order.
+
+        A hit's snippets and its reasons (:meth:`explain`) both come from this one
+        scan of the article: pass it to both as ``found``.
+        """
+        return list(self._matches(text))
+
+    def explain(self, text, field="body", limit=20, found=None):
         """Why ``text`` matched: one :class:`MatchReason` per distinct surface form.
 
         ``how`` is ``exact`` (the word as typed, case aside), ``spelling``
@@ -222,7 +230,7 @@ class TermMatcher:
         """
         seen = set()
         out = []
-        for s, e, word, stem, how in self._matches(text):
+        for s, e, word, stem, how in (self._matches(text) if found is None else found):
             surface = text[s:e] if how == "compound" else strip_invisible(word)
             key = surface.lower()
             if key in seen:
@@ -293,12 +301,13 @@ def _token_at(text, s):
     return None
 
 
-def make_snippets(text, matcher, *, max_fragments=2, fragment_chars=260):
+def make_snippets(text, matcher, *, max_fragments=2, fragment_chars=260, found=None):
     """Pick up to ``max_fragments`` fragments of ``text`` with the most distinct matches.
 
     Without any match, the article's opening is returned (no highlights).
+    ``found`` is ``matcher.matches(text)`` when the caller has it already.
     """
-    matches = list(matcher.find(text))
+    matches = [(m[0], m[1]) for m in (matcher.matches(text) if found is None else found)]
     if not matches:
         return [_fragment(text, 0, min(len(text), fragment_chars), [])] if text else []
     spans = sentence_spans(text)
