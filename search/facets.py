@@ -48,7 +48,7 @@ class FacetColumns:
         self.fieldname = fieldname
         self.values = values          # value id → display name
         self.docs_of = docs_of        # value id → frozenset of docnums
-        self.per_doc = per_doc        # docnum → tuple of value ids
+        self.per_doc = per_doc        # list: docnum → tuple of value ids (empty for none)
         self.ids = {v: i for i, v in enumerate(values)}
         self._folded = None
 
@@ -86,7 +86,7 @@ class FacetColumns:
         values = sorted(names, key=lambda n: n.encode("utf-8"))
         ids = {v: i for i, v in enumerate(values)}
         docs_of = [[] for _ in values]
-        per_doc = {}
+        per_doc = [()] * reader.doc_count_all()
         for docnum, doc_names in raw_docs:
             vids = tuple(sorted(ids[n] for n in doc_names))
             per_doc[docnum] = vids
@@ -98,7 +98,7 @@ class FacetColumns:
     def from_postings(cls, reader, fieldname):
         """Build the column from the field's postings (no stored fields read)."""
         values, docs_of = [], []
-        per_doc = {}
+        per_doc = [()] * reader.doc_count_all()
         if fieldname in reader.indexed_field_names():
             for term in reader.lexicon(fieldname):
                 name = term.decode("utf-8") if isinstance(term, bytes) else term
@@ -113,21 +113,19 @@ class FacetColumns:
                 values.append(name)
                 docs_of.append(frozenset(ids))
                 for d in ids:
-                    per_doc.setdefault(d, []).append(vid)
-        per_doc = {d: tuple(v) for d, v in per_doc.items()}
+                    per_doc[d] += (vid,)
         return cls(fieldname, values, docs_of, per_doc)
 
     def count(self, docnums):
         """Counter of value id → number of ``docnums`` that have it."""
-        get = self.per_doc.get
-        return Counter(chain.from_iterable(get(d, ()) for d in docnums))
+        # map() and chain() keep the loop over a broad query's documents in C.
+        return Counter(chain.from_iterable(map(self.per_doc.__getitem__, docnums)))
 
     def top(self, docnums, n, selected=()):
         """The ``n`` most frequent values among ``docnums``, selected ones always included."""
         counts = self.count(docnums) if docnums is not None else Counter(
             {vid: len(d) for vid, d in enumerate(self.docs_of)})
-        # Only the top n are shown: a heap instead of sorting every value of a broad query.
-        ranked = heapq.nsmallest(n, counts.items(), key=lambda kv: (-kv[1], self.values[kv[0]]))
+        ranked = _top_counts(counts, n)
         out = [FacetValue(self.values[v], c, self.values[v] in selected) for v, c in ranked]
         shown = {f.value for f in out}
         for name in selected:
@@ -187,5 +185,20 @@ class FacetColumns:
             counts = Counter({v: c for v, c in counts.items()
                               if folded[v].startswith(want)
                               or any(w.startswith(want) for w in folded[v].split())})
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], self.values[kv[0]]))
-        return [FacetValue(self.values[v], c) for v, c in ranked[:n]]
+        return [FacetValue(self.values[v], c) for v, c in _top_counts(counts, n)]
+
+
+def _top_counts(counts, n):
+    """The ``n`` (value id, count) pairs with the highest counts, ties by name.
+
+    Value ids are numbered in name order, so a tie is broken by the lower id. Only
+    the top n are shown: the values tied with the n-th count are sorted, not all
+    of a broad query's values.
+    """
+    if n <= 0 or not counts:
+        return []
+    best = heapq.nlargest(n, counts.values())
+    cut = best[-1]
+    above = [kv for kv in counts.items() if kv[1] >= cut]
+    above.sort(key=lambda kv: (-kv[1], kv[0]))
+    return above[:n]
