@@ -19,6 +19,9 @@ place filter, some as broad as ``Corona``), and times a cold
 ``fundstelle search`` command. The machine may be shared: wall time, CPU time
 and the load average are printed, so compare figures within one run.
 
+``--workdir DIR`` keeps the ``ours+ent`` indexes; ``--queries-only --workdir DIR`` then times
+the queries again on them (after a change to searching) without indexing anything.
+
 ``--profile`` instead profiles one serial indexing run of the first size with
 pyinstrument (``pip install pyinstrument``) and prints where the time goes.
 """
@@ -285,6 +288,8 @@ def main():
     ap.add_argument("--workdir", help="keep indexes here (default: a temporary folder)")
     ap.add_argument("--profile", action="store_true", help="profile serial indexing instead")
     ap.add_argument("--entities", action="store_true", help="with --profile: include entities")
+    ap.add_argument("--queries-only", action="store_true",
+                    help="time queries on the ours+ent indexes an earlier run kept in --workdir")
     args = ap.parse_args()
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="fundstelle-perf-")
@@ -293,6 +298,8 @@ def main():
     if args.profile:
         profile(args.corpus, sizes[0], workdir, args.entities)
         return
+    if args.queries_only and not args.workdir:
+        ap.error("--queries-only needs the --workdir of an earlier run")
     total = count_lines(args.corpus)
     print(f"corpus {args.corpus}: {total} articles; {os.cpu_count()} cores; "
           f"procs {args.procs}; workdir {workdir}", flush=True)
@@ -303,6 +310,8 @@ def main():
         n = min(size, total)
         row = {"size": n, "text_mb": text_mb}
         kinds = (["whoosh"] if not args.skip_baseline else []) + ["ours", "ours+ent"]
+        if args.queries_only:
+            kinds = []
         for kind in kinds:
             out = os.path.join(workdir, f"ix-{kind}-{n}")
             shutil.rmtree(out, ignore_errors=True)
@@ -338,6 +347,10 @@ def print_table(rows, args):
           "| index MB (× text) | peak PSS MB | query p50 / p95 ms | cold search s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
+        if "ours" not in r:  # --queries-only
+            print(f"| {r['size']} | {r['text_mb']:.0f} | — | — | — | — | — | — "
+                  f"| {r['p50']:.1f} / {r['p95']:.1f} | {r['cold']:.2f} |")
+            continue
         w = r.get("whoosh")
         o, e = r["ours"], r["ours+ent"]
         base = f"{w['s']:.0f} ({w['rate']:.0f})" if w else "—"
