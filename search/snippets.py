@@ -117,6 +117,7 @@ class TermMatcher:
         self._cache = {}
         self._checked = set()  # words whose tokens were classified by _token_hits
         self._hits = set()     # ... and those that match
+        self._pattern = None   # where in a text a query stem can be (_matching_tokens)
 
     def _stem_matches(self, clean, stem):
         return stem in self.stems or (bool(self.prefixes)
@@ -175,32 +176,36 @@ class TermMatcher:
     def _matching_tokens(self, text):
         """The tokens of a long ``text`` that match, in order, without visiting the others.
 
-        Each distinct word is checked once; the matching ones are found with
-        one regular expression, and each hit is confirmed to start a token
-        where the tokenizer would start one. Yields what ``WORD_RE.finditer``
-        yields, less the tokens that would yield no match.
+        A word can only match when it contains a query stem (or prefix) spelled
+        with or without umlauts: Snowball stems are prefixes of the word they
+        come from, once ``ä``/``ae`` are folded to ``a`` and ``ß`` to ``ss``. One
+        regular expression finds those places; only the tokens around them are
+        checked (each distinct word once per query). Yields what
+        ``WORD_RE.finditer`` yields, less the tokens that would yield no match.
         """
-        words = set(WORD_RE.findall(text))
-        for w in words - self._checked:  # set arithmetic: only words new to this query
-            if self._token_hits(w):
-                self._hits.add(w)
-            self._checked.add(w)
-        matching = words & self._hits
-        if not matching:
+        if self._pattern is None:
+            self._pattern = _stems_pattern(self.stems | set(self.prefixes))
+        if any(c in text for c in INVISIBLE):  # a soft hyphen can sit inside a stem
+            yield from (m for m in WORD_RE.finditer(text) if self._known_hit(m.group()))
             return
-        candidates = re.compile("|".join(re.escape(w) for w in
-                                         sorted(matching, key=len, reverse=True)))
-        pos = 0
-        while True:
-            c = candidates.search(text, pos)
-            if c is None:
-                return
-            m = _token_at(text, c.start())
-            if m is None or m.group() not in matching:
-                pos = c.start() + 1
+        end = 0
+        for c in self._pattern.finditer(text):
+            if c.start() < end:
+                continue  # inside the token just checked
+            m = _token_containing(text, c.start())
+            if m is None:
                 continue
-            yield m
-            pos = m.end()
+            end = m.end()
+            if self._known_hit(m.group()):
+                yield m
+
+    def _known_hit(self, word):
+        """``_token_hits(word)``, remembered for the rest of this query."""
+        if word not in self._checked:
+            self._checked.add(word)
+            if self._token_hits(word):
+                self._hits.add(word)
+        return word in self._hits
 
     def find(self, text, start=0, end=None):
         """Yield ``(start, end)`` of matching words (or compound parts) in ``text[start:end]``."""
@@ -289,16 +294,29 @@ def _word_forms(word):
 _FAST_FIND_CHARS = 1000
 
 
-def _token_at(text, s):
-    """The tokenizer's token starting at ``s``, or None when no token starts there."""
-    i = s
+def _token_containing(text, at):
+    """The tokenizer's token that contains position ``at``, or None."""
+    i = at
     while i > 0 and not text[i - 1].isspace():
         i -= 1
     # Tokens never span white space, so scanning from there tokenizes as from the start.
     for m in WORD_RE.finditer(text, i):
-        if m.start() >= s:
-            return m if m.start() == s else None
+        if m.end() > at:
+            return m if m.start() <= at else None
     return None
+
+
+#: How a folded stem's letters can be spelled in a text (case aside).
+_SPELLINGS = {"a": "(?:a|ä|ae)", "o": "(?:o|ö|oe)", "u": "(?:u|ü|ue)", "ss": "(?:ss|ß)"}
+
+
+def _stems_pattern(stems):
+    """One case-insensitive expression for the places where any of ``stems`` is spelled."""
+    alternatives = []
+    for stem in sorted(stems, key=len, reverse=True):
+        pieces = re.split("(ss|[aou])", stem)
+        alternatives.append("".join(_SPELLINGS.get(p) or re.escape(p) for p in pieces))
+    return re.compile("|".join(alternatives) or "(?!)", re.IGNORECASE)
 
 
 def make_snippets(text, matcher, *, max_fragments=2, fragment_chars=260, found=None):

@@ -61,3 +61,27 @@ def test_hits_in_json_carry_match_reasons(engine):
     r = engine.search("Duesseldorf")
     how = {(m.surface, m.how) for h in r.hits for m in h.matched}
     assert ("Düsseldorf", "spelling") in how and ("Duesseldorf", "exact") in how
+
+
+@pytest.mark.parametrize("typed", [
+    ["Lehrer", "Gewerkschaft"], ["Koeln"], ["Köln"], ["Strasse"], ["Raketenwerfer"],
+    ["Bahnhof"], ["Düsseldorf", "Sperrstunde"], ["Impfstoff", "Hannover"], ["Bär"],
+    ["Schule"], ["Wetter", "Sturm", "Zug"],
+])
+def test_long_texts_find_exactly_the_matches_a_full_token_scan_finds(typed):
+    from conftest import CORPUS, SAMPLES
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))
+             + sorted(SAMPLES.glob("*.txt"))]
+    # Long texts take the fast path: short corpus articles are doubled.
+    texts = [t if len(t) > 1000 else t + "\n\n" + t for t in texts]
+    texts.append(" ".join(texts))
+    texts.append("Die Stra\u00adße nach K\u00f6ln: Koelner Lehrer\u00ADinnen. " * 40)
+    m = TermMatcher({stem_word(w) for w in typed}, words=typed)
+    found_any = False
+    for text in texts:
+        assert len(text) > 1000
+        full_scan = list(m._matches(text, 0, len(text)))  # every token, one by one
+        assert m.matches(text) == full_scan
+        found_any = found_any or bool(full_scan)
+    assert found_any, typed
