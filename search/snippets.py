@@ -31,7 +31,9 @@ november dezember jänner""".split())
 # before white space and an opening quote, capital letter or digit; or at a
 # paragraph break.
 _BOUNDARY_RE = re.compile(r"[.!?…]+[\"'“”»«’)\]]*(?=\s+[\"'„“»«(\[]?[A-ZÄÖÜ0-9])|\n\s*\n")
-_WORD_BEFORE_RE = re.compile(r"([\w.]+)\.$")
+_LAST_WORD_RE = re.compile(r"\w+$")
+_NEXT_WORD_RE = re.compile(r"\s+[\"„]?(\w+)")
+_ORDINAL_NOUN_RE = re.compile(r"(Jahrhundert|Bundesliga|Liga|Klasse|Stock|Runde|Platz|Mal)")
 
 #: Characters of context on each side of a match when a sentence is too long.
 CONTEXT = 90
@@ -71,22 +73,20 @@ def _is_abbreviation(text, dot, after):
     """True when the period at ``dot`` belongs to an abbreviation, initial or ordinal."""
     if after - dot > 1 and text[dot:after].count(".") > 1:
         return False  # "..." ends a sentence
-    head = text[max(0, dot - 20):dot]
-    m = re.search(r"([\w]+)$", head)
+    m = _LAST_WORD_RE.search(text, max(0, dot - 20), dot)
     if not m:
         return False
-    word = m.group(1)
+    word = m.group()
     lower = word.lower()
     if lower in ABBREVIATIONS:
         return True
     if len(word) == 1 and word.isalpha():
         return True  # an initial: "Angela D. Merkel", "z. B." ("z." then "B.")
     if word.isdigit() and len(word) <= 2:
-        nxt = re.match(r"\s+[\"„]?(\w+)", text[dot + 1:dot + 30])
+        nxt = _NEXT_WORD_RE.match(text, dot + 1, dot + 30)
         if nxt and (nxt.group(1).lower() in MONTHS or nxt.group(1)[0].islower()):
             return True  # "am 3. Oktober", "der 2. Weltkrieg" is rarer than months
-        if nxt and re.match(r"(Jahrhundert|Bundesliga|Liga|Klasse|Stock|Runde|Platz|Mal)",
-                            nxt.group(1)):
+        if nxt and _ORDINAL_NOUN_RE.match(nxt.group(1)):
             return True
     return False
 
