@@ -40,6 +40,7 @@ class Ranker:
         self._leaves = searcher.leaf_searchers()
         self._lengths = {}
         self._deleted = {}
+        self._scorers = {}
 
     def scores(self, q):
         """{global document number: score} for every live article ``q`` matches."""
@@ -119,22 +120,15 @@ class Ranker:
 
     def _term(self, q, sub, i):
         """BM25F scores of one word in one segment, or None to let Whoosh score it."""
-        reader = sub.reader()
-        if q.fieldname not in sub.schema:
+        found = self._scorer(q.fieldname, q.text)
+        if found is None:
             return {}
-        field = sub.schema[q.fieldname]
-        try:
-            btext = field.to_bytes(q.text)
-        except ValueError:
-            return {}
-        if (q.fieldname, btext) not in reader:
-            return {}
-        scorer = sub.weighting.scorer(sub, q.fieldname, btext)
+        btext, scorer = found
         if type(scorer) is not BM25FScorer:
             return None
         try:
-            m = reader.postings(q.fieldname, btext)
-        except TermNotFound:
+            m = sub.reader().postings(q.fieldname, btext)
+        except TermNotFound:  # not in this segment
             return {}
         m = getattr(m, "child", m)  # deletions are removed below, for all leaves alike
         if isinstance(m, CompactLeafMatcher):
@@ -155,6 +149,28 @@ class Ranker:
         for d in self._deleted_in(sub, i):
             scored.pop(d, None)
         return scored
+
+    def _scorer(self, fieldname, text):
+        """(term bytes, Whoosh's scorer) of a word, or None when no segment has it.
+
+        BM25's idf and average length are index-wide: one scorer serves every
+        segment, instead of one set up (with its term lookups) per segment.
+        """
+        key = (fieldname, text)
+        if key not in self._scorers:
+            if len(self._scorers) > 10_000:
+                self._scorers.clear()
+            found = None
+            s = self.searcher
+            if fieldname in s.schema:
+                try:
+                    btext = s.schema[fieldname].to_bytes(text)
+                except ValueError:
+                    btext = None
+                if btext is not None and (fieldname, btext) in s.reader():
+                    found = (btext, s.weighting.scorer(s, fieldname, btext))
+            self._scorers[key] = found
+        return self._scorers[key]
 
     # --- per-segment caches --------------------------------------------------------------
 
