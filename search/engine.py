@@ -21,7 +21,7 @@ from search.ranking import Ranker, top
 from search.results import Hit, SearchResults
 from search.snippets import TermMatcher, highlight_ranges, make_snippets
 from search.similar import key_terms, similar_query
-from search.suggest import SUGGEST_BELOW, suggest
+from search.suggest import SUGGEST_BELOW, Speller
 
 #: BM25 parameters: measured best on news here (FINDINGS: k1 0.9/b 0.4 was worse).
 BM25_K1 = 1.2
@@ -41,10 +41,11 @@ class SearchEngine:
         self._reset_caches()
 
     def _reset_caches(self):
-        """Per-searcher state: facet columns, the date column, the bulk scorer's lengths."""
+        """Per-searcher state: facet columns, dates, the bulk scorer's lengths, the lexicon."""
         self._columns = {}
         self._dates = None
         self.ranker = Ranker(self._searcher)
+        self.speller = Speller(self._searcher)
 
     def __enter__(self):
         return self
@@ -156,7 +157,7 @@ class SearchEngine:
                             filters={"person": person, "place": place,
                                      "since": since, "until": until})
         if parsed is not None and total < SUGGEST_BELOW and suggestions:
-            fixed, _ = suggest(s, text)
+            fixed, _ = self.speller.suggest(text)
             if fixed:
                 out.suggestions = [fixed]
         out.seconds = time.perf_counter() - started

@@ -178,16 +178,14 @@ class TermMatcher:
 
         A word can only match when it contains a query stem (or prefix) spelled
         with or without umlauts: Snowball stems are prefixes of the word they
-        come from, once ``ä``/``ae`` are folded to ``a`` and ``ß`` to ``ss``. One
-        regular expression finds those places; only the tokens around them are
+        come from, once ``ä``/``ae`` are folded to ``a`` and ``ß`` to ``ss`` and
+        invisible characters are dropped. One regular expression finds those
+        places (soft hyphens allowed inside); only the tokens around them are
         checked (each distinct word once per query). Yields what
         ``WORD_RE.finditer`` yields, less the tokens that would yield no match.
         """
         if self._pattern is None:
             self._pattern = _stems_pattern(self.stems | set(self.prefixes))
-        if any(c in text for c in INVISIBLE):  # a soft hyphen can sit inside a stem
-            yield from (m for m in WORD_RE.finditer(text) if self._known_hit(m.group()))
-            return
         end = 0
         for c in self._pattern.finditer(text):
             if c.start() < end:
@@ -307,15 +305,24 @@ def _token_containing(text, at):
 
 
 #: How a folded stem's letters can be spelled in a text (case aside).
-_SPELLINGS = {"a": "(?:a|ä|ae)", "o": "(?:o|ö|oe)", "u": "(?:u|ü|ue)", "ss": "(?:ss|ß)"}
+_SPELLINGS = {"a": ("a", "ä", "ae"), "o": ("o", "ö", "oe"), "u": ("u", "ü", "ue"),
+              "ss": ("ss", "ß")}
+#: Soft hyphens and zero-width characters may sit between any two letters of a word.
+_GAP = "[" + INVISIBLE + "]*"
 
 
 def _stems_pattern(stems):
     """One case-insensitive expression for the places where any of ``stems`` is spelled."""
+    def spelled(piece):
+        options = _SPELLINGS.get(piece) or (piece,)
+        return "(?:" + "|".join(_GAP.join(map(re.escape, o)) for o in options) + ")"
+
     alternatives = []
     for stem in sorted(stems, key=len, reverse=True):
-        pieces = re.split("(ss|[aou])", stem)
-        alternatives.append("".join(_SPELLINGS.get(p) or re.escape(p) for p in pieces))
+        pieces = [p for p in re.split("(ss|[aou])", stem) if p]
+        # Unfolded letters one by one, so an invisible character may follow each.
+        pieces = [q for p in pieces for q in ([p] if p in _SPELLINGS else list(p))]
+        alternatives.append(_GAP.join(spelled(p) for p in pieces))
     return re.compile("|".join(alternatives) or "(?!)", re.IGNORECASE)
 
 

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from cli import main
 from conftest import ids
-from search.suggest import correct_word
+from search.suggest import Speller
 
 
 def test_a_misspelt_word_with_no_hits_suggests_the_surface_form(engine):
@@ -22,7 +22,7 @@ def test_only_the_misspelt_word_is_replaced(engine):
 
 def test_a_query_with_enough_hits_gets_no_suggestion(engine):
     assert engine.search("Lehrer").suggestions == []
-    assert correct_word(engine.searcher, engine.searcher.reader(), "Lehrer") is None
+    assert Speller(engine.searcher).correct_word("Lehrer") is None
 
 
 def test_umlauts_typed_wrongly_are_corrected_to_the_articles_spelling(engine):
