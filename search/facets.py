@@ -14,6 +14,10 @@ from index.errors import FundstelleError
 from search.results import FacetValue
 
 FACET_FIELDS = {"person": "persons", "place": "places"}
+#: Facets over at least this many matching articles are counted with bitsets.
+BITSET_SCOPE = 2000
+#: Values in fewer articles than this get no bitset (they rarely make a broad query's top).
+BITSET_MIN_DF = 20
 
 
 class AmbiguousName(FundstelleError):
@@ -51,6 +55,7 @@ class FacetColumns:
         self.per_doc = per_doc        # list: docnum → tuple of value ids (empty for none)
         self.ids = {v: i for i, v in enumerate(values)}
         self._folded = None
+        self._bits = None
 
     @classmethod
     def from_reader(cls, reader, fieldname):
@@ -123,15 +128,56 @@ class FacetColumns:
 
     def top(self, docnums, n, selected=()):
         """The ``n`` most frequent values among ``docnums``, selected ones always included."""
-        counts = self.count(docnums) if docnums is not None else Counter(
-            {vid: len(d) for vid, d in enumerate(self.docs_of)})
-        ranked = _top_counts(counts, n)
+        ranked = None
+        if docnums is None:
+            counts = Counter({vid: len(d) for vid, d in enumerate(self.docs_of)})
+        elif len(docnums) >= BITSET_SCOPE:
+            ranked = self._top_by_bits(docnums, n)
+        if ranked is None:
+            if docnums is not None:
+                counts = self.count(docnums)
+            ranked = _top_counts(counts, n)
         out = [FacetValue(self.values[v], c, self.values[v] in selected) for v, c in ranked]
         shown = {f.value for f in out}
         for name in selected:
             if name not in shown:
-                out.append(FacetValue(name, counts.get(self.ids.get(name), 0), True))
+                vid = self.ids.get(name)
+                count = 0 if vid is None else len(self.docs_of[vid]) if docnums is None \
+                    else len(docnums & self.docs_of[vid])
+                out.append(FacetValue(name, count, True))
         return out
+
+    def _top_by_bits(self, docnums, n):
+        """``top``'s ranking for a broad query, from bitsets; None when they cannot tell.
+
+        Counting a broad query value by value over its documents is most of a
+        facet's cost. Instead: each frequent value keeps its documents as the bits
+        of an integer; a value's count is ``(scope & bits).bit_count()``, and values
+        are tried most frequent first, stopping at the first that is in fewer
+        articles than the n-th count so far (it could not reach it).
+        """
+        if n <= 0:
+            return []
+        scope = _bits_of(docnums, len(self.per_doc))
+        heap = []  # (count, -vid): the n best so far, worst first
+        for df, vid, bits in self._bitsets():
+            if len(heap) == n and df < heap[0][0]:
+                break
+            count = (scope & bits).bit_count()
+            if count and (len(heap) < n or (count, -vid) > heap[0]):
+                (heapq.heapreplace if len(heap) == n else heapq.heappush)(heap, (count, -vid))
+        if len(heap) < n or heap[0][0] < BITSET_MIN_DF:
+            return None  # values without bitsets might rank: count them one by one
+        return [(-neg, count) for count, neg in sorted(heap, key=lambda cv: (-cv[0], -cv[1]))]
+
+    def _bitsets(self):
+        """(articles, value id, bits) of the values in BITSET_MIN_DF articles or more."""
+        if self._bits is None:
+            size = len(self.per_doc)
+            frequent = sorted(((len(d), vid) for vid, d in enumerate(self.docs_of)
+                               if len(d) >= BITSET_MIN_DF), key=lambda dv: (-dv[0], dv[1]))
+            self._bits = [(df, vid, _bits_of(self.docs_of[vid], size)) for df, vid in frequent]
+        return self._bits
 
     def _folded_index(self):
         if self._folded is None:
@@ -202,3 +248,11 @@ def _top_counts(counts, n):
     above = [kv for kv in counts.items() if kv[1] >= cut]
     above.sort(key=lambda kv: (-kv[1], kv[0]))
     return above[:n]
+
+
+def _bits_of(docnums, size):
+    """An integer whose bit d is set for each document number d in ``docnums``."""
+    bits = bytearray((size >> 3) + 1)
+    for d in docnums:
+        bits[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(bits, "little")

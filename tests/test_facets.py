@@ -1,0 +1,74 @@
+"""Facet counting: the bitset path for broad queries ranks exactly as counting one by one."""
+
+import random
+
+import pytest
+
+from search import facets
+from search.facets import FacetColumns
+
+
+def columns(n_docs, n_values, seed):
+    """Values with a Zipf-like spread over documents, as names are spread over news."""
+    rnd = random.Random(seed)
+    values = [f"Name {i:05d}" for i in range(n_values)]
+    per_doc = []
+    for _ in range(n_docs):
+        k = rnd.randint(0, 8)
+        per_doc.append(tuple(sorted({min(int(rnd.paretovariate(0.7)) - 1, n_values - 1)
+                                     for _ in range(k)})))
+    docs_of = [set() for _ in values]
+    for d, vids in enumerate(per_doc):
+        for v in vids:
+            docs_of[v].add(d)
+    return FacetColumns("persons", values, [frozenset(d) for d in docs_of], per_doc)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bitset_counts_rank_like_counting_each_document(seed, monkeypatch):
+    cols = columns(6000, 400, seed)
+    rnd = random.Random(seed)
+    for size in (2500, 4000, 6000):
+        scope = set(rnd.sample(range(6000), size))
+        for n in (1, 5, 10, 40):
+            monkeypatch.setattr(facets, "BITSET_SCOPE", 10**9)  # one by one
+            expected = [(f.value, f.count) for f in cols.top(scope, n, selected=["Name 00399"])]
+            monkeypatch.setattr(facets, "BITSET_SCOPE", 0)  # bitsets where they can tell
+            got = [(f.value, f.count) for f in cols.top(scope, n, selected=["Name 00399"])]
+            assert got == expected
+            assert cols._top_by_bits(scope, n) is not None or n == 40
+
+
+def test_bitsets_step_aside_when_rare_values_could_rank(monkeypatch):
+    cols = columns(3000, 50, 1)
+    monkeypatch.setattr(facets, "BITSET_MIN_DF", 10**6)  # no value has a bitset
+    assert cols._top_by_bits(set(range(3000)), 5) is None
+    monkeypatch.setattr(facets, "BITSET_SCOPE", 0)
+    top = cols.top(set(range(3000)), 5)
+    assert [f.count for f in top] == sorted((f.count for f in top), reverse=True)
+    assert top[0].count == max(len(d) for d in cols.docs_of)
+
+
+def test_broad_search_facets_on_the_corpus_match_one_by_one_counts(engine, monkeypatch):
+    monkeypatch.setattr(facets, "BITSET_MIN_DF", 1)
+    monkeypatch.setattr(facets, "BITSET_SCOPE", 10**9)
+    expected = engine.search("*", facets=8).facets
+    monkeypatch.setattr(facets, "BITSET_SCOPE", 0)
+    engine._columns = {}
+    got = engine.search("*", facets=8).facets
+    assert got == expected and expected["place"] and expected["person"]
+
+
+def test_a_tie_goes_to_the_first_name_even_when_it_is_in_fewer_articles(monkeypatch):
+    # "Anna" is in 25 articles, all in the scope; "Zora" in 30, 25 of them in the scope.
+    anna, zora = frozenset(range(25)), frozenset(range(100, 130))
+    per_doc = [()] * 3000
+    for d in anna:
+        per_doc[d] = (0,)
+    for d in zora:
+        per_doc[d] = (1,)
+    cols = FacetColumns("persons", ["Anna", "Zora"], [anna, zora], per_doc)
+    scope = set(range(25)) | set(range(100, 125)) | set(range(1000, 3000))
+    monkeypatch.setattr(facets, "BITSET_SCOPE", 0)
+    assert cols._top_by_bits(scope, 1) == [(0, 25)]
+    assert [(f.value, f.count) for f in cols.top(scope, 1)] == [("Anna", 25)]
