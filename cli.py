@@ -16,7 +16,7 @@ import click
 from index.errors import (ArticleError, ArticleNotFound, EmptyQuery, FundstelleError,
                           IndexLocked, IndexNotFound, IndexWriteFailed, QueryError,
                           StaleIndex)
-from index.store import ENV_INDEX, default_index_path
+from index.store import BATCH_SIZE, ENV_INDEX, default_index_path
 
 FORMATS = ("text", "json", "jsonl")
 STYLES = {
@@ -123,7 +123,7 @@ def main(ctx, index_path):
               help="Start a fresh index, replacing the old one when done.")
 @click.option("--wait", "wait_seconds", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another indexing run to finish.")
-@click.option("--batch-size", type=click.IntRange(1), default=2000, show_default=True,
+@click.option("--batch-size", type=click.IntRange(1), default=BATCH_SIZE, show_default=True,
               help="Articles written between two commits.")
 @click.option("--procs", type=click.IntRange(1), default=None,
               help="Worker processes that tag and analyse articles [default: one per core; "

@@ -11,11 +11,8 @@ import time
 from index.errors import ArticleError, IndexWriteFailed
 from index.ingest import Warning_, read_articles
 from index.pipeline import open_writer
-from index.store import IndexStore, IndexSummary, RunLock
+from index.store import BATCH_SIZE, IndexStore, IndexSummary, RunLock
 
-#: Articles written between two commits. A run killed at any moment loses at
-#: most the batch in progress; re-running the command completes it.
-BATCH_SIZE = 2000
 #: Seconds to wait for Whoosh's own lock. The RunLock already keeps other
 #: Fundstelle runs out; this only waits out a foreign Whoosh writer.
 INNER_LOCK_TIMEOUT = 10.0

@@ -29,7 +29,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from index.analysis import WORD_RE
 
 #: Words remembered per process before the cache is emptied and refilled.
-CACHE_WORDS = 400_000
+CACHE_WORDS = 200_000
 
 # Words that no filter changes, stops or splits: the position of one after a
 # word shows how far that word advances the position (stop words: by 0). A
