@@ -39,26 +39,48 @@ _ORDINAL_NOUN_RE = re.compile(r"(Jahrhundert|Bundesliga|Liga|Klasse|Stock|Runde|
 CONTEXT = 90
 
 
-def sentence_spans(text):
+def sentence_spans(text, start=0, end=None):
     """Split text into sentence spans ``(start, end)``, German abbreviations kept whole.
+
+    ``start`` and ``end`` limit the split to a part of the text; they should sit
+    at paragraph breaks (always sentence boundaries), as :func:`_regions` sets them.
 
     >>> t = "Dr. Anna Schmidt kam am 3. Oktober, z. B. mit Nr. 5. Dann ging sie."
     >>> [t[s:e] for s, e in sentence_spans(t)]
     ['Dr. Anna Schmidt kam am 3. Oktober, z. B. mit Nr. 5.', 'Dann ging sie.']
     """
+    end = len(text) if end is None else end
     spans = []
-    start = 0
-    for m in _BOUNDARY_RE.finditer(text):
-        end = m.end()
+    for m in _BOUNDARY_RE.finditer(text, start, end):
+        stop = m.end()
         if m.group().startswith("."):
-            if _is_abbreviation(text, m.start(), end):
+            if _is_abbreviation(text, m.start(), stop):
                 continue
-        if text[start:end].strip():
-            spans.append(_trim(text, start, end))
-        start = end
-    if text[start:].strip():
-        spans.append(_trim(text, start, len(text)))
+        if text[start:stop].strip():
+            spans.append(_trim(text, start, stop))
+        start = stop
+    if text[start:end].strip():
+        spans.append(_trim(text, start, end))
     return spans
+
+
+def _regions(text, matches, reach):
+    """The parts of ``text`` a snippet can come from: paragraphs within ``reach`` of a match.
+
+    A fragment grows from its sentence by at most ``reach`` characters, so
+    splitting these parts into sentences gives the spans that splitting the
+    whole article would give there. Each part starts and ends at a paragraph break.
+    """
+    regions = []
+    for s, e in matches:
+        lo = text.rfind("\n\n", 0, max(0, s - reach))
+        hi = text.find("\n\n", min(len(text), e + reach))
+        lo, hi = max(lo, 0), len(text) if hi < 0 else hi
+        if regions and lo <= regions[-1][1]:
+            regions[-1][1] = max(regions[-1][1], hi)
+        else:
+            regions.append([lo, hi])
+    return regions
 
 
 def _trim(text, start, end):
@@ -335,7 +357,9 @@ def make_snippets(text, matcher, *, max_fragments=2, fragment_chars=260, found=N
     matches = [(m[0], m[1]) for m in (matcher.matches(text) if found is None else found)]
     if not matches:
         return [_fragment(text, 0, min(len(text), fragment_chars), [])] if text else []
-    spans = sentence_spans(text)
+    # Only the paragraphs near a match are split into sentences (most of an article is not).
+    spans = [span for lo, hi in _regions(text, matches, fragment_chars)
+             for span in sentence_spans(text, lo, hi)]
     # Score each sentence by distinct matched words, then total matches.
     words_in = {}
     mi = 0

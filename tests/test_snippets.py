@@ -85,3 +85,29 @@ def test_long_texts_find_exactly_the_matches_a_full_token_scan_finds(typed):
         assert m.matches(text) == full_scan
         found_any = found_any or bool(full_scan)
     assert found_any, typed
+
+
+@pytest.mark.parametrize("typed", [["Lehrer"], ["Corona", "Schule"], ["Köln"], ["Regierung"],
+                                   ["sagte"], ["Bayern", "Söder"]])
+def test_splitting_only_the_paragraphs_near_matches_gives_the_same_snippets(typed, monkeypatch):
+    import gzip
+    import itertools
+    import json
+
+    from conftest import CORPUS, SAMPLES, SHARED
+    from search import snippets
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))
+             + sorted(SAMPLES.glob("*.txt"))]
+    fang = SHARED / "data" / "fang-covid" / "articles.jsonl.gz"
+    if fang.exists():  # long real articles, read from ../shared, never copied
+        with gzip.open(fang, "rt", encoding="utf-8") as f:
+            texts += [json.loads(line)["text"] for line in itertools.islice(f, 0, 3000, 30)]
+    m = TermMatcher({stem_word(w) for w in typed}, words=typed)
+    near = [make_snippets(t, m, max_fragments=3, fragment_chars=fc)
+            for t in texts for fc in (120, 260)]
+    monkeypatch.setattr(snippets, "_regions", lambda text, matches, reach: [[0, len(text)]])
+    whole = [make_snippets(t, m, max_fragments=3, fragment_chars=fc)
+             for t in texts for fc in (120, 260)]
+    assert near == whole
+    assert sum(1 for frags in whole if any(f.matches for f in frags)) > 3
