@@ -10,7 +10,7 @@ import time
 
 from index.errors import ArticleError, IndexWriteFailed
 from index.ingest import Warning_, read_articles
-from index.pipeline import open_writer
+from index.pipeline import merge_small_segments, open_writer
 from index.store import BATCH_SIZE, IndexStore, IndexSummary, RunLock
 
 #: Seconds to wait for Whoosh's own lock. The RunLock already keeps other
@@ -148,7 +148,7 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
 def _commit(writer, store):
     """Commit, or cancel and raise IndexWriteFailed (a failed commit keeps Whoosh's lock)."""
     try:
-        writer.commit()
+        writer.commit(mergetype=merge_small_segments)
     except Exception as exc:
         try:
             writer.cancel()

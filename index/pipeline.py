@@ -52,6 +52,33 @@ def writer_settings():
     return {"limitmb": WRITER_LIMITMB, "codec": CompactCodec()}
 
 
+#: Segments with fewer articles than this are small (a short run's, or a run's last
+#: batch; a full batch gives each worker 1,000) ...
+SMALL_SEGMENT = 500
+#: ... and are merged into one once this many have piled up.
+MERGE_SMALL_AT = 8
+
+
+def merge_small_segments(writer, segments):
+    """Whoosh merge policy for every commit: merge small segments, and only when many.
+
+    Whoosh's default (``MERGE_SMALL``) merges every segment below a Fibonacci
+    bound of the segment count: around 20 segments it merged the whole index,
+    alone in the parent, in the middle of a run (20,000 FANG articles took 3.4
+    times the CPU of 10,000). Here a merge only ever reads small segments.
+    """
+    from whoosh.reading import SegmentReader
+
+    small = [s for s in segments if s.doc_count_all() < SMALL_SEGMENT]
+    if len(small) < MERGE_SMALL_AT:
+        return segments
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s.doc_count_all() >= SMALL_SEGMENT]
+
+
 def open_writer(store, extractor=None, *, procs=None, timeout=0.0):
     """A writer for ``store`` that finds entities with ``extractor`` (or none).
 

@@ -262,3 +262,35 @@ def test_snippet_fast_path_finds_what_the_token_scan_finds():
         fast = list(TermMatcher(stems, words=["Corona"])._matches(text))
         slow = list(TermMatcher(stems, words=["Corona"])._matches(text, 0, len(text)))
         assert fast == slow
+
+
+def test_commits_merge_only_small_segments_and_only_when_many(tmp_path, monkeypatch,
+                                                              write_article):
+    from index import pipeline
+    from search import SearchEngine
+
+    monkeypatch.setattr(pipeline, "SMALL_SEGMENT", 5)
+    monkeypatch.setattr(pipeline, "MERGE_SMALL_AT", 4)
+    path = str(tmp_path / "index")
+    index_paths(path, [str(CORPUS)], entities=False, procs=1)  # one large segment (13)
+
+    def segments():
+        return [(s.segment_id(), s.doc_count_all()) for s in IndexStore.open(path).ix._segments()]
+
+    [(large, _)] = segments()
+    sentences = ["Die Lehrer streiken in Köln.", "Der Bahnhof bleibt gesperrt.",
+                 "Die Gewerkschaft fordert mehr Geld.", "Der Regen hört nicht auf."]
+    counts = []
+    for run in range(6):
+        folder = tmp_path / f"run{run}"
+        write_article(f"a{run}.txt", f" date 2024-0{run + 1} Nachricht {run}",
+                      sentences[run % 4], folder=folder)
+        index_paths(path, [str(folder)], entities=False, procs=1)
+        counts.append(len(segments()))
+    # Once four small segments exist, the next commit merges them with its own new
+    # articles into one segment; the large segment is never read for a merge.
+    assert counts == [2, 3, 4, 5, 2, 3]
+    assert large in {sid for sid, _ in segments()}
+    with SearchEngine(path) as e:
+        assert e.search("*").total == 13 + 6
+        assert e.search("Gewerkschaft").total >= 2
