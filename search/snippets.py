@@ -39,48 +39,80 @@ _ORDINAL_NOUN_RE = re.compile(r"(Jahrhundert|Bundesliga|Liga|Klasse|Stock|Runde|
 CONTEXT = 90
 
 
-def sentence_spans(text, start=0, end=None):
+def sentence_spans(text):
     """Split text into sentence spans ``(start, end)``, German abbreviations kept whole.
-
-    ``start`` and ``end`` limit the split to a part of the text; they should sit
-    at paragraph breaks (always sentence boundaries), as :func:`_regions` sets them.
 
     >>> t = "Dr. Anna Schmidt kam am 3. Oktober, z. B. mit Nr. 5. Dann ging sie."
     >>> [t[s:e] for s, e in sentence_spans(t)]
     ['Dr. Anna Schmidt kam am 3. Oktober, z. B. mit Nr. 5.', 'Dann ging sie.']
     """
-    end = len(text) if end is None else end
+    return _split_from(text, 0, 0, len(text) + 1)
+
+
+def _spans_near(text, matches, reach):
+    """The sentence spans within ``reach`` characters of any match, as ``sentence_spans(text)``
+    would give them, without splitting the rest of the article.
+
+    A fragment grows from its sentence by at most ``reach`` characters, so these
+    are all the spans a snippet can use. Each stretch of text is split from a
+    space after a letter (no boundary can straddle it) and its spans are kept
+    from the first real boundary on, which lies before the stretch's start.
+    """
+    targets = []
+    for s, e in matches:
+        lo, hi = max(0, s - reach), e + reach
+        if targets and lo <= targets[-1][1]:
+            targets[-1][1] = max(targets[-1][1], hi)
+        else:
+            targets.append([lo, hi])
     spans = []
-    for m in _BOUNDARY_RE.finditer(text, start, end):
-        stop = m.end()
-        if m.group().startswith("."):
-            if _is_abbreviation(text, m.start(), stop):
-                continue
-        if text[start:stop].strip():
-            spans.append(_trim(text, start, stop))
-        start = stop
-    if text[start:end].strip():
-        spans.append(_trim(text, start, end))
+    for lo, hi in targets:
+        back = 200
+        while True:
+            found = _split_from(text, _safe_start(text, lo - back), lo, hi)
+            if found is not None:
+                break
+            back *= 4
+        spans.extend(sp for sp in found if not spans or sp[0] >= spans[-1][1])
     return spans
 
 
-def _regions(text, matches, reach):
-    """The parts of ``text`` a snippet can come from: paragraphs within ``reach`` of a match.
+def _safe_start(text, at):
+    """A position at or before ``at`` that no sentence boundary straddles: 0, or a space
+    right after a letter or digit."""
+    while at > 0:
+        at = text.rfind(" ", 0, at)
+        if at <= 0:
+            return 0
+        if text[at - 1].isalnum():
+            return at
+    return 0
 
-    A fragment grows from its sentence by at most ``reach`` characters, so
-    splitting these parts into sentences gives the spans that splitting the
-    whole article would give there. Each part starts and ends at a paragraph break.
+
+def _split_from(text, start, lo, hi):
+    """Spans from the first boundary after ``start`` to the first one past ``hi``.
+
+    None when that first boundary comes after ``lo`` (the split must begin earlier).
     """
-    regions = []
-    for s, e in matches:
-        lo = text.rfind("\n\n", 0, max(0, s - reach))
-        hi = text.find("\n\n", min(len(text), e + reach))
-        lo, hi = max(lo, 0), len(text) if hi < 0 else hi
-        if regions and lo <= regions[-1][1]:
-            regions[-1][1] = max(regions[-1][1], hi)
-        else:
-            regions.append([lo, hi])
-    return regions
+    spans = []
+    begin = 0 if start == 0 else None
+    for m in _BOUNDARY_RE.finditer(text, start):
+        stop = m.end()
+        if m.group().startswith(".") and _is_abbreviation(text, m.start(), stop):
+            continue
+        if begin is None:
+            if stop > lo:
+                return None
+        elif text[begin:stop].strip():
+            spans.append(_trim(text, begin, stop))
+        begin = stop
+        if stop > hi:
+            return spans
+    if begin is None:
+        return None if start > 0 else []
+    if text[begin:].strip():
+        spans.append(_trim(text, begin, len(text)))
+    return spans
 
 
 def _trim(text, start, end):
@@ -357,9 +389,8 @@ def make_snippets(text, matcher, *, max_fragments=2, fragment_chars=260, found=N
     matches = [(m[0], m[1]) for m in (matcher.matches(text) if found is None else found)]
     if not matches:
         return [_fragment(text, 0, min(len(text), fragment_chars), [])] if text else []
-    # Only the paragraphs near a match are split into sentences (most of an article is not).
-    spans = [span for lo, hi in _regions(text, matches, fragment_chars)
-             for span in sentence_spans(text, lo, hi)]
+    # Only the text near a match is split into sentences (most of an article is not).
+    spans = _spans_near(text, matches, fragment_chars)
     # Score each sentence by distinct matched words, then total matches.
     words_in = {}
     mi = 0

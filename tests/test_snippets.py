@@ -89,7 +89,7 @@ def test_long_texts_find_exactly_the_matches_a_full_token_scan_finds(typed):
 
 @pytest.mark.parametrize("typed", [["Lehrer"], ["Corona", "Schule"], ["Köln"], ["Regierung"],
                                    ["sagte"], ["Bayern", "Söder"]])
-def test_splitting_only_the_paragraphs_near_matches_gives_the_same_snippets(typed, monkeypatch):
+def test_splitting_only_the_text_near_matches_gives_the_same_snippets(typed, monkeypatch):
     import gzip
     import itertools
     import json
@@ -106,7 +106,8 @@ def test_splitting_only_the_paragraphs_near_matches_gives_the_same_snippets(type
     m = TermMatcher({stem_word(w) for w in typed}, words=typed)
     near = [make_snippets(t, m, max_fragments=3, fragment_chars=fc)
             for t in texts for fc in (120, 260)]
-    monkeypatch.setattr(snippets, "_regions", lambda text, matches, reach: [[0, len(text)]])
+    monkeypatch.setattr(snippets, "_spans_near",
+                        lambda text, matches, reach: snippets.sentence_spans(text))
     whole = [make_snippets(t, m, max_fragments=3, fragment_chars=fc)
              for t in texts for fc in (120, 260)]
     assert near == whole
