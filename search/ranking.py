@@ -14,7 +14,7 @@ matchers it replaces, in the same order, so the scores are the same numbers:
 * ``AndNot``: the positive side's score, minus what the negative side matches;
 * ``Every``: the query's boost for every live article.
 
-Anything else (phrases, explicit AND, prefixes, fuzzy words) is scored by its own
+Anything else (phrases, OR, prefixes, fuzzy words) is scored by its own
 Whoosh matcher, document by document, and combined like the rest. The result
 also is the set of matching articles that facet counts need.
 """
