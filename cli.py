@@ -128,8 +128,13 @@ def main(ctx, index_path):
 @click.option("--procs", type=click.IntRange(1), default=None,
               help="Worker processes that tag and analyse articles [default: one per core; "
                    "1: all in this process].")
+@click.option("--optimize", is_flag=True,
+              help="At the end, merge the index into one segment: about a third smaller and "
+                   "faster to search, at the cost of rewriting it (about a CPU minute per "
+                   "10,000 articles).")
 @pass_settings
-def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_size, procs):
+def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_size, procs,
+              optimize):
     """Index articles: plain-text files, JSON Lines (.jsonl, .jsonl.gz), folders, or - for stdin.
 
     Plain-text files start with a line ` date YYYY-MM Title` (or YYYY-MM-DD),
@@ -155,7 +160,7 @@ def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_siz
         summary = index_paths(settings.index, list(paths), entities=entities,
                               batch_size=batch_size, progress=progress.update,
                               report=report, lock_timeout=wait_seconds, prune=prune,
-                              rebuild=rebuild, procs=procs)
+                              rebuild=rebuild, procs=procs, optimize=optimize)
     except KeyboardInterrupt:
         progress.clear()
         click.echo("Stopped at once: the index is at its last commit; "

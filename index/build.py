@@ -29,7 +29,7 @@ def load_extractor():
 
 def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdin=None,
                 progress=None, report=None, lock_timeout=0.0, prune=False, rebuild=False,
-                procs=None):
+                procs=None, optimize=False):
     """Index the articles under ``paths`` into the index at ``index_path``.
 
     Unchanged articles (same content hash) are skipped, changed ones replaced.
@@ -45,11 +45,12 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
     ``batch_size`` articles. SIGINT and SIGTERM stop it after the article in
     hand; what was read is committed and ``summary.interrupted`` names the
     signal. ``procs`` worker processes tag and analyse articles (default: one
-    per core; 1 runs everything in this process). Returns an
-    :class:`~index.store.IndexSummary`.
+    per core; 1 runs everything in this process). With ``optimize``, the index
+    is merged into one segment at the end (smaller and faster to search; it
+    rewrites the whole index). Returns an :class:`~index.store.IndexSummary`.
     """
     kwargs = dict(entities=entities, batch_size=batch_size, stdin=stdin, progress=progress,
-                  report=report, procs=procs)
+                  report=report, procs=procs, optimize=optimize)
     lock = RunLock(index_path).acquire(lock_timeout)
     try:
         if lock.stale and report:
@@ -69,7 +70,7 @@ def _stale_message(info):
 
 
 def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progress,
-                  report, prune=False, procs=None):
+                  report, prune=False, procs=None, optimize=False):
     """The body of an indexing run; the caller holds the RunLock."""
     started = time.monotonic()
     store = IndexStore.open_or_create(index_path)
@@ -131,6 +132,9 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
         if prune and not summary.interrupted:
             summary.pruned = _prune(writer, store, seen, paths, failed_sources)
         _commit(writer, store)
+        if optimize and not summary.interrupted:
+            writer = open_writer(store, None, procs=1, timeout=INNER_LOCK_TIMEOUT)
+            _commit(writer, store, optimize=True)
     except BaseException:
         # An error, or a second Ctrl-C, may have come in the middle of a document:
         # drop the batch in progress rather than commit half of it.
@@ -145,10 +149,16 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
     return summary
 
 
-def _commit(writer, store):
-    """Commit, or cancel and raise IndexWriteFailed (a failed commit keeps Whoosh's lock)."""
+def _commit(writer, store, optimize=False):
+    """Commit, or cancel and raise IndexWriteFailed (a failed commit keeps Whoosh's lock).
+
+    With ``optimize``, every segment is merged into one; otherwise only small ones.
+    """
     try:
-        writer.commit(mergetype=merge_small_segments)
+        if optimize:
+            writer.commit(optimize=True)
+        else:
+            writer.commit(mergetype=merge_small_segments)
     except Exception as exc:
         try:
             writer.cancel()

@@ -294,3 +294,33 @@ def test_commits_merge_only_small_segments_and_only_when_many(tmp_path, monkeypa
     with SearchEngine(path) as e:
         assert e.search("*").total == 13 + 6
         assert e.search("Gewerkschaft").total >= 2
+
+
+def test_optimize_merges_the_index_into_one_segment_with_the_same_answers(tmp_path):
+    from conftest import SAMPLES
+    from search import SearchEngine
+
+    path = str(tmp_path / "index")
+    index_paths(path, [str(CORPUS)], procs=2, batch_size=4)
+    index_paths(path, [str(SAMPLES)], procs=2, batch_size=8)
+    assert len(IndexStore.open(path).ix._segments()) > 2
+
+    def answers():
+        with SearchEngine(path) as e:
+            out = {}
+            for q in ("Lehrer Gewerkschaft", "Corona", "Bahnhof", "Bayern"):
+                r = e.search(q, limit=50, facets=5)
+                out[q] = (r.total, dict((h.id, h.score) for h in r.hits), r.facets)
+            return out
+
+    before = answers()
+    summary = index_paths(path, [str(CORPUS), str(SAMPLES)], optimize=True)
+    assert summary.unchanged == 34 and summary.added == 0
+    assert len(IndexStore.open(path).ix._segments()) == 1
+    after = answers()
+    for q, (total, scores, facet_counts) in before.items():
+        assert after[q][0] == total and after[q][2] == facet_counts
+        assert after[q][1].keys() == scores.keys()
+        # A merge re-adds field lengths from their one-byte encoding, so the average
+        # length BM25 divides by moves a little: scores within 2%.
+        assert all(after[q][1][i] == pytest.approx(v, rel=0.02) for i, v in scores.items())
