@@ -8,6 +8,7 @@
 
 import time
 
+import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 
@@ -116,23 +117,26 @@ class SearchEngine:
             q = parsed.query
 
         s = self._searcher
-        scores = self.ranker.scores(q)
+        ids, scores = self.ranker.ranked(q)
         dates = date_filter(since, until)
         if dates is not None:
-            in_range = set(s.docs_for_query(dates))
-            scores = {d: v for d, v in scores.items() if d in in_range}
-        base = scores.keys()
+            in_range = np.zeros(self.ranker.size, dtype=bool)
+            in_range[np.fromiter(s.docs_for_query(dates), dtype=np.int64)] = True
+            keep = in_range[ids]
+            ids, scores = ids[keep], scores[keep]
+        base = set(ids.tolist())
 
         person_docs = _intersect([self.columns("person").docs_for(n) for n in person])
         place_docs = _intersect([self.columns("place").docs_for(n) for n in place])
-        candidates = scores
+        candidates, candidate_scores = ids, scores
         if person_docs is not None or place_docs is not None:
             allowed = base
             if person_docs is not None:
                 allowed = allowed & person_docs
             if place_docs is not None:
                 allowed = allowed & place_docs
-            candidates = {d: scores[d] for d in allowed}
+            keep = np.isin(ids, np.fromiter(allowed, dtype=np.int64))
+            candidates, candidate_scores = ids[keep], scores[keep]
 
         facet_values = {}
         if facets:
@@ -142,12 +146,10 @@ class SearchEngine:
             facet_values["place"] = self.columns("place").top(place_scope, facets, place)
 
         want = offset + limit
-        if sort == "relevance":
-            ranked = top(candidates, want)
-        else:
-            dates_lo = self._date_column()
-            sign = 1 if sort == "date" else -1
-            ranked = top(candidates, want, key=lambda d: sign * dates_lo[d])
+        key = None
+        if sort != "relevance":
+            key = self._date_column() * (1 if sort == "date" else -1)
+        ranked = top(candidates, candidate_scores, want, key=key)
         total = len(candidates)
 
         matcher = self._term_matcher(parsed) if parsed else TermMatcher(())
@@ -177,7 +179,8 @@ class SearchEngine:
     def _date_column(self):
         """``date_lo`` of every article (YYYYMMDD, 0 for none), loaded on first date sort."""
         if self._dates is None:
-            self._dates = list(self._searcher.reader().column_reader("date_lo"))
+            self._dates = np.array(list(self._searcher.reader().column_reader("date_lo")),
+                                   dtype=np.int64)
         return self._dates
 
     def _hit(self, rank, docnum, score, matcher, n_snippets, fragment_chars):

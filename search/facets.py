@@ -9,6 +9,8 @@ import heapq
 from collections import Counter
 from itertools import chain
 
+import numpy as np
+
 from index.analysis import fold_diacritics
 from index.errors import FundstelleError
 from search.results import FacetValue
@@ -252,7 +254,6 @@ def _top_counts(counts, n):
 
 def _bits_of(docnums, size):
     """An integer whose bit d is set for each document number d in ``docnums``."""
-    bits = bytearray((size >> 3) + 1)
-    for d in docnums:
-        bits[d >> 3] |= 1 << (d & 7)
-    return int.from_bytes(bits, "little")
+    mask = np.zeros(size + 1, dtype=bool)
+    mask[np.fromiter(docnums, dtype=np.int64, count=len(docnums))] = True
+    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")

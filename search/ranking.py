@@ -4,24 +4,28 @@ Whoosh scores through a tree of matchers that moves one document at a time: for 
 broad query over a large archive that is several Python calls per document and
 per node, most of a search's time. :class:`Ranker` reads each query word's
 posting list whole (``CompactLeafMatcher.ids_and_weights``) and combines the
-words as dictionaries of document number → score, with the arithmetic of the
-matchers it replaces, in the same order, so the scores are the same numbers:
+words as NumPy arrays over all articles of the index (one slot per document
+number), with the arithmetic of the matchers it replaces, in the same order, so
+the scores are the same numbers:
 
 * ``Term``: BM25F (``scoring.bm25``), the field length decoded as Whoosh does;
 * ``BestOf``: best alternative plus ``tiebreak`` × the others (``BestOfMatcher``);
 * ``CoordinatedOr``: the sum times (matched words / words) ** exponent (``CoordMatcher``);
-* ``And``: the parts' sums, smallest lists first (``IntersectionMatcher``);
+* ``And``: the parts' sums (``IntersectionMatcher``; three parts or more may differ in
+  the last bit);
 * ``AndNot``: the positive side's score, minus what the negative side matches;
 * ``Every``: the query's boost for every live article.
 
-Anything else (phrases, OR, prefixes, fuzzy words) is scored by its own
-Whoosh matcher, document by document, and combined like the rest. The result
-also is the set of matching articles that facet counts need.
+Anything else (phrases, OR, prefixes, fuzzy words) is scored by its own Whoosh
+matcher, document by document, and combined like the rest. The result also is
+the set of matching articles that facet counts need.
+
+Each node gives ``(hit, score)``: a boolean array of the documents it matches and
+their scores, 0.0 everywhere else (adding 0.0 changes no sum, and BM25 scores are
+positive, so a 0.0 never wins a maximum).
 """
 
-import bisect
-import heapq
-
+import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import TermNotFound
@@ -33,128 +37,167 @@ from search.query import BestOf, CoordinatedOr
 
 
 class Ranker:
-    """Bulk scorer over one Whoosh searcher; caches field lengths per segment."""
+    """Bulk scorer over one Whoosh searcher; caches field lengths and deletions."""
 
     def __init__(self, searcher):
         self.searcher = searcher
         self._leaves = searcher.leaf_searchers()
-        self._lengths = {}
-        self._deleted = {}
+        self.size = searcher.reader().doc_count_all()
+        self._norms = {}
+        self._live = None
         self._scorers = {}
 
+    def ranked(self, q):
+        """(document numbers, scores) of every live article ``q`` matches, as arrays."""
+        hit, score = self._score(q)
+        hit &= self.live()
+        ids = np.flatnonzero(hit)
+        return ids, score[ids]
+
     def scores(self, q):
-        """{global document number: score} for every live article ``q`` matches."""
-        out = {}
-        for i, (sub, offset) in enumerate(self._leaves):
-            local = self._score(q, sub, i)
-            if offset:
-                out.update(zip([d + offset for d in local], local.values()))
-            else:
-                out.update(local)
-        return out
+        """{document number: score} of every live article ``q`` matches."""
+        ids, scores = self.ranked(q)
+        return dict(zip(ids.tolist(), scores.tolist()))
+
+    def live(self):
+        """True for each document number that is not deleted."""
+        if self._live is None:
+            live = np.ones(self.size, dtype=bool)
+            for sub, offset in self._leaves:
+                reader = sub.reader()
+                if reader.has_deletions():
+                    deleted = [d for d in range(reader.doc_count_all()) if reader.is_deleted(d)]
+                    live[np.asarray(deleted, dtype=np.int64) + offset] = False
+            self._live = live
+        return self._live
 
     # --- nodes ---------------------------------------------------------------------------
 
-    def _score(self, q, sub, i):
+    def _score(self, q):
         if isinstance(q, CoordinatedOr):
-            return self._coordinated(q, sub, i)
+            return self._coordinated(q)
         if isinstance(q, BestOf):
-            return self._best_of(q, sub, i)
+            return self._best_of(q)
         if type(q) is wq.Term:
-            scored = self._term(q, sub, i)
-            if scored is not None:
-                return scored
+            found = self._term(q)
+            if found is not None:
+                return found
         elif type(q) is wq.AndNot:
-            positive = self._score(q.a, sub, i)
-            if positive:
-                for d in q.b.docs(sub):
-                    positive.pop(d, None)
-            return positive
+            hit, score = self._score(q.a)
+            hit = hit & ~self._docs(q.b)
+            return hit, np.where(hit, score, 0.0)
         elif type(q) is wq.And and not any(isinstance(c, wq.Not) for c in q.subqueries):
-            return self._and(q, sub, i)
+            # IntersectionMatcher adds its two sides; Whoosh pairs three or more parts
+            # in its own tree, so their sums may differ from these in the last bit.
+            parts = [self._score(c) for c in q.subqueries]
+            hit, total = parts[0][0].copy(), parts[0][1].copy()
+            for part_hit, part in parts[1:]:
+                hit &= part_hit
+                total += part
+            return hit, _boosted(np.where(hit, total, 0.0), q.boost)
         elif type(q) is wq.Every and q.fieldname in (None, "", "*"):
-            return dict.fromkeys(sub.reader().all_doc_ids(), q.boost)
-        return _matcher_scores(q, sub)
+            hit = self.live().copy()
+            return hit, np.where(hit, float(q.boost), 0.0)
+        return self._by_matcher(q)
 
-    def _coordinated(self, q, sub, i):
-        total, matched = {}, {}
-        for child in q.subqueries:
-            for d, s in self._score(child, sub, i).items():
-                if d in total:
-                    total[d] += s
-                    matched[d] += 1
-                else:
-                    total[d] = 0.0 + s
-                    matched[d] = 1
-        n, exponent, boost = len(q.subqueries), q.exponent, q.boost
-        return {d: t * (matched[d] / n) ** exponent * boost for d, t in total.items()}
+    def _coordinated(self, q):
+        total = np.zeros(self.size)
+        matched = np.zeros(self.size, dtype=np.int64)
+        for child in q.subqueries:  # CoordMatcher adds them up in query order, from 0.0
+            hit, score = self._score(child)
+            total += score
+            matched += hit
+        n, exponent = len(q.subqueries), q.exponent
+        return matched > 0, (total * (matched / n) ** exponent) * q.boost
 
-    def _and(self, q, sub, i):
-        # Sums of parts, paired smallest lists first. Whoosh pairs them in its own
-        # tree: two parts give the same sum in any order, three may differ in the last bit.
-        reader = sub.reader()
-        parts = sorted(([c.estimate_size(reader), self._score(c, sub, i)]
-                        for c in q.subqueries), key=lambda p: p[0])
-        while len(parts) > 1:
-            (size_a, a), (size_b, b) = parts.pop(0), parts.pop(0)
-            bisect.insort(parts, [size_a + size_b, _intersect(a, b)], key=lambda p: p[0])
-        scored = parts[0][1]
-        if q.boost != 1.0:
-            boost = q.boost
-            scored = {d: s * boost for d, s in scored.items()}
-        return scored
+    def _best_of(self, q):
+        total = np.zeros(self.size)
+        best = np.zeros(self.size)
+        any_hit = np.zeros(self.size, dtype=bool)
+        for child in q.subqueries:  # BestOfMatcher: sum(scores) from 0, in order; max
+            hit, score = self._score(child)
+            total += score
+            np.maximum(best, score, out=best)
+            any_hit |= hit
+        return any_hit, (best + q.tiebreak * (total - best)) * q.boost
 
-    def _best_of(self, q, sub, i):
-        total, best = {}, {}
-        for child in q.subqueries:
-            for d, s in self._score(child, sub, i).items():
-                if d in total:
-                    total[d] += s
-                    if s > best[d]:
-                        best[d] = s
-                else:
-                    total[d] = 0 + s
-                    best[d] = s
-        tiebreak, boost = q.tiebreak, q.boost
-        return {d: (b + tiebreak * (total[d] - b)) * boost for d, b in best.items()}
-
-    def _term(self, q, sub, i):
-        """BM25F scores of one word in one segment, or None to let Whoosh score it."""
+    def _term(self, q):
+        """BM25F of one word in one field, or None to let Whoosh score it."""
         found = self._scorer(q.fieldname, q.text)
+        hit = np.zeros(self.size, dtype=bool)
+        score = np.zeros(self.size)
         if found is None:
-            return {}
+            return hit, score
         btext, scorer = found
         if type(scorer) is not BM25FScorer:
             return None
-        try:
-            m = sub.reader().postings(q.fieldname, btext)
-        except TermNotFound:  # not in this segment
-            return {}
-        m = getattr(m, "child", m)  # deletions are removed below, for all leaves alike
-        if isinstance(m, CompactLeafMatcher):
-            ids, weights = m.ids_and_weights()
-        else:  # an inlined posting list, or another codec's
-            ids, weights = [], []
-            while m.is_active():
-                ids.append(m.id())
-                weights.append(m.weight())
-                m.next()
-        norms = self._norms(sub, i, q.fieldname, scorer)
+        ids, weights = self._postings(q.fieldname, btext)
+        norms = self._field_norms(q.fieldname, scorer)
         idf, k = scorer.idf, scorer.K1 + 1
         # scoring.bm25: idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-        scored = {d: idf * ((w * k) / (w + norms[d])) for d, w in zip(ids, weights)}
-        if q.boost != 1.0:
-            boost = q.boost
-            scored = {d: s * boost for d, s in scored.items()}
-        for d in self._deleted_in(sub, i):
-            scored.pop(d, None)
-        return scored
+        scored = idf * ((weights * k) / (weights + norms[ids]))
+        hit[ids] = True
+        score[ids] = _boosted(scored, q.boost)
+        return hit, score
+
+    def _by_matcher(self, q):
+        """Any query, scored by its own Whoosh matcher one document at a time."""
+        hit = np.zeros(self.size, dtype=bool)
+        score = np.zeros(self.size)
+        for sub, offset in self._leaves:
+            m = q.matcher(sub)
+            ids, scores = [], []
+            while m.is_active():
+                ids.append(m.id() + offset)
+                scores.append(m.score())
+                m.next()
+            hit[ids] = True
+            score[ids] = scores
+        return hit, score
+
+    def _docs(self, q):
+        """The documents ``q`` matches (no scores)."""
+        hit = np.zeros(self.size, dtype=bool)
+        for sub, offset in self._leaves:
+            hit[np.fromiter(q.docs(sub), dtype=np.int64) + offset] = True
+        return hit
+
+    # --- postings and caches -------------------------------------------------------------
+
+    def _postings(self, fieldname, btext):
+        """All segments' postings of a term: global document numbers and float64 weights."""
+        all_ids, all_weights = [], []
+        format_ = self.searcher.schema[fieldname].format
+        for sub, offset in self._leaves:
+            reader = sub.reader()
+            terms = getattr(reader, "_terms", None)
+            try:
+                # The segment's terms directly: reader.postings() would also wrap the
+                # matcher in a filter of deleted documents (a new frozenset each time);
+                # live() masks those out for all postings at once.
+                m = terms.matcher(fieldname, btext, format_) if terms is not None \
+                    else reader.postings(fieldname, btext)
+            except TermNotFound:  # not in this segment
+                continue
+            m = getattr(m, "child", m)
+            if isinstance(m, CompactLeafMatcher):
+                ids, weights = m.ids_and_weights()
+            else:  # an inlined posting list, or another codec's
+                ids, weights = [], []
+                while m.is_active():
+                    ids.append(m.id())
+                    weights.append(m.weight())
+                    m.next()
+            all_ids.append(np.asarray(ids, dtype=np.int64) + offset)
+            all_weights.append(np.asarray(weights, dtype=np.float64))
+        if not all_ids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(all_ids), np.concatenate(all_weights)
 
     def _scorer(self, fieldname, text):
         """(term bytes, Whoosh's scorer) of a word, or None when no segment has it.
 
-        BM25's idf and average length are index-wide: one scorer serves every
-        segment, instead of one set up (with its term lookups) per segment.
+        BM25's idf and average length are index-wide: one scorer serves every segment.
         """
         key = (fieldname, text)
         if key not in self._scorers:
@@ -172,26 +215,24 @@ class Ranker:
             self._scorers[key] = found
         return self._scorers[key]
 
-    # --- per-segment caches --------------------------------------------------------------
-
-    def _norms(self, sub, i, fieldname, scorer):
-        """Per document of segment ``i``: ``K1 * ((1 - B) + B * fl / avgfl)``, as BM25 computes it."""
-        key = (i, fieldname, scorer.B, scorer.K1, scorer.avgfl)
-        norms = self._lengths.get(key)
+    def _field_norms(self, fieldname, scorer):
+        """Per document: ``K1 * ((1 - B) + B * fl / avgfl)``, as BM25 computes it."""
+        key = (fieldname, scorer.B, scorer.K1, scorer.avgfl)
+        norms = self._norms.get(key)
         if norms is None:
             K1, B, avgfl = scorer.K1, scorer.B, scorer.avgfl
-            table = [K1 * ((1 - B) + B * byte_to_length(b) / avgfl) for b in range(256)]
-            norms = [table[b] for b in _length_bytes(sub.reader(), fieldname)]
-            self._lengths[key] = norms
+            table = np.array([K1 * ((1 - B) + B * byte_to_length(b) / avgfl)
+                              for b in range(256)])
+            codes = np.concatenate([
+                np.frombuffer(_length_bytes(sub.reader(), fieldname), dtype=np.uint8)
+                for sub, _ in self._leaves]) if self._leaves else np.zeros(0, np.uint8)
+            norms = self._norms[key] = table[codes]
         return norms
 
-    def _deleted_in(self, sub, i):
-        if i not in self._deleted:
-            reader = sub.reader()
-            self._deleted[i] = (
-                [d for d in range(reader.doc_count_all()) if reader.is_deleted(d)]
-                if reader.has_deletions() else [])
-        return self._deleted[i]
+
+def _boosted(scores, boost):
+    # Whoosh's WrappingMatcher multiplies after scoring; a boost of 1 is left out.
+    return scores * boost if boost != 1.0 else scores
 
 
 def _length_bytes(reader, fieldname):
@@ -206,29 +247,22 @@ def _length_bytes(reader, fieldname):
     return raw + bytes(n - len(raw))
 
 
-def _intersect(a, b):
-    """The documents both sides match, scored as ``IntersectionMatcher`` does: a + b."""
-    if len(b) < len(a):
-        return {d: a[d] + s for d, s in b.items() if d in a}
-    return {d: s + b[d] for d, s in a.items() if d in b}
-
-
-def _matcher_scores(q, sub):
-    """Any query, scored by its own Whoosh matcher one document at a time."""
-    m = q.matcher(sub)
-    out = {}
-    while m.is_active():
-        out[m.id()] = m.score()
-        m.next()
-    return out
-
-
-def top(scores, n, key=None):
+def top(ids, scores, n, key=None):
     """The ``n`` best (document, score) pairs: highest score first, then lowest number.
 
-    That is the order of Whoosh's ``TopCollector``. ``key`` (document → sort
-    value) orders by that value instead, highest first, score breaking ties.
+    That is the order of Whoosh's ``TopCollector``. ``key`` (an array of one sort
+    value per document number) orders by that value instead, highest first,
+    score breaking ties.
     """
+    if n <= 0 or not len(ids):
+        return []
     if key is None:
-        return heapq.nlargest(n, scores.items(), key=lambda ds: (ds[1], -ds[0]))
-    return heapq.nlargest(n, scores.items(), key=lambda ds: (key(ds[0]), ds[1], -ds[0]))
+        if len(ids) > n:
+            # Everything scoring at least the n-th best score, ties included.
+            cut = -np.partition(-scores, n - 1)[n - 1]
+            keep = scores >= cut
+            ids, scores = ids[keep], scores[keep]
+        order = np.lexsort((ids, -scores))[:n]
+    else:
+        order = np.lexsort((ids, -scores, -key[ids]))[:n]
+    return list(zip(ids[order].tolist(), scores[order].tolist()))

@@ -87,4 +87,4 @@ def test_top_orders_by_score_then_document_number_like_whoosh(changed_index):
         for text in ("Corona", "Lehrer Gewerkschaft", "*"):
             q = engine.parse(text).query
             expected = [(h.docnum, h.score) for h in s.search(q, limit=5)]
-            assert top(Ranker(s).scores(q), 5) == expected
+            assert top(*Ranker(s).ranked(q), 5) == expected
