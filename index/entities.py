@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import gzip
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -371,6 +372,23 @@ _NOUN_ENDINGS = ("ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "ismu
 # Names the news use for a place whose base form is another name.
 _PLACE_ALIASES = {"Bundesrepublik": "Deutschland", "Bundesrepublik Deutschland": "Deutschland"}
 _DISTRICT = frozenset("Landkreis Kreis Bezirk Stadtbezirk Kanton".split())
+# A place right after one of these words names a club ("FC Kaiserslautern", "ThSV Eisenach"); the
+# town alone is then the club wherever the article writes it without "in"/"nach"/"aus" before it.
+_CLUB_HEADS = frozenset(
+    "FC SC SV TSV TuS VfB VfL VfR SpVgg SSV FSV ThSV BSC SG TSG MSV HC EHC ERC SCC "
+    "Borussia Eintracht Fortuna Arminia Alemannia Dynamo Kickers Baskets Rapid Sturm".split())
+# A place right after one of these words is part of an organisation's name ("Universitätsklinikum
+# Tübingen", "Uni Bielefeld", "Landgericht Hamburg"), not a place of the article by itself.
+_ORG_HEADS = _CLUB_HEADS | frozenset(
+    w + s for w in (
+        "Uni Universität Universitätsklinikum Universitätsklinik Uniklinik Uniklinikum Klinikum "
+        "Hochschule Fachhochschule TU Museum Landesmuseum Stadtmuseum Staatstheater Theater "
+        "Staatsoper Oper Zoo Tierpark Stadtwerke Sparkasse Kreissparkasse Stadtsparkasse Volksbank "
+        "Raiffeisenbank Landgericht Amtsgericht Oberlandesgericht Verwaltungsgericht Arbeitsgericht "
+        "Sozialgericht Landratsamt Polizeipräsidium Polizeidirektion Polizeiinspektion "
+        "Staatsanwaltschaft Bistum Erzbistum Gymnasium Realschule Gesamtschule Grundschule "
+        "Volksschule Mittelschule Handwerkskammer Jobcenter Messe".split()) for s in ("", "s"))
+_LOCATIVE = frozenset("in im nach aus von bei vor um durch über nahe ins Richtung".split())
 _ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI".split())
 # Last parts of hyphenated names that make an organisation or a place, not a person
 # ("Robert Koch-Institut", "Konrad-Adenauer-Straße").
@@ -389,6 +407,8 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     votes: dict[tuple[str, ...], dict[str, int]] = {}
     best: dict[tuple[str, ...], float] = {}
     tokens_seen = {t for s in sentences for t in s}
+    club_towns = _club_towns(sentences)
+    located: set[tuple[str, ...]] = set()
     for n, (sent, stags) in enumerate(zip(sentences, tags)):
         found = spans(sent, stags)
         found = _merge_particles(sent, found)
@@ -421,15 +441,25 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
                             name[0] in lexicon.nouns or name[0].lower() in lexicon.lowercase
                             or name[0].lower().endswith(_NOUN_ENDINGS)):
                         continue
-                    if len(name) > 1 and name[0] in lexicon.first_names:
+                    if len(name) > 1 and _is_first_name(name[0], lexicon):
                         kind = "PER"
+                if kind == "LOC":
+                    before = sent[start - 1] if start else ""
+                    if _org_head(before) or name[0] in _ORG_HEADS:
+                        kind = "ORG"
+                    elif before not in _LOCATIVE and len(name) == 1 and (
+                            name[0] in club_towns or name[0][-1:] == "s" and name[0][:-1] in club_towns):
+                        kind = "ORG"
+                    elif before in _LOCATIVE:
+                        located.add(name)
             else:
                 name = tuple(sent[start:end])
             votes.setdefault(name, {}).setdefault(kind, 0)
             votes[name][kind] += 1
             best[name] = max(best.get(name, 0.0), prob)
     if GAZETTEER_RECALL:
-        _listed_places(sentences, tags, lexicon, votes, best)
+        _listed_places(sentences, tags, lexicon, votes, best, club_towns)
+    _surnames_as_persons(votes, located)
     persons, places = [], []
     for name, kinds in votes.items():
         kind = max(kinds, key=lambda k: (kinds[k], k == "LOC", k == "PER"))
@@ -451,7 +481,45 @@ MIN_SINGLE_PERSON = 0.9
 MIN_PLACE = 0.6
 
 
-def _listed_places(sentences, tags, lexicon, votes, best):
+def _org_head(tok: str) -> bool:
+    """Whether a token opens an organisation's name before a place ("FC", "1.FC", "Uni")."""
+    return tok in _ORG_HEADS or "." in tok and tok.rsplit(".", 1)[1] in _CLUB_HEADS
+
+
+def _club_towns(sentences: list[list[str]]) -> set[str]:
+    """Places the article names clubs after: "Eisenach" where it writes "ThSV Eisenach"."""
+    return {s[i] for s in sentences for i in range(1, len(s))
+            if s[i][:1].isupper() and (s[i - 1] in _CLUB_HEADS or "." in s[i - 1]
+                                       and s[i - 1].rsplit(".", 1)[1] in _CLUB_HEADS)}
+
+
+def _surnames_as_persons(votes, located) -> None:
+    """A one-word place that is the surname of a person the article names in full ("Susanne Raab"
+    … "Raab sagte") is that person, unless the article writes it after "in", "nach", "aus"."""
+    surnames = {_surname_key(n[-1]) for n, k in votes.items()
+                if len(n) > 1 and max(k, key=lambda x: (k[x], x == "LOC", x == "PER")) == "PER"}
+    if not surnames:
+        return
+    for name, kinds in votes.items():
+        if len(name) != 1 or not kinds.get("LOC") or name in located:
+            continue
+        tok = name[0]
+        base = tok[:-1] if tok[-1:] == "s" and tok[:-1] in surnames else tok
+        if base in surnames and (base,) not in located:
+            kinds["PER"] = kinds.get("PER", 0) + kinds.pop("LOC")
+
+
+def _is_first_name(tok: str, lexicon: Lexicon) -> bool:
+    """A listed first name, also with its accents dropped ("Sérgio" as "Sergio")."""
+    if tok in lexicon.first_names:
+        return True
+    if tok.isascii():
+        return False
+    plain = unicodedata.normalize("NFD", tok).encode("ascii", "ignore").decode()
+    return plain in lexicon.first_names
+
+
+def _listed_places(sentences, tags, lexicon, votes, best, club_towns=frozenset()):
     doc_lower = document_lowercase(sentences)
     """Count a listed place the CRF left untagged, unless the article also writes it lowercase
     or it opens a sentence ("Essen", "Mitte"), or it is tagged otherwise elsewhere."""
@@ -465,6 +533,8 @@ def _listed_places(sentences, tags, lexicon, votes, best):
                     continue
                 tok = tok[:-1]
             if stags[i - 1] != "O" or (i + 1 < len(sent) and stags[i + 1] != "O"):
+                continue
+            if _org_head(sent[i - 1]) or tok in club_towns and sent[i - 1] not in _LOCATIVE:
                 continue
             low = tok.lower()
             if i + 1 < len(sent) and "-" in sent[i + 1] or low in doc_lower or (
@@ -542,12 +612,15 @@ def _person_span(sent, start, end, lexicon, tokens_seen):
         return None
     while start > 0 and sent[start - 1] in lexicon.first_names and not _is_role(sent[start - 1], lexicon):
         start -= 1
-    # "Sebastian Kurz": a lone first name followed by a capitalised word that is no noun is a
-    # full name whose surname is also an ordinary word.
-    if end == start + 1 and sent[start] in lexicon.first_names and end < len(sent):
+    # "Sebastian Kurz", "Peter Florin": a lone first name followed by a capitalised word is a full
+    # name whose surname is also an ordinary word, unless that word is a role or a place.
+    if end == start + 1 and _is_first_name(sent[start], lexicon) and end < len(sent):
         nxt = sent[end]
-        if nxt[:1].isupper() and nxt[1:].islower() and nxt not in lexicon.place_tokens and (
-                not _is_role(nxt, lexicon) or nxt.lower() in lexicon.lowercase
+        if nxt[:1].isupper() and nxt[1:].islower() and nxt not in lexicon.place_tokens \
+                and nxt not in TITLES and (
+                not _is_role(nxt, lexicon)
+                or (nxt in lexicon.nouns or nxt.lower() in lexicon.lowercase)
+                and (nxt.endswith("mann") or not nxt.lower().endswith(_ROLE_ENDINGS))
                 and not (end + 1 < len(sent) and sent[end + 1][:1].isupper())):
             end += 1
     return start, end

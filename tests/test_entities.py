@@ -117,3 +117,33 @@ def test_load_in_worker_process(extractor):
         shipped = list(pool.map(pickle.loads, [pickle.dumps(extractor)]))
     assert got == [("Olaf Scholz",)]
     assert shipped[0].extract("", "Olaf Scholz sprach in Köln.").persons == ("Olaf Scholz",)
+
+
+def test_place_in_an_organisation_name_is_no_place(extractor):
+    e = extractor.extract("", "Die Ärztin Claudia Wehner arbeitet am Universitätsklinikum Freiburg. "
+                              "Ihr Bruder studiert an der Uni Bielefeld und wohnt in Gütersloh.")
+    assert e.persons == ("Claudia Wehner",)
+    assert e.places == ("Gütersloh",)
+
+
+def test_town_that_names_a_club_is_the_club(extractor):
+    e = extractor.extract("Paderborn siegt knapp", "Der SC Paderborn hat beim 1. FC Magdeburg mit "
+                          "2:1 gewonnen. Magdeburg führte zur Pause, doch Paderborn drehte das Spiel. "
+                          "Trainer Lukas Kwasniok lobte seine Mannschaft. Die Fans reisten mit dem "
+                          "Bus nach Magdeburg.")
+    assert e.persons == ("Lukas Kwasniok",)
+    assert e.places == ("Magdeburg",)
+
+
+def test_surname_that_is_also_a_town_stays_a_person(extractor):
+    e = extractor.extract("", "Die frühere Ministerin Susanne Raab wird Generaldirektorin in Wien. "
+                              "Raab setzte sich gegen 70 Bewerber durch. Raab sagte, sie freue sich.")
+    assert e.persons == ("Susanne Raab",)
+    assert e.places == ("Wien",)
+
+
+def test_first_name_before_a_noun_surname_and_accented_first_name(extractor):
+    e = extractor.extract("", "Den Vorsitz hatte zuletzt Peter Florin inne. Brasiliens Justizminister "
+                              "Sérgio Moro trat zurück; Moro warf Präsident Jair Bolsonaro Einmischung vor.")
+    assert e.persons == ("Jair Bolsonaro", "Peter Florin", "Sérgio Moro")
+    assert e.places == ("Brasilien",)
