@@ -195,7 +195,7 @@ class FeatureCache:
             flags.append("gLs")
         if tok in lex.place_heads:
             flags.append("gLh")
-        if tok in lex.first_names:
+        if tok in lex.first_names or "-" in tok and _is_first_name(tok, lex):
             flags.append("gF")
         if tok in lex.nouns:
             flags.append("gN")
@@ -228,8 +228,6 @@ class FeatureCache:
                 f.append("dlc")
             out.append(f)
         return out
-
-
 _BOS = ["BOS"]
 _EOS = ["EOS"]
 
@@ -392,6 +390,26 @@ _LOCATIVE = frozenset("in im nach aus von bei vor um durch über nahe ins Richtu
 _ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI".split())
 # Last parts of hyphenated names that make an organisation or a place, not a person
 # ("Robert Koch-Institut", "Konrad-Adenauer-Straße").
+# Words before or after a name that make it an organisation, event or work named after someone
+# ("Bündnis Sahra Wagenknecht", "Invictus Games", "Hans Böckler Stiftung"): not a person here.
+_ORG_BEFORE_NAME = frozenset(
+    "Bündnis Bündnisses Galerie Stiftung Volksschule Grundschule Mittelschule Gymnasium Realschule "
+    "Gesamtschule Hotel Restaurant Café Verlag".split())
+_ORG_AFTER_NAME = frozenset(
+    "Games Collaborative Stiftung Institut Foundation Award Awards Preis Cup Trophy Open Festival "
+    "GmbH AG SE KG Inc Ltd Group Holding Ventures Partners Capital Verlag Gymnasium Schule Band "
+    "Orchester Quartett Trio Show Center Centre Arena Stadion Klinik".split())
+_APOSTROPHE_NAME = re.compile(r"[A-Z][’'][A-ZÄÖÜ][^\W\d_]+")  # "D’León", "O'Brien"
+# Nouns of things, groups and works: a name right after one is no person ("Rockband Shirley
+# Holmes", "Zahlungssystem Wero", "Impfstoffhersteller Curevac").
+_THING_ENDINGS = (
+    "band", "konzern", "hersteller", "unternehmen", "firma", "anbieter", "dienstleister", "system",
+    "plattform", "app", "marke", "serie", "film", "album", "sendung", "partei", "verein",
+    "netzwerk", "projekt", "programm", "software", "modell", "schiff", "magazin", "zeitung",
+    "portal", "label", "kette", "fonds", "versicherer", "startup", "start-up", "sender", "studio",
+    "festival", "initiative", "bündnis", "stiftung", "verband", "kampagne", "podcast", "roman",
+    "song", "impfstoff", "medikament", "präparat")
+_ORDINAL_ADVERB = re.compile(r"(?:erst|zweit|dritt|viert|fünft|sechst|siebt|acht|neunt|zehnt)ens")
 _NOT_PERSON_HEADS = frozenset(
     "institut stiftung preis schule gymnasium universität klinik klinikum krankenhaus straße "
     "platz allee weg ring haus halle zentrum museum kaserne gesellschaft verlag gruppe".split())
@@ -470,6 +488,8 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
             joined = _join(list(name))
             if best[name] >= MIN_PLACE or joined in lexicon.places:
                 places.append(joined)
+    things = _named_things(sentences, lexicon)
+    persons = [p for p in persons if p[0] not in things]
     persons = _complete_persons(persons, sentences, lexicon)
     return Entities(persons=_person_set(persons, tokens_seen),
                     places=_place_set(places, tokens_seen, lexicon))
@@ -479,6 +499,18 @@ VOTE_LOC_ORG = True
 GAZETTEER_RECALL = True
 MIN_SINGLE_PERSON = 0.9
 MIN_PLACE = 0.6
+
+
+def _named_things(sentences: list[list[str]], lexicon: Lexicon) -> set[str]:
+    """Words the article writes right after a noun of things ("Zahlungssystem Wero")."""
+    out = set()
+    for s in sentences:
+        for i in range(1, len(s)):
+            prev = s[i - 1]
+            if prev[:1].isupper() and len(prev) > 3 and prev.lower().endswith(_THING_ENDINGS) \
+                    and s[i][:1].isupper():
+                out.add(s[i])
+    return out
 
 
 def _org_head(tok: str) -> bool:
@@ -510,13 +542,16 @@ def _surnames_as_persons(votes, located) -> None:
 
 
 def _is_first_name(tok: str, lexicon: Lexicon) -> bool:
-    """A listed first name, also with its accents dropped ("Sérgio" as "Sergio")."""
-    if tok in lexicon.first_names:
+    """A listed first name, also with its accents dropped ("Sérgio" as "Sergio") or hyphenated
+    from two ("Marie-Agnes")."""
+    first = lexicon.first_names
+    if tok in first:
         return True
+    if "-" in tok and tok[:1].isupper():
+        return all(part in first for part in tok.split("-"))
     if tok.isascii():
         return False
-    plain = unicodedata.normalize("NFD", tok).encode("ascii", "ignore").decode()
-    return plain in lexicon.first_names
+    return unicodedata.normalize("NFD", tok).encode("ascii", "ignore").decode() in first
 
 
 def _listed_places(sentences, tags, lexicon, votes, best, club_towns=frozenset()):
@@ -584,9 +619,18 @@ def _is_role(tok: str, lexicon: Lexicon) -> bool:
     return False
 
 
+def _is_demonym(tok: str, lexicon: Lexicon) -> bool:
+    """"Thüringer", "Münchner", "Kölner": a word made from a listed place with -er."""
+    if not tok.endswith("er") or not tok[1:].islower():
+        return False
+    places = lexicon.place_tokens
+    return tok[:-2] in places or tok[:-2] + "en" in places or tok[:-3] + "en" in places
+
+
 def _person_span(sent, start, end, lexicon, tokens_seen):
     """Trim roles and titles off a person span and complete a first name; None if no person."""
-    while start < end and _is_role(sent[start], lexicon):
+    while start < end and (_is_role(sent[start], lexicon)
+                           or end - start > 1 and _is_demonym(sent[start], lexicon)):
         start += 1
     for i in range(start + 1, end):
         prev = sent[i - 1]
@@ -602,6 +646,10 @@ def _person_span(sent, start, end, lexicon, tokens_seen):
     last = sent[end - 1]
     if not last[:1].isupper() and not _BOUND_PARTICLE.fullmatch(last):
         return None
+    if start and sent[start - 1] in _ORG_BEFORE_NAME or last in _ORG_AFTER_NAME \
+            or end < len(sent) and sent[end] in _ORG_AFTER_NAME \
+            or end - start == 1 and _ORDINAL_ADVERB.fullmatch(last.lower()):
+        return None
     for tok in sent[start:end + 1]:
         if "-" in tok and tok[:1].isupper():
             head = tok.rsplit("-", 1)[1].lower()
@@ -616,7 +664,8 @@ def _person_span(sent, start, end, lexicon, tokens_seen):
     # name whose surname is also an ordinary word, unless that word is a role or a place.
     if end == start + 1 and _is_first_name(sent[start], lexicon) and end < len(sent):
         nxt = sent[end]
-        if nxt[:1].isupper() and nxt[1:].islower() and nxt not in lexicon.place_tokens \
+        if nxt[:1].isupper() and (nxt[1:].islower() or _APOSTROPHE_NAME.fullmatch(nxt)) \
+                and nxt not in lexicon.place_tokens \
                 and nxt not in TITLES and (
                 not _is_role(nxt, lexicon)
                 or (nxt in lexicon.nouns or nxt.lower() in lexicon.lowercase)
@@ -627,7 +676,8 @@ def _person_span(sent, start, end, lexicon, tokens_seen):
 
 
 def _complete_persons(persons, sentences, lexicon):
-    """A bare surname gets the first name the article gives it elsewhere ("Björn" before "Höcke")."""
+    """A bare surname gets the first name the article gives it elsewhere ("Björn" before "Höcke",
+    "Laith" before "al-Balaous")."""
     single = {p[0] for p in persons if len(p) == 1}
     longer = {p[-1] for p in persons if len(p) > 1}
     wanted = single - longer
@@ -636,8 +686,14 @@ def _complete_persons(persons, sentences, lexicon):
     extra = []
     for sent in sentences:
         for i in range(1, len(sent)):
-            if sent[i] in wanted and sent[i - 1] in lexicon.first_names:
-                extra.append((sent[i - 1], sent[i]))
+            tok, prev = sent[i], sent[i - 1]
+            if tok in wanted and _is_first_name(prev, lexicon):
+                extra.append((prev, tok))
+            # "Laith al-Balaous" for a later "Balaous", whatever the first name.
+            elif tok[:1].islower() and _surname_key(tok) in wanted and _BOUND_PARTICLE.fullmatch(tok) \
+                    and prev[:1].isupper() and prev[1:].islower() and not _is_role(prev, lexicon) \
+                    and prev not in lexicon.place_tokens:
+                extra.append((prev, tok))
     return persons + extra
 
 

@@ -5,7 +5,7 @@ import pickle
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from index.entities import Entities, EntityExtractor, default_extractor, tokenize
+from index.entities import Entities, EntityExtractor, default_extractor, resolve, tokenize
 
 BAYERN_TITLE = "Söder verschärft in Bayern die Regeln"
 BAYERN_TEXT = """München. Der bayerische Ministerpräsident Markus Söder (CSU) hat am Dienstag strengere \
@@ -147,3 +147,39 @@ def test_first_name_before_a_noun_surname_and_accented_first_name(extractor):
                               "Sérgio Moro trat zurück; Moro warf Präsident Jair Bolsonaro Einmischung vor.")
     assert e.persons == ("Jair Bolsonaro", "Peter Florin", "Sérgio Moro")
     assert e.places == ("Brasilien",)
+
+
+def test_names_of_parties_events_and_schools_are_no_persons(extractor):
+    e = extractor.extract("", "Das Bündnis Sahra Wagenknecht kommt in Sachsen auf zwölf Prozent. "
+                              "Die Invictus Games finden 2027 in Birmingham statt. Siebtens fordert "
+                              "der Verband mehr Geld, sagte Verbandschefin Petra Lindner.")
+    assert e.persons == ("Petra Lindner",)
+    assert e.places == ("Birmingham", "Sachsen")
+
+
+def test_apostrophe_surname_and_particle_surname_complete_the_name(extractor):
+    # The rules on top of the tagger, given the tags a CRF produced on such text: "Milton" alone,
+    # and "Balaous" alone while "Laith al-Balaous" was left untagged.
+    sents = tokenize("Wir sprachen mit Milton D’León aus Caracas. Auch Anführer Laith al-Balaous "
+                     "fordert Teilhabe. Das Ziel, sagt Balaous, sei eine Verfassung.")
+    tags = [["O"] * len(s) for s in sents]
+    tags[0][sents[0].index("Milton")] = "B-PER"
+    tags[0][sents[0].index("Caracas")] = "B-LOC"
+    tags[2][sents[2].index("Balaous")] = "B-PER"
+    e = resolve(sents, tags, extractor.lexicon)
+    assert e.persons == ("Laith al-Balaous", "Milton D’León")
+    assert e.places == ("Caracas",)
+
+
+def test_names_of_products_and_bands_and_demonyms_are_no_persons(extractor):
+    e = extractor.extract("", "Das Zahlungssystem Wero hat den Test bestanden. Wero sei schnell, "
+                              "sagte Managerin Katrin Vogel. Die Rockband Shirley Holmes spielt in "
+                              "Leipzig. Thüringer Familienunternehmer kritisieren die Pläne.")
+    assert e.persons == ("Katrin Vogel",)
+    assert e.places == ("Leipzig",)
+
+
+def test_hyphenated_first_name(extractor):
+    e = extractor.extract("", "So fand es FDP-Präsidiumsmitglied Marie-Agnes Strack-Zimmermann gut, "
+                              "dass die Partei über den Ausstieg redet.")
+    assert e.persons == ("Marie-Agnes Strack-Zimmermann",)
