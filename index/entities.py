@@ -386,6 +386,11 @@ _ORG_HEADS = _CLUB_HEADS | frozenset(
         "Sozialgericht Landratsamt Polizeipräsidium Polizeidirektion Polizeiinspektion "
         "Staatsanwaltschaft Bistum Erzbistum Gymnasium Realschule Gesamtschule Grundschule "
         "Volksschule Mittelschule Handwerkskammer Jobcenter Messe".split()) for s in ("", "s"))
+_DETERMINERS = frozenset("der die das den dem des ein eine einen einem einer eines".split())
+# Place names that take an article ("die Falkensturmstraße", "der Vatikanstaat") end so.
+_PLACE_SUFFIXES = ("straße", "strasse", "gasse", "weg", "allee", "platz", "ring", "damm", "ufer",
+                   "chaussee", "see", "berg", "tal", "wald", "gebirge", "insel", "inseln", "staat",
+                   "land", "kreis", "viertel", "kiez", "markt")
 _LOCATIVE = frozenset("in im nach aus von bei vor um durch über nahe ins Richtung".split())
 _ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI".split())
 # Last parts of hyphenated names that make an organisation or a place, not a person
@@ -461,6 +466,10 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
                         continue
                     if len(name) > 1 and _is_first_name(name[0], lexicon):
                         kind = "PER"
+                    # "den Ball": an unlisted word after an article is a noun, not a place.
+                    elif len(name) == 1 and start and sent[start - 1].lower() in _DETERMINERS \
+                            and not name[0].endswith(_PLACE_SUFFIXES):
+                        continue
                 if kind == "LOC":
                     before = sent[start - 1] if start else ""
                     if _org_head(before) or name[0] in _ORG_HEADS:
@@ -555,14 +564,25 @@ def _is_first_name(tok: str, lexicon: Lexicon) -> bool:
 
 
 def _listed_places(sentences, tags, lexicon, votes, best, club_towns=frozenset()):
+    """Count a listed place the CRF left untagged, unless the article also writes it lowercase,
+    it opens a sentence ("Essen", "Mitte") or follows an article ("mit dem Zug"), or it is
+    tagged otherwise elsewhere; two untagged words that make a listed place count too ("im Roten
+    Meer")."""
     doc_lower = document_lowercase(sentences)
-    """Count a listed place the CRF left untagged, unless the article also writes it lowercase
-    or it opens a sentence ("Essen", "Mitte"), or it is tagged otherwise elsewhere."""
     for sent, stags in zip(sentences, tags):
         for i in range(1, len(sent)):
             tok = sent[i]
-            if stags[i] != "O" or not tok[:1].isupper():
+            if stags[i] != "O" or not tok[:1].isupper() or sent[i - 1].lower() in _DETERMINERS \
+                    and not tok.endswith(_PLACE_SUFFIXES):
                 continue
+            if i + 1 < len(sent) and stags[i + 1] == "O" and sent[i + 1][:1].isupper():
+                pair = f"{tok} {sent[i + 1]}"
+                if pair in lexicon.places or _base_adjective(pair, lexicon.places) in lexicon.places:
+                    name = (tok, sent[i + 1])
+                    if name not in votes:
+                        votes[name] = {"LOC": 1}
+                        best[name] = 1.0
+                    continue
             if tok not in lexicon.place_tokens:
                 if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens:
                     continue

@@ -183,3 +183,10 @@ def test_hyphenated_first_name(extractor):
     e = extractor.extract("", "So fand es FDP-Präsidiumsmitglied Marie-Agnes Strack-Zimmermann gut, "
                               "dass die Partei über den Ausstieg redet.")
     assert e.persons == ("Marie-Agnes Strack-Zimmermann",)
+
+
+def test_listed_words_after_an_article_are_nouns_and_two_word_places_are_found(extractor):
+    e = extractor.extract("", "Die Schüler fahren mit dem Zug nach Innsbruck. Dort spielen sie den "
+                              "ganzen Tag mit dem Ball. Die Marine patrouilliert im Roten Meer, "
+                              "sagte der Minister in Kiel.")
+    assert e.places == ("Innsbruck", "Kiel", "Rotes Meer")
