@@ -386,12 +386,17 @@ _ORG_HEADS = _CLUB_HEADS | frozenset(
         "Sozialgericht Landratsamt Polizeipräsidium Polizeidirektion Polizeiinspektion "
         "Staatsanwaltschaft Bistum Erzbistum Gymnasium Realschule Gesamtschule Grundschule "
         "Volksschule Mittelschule Handwerkskammer Jobcenter Messe".split()) for s in ("", "s"))
+_SPORT_WORDS = frozenset(
+    "Tor Tore Treffer Spiel Spiels Partie Trainer Saison Liga Bundesliga Tabelle Spieltag Pokal "
+    "Halbzeit Abpfiff Anpfiff Punkte Punkt Sieg Niederlage Remis Derby Fans Stadion Elfmeter "
+    "Meisterschaft Playoffs Viertelfinale Halbfinale Finale".split())
 _DETERMINERS = frozenset("der die das den dem des ein eine einen einem einer eines".split())
 # Place names that take an article ("die Falkensturmstraße", "der Vatikanstaat") end so.
 _PLACE_SUFFIXES = ("straße", "strasse", "gasse", "weg", "allee", "platz", "ring", "damm", "ufer",
                    "chaussee", "see", "berg", "tal", "wald", "gebirge", "insel", "inseln", "staat",
                    "land", "kreis", "viertel", "kiez", "markt")
-_LOCATIVE = frozenset("in im nach aus von bei vor um durch über nahe ins Richtung".split())
+_LOCATIVE = frozenset("in im nach aus von bei vor um durch über nahe ins Richtung Stadt Gemeinde "
+                      "Region Hansestadt Landeshauptstadt".split())
 _ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI".split())
 # Last parts of hyphenated names that make an organisation or a place, not a person
 # ("Robert Koch-Institut", "Konrad-Adenauer-Straße").
@@ -528,10 +533,26 @@ def _org_head(tok: str) -> bool:
 
 
 def _club_towns(sentences: list[list[str]]) -> set[str]:
-    """Places the article names clubs after: "Eisenach" where it writes "ThSV Eisenach"."""
-    return {s[i] for s in sentences for i in range(1, len(s))
-            if s[i][:1].isupper() and (s[i - 1] in _CLUB_HEADS or "." in s[i - 1]
-                                       and s[i - 1].rsplit(".", 1)[1] in _CLUB_HEADS)}
+    """Places a sports report names clubs after: "Eisenach" where it writes "ThSV Eisenach".
+
+    Only in an article with a score ("3:1") or sports words, so that a report on the city of
+    Augsburg that names the FC Augsburg once keeps its place."""
+    towns = {s[i] for s in sentences for i in range(1, len(s))
+             if s[i][:1].isupper() and (s[i - 1] in _CLUB_HEADS or "." in s[i - 1]
+                                        and s[i - 1].rsplit(".", 1)[1] in _CLUB_HEADS)}
+    if not towns:
+        return towns
+    sport = 0
+    for s in sentences:
+        for i, tok in enumerate(s):
+            if tok in _SPORT_WORDS:
+                sport += 1
+            elif tok == ":" and 0 < i < len(s) - 1 and s[i - 1].isdigit() and s[i + 1].isdigit() \
+                    and len(s[i + 1]) < 3 and (i + 2 == len(s) or s[i + 2] != "Uhr"):
+                sport += 2
+            if sport >= 2:
+                return towns
+    return set()
 
 
 def _surnames_as_persons(votes, located) -> None:

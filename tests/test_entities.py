@@ -190,3 +190,11 @@ def test_listed_words_after_an_article_are_nouns_and_two_word_places_are_found(e
                               "ganzen Tag mit dem Ball. Die Marine patrouilliert im Roten Meer, "
                               "sagte der Minister in Kiel.")
     assert e.places == ("Innsbruck", "Kiel", "Rotes Meer")
+
+
+def test_city_that_names_a_club_stays_a_place_outside_sports_reports(extractor):
+    e = extractor.extract("", "Augsburg plant eine neue Straßenbahn. Die Stadt Augsburg will dafür "
+                              "80 Millionen Euro ausgeben. Auch der FC Augsburg begrüßt die Pläne. "
+                              "Augsburgs Oberbürgermeisterin Eva Weber sprach von einem guten Tag.")
+    assert e.persons == ("Eva Weber",)
+    assert e.places == ("Augsburg",)
