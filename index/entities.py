@@ -46,7 +46,12 @@ _ROLE_ENDINGS = (
     "vorsitzende", "vorsitzender", "bürgermeister", "bürgermeisterin", "experte", "expertin",
     "virologe", "virologin", "politiker", "politikerin", "mann", "frau", "autor", "autorin",
     "ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "ismus", "tagen", "bank", "gefängnis",
-    "sekretär", "sekretärin", "kommissar", "kommissarin", "abgeordnete", "abgeordneter")
+    "sekretär", "sekretärin", "kommissar", "kommissarin", "abgeordnete", "abgeordneter",
+    "freund", "freundin", "kollege", "kollegin", "partner", "partnerin", "gegner", "gegnerin",
+    "kandidat", "kandidatin", "anwalt", "anwältin", "richter", "richterin", "mitglied", "manager",
+    "managerin", "gründer", "gründerin", "spieler", "spielerin", "stürmer", "kapitän", "kapitänin",
+    "moderator", "moderatorin", "sänger", "sängerin", "regisseur", "regisseurin", "forscher",
+    "forscherin", "ökonom", "ökonomin")
 _BYLINE_CUES = frozenset(
     "foto fotos bild bilder grafik quelle video text autor autorin fotograf fotografin "
     "illustration montage karikatur mitarbeit".split())
@@ -458,6 +463,11 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
                 if " ".join(name) in lexicon.places or name[0] in _PLACE_PREFIXES:
                     kind = "LOC"
             elif kind == "LOC":
+                # "Richter Moro": a role opening a place span is no part of it.
+                while end - start > 1 and (sent[start] in TITLES or sent[start][1:].islower()
+                                           and sent[start].lower().endswith(_ROLE_ENDINGS)
+                                           and sent[start] not in lexicon.place_tokens):
+                    start += 1
                 if start > 0 and sent[start - 1] in _DISTRICT:
                     start -= 1
                 name = tuple(sent[start:end])
@@ -503,7 +513,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
             if best[name] >= MIN_PLACE or joined in lexicon.places:
                 places.append(joined)
     things = _named_things(sentences, lexicon)
-    persons = [p for p in persons if p[0] not in things]
+    persons = _split_adjacent([p for p in persons if p[0] not in things], lexicon)
     persons = _complete_persons(persons, sentences, lexicon)
     return Entities(persons=_person_set(persons, tokens_seen),
                     places=_place_set(places, tokens_seen, lexicon))
@@ -513,6 +523,21 @@ VOTE_LOC_ORG = True
 GAZETTEER_RECALL = True
 MIN_SINGLE_PERSON = 0.9
 MIN_PLACE = 0.6
+
+
+def _split_adjacent(persons: list[tuple[str, ...]], lexicon: Lexicon) -> list[tuple[str, ...]]:
+    """"Trump Machado" ("lehnt Trump Machado ab") is two persons when the article names each
+    of them elsewhere by that surname."""
+    surnames = {p[-1] for p in persons}
+    out = []
+    for p in persons:
+        if len(p) == 2 and not _is_first_name(p[0], lexicon) and p[0] in surnames \
+                and any(q != p and q[-1] == p[1] for q in persons) \
+                and any(q != p and q[-1] == p[0] for q in persons):
+            out.extend(((p[0],), (p[1],)))
+        else:
+            out.append(p)
+    return out
 
 
 def _named_things(sentences: list[list[str]], lexicon: Lexicon) -> set[str]:

@@ -198,3 +198,17 @@ def test_city_that_names_a_club_stays_a_place_outside_sports_reports(extractor):
                               "Augsburgs Oberbürgermeisterin Eva Weber sprach von einem guten Tag.")
     assert e.persons == ("Eva Weber",)
     assert e.places == ("Augsburg",)
+
+
+def test_two_adjacent_surnames_are_two_persons_and_roles_are_trimmed(extractor):
+    sents = tokenize("Trump sagte, Machado habe wenig Rückhalt. Deshalb lehnt Trump Machado ab. "
+                     "María Corina Machado widersprach. Richter Moro schwieg. Sérgio Moro ging.")
+    tags = [["O"] * len(s) for s in sents]
+    for n, tok, tag in ((0, "Trump", "B-PER"), (0, "Machado", "B-PER"), (1, "Trump", "B-PER"),
+                        (1, "Machado", "I-PER"), (3, "Richter", "B-LOC"), (3, "Moro", "I-LOC")):
+        tags[n][sents[n].index(tok)] = tag
+    tags[2][:3] = ["B-PER", "I-PER", "I-PER"]
+    tags[4][:2] = ["B-PER", "I-PER"]
+    e = resolve(sents, tags, extractor.lexicon)
+    assert e.persons == ("María Corina Machado", "Sérgio Moro", "Trump")
+    assert e.places == ()
