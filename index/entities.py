@@ -288,6 +288,16 @@ def _in_byline(sent: list[str], start: int, end: int, first: bool) -> bool:
     return False
 
 
+_GUEST_CUES = frozenset("Gastbeitrag Gastkommentar Gastautor Gastautorin".split())
+
+
+def _in_guest_note(sent: list[str], start: int, end: int) -> bool:
+    """In a guest column, a note on its author: "Katharina Spieß ist Leiterin der Abteilung ..."
+    (a name opening a sentence, then "ist"/"war", then a role), or "Die Autorin X ist ..."."""
+    opens = start == 0 or start <= 2 and sent[0] in ("Der", "Die") and sent[1] in ("Autor", "Autorin")
+    return opens and end + 1 < len(sent) and sent[end] in ("ist", "war", "leitet", "lehrt")
+
+
 def _strip_genitive(name: str, known: set[str]) -> str:
     """``Söders`` → ``Söder`` when the base form is known; ``Paris`` stays."""
     last = name.rsplit(" ", 1)[-1]
@@ -441,6 +451,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     best: dict[tuple[str, ...], float] = {}
     tokens_seen = {t for s in sentences for t in s}
     club_towns = _club_towns(sentences)
+    guest = any(t in _GUEST_CUES for t in tokens_seen)
     located: set[tuple[str, ...]] = set()
     for n, (sent, stags) in enumerate(zip(sentences, tags)):
         found = spans(sent, stags)
@@ -453,7 +464,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
                 if got is None:
                     continue
                 start, end = got
-                if _in_byline(sent, start, end, n <= 1):
+                if _in_byline(sent, start, end, n <= 1) or guest and _in_guest_note(sent, start, end):
                     continue
                 name = tuple(sent[start:end])
                 if end + 1 < len(sent) and sent[end] in _ROMAN and sent[end + 1] == ".":
@@ -712,9 +723,13 @@ def _person_span(sent, start, end, lexicon, tokens_seen):
     last = sent[end - 1]
     if not last[:1].isupper() and not _BOUND_PARTICLE.fullmatch(last):
         return None
-    if start and sent[start - 1] in _ORG_BEFORE_NAME or last in _ORG_AFTER_NAME \
+    if start and sent[start - 1] in _ORG_BEFORE_NAME \
+            or any(t in _ORG_AFTER_NAME for t in sent[start:end]) \
             or end < len(sent) and sent[end] in _ORG_AFTER_NAME \
             or end - start == 1 and _ORDINAL_ADVERB.fullmatch(last.lower()):
+        return None
+    # "Heinz & Seelig", "Procter & Gamble": a duo or a firm.
+    if start and sent[start - 1] == "&" or end < len(sent) and sent[end] == "&":
         return None
     for tok in sent[start:end + 1]:
         if "-" in tok and tok[:1].isupper():

@@ -212,3 +212,13 @@ def test_two_adjacent_surnames_are_two_persons_and_roles_are_trimmed(extractor):
     e = resolve(sents, tags, extractor.lexicon)
     assert e.persons == ("María Corina Machado", "Sérgio Moro", "Trump")
     assert e.places == ()
+
+
+def test_author_note_of_a_guest_column_and_duo_names_are_no_persons(extractor):
+    e = extractor.extract("Gastbeitrag: Was Familien jetzt brauchen",
+                          "Die Politik muss handeln, sagt Ministerin Lisa Paus. Ein Gastbeitrag.\n"
+                          "Katharina Spieß ist Leiterin der Abteilung Bildung an einem Institut in "
+                          "Berlin. Am Abend spielen Stephan Reiser und Mariette Radtke alias Heinz & "
+                          "Seelig Jazz.")
+    assert e.persons == ("Lisa Paus", "Mariette Radtke", "Stephan Reiser")
+    assert e.places == ("Berlin",)
