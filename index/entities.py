@@ -401,6 +401,10 @@ _ORG_HEADS = _CLUB_HEADS | frozenset(
         "Sozialgericht Landratsamt Polizeipräsidium Polizeidirektion Polizeiinspektion "
         "Staatsanwaltschaft Bistum Erzbistum Gymnasium Realschule Gesamtschule Grundschule "
         "Volksschule Mittelschule Handwerkskammer Jobcenter Messe".split()) for s in ("", "s"))
+_STREET_WORDS = frozenset("Straße Strasse Allee Platz Gasse Damm Ufer Chaussee Ring".split())
+# "Karl-Marx-Straße", "Konrad-Adenauer-Ufer": a hyphenated street named after someone or something
+# ("Kawasaki-Platz" may be a seat in a race: squares are left to the tagger).
+_STREET_NAME = re.compile(r"[A-ZÄÖÜ][\w-]*-(?:Straße|Strasse|Allee|Gasse|Damm|Ufer|Chaussee)")
 _SPORT_WORDS = frozenset(
     "Tor Tore Treffer Spiel Spiels Partie Trainer Saison Liga Bundesliga Tabelle Spieltag Pokal "
     "Halbzeit Abpfiff Anpfiff Punkte Punkt Sieg Niederlage Remis Derby Fans Stadion Elfmeter "
@@ -494,7 +498,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
                         kind = "PER"
                     # "den Ball": an unlisted word after an article is a noun, not a place.
                     elif len(name) == 1 and start and sent[start - 1].lower() in _DETERMINERS \
-                            and not name[0].endswith(_PLACE_SUFFIXES):
+                            and not name[0].lower().endswith(_PLACE_SUFFIXES):
                         continue
                 if kind == "LOC":
                     before = sent[start - 1] if start else ""
@@ -629,17 +633,24 @@ def _listed_places(sentences, tags, lexicon, votes, best, club_towns=frozenset()
     for sent, stags in zip(sentences, tags):
         for i in range(1, len(sent)):
             tok = sent[i]
-            if stags[i] != "O" or not tok[:1].isupper() or sent[i - 1].lower() in _DETERMINERS \
-                    and not tok.endswith(_PLACE_SUFFIXES):
+            if stags[i] != "O" or not tok[:1].isupper():
                 continue
             if i + 1 < len(sent) and stags[i + 1] == "O" and sent[i + 1][:1].isupper():
                 pair = f"{tok} {sent[i + 1]}"
-                if pair in lexicon.places or _base_adjective(pair, lexicon.places) in lexicon.places:
+                # "die Kanarischen Inseln", "in der Potsdamer Straße".
+                if pair in lexicon.places or _base_adjective(pair, lexicon.places) in lexicon.places \
+                        or sent[i + 1] in _STREET_WORDS and tok.endswith("er") and tok[1:].islower():
                     name = (tok, sent[i + 1])
                     if name not in votes:
                         votes[name] = {"LOC": 1}
                         best[name] = 1.0
                     continue
+            if _STREET_NAME.fullmatch(tok):
+                votes.setdefault((tok,), {"LOC": 1})
+                best.setdefault((tok,), 1.0)
+                continue
+            if sent[i - 1].lower() in _DETERMINERS and not tok.lower().endswith(_PLACE_SUFFIXES):
+                continue
             if tok not in lexicon.place_tokens:
                 if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens:
                     continue

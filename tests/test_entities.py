@@ -222,3 +222,9 @@ def test_author_note_of_a_guest_column_and_duo_names_are_no_persons(extractor):
                           "Seelig Jazz.")
     assert e.persons == ("Lisa Paus", "Mariette Radtke", "Stephan Reiser")
     assert e.places == ("Berlin",)
+
+
+def test_listed_two_word_places_after_an_article_and_streets(extractor):
+    e = extractor.extract("", "Im Winter beliebt sind die Kanarischen Inseln. Die Galerie liegt in "
+                              "der Potsdamer Straße, das Café an der Karl-Marx-Allee.")
+    assert e.places == ("Kanarische Inseln", "Karl-Marx-Allee", "Potsdamer Straße")
