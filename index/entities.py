@@ -338,12 +338,15 @@ class EntityExtractor:
     def __setstate__(self, state):
         self.__init__(state["model_path"], Lexicon(Path(state["data_dir"])))
 
-    def tag(self, sentences: list[list[str]]) -> tuple[list[list[str]], list[list[float]]]:
+    def tag(self, sentences: list[list[str]], doc_lower: set[str] | None = None
+            ) -> tuple[list[list[str]], list[list[float]]]:
         """BIO tags for tokenized sentences of one article, and each tag's marginal probability.
 
         Probabilities are computed only for tokens tagged as part of a name (O tokens get 1.0).
+        ``doc_lower`` is ``document_lowercase(sentences)`` if the caller has it already.
         """
-        doc_lower = document_lowercase(sentences)
+        if doc_lower is None:
+            doc_lower = document_lowercase(sentences)
         feats = self.features.sentence_features
         tagger = self._tagger
         all_tags, all_probs = [], []
@@ -375,8 +378,9 @@ class EntityExtractor:
 
     def _extract(self, title: str, text: str) -> Entities:
         sentences = tokenize(title) + tokenize(text) if title.strip() else tokenize(text)
-        tags, probs = self.tag(sentences)
-        return resolve(sentences, tags, self.lexicon, probs)
+        doc_lower = document_lowercase(sentences)
+        tags, probs = self.tag(sentences, doc_lower)
+        return resolve(sentences, tags, self.lexicon, probs, doc_lower)
 
 
 _PARTICLES = frozenset("da de di do dos du del della van von der den ten ter zu la le al el ad bin ibn".split())
@@ -445,7 +449,7 @@ _NOT_PERSON_HEADS = frozenset(
 
 
 def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
-            probs: list[list[float]] | None = None) -> Entities:
+            probs: list[list[float]] | None = None, doc_lower: set[str] | None = None) -> Entities:
     """Turn tagged sentences of one article into its person and place sets.
 
     A one-word person or an unlisted place that the CRF found with little confidence in every
@@ -515,7 +519,9 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
             votes[name][kind] += 1
             best[name] = max(best.get(name, 0.0), prob)
     if GAZETTEER_RECALL:
-        _listed_places(sentences, tags, lexicon, votes, best, club_towns)
+        if doc_lower is None:
+            doc_lower = document_lowercase(sentences)
+        _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower)
     _surnames_as_persons(votes, located)
     persons, places = [], []
     for name, kinds in votes.items():
@@ -557,14 +563,9 @@ def _split_adjacent(persons: list[tuple[str, ...]], lexicon: Lexicon) -> list[tu
 
 def _named_things(sentences: list[list[str]], lexicon: Lexicon) -> set[str]:
     """Words the article writes right after a noun of things ("Zahlungssystem Wero")."""
-    out = set()
-    for s in sentences:
-        for i in range(1, len(s)):
-            prev = s[i - 1]
-            if prev[:1].isupper() and len(prev) > 3 and prev.lower().endswith(_THING_ENDINGS) \
-                    and s[i][:1].isupper():
-                out.add(s[i])
-    return out
+    return {tok for s in sentences for prev, tok in zip(s, s[1:])
+            if tok[:1].isupper() and prev[:1].isupper() and len(prev) > 3
+            and prev.lower().endswith(_THING_ENDINGS)}
 
 
 def _org_head(tok: str) -> bool:
@@ -577,9 +578,9 @@ def _club_towns(sentences: list[list[str]]) -> set[str]:
 
     Only in an article with a score ("3:1") or sports words, so that a report on the city of
     Augsburg that names the FC Augsburg once keeps its place."""
-    towns = {s[i] for s in sentences for i in range(1, len(s))
-             if s[i][:1].isupper() and (s[i - 1] in _CLUB_HEADS or "." in s[i - 1]
-                                        and s[i - 1].rsplit(".", 1)[1] in _CLUB_HEADS)}
+    towns = {tok for s in sentences for prev, tok in zip(s, s[1:])
+             if (prev in _CLUB_HEADS or "." in prev and prev.rsplit(".", 1)[1] in _CLUB_HEADS)
+             and tok[:1].isupper()}
     if not towns:
         return towns
     sport = 0
@@ -624,12 +625,11 @@ def _is_first_name(tok: str, lexicon: Lexicon) -> bool:
     return unicodedata.normalize("NFD", tok).encode("ascii", "ignore").decode() in first
 
 
-def _listed_places(sentences, tags, lexicon, votes, best, club_towns=frozenset()):
+def _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower):
     """Count a listed place the CRF left untagged, unless the article also writes it lowercase,
     it opens a sentence ("Essen", "Mitte") or follows an article ("mit dem Zug"), or it is
     tagged otherwise elsewhere; two untagged words that make a listed place count too ("im Roten
     Meer")."""
-    doc_lower = document_lowercase(sentences)
     for sent, stags in zip(sentences, tags):
         for i in range(1, len(sent)):
             tok = sent[i]
@@ -638,14 +638,15 @@ def _listed_places(sentences, tags, lexicon, votes, best, club_towns=frozenset()
             if i + 1 < len(sent) and stags[i + 1] == "O" and sent[i + 1][:1].isupper():
                 pair = f"{tok} {sent[i + 1]}"
                 # "die Kanarischen Inseln", "in der Potsdamer Straße".
-                if pair in lexicon.places or _base_adjective(pair, lexicon.places) in lexicon.places \
+                if pair in lexicon.places or tok.endswith("en") and _base_adjective(
+                        pair, lexicon.places) in lexicon.places \
                         or sent[i + 1] in _STREET_WORDS and tok.endswith("er") and tok[1:].islower():
                     name = (tok, sent[i + 1])
                     if name not in votes:
                         votes[name] = {"LOC": 1}
                         best[name] = 1.0
                     continue
-            if _STREET_NAME.fullmatch(tok):
+            if "-" in tok and _STREET_NAME.fullmatch(tok):
                 votes.setdefault((tok,), {"LOC": 1})
                 best.setdefault((tok,), 1.0)
                 continue
@@ -782,8 +783,8 @@ def _complete_persons(persons, sentences, lexicon):
             if tok in wanted and _is_first_name(prev, lexicon):
                 extra.append((prev, tok))
             # "Laith al-Balaous" for a later "Balaous", whatever the first name.
-            elif tok[:1].islower() and _surname_key(tok) in wanted and _BOUND_PARTICLE.fullmatch(tok) \
-                    and prev[:1].isupper() and prev[1:].islower() and not _is_role(prev, lexicon) \
+            elif "-" in tok and tok[:1].islower() and _BOUND_PARTICLE.fullmatch(tok) \
+                    and _surname_key(tok) in wanted and prev[:1].isupper() and prev[1:].islower() and not _is_role(prev, lexicon) \
                     and prev not in lexicon.place_tokens:
                 extra.append((prev, tok))
     return persons + extra
