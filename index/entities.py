@@ -430,7 +430,7 @@ _ORG_BEFORE_NAME = frozenset(
     "Gesamtschule Hotel Restaurant Café Verlag".split())
 _ORG_AFTER_NAME = frozenset(
     "Games Collaborative Stiftung Institut Foundation Award Awards Preis Cup Trophy Open Festival "
-    "GmbH AG SE KG Inc Ltd Group Holding Ventures Partners Capital Verlag Gymnasium Schule Band "
+    "GmbH AG SE KG Inc Ltd Group Holding Ventures Partners Capital Agency Agentur Verlag Gymnasium Schule Band "
     "Orchester Quartett Trio Show Center Centre Arena Stadion Klinik".split())
 _APOSTROPHE_NAME = re.compile(r"[A-Z][’'][A-ZÄÖÜ][^\W\d_]+")  # "D’León", "O'Brien"
 # Nouns of things, groups and works: a name right after one is no person ("Rockband Shirley
@@ -502,7 +502,8 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
                         kind = "PER"
                     # "den Ball": an unlisted word after an article is a noun, not a place.
                     elif len(name) == 1 and start and sent[start - 1].lower() in _DETERMINERS \
-                            and not name[0].lower().endswith(_PLACE_SUFFIXES):
+                            and not name[0].lower().endswith(_PLACE_SUFFIXES) \
+                            and _strip_genitive(joined, lexicon.places) not in lexicon.places:
                         continue
                 if kind == "LOC":
                     before = sent[start - 1] if start else ""
@@ -522,10 +523,13 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
         if doc_lower is None:
             doc_lower = document_lowercase(sentences)
         _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower)
-    _surnames_as_persons(votes, located)
+    _surnames_as_persons(votes, located, lexicon)
     persons, places = [], []
     for name, kinds in votes.items():
         kind = max(kinds, key=lambda k: (kinds[k], k == "LOC", k == "PER"))
+        # "im Klinikum Schongau" twice and "in Schongau" once: the town is a place of the article.
+        if kind == "ORG" and name in located:
+            kind = "LOC"
         if kind == "PER":
             if len(name) > 1 or best[name] >= MIN_SINGLE_PERSON:
                 persons.append(name)
@@ -534,7 +538,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
             if best[name] >= MIN_PLACE or joined in lexicon.places:
                 places.append(joined)
     things = _named_things(sentences, lexicon)
-    persons = _split_adjacent([p for p in persons if p[0] not in things], lexicon)
+    persons = _split_adjacent([p for p in persons if p[0] not in things], lexicon, votes)
     persons = _complete_persons(persons, sentences, lexicon)
     return Entities(persons=_person_set(persons, tokens_seen),
                     places=_place_set(places, tokens_seen, lexicon))
@@ -546,16 +550,30 @@ MIN_SINGLE_PERSON = 0.9
 MIN_PLACE = 0.6
 
 
-def _split_adjacent(persons: list[tuple[str, ...]], lexicon: Lexicon) -> list[tuple[str, ...]]:
-    """"Trump Machado" ("lehnt Trump Machado ab") is two persons when the article names each
-    of them elsewhere by that surname."""
+def _split_adjacent(persons: list[tuple[str, ...]], lexicon: Lexicon,
+                    votes: dict) -> list[tuple[str, ...]]:
+    """Split two persons the CRF read as one name.
+
+    "lehnt Trump Machado ab": a two-word name written once, both of whose words the article
+    uses alone as surnames of other names. "laut Trainer Pep Guardiola Erling Haaland": a first
+    name after a word that is none starts a second name.
+    """
     surnames = {p[-1] for p in persons}
+    firsts = {p[0] for p in persons if len(p) > 1}
     out = []
     for p in persons:
-        if len(p) == 2 and not _is_first_name(p[0], lexicon) and p[0] in surnames \
+        if len(p) == 2 and votes.get(p, {}).get("PER", 0) == 1 and p[0] not in firsts - {p[0]} \
+                and not _is_first_name(p[0], lexicon) and p[0] in surnames \
                 and any(q != p and q[-1] == p[1] for q in persons) \
-                and any(q != p and q[-1] == p[0] for q in persons):
+                and any(q != p and q[-1] == p[0] for q in persons) \
+                and not any(q != p and q[0] == p[0] and len(q) > 1 for q in persons):
             out.extend(((p[0],), (p[1],)))
+            continue
+        cut = next((k for k in range(2, len(p) - 1) if _is_first_name(p[k], lexicon)
+                    and not _is_first_name(p[k - 1], lexicon) and p[k - 1] not in _PARTICLES
+                    and p[k - 1][:1].isupper() and p[k + 1][:1].isupper()), None)
+        if cut:
+            out.extend((p[:cut], p[cut:]))
         else:
             out.append(p)
     return out
@@ -596,11 +614,13 @@ def _club_towns(sentences: list[list[str]]) -> set[str]:
     return set()
 
 
-def _surnames_as_persons(votes, located) -> None:
-    """A one-word place that is the surname of a person the article names in full ("Susanne Raab"
-    … "Raab sagte") is that person, unless the article writes it after "in", "nach", "aus"."""
+def _surnames_as_persons(votes, located, lexicon) -> None:
+    """A one-word place that is the surname of a person the article names in full with a first
+    name ("Susanne Raab" … "Raab sagte") is that person, unless the article writes it after "in",
+    "nach", "aus"."""
     surnames = {_surname_key(n[-1]) for n, k in votes.items()
-                if len(n) > 1 and max(k, key=lambda x: (k[x], x == "LOC", x == "PER")) == "PER"}
+                if len(n) > 1 and _is_first_name(n[0], lexicon)
+                and max(k, key=lambda x: (k[x], x == "LOC", x == "PER")) == "PER"}
     if not surnames:
         return
     for name, kinds in votes.items():
@@ -694,8 +714,15 @@ def _merge_particles(sent, found):
     return out
 
 
+# Capitalised words that open a sentence and no name ("Denn Hendel ..."); not "Von", "Van", "De".
+_FUNCTION_WORDS = frozenset(
+    "Denn Doch Aber Und Auch Wie Als Wenn Dass Weil Ob Nun Dann Zudem Laut Für Bei Nach Seit "
+    "Während Trotz Wegen Ohne Gegen Unter Über Dem Den Der Die Das Des Ein Eine Im Am Zum Zur "
+    "Beim Vom Ins Auf In Aus Mit Wovor Wo Wer Was Warum".split())
+
+
 def _is_role(tok: str, lexicon: Lexicon) -> bool:
-    if tok in TITLES or not tok[:1].isupper():
+    if tok in TITLES or tok in _FUNCTION_WORDS or not tok[:1].isupper():
         return True
     if tok in lexicon.nouns and tok not in lexicon.first_names:
         return True

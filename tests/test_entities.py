@@ -228,3 +228,19 @@ def test_listed_two_word_places_after_an_article_and_streets(extractor):
     e = extractor.extract("", "Im Winter beliebt sind die Kanarischen Inseln. Die Galerie liegt in "
                               "der Potsdamer Straße, das Café an der Karl-Marx-Allee.")
     assert e.places == ("Kanarische Inseln", "Karl-Marx-Allee", "Potsdamer Straße")
+
+
+def test_inflected_places_after_an_article_and_a_town_also_named_as_a_place(extractor):
+    e = extractor.extract("", "Der Fall ist nicht der erste Skandal in den Niederlanden. Hochwasser "
+                              "gab es entlang des Rheins. Das Klinikum Schongau testet viel; im "
+                              "Klinikum Schongau liegen 14 Patienten, die in Schongau behandelt wurden.")
+    assert e.places == ("Niederlande", "Rhein", "Schongau")
+
+
+def test_two_names_in_one_span_and_sentence_openers(extractor):
+    sents = tokenize("Laut Trainer Thomas Tuchel Harry Kane sei fit. Denn Hendel lief schnell.")
+    tags = [["O"] * len(s) for s in sents]
+    tags[0][2:6] = ["B-PER", "I-PER", "I-PER", "I-PER"]
+    tags[1][:2] = ["B-PER", "I-PER"]
+    e = resolve(sents, tags, extractor.lexicon)
+    assert e.persons == ("Harry Kane", "Hendel", "Thomas Tuchel")
