@@ -537,7 +537,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
             joined = _join(list(name))
             if best[name] >= MIN_PLACE or joined in lexicon.places:
                 places.append(joined)
-    things = _named_things(sentences, lexicon)
+    things = _named_things(sentences, {p[0] for p in persons})
     persons = _split_adjacent([p for p in persons if p[0] not in things], lexicon, votes)
     persons = _complete_persons(persons, sentences, lexicon)
     return Entities(persons=_person_set(persons, tokens_seen),
@@ -579,10 +579,12 @@ def _split_adjacent(persons: list[tuple[str, ...]], lexicon: Lexicon,
     return out
 
 
-def _named_things(sentences: list[list[str]], lexicon: Lexicon) -> set[str]:
-    """Words the article writes right after a noun of things ("Zahlungssystem Wero")."""
+def _named_things(sentences: list[list[str]], words: set[str]) -> set[str]:
+    """Those of ``words`` the article writes right after a noun of things ("Zahlungssystem Wero")."""
+    if not words:
+        return set()
     return {tok for s in sentences for prev, tok in zip(s, s[1:])
-            if tok[:1].isupper() and prev[:1].isupper() and len(prev) > 3
+            if tok in words and prev[:1].isupper() and len(prev) > 3
             and prev.lower().endswith(_THING_ENDINGS)}
 
 
@@ -651,10 +653,11 @@ def _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower)
     tagged otherwise elsewhere; two untagged words that make a listed place count too ("im Roten
     Meer")."""
     for sent, stags in zip(sentences, tags):
-        for i in range(1, len(sent)):
-            tok = sent[i]
-            if stags[i] != "O" or not tok[:1].isupper():
+        # Most tokens are lowercase or tagged: only capitalised untagged ones are looked at.
+        for i in [i for i, (t, g) in enumerate(zip(sent, stags)) if g == "O" and t[0].isupper()]:
+            if not i:
                 continue
+            tok = sent[i]
             if i + 1 < len(sent) and stags[i + 1] == "O" and sent[i + 1][:1].isupper():
                 pair = f"{tok} {sent[i + 1]}"
                 # "die Kanarischen Inseln", "in der Potsdamer Straße".
