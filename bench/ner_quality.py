@@ -7,7 +7,7 @@ names compared after case folding, micro-averaged P/R/F1. The same run scores th
 baseline, and the shipped model in-sample as a sanity line only. Speed: articles/s on one core over
 FANG sample-300 with the shipped model.
 
-    .venv/bin/python bench/ner_quality.py [--shared PATH] [--folds 5] [--jobs 2]
+    .venv/bin/python bench/ner_quality.py [--shared PATH] [--folds 5] [--jobs 1] [--errors]
 """
 
 from __future__ import annotations
@@ -132,7 +132,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=train_ner.DEFAULT_SHARED)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="folds trained at once (1: the machine is shared; each fold trains a CRF)")
     parser.add_argument("--errors", action="store_true", help="print each fold's wrong names")
     parser.add_argument("--no-speed", action="store_true")
     args = parser.parse_args(argv)

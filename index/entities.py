@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import gzip
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -45,7 +46,12 @@ _ROLE_ENDINGS = (
     "vorsitzende", "vorsitzender", "bürgermeister", "bürgermeisterin", "experte", "expertin",
     "virologe", "virologin", "politiker", "politikerin", "mann", "frau", "autor", "autorin",
     "ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "ismus", "tagen", "bank", "gefängnis",
-    "sekretär", "sekretärin", "kommissar", "kommissarin", "abgeordnete", "abgeordneter")
+    "sekretär", "sekretärin", "kommissar", "kommissarin", "abgeordnete", "abgeordneter",
+    "freund", "freundin", "kollege", "kollegin", "partner", "partnerin", "gegner", "gegnerin",
+    "kandidat", "kandidatin", "anwalt", "anwältin", "richter", "richterin", "mitglied", "manager",
+    "managerin", "gründer", "gründerin", "spieler", "spielerin", "stürmer", "kapitän", "kapitänin",
+    "moderator", "moderatorin", "sänger", "sängerin", "regisseur", "regisseurin", "forscher",
+    "forscherin", "ökonom", "ökonomin")
 _BYLINE_CUES = frozenset(
     "foto fotos bild bilder grafik quelle video text autor autorin fotograf fotografin "
     "illustration montage karikatur mitarbeit".split())
@@ -194,7 +200,7 @@ class FeatureCache:
             flags.append("gLs")
         if tok in lex.place_heads:
             flags.append("gLh")
-        if tok in lex.first_names:
+        if tok in lex.first_names or "-" in tok and _is_first_name(tok, lex):
             flags.append("gF")
         if tok in lex.nouns:
             flags.append("gN")
@@ -227,8 +233,6 @@ class FeatureCache:
                 f.append("dlc")
             out.append(f)
         return out
-
-
 _BOS = ["BOS"]
 _EOS = ["EOS"]
 
@@ -284,6 +288,16 @@ def _in_byline(sent: list[str], start: int, end: int, first: bool) -> bool:
     return False
 
 
+_GUEST_CUES = frozenset("Gastbeitrag Gastkommentar Gastautor Gastautorin".split())
+
+
+def _in_guest_note(sent: list[str], start: int, end: int) -> bool:
+    """In a guest column, a note on its author: "Katharina Spieß ist Leiterin der Abteilung ..."
+    (a name opening a sentence, then "ist"/"war", then a role), or "Die Autorin X ist ..."."""
+    opens = start == 0 or start <= 2 and sent[0] in ("Der", "Die") and sent[1] in ("Autor", "Autorin")
+    return opens and end + 1 < len(sent) and sent[end] in ("ist", "war", "leitet", "lehrt")
+
+
 def _strip_genitive(name: str, known: set[str]) -> str:
     """``Söders`` → ``Söder`` when the base form is known; ``Paris`` stays."""
     last = name.rsplit(" ", 1)[-1]
@@ -324,12 +338,15 @@ class EntityExtractor:
     def __setstate__(self, state):
         self.__init__(state["model_path"], Lexicon(Path(state["data_dir"])))
 
-    def tag(self, sentences: list[list[str]]) -> tuple[list[list[str]], list[list[float]]]:
+    def tag(self, sentences: list[list[str]], doc_lower: set[str] | None = None
+            ) -> tuple[list[list[str]], list[list[float]]]:
         """BIO tags for tokenized sentences of one article, and each tag's marginal probability.
 
         Probabilities are computed only for tokens tagged as part of a name (O tokens get 1.0).
+        ``doc_lower`` is ``document_lowercase(sentences)`` if the caller has it already.
         """
-        doc_lower = document_lowercase(sentences)
+        if doc_lower is None:
+            doc_lower = document_lowercase(sentences)
         feats = self.features.sentence_features
         tagger = self._tagger
         all_tags, all_probs = [], []
@@ -361,8 +378,9 @@ class EntityExtractor:
 
     def _extract(self, title: str, text: str) -> Entities:
         sentences = tokenize(title) + tokenize(text) if title.strip() else tokenize(text)
-        tags, probs = self.tag(sentences)
-        return resolve(sentences, tags, self.lexicon, probs)
+        doc_lower = document_lowercase(sentences)
+        tags, probs = self.tag(sentences, doc_lower)
+        return resolve(sentences, tags, self.lexicon, probs, doc_lower)
 
 
 _PARTICLES = frozenset("da de di do dos du del della van von der den ten ter zu la le al el ad bin ibn".split())
@@ -371,16 +389,67 @@ _NOUN_ENDINGS = ("ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "ismu
 # Names the news use for a place whose base form is another name.
 _PLACE_ALIASES = {"Bundesrepublik": "Deutschland", "Bundesrepublik Deutschland": "Deutschland"}
 _DISTRICT = frozenset("Landkreis Kreis Bezirk Stadtbezirk Kanton".split())
+# A place right after one of these words names a club ("FC Kaiserslautern", "ThSV Eisenach"); the
+# town alone is then the club wherever the article writes it without "in"/"nach"/"aus" before it.
+_CLUB_HEADS = frozenset(
+    "FC SC SV TSV TuS VfB VfL VfR SpVgg SSV FSV ThSV BSC SG TSG MSV HC EHC ERC SCC "
+    "Borussia Eintracht Fortuna Arminia Alemannia Dynamo Kickers Baskets Rapid Sturm".split())
+# A place right after one of these words is part of an organisation's name ("Universitätsklinikum
+# Tübingen", "Uni Bielefeld", "Landgericht Hamburg"), not a place of the article by itself.
+_ORG_HEADS = _CLUB_HEADS | frozenset(
+    w + s for w in (
+        "Uni Universität Universitätsklinikum Universitätsklinik Uniklinik Uniklinikum Klinikum "
+        "Hochschule Fachhochschule TU Museum Landesmuseum Stadtmuseum Staatstheater Theater "
+        "Staatsoper Oper Zoo Tierpark Stadtwerke Sparkasse Kreissparkasse Stadtsparkasse Volksbank "
+        "Raiffeisenbank Landgericht Amtsgericht Oberlandesgericht Verwaltungsgericht Arbeitsgericht "
+        "Sozialgericht Landratsamt Polizeipräsidium Polizeidirektion Polizeiinspektion "
+        "Staatsanwaltschaft Bistum Erzbistum Gymnasium Realschule Gesamtschule Grundschule "
+        "Volksschule Mittelschule Handwerkskammer Jobcenter Messe".split()) for s in ("", "s"))
+_STREET_WORDS = frozenset("Straße Strasse Allee Platz Gasse Damm Ufer Chaussee Ring".split())
+# "Karl-Marx-Straße", "Konrad-Adenauer-Ufer": a hyphenated street named after someone or something
+# ("Kawasaki-Platz" may be a seat in a race: squares are left to the tagger).
+_STREET_NAME = re.compile(r"[A-ZÄÖÜ][\w-]*-(?:Straße|Strasse|Allee|Gasse|Damm|Ufer|Chaussee)")
+_SPORT_WORDS = frozenset(
+    "Tor Tore Treffer Spiel Spiels Partie Trainer Saison Liga Bundesliga Tabelle Spieltag Pokal "
+    "Halbzeit Abpfiff Anpfiff Punkte Punkt Sieg Niederlage Remis Derby Fans Stadion Elfmeter "
+    "Meisterschaft Playoffs Viertelfinale Halbfinale Finale".split())
+_DETERMINERS = frozenset("der die das den dem des ein eine einen einem einer eines".split())
+# Place names that take an article ("die Falkensturmstraße", "der Vatikanstaat") end so.
+_PLACE_SUFFIXES = ("straße", "strasse", "gasse", "weg", "allee", "platz", "ring", "damm", "ufer",
+                   "chaussee", "see", "berg", "tal", "wald", "gebirge", "insel", "inseln", "staat",
+                   "land", "kreis", "viertel", "kiez", "markt")
+_LOCATIVE = frozenset("in im nach aus von bei vor um durch über nahe ins Richtung Stadt Gemeinde "
+                      "Region Hansestadt Landeshauptstadt".split())
 _ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI".split())
 # Last parts of hyphenated names that make an organisation or a place, not a person
 # ("Robert Koch-Institut", "Konrad-Adenauer-Straße").
+# Words before or after a name that make it an organisation, event or work named after someone
+# ("Bündnis Sahra Wagenknecht", "Invictus Games", "Hans Böckler Stiftung"): not a person here.
+_ORG_BEFORE_NAME = frozenset(
+    "Bündnis Bündnisses Galerie Stiftung Volksschule Grundschule Mittelschule Gymnasium Realschule "
+    "Gesamtschule Hotel Restaurant Café Verlag".split())
+_ORG_AFTER_NAME = frozenset(
+    "Games Collaborative Stiftung Institut Foundation Award Awards Preis Cup Trophy Open Festival "
+    "GmbH AG SE KG Inc Ltd Group Holding Ventures Partners Capital Agency Agentur Verlag Gymnasium Schule Band "
+    "Orchester Quartett Trio Show Center Centre Arena Stadion Klinik".split())
+_APOSTROPHE_NAME = re.compile(r"[A-Z][’'][A-ZÄÖÜ][^\W\d_]+")  # "D’León", "O'Brien"
+# Nouns of things, groups and works: a name right after one is no person ("Rockband Shirley
+# Holmes", "Zahlungssystem Wero", "Impfstoffhersteller Curevac").
+_THING_ENDINGS = (
+    "band", "konzern", "hersteller", "unternehmen", "firma", "anbieter", "dienstleister", "system",
+    "plattform", "app", "marke", "serie", "film", "album", "sendung", "partei", "verein",
+    "netzwerk", "projekt", "programm", "software", "modell", "schiff", "magazin", "zeitung",
+    "portal", "label", "kette", "fonds", "versicherer", "startup", "start-up", "sender", "studio",
+    "festival", "initiative", "bündnis", "stiftung", "verband", "kampagne", "podcast", "roman",
+    "song", "impfstoff", "medikament", "präparat")
+_ORDINAL_ADVERB = re.compile(r"(?:erst|zweit|dritt|viert|fünft|sechst|siebt|acht|neunt|zehnt)ens")
 _NOT_PERSON_HEADS = frozenset(
     "institut stiftung preis schule gymnasium universität klinik klinikum krankenhaus straße "
     "platz allee weg ring haus halle zentrum museum kaserne gesellschaft verlag gruppe".split())
 
 
 def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
-            probs: list[list[float]] | None = None) -> Entities:
+            probs: list[list[float]] | None = None, doc_lower: set[str] | None = None) -> Entities:
     """Turn tagged sentences of one article into its person and place sets.
 
     A one-word person or an unlisted place that the CRF found with little confidence in every
@@ -389,6 +458,9 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     votes: dict[tuple[str, ...], dict[str, int]] = {}
     best: dict[tuple[str, ...], float] = {}
     tokens_seen = {t for s in sentences for t in s}
+    club_towns = _club_towns(sentences)
+    guest = any(t in _GUEST_CUES for t in tokens_seen)
+    located: set[tuple[str, ...]] = set()
     for n, (sent, stags) in enumerate(zip(sentences, tags)):
         found = spans(sent, stags)
         found = _merge_particles(sent, found)
@@ -400,7 +472,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
                 if got is None:
                     continue
                 start, end = got
-                if _in_byline(sent, start, end, n <= 1):
+                if _in_byline(sent, start, end, n <= 1) or guest and _in_guest_note(sent, start, end):
                     continue
                 name = tuple(sent[start:end])
                 if end + 1 < len(sent) and sent[end] in _ROMAN and sent[end + 1] == ".":
@@ -410,6 +482,11 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
                 if " ".join(name) in lexicon.places or name[0] in _PLACE_PREFIXES:
                     kind = "LOC"
             elif kind == "LOC":
+                # "Richter Moro": a role opening a place span is no part of it.
+                while end - start > 1 and (sent[start] in TITLES or sent[start][1:].islower()
+                                           and sent[start].lower().endswith(_ROLE_ENDINGS)
+                                           and sent[start] not in lexicon.place_tokens):
+                    start += 1
                 if start > 0 and sent[start - 1] in _DISTRICT:
                     start -= 1
                 name = tuple(sent[start:end])
@@ -421,18 +498,38 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
                             name[0] in lexicon.nouns or name[0].lower() in lexicon.lowercase
                             or name[0].lower().endswith(_NOUN_ENDINGS)):
                         continue
-                    if len(name) > 1 and name[0] in lexicon.first_names:
+                    if len(name) > 1 and _is_first_name(name[0], lexicon):
                         kind = "PER"
+                    # "den Ball": an unlisted word after an article is a noun, not a place.
+                    elif len(name) == 1 and start and sent[start - 1].lower() in _DETERMINERS \
+                            and not name[0].lower().endswith(_PLACE_SUFFIXES) \
+                            and _strip_genitive(joined, lexicon.places) not in lexicon.places:
+                        continue
+                if kind == "LOC":
+                    before = sent[start - 1] if start else ""
+                    if _org_head(before) or name[0] in _ORG_HEADS:
+                        kind = "ORG"
+                    elif before not in _LOCATIVE and len(name) == 1 and (
+                            name[0] in club_towns or name[0][-1:] == "s" and name[0][:-1] in club_towns):
+                        kind = "ORG"
+                    elif before in _LOCATIVE:
+                        located.add(name)
             else:
                 name = tuple(sent[start:end])
             votes.setdefault(name, {}).setdefault(kind, 0)
             votes[name][kind] += 1
             best[name] = max(best.get(name, 0.0), prob)
     if GAZETTEER_RECALL:
-        _listed_places(sentences, tags, lexicon, votes, best)
+        if doc_lower is None:
+            doc_lower = document_lowercase(sentences)
+        _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower)
+    _surnames_as_persons(votes, located, lexicon)
     persons, places = [], []
     for name, kinds in votes.items():
         kind = max(kinds, key=lambda k: (kinds[k], k == "LOC", k == "PER"))
+        # "im Klinikum Schongau" twice and "in Schongau" once: the town is a place of the article.
+        if kind == "ORG" and name in located:
+            kind = "LOC"
         if kind == "PER":
             if len(name) > 1 or best[name] >= MIN_SINGLE_PERSON:
                 persons.append(name)
@@ -440,6 +537,8 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
             joined = _join(list(name))
             if best[name] >= MIN_PLACE or joined in lexicon.places:
                 places.append(joined)
+    things = _named_things(sentences, {p[0] for p in persons})
+    persons = _split_adjacent([p for p in persons if p[0] not in things], lexicon, votes)
     persons = _complete_persons(persons, sentences, lexicon)
     return Entities(persons=_person_set(persons, tokens_seen),
                     places=_place_set(places, tokens_seen, lexicon))
@@ -451,20 +550,138 @@ MIN_SINGLE_PERSON = 0.9
 MIN_PLACE = 0.6
 
 
-def _listed_places(sentences, tags, lexicon, votes, best):
-    doc_lower = document_lowercase(sentences)
-    """Count a listed place the CRF left untagged, unless the article also writes it lowercase
-    or it opens a sentence ("Essen", "Mitte"), or it is tagged otherwise elsewhere."""
+def _split_adjacent(persons: list[tuple[str, ...]], lexicon: Lexicon,
+                    votes: dict) -> list[tuple[str, ...]]:
+    """Split two persons the CRF read as one name.
+
+    "lehnt Trump Machado ab": a two-word name written once, both of whose words the article
+    uses alone as surnames of other names. "laut Trainer Pep Guardiola Erling Haaland": a first
+    name after a word that is none starts a second name.
+    """
+    surnames = {p[-1] for p in persons}
+    firsts = {p[0] for p in persons if len(p) > 1}
+    out = []
+    for p in persons:
+        if len(p) == 2 and votes.get(p, {}).get("PER", 0) == 1 and p[0] not in firsts - {p[0]} \
+                and not _is_first_name(p[0], lexicon) and p[0] in surnames \
+                and any(q != p and q[-1] == p[1] for q in persons) \
+                and any(q != p and q[-1] == p[0] for q in persons) \
+                and not any(q != p and q[0] == p[0] and len(q) > 1 for q in persons):
+            out.extend(((p[0],), (p[1],)))
+            continue
+        cut = next((k for k in range(2, len(p) - 1) if _is_first_name(p[k], lexicon)
+                    and not _is_first_name(p[k - 1], lexicon) and p[k - 1] not in _PARTICLES
+                    and p[k - 1][:1].isupper() and p[k + 1][:1].isupper()), None)
+        if cut:
+            out.extend((p[:cut], p[cut:]))
+        else:
+            out.append(p)
+    return out
+
+
+def _named_things(sentences: list[list[str]], words: set[str]) -> set[str]:
+    """Those of ``words`` the article writes right after a noun of things ("Zahlungssystem Wero")."""
+    if not words:
+        return set()
+    return {tok for s in sentences for prev, tok in zip(s, s[1:])
+            if tok in words and prev[:1].isupper() and len(prev) > 3
+            and prev.lower().endswith(_THING_ENDINGS)}
+
+
+def _org_head(tok: str) -> bool:
+    """Whether a token opens an organisation's name before a place ("FC", "1.FC", "Uni")."""
+    return tok in _ORG_HEADS or "." in tok and tok.rsplit(".", 1)[1] in _CLUB_HEADS
+
+
+def _club_towns(sentences: list[list[str]]) -> set[str]:
+    """Places a sports report names clubs after: "Eisenach" where it writes "ThSV Eisenach".
+
+    Only in an article with a score ("3:1") or sports words, so that a report on the city of
+    Augsburg that names the FC Augsburg once keeps its place."""
+    towns = {tok for s in sentences for prev, tok in zip(s, s[1:])
+             if (prev in _CLUB_HEADS or "." in prev and prev.rsplit(".", 1)[1] in _CLUB_HEADS)
+             and tok[:1].isupper()}
+    if not towns:
+        return towns
+    sport = 0
+    for s in sentences:
+        for i, tok in enumerate(s):
+            if tok in _SPORT_WORDS:
+                sport += 1
+            elif tok == ":" and 0 < i < len(s) - 1 and s[i - 1].isdigit() and s[i + 1].isdigit() \
+                    and len(s[i + 1]) < 3 and (i + 2 == len(s) or s[i + 2] != "Uhr"):
+                sport += 2
+            if sport >= 2:
+                return towns
+    return set()
+
+
+def _surnames_as_persons(votes, located, lexicon) -> None:
+    """A one-word place that is the surname of a person the article names in full with a first
+    name ("Susanne Raab" … "Raab sagte") is that person, unless the article writes it after "in",
+    "nach", "aus"."""
+    surnames = {_surname_key(n[-1]) for n, k in votes.items()
+                if len(n) > 1 and _is_first_name(n[0], lexicon)
+                and max(k, key=lambda x: (k[x], x == "LOC", x == "PER")) == "PER"}
+    if not surnames:
+        return
+    for name, kinds in votes.items():
+        if len(name) != 1 or not kinds.get("LOC") or name in located:
+            continue
+        tok = name[0]
+        base = tok[:-1] if tok[-1:] == "s" and tok[:-1] in surnames else tok
+        if base in surnames and (base,) not in located:
+            kinds["PER"] = kinds.get("PER", 0) + kinds.pop("LOC")
+
+
+def _is_first_name(tok: str, lexicon: Lexicon) -> bool:
+    """A listed first name, also with its accents dropped ("Sérgio" as "Sergio") or hyphenated
+    from two ("Marie-Agnes")."""
+    first = lexicon.first_names
+    if tok in first:
+        return True
+    if "-" in tok and tok[:1].isupper():
+        return all(part in first for part in tok.split("-"))
+    if tok.isascii():
+        return False
+    return unicodedata.normalize("NFD", tok).encode("ascii", "ignore").decode() in first
+
+
+def _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower):
+    """Count a listed place the CRF left untagged, unless the article also writes it lowercase,
+    it opens a sentence ("Essen", "Mitte") or follows an article ("mit dem Zug"), or it is
+    tagged otherwise elsewhere; two untagged words that make a listed place count too ("im Roten
+    Meer")."""
     for sent, stags in zip(sentences, tags):
-        for i in range(1, len(sent)):
+        # Most tokens are lowercase or tagged: only capitalised untagged ones are looked at.
+        for i in [i for i, (t, g) in enumerate(zip(sent, stags)) if g == "O" and t[0].isupper()]:
+            if not i:
+                continue
             tok = sent[i]
-            if stags[i] != "O" or not tok[:1].isupper():
+            if i + 1 < len(sent) and stags[i + 1] == "O" and sent[i + 1][:1].isupper():
+                pair = f"{tok} {sent[i + 1]}"
+                # "die Kanarischen Inseln", "in der Potsdamer Straße".
+                if pair in lexicon.places or tok.endswith("en") and _base_adjective(
+                        pair, lexicon.places) in lexicon.places \
+                        or sent[i + 1] in _STREET_WORDS and tok.endswith("er") and tok[1:].islower():
+                    name = (tok, sent[i + 1])
+                    if name not in votes:
+                        votes[name] = {"LOC": 1}
+                        best[name] = 1.0
+                    continue
+            if "-" in tok and _STREET_NAME.fullmatch(tok):
+                votes.setdefault((tok,), {"LOC": 1})
+                best.setdefault((tok,), 1.0)
+                continue
+            if sent[i - 1].lower() in _DETERMINERS and not tok.lower().endswith(_PLACE_SUFFIXES):
                 continue
             if tok not in lexicon.place_tokens:
                 if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens:
                     continue
                 tok = tok[:-1]
             if stags[i - 1] != "O" or (i + 1 < len(sent) and stags[i + 1] != "O"):
+                continue
+            if _org_head(sent[i - 1]) or tok in club_towns and sent[i - 1] not in _LOCATIVE:
                 continue
             low = tok.lower()
             if i + 1 < len(sent) and "-" in sent[i + 1] or low in doc_lower or (
@@ -500,8 +717,15 @@ def _merge_particles(sent, found):
     return out
 
 
+# Capitalised words that open a sentence and no name ("Denn Hendel ..."); not "Von", "Van", "De".
+_FUNCTION_WORDS = frozenset(
+    "Denn Doch Aber Und Auch Wie Als Wenn Dass Weil Ob Nun Dann Zudem Laut Für Bei Nach Seit "
+    "Während Trotz Wegen Ohne Gegen Unter Über Dem Den Der Die Das Des Ein Eine Im Am Zum Zur "
+    "Beim Vom Ins Auf In Aus Mit Wovor Wo Wer Was Warum".split())
+
+
 def _is_role(tok: str, lexicon: Lexicon) -> bool:
-    if tok in TITLES or not tok[:1].isupper():
+    if tok in TITLES or tok in _FUNCTION_WORDS or not tok[:1].isupper():
         return True
     if tok in lexicon.nouns and tok not in lexicon.first_names:
         return True
@@ -514,9 +738,18 @@ def _is_role(tok: str, lexicon: Lexicon) -> bool:
     return False
 
 
+def _is_demonym(tok: str, lexicon: Lexicon) -> bool:
+    """"Thüringer", "Münchner", "Kölner": a word made from a listed place with -er."""
+    if not tok.endswith("er") or not tok[1:].islower():
+        return False
+    places = lexicon.place_tokens
+    return tok[:-2] in places or tok[:-2] + "en" in places or tok[:-3] + "en" in places
+
+
 def _person_span(sent, start, end, lexicon, tokens_seen):
     """Trim roles and titles off a person span and complete a first name; None if no person."""
-    while start < end and _is_role(sent[start], lexicon):
+    while start < end and (_is_role(sent[start], lexicon)
+                           or end - start > 1 and _is_demonym(sent[start], lexicon)):
         start += 1
     for i in range(start + 1, end):
         prev = sent[i - 1]
@@ -532,6 +765,14 @@ def _person_span(sent, start, end, lexicon, tokens_seen):
     last = sent[end - 1]
     if not last[:1].isupper() and not _BOUND_PARTICLE.fullmatch(last):
         return None
+    if start and sent[start - 1] in _ORG_BEFORE_NAME \
+            or any(t in _ORG_AFTER_NAME for t in sent[start:end]) \
+            or end < len(sent) and sent[end] in _ORG_AFTER_NAME \
+            or end - start == 1 and _ORDINAL_ADVERB.fullmatch(last.lower()):
+        return None
+    # "Heinz & Seelig", "Procter & Gamble": a duo or a firm.
+    if start and sent[start - 1] == "&" or end < len(sent) and sent[end] == "&":
+        return None
     for tok in sent[start:end + 1]:
         if "-" in tok and tok[:1].isupper():
             head = tok.rsplit("-", 1)[1].lower()
@@ -542,19 +783,24 @@ def _person_span(sent, start, end, lexicon, tokens_seen):
         return None
     while start > 0 and sent[start - 1] in lexicon.first_names and not _is_role(sent[start - 1], lexicon):
         start -= 1
-    # "Sebastian Kurz": a lone first name followed by a capitalised word that is no noun is a
-    # full name whose surname is also an ordinary word.
-    if end == start + 1 and sent[start] in lexicon.first_names and end < len(sent):
+    # "Sebastian Kurz", "Peter Florin": a lone first name followed by a capitalised word is a full
+    # name whose surname is also an ordinary word, unless that word is a role or a place.
+    if end == start + 1 and _is_first_name(sent[start], lexicon) and end < len(sent):
         nxt = sent[end]
-        if nxt[:1].isupper() and nxt[1:].islower() and nxt not in lexicon.place_tokens and (
-                not _is_role(nxt, lexicon) or nxt.lower() in lexicon.lowercase
+        if nxt[:1].isupper() and (nxt[1:].islower() or _APOSTROPHE_NAME.fullmatch(nxt)) \
+                and nxt not in lexicon.place_tokens \
+                and nxt not in TITLES and (
+                not _is_role(nxt, lexicon)
+                or (nxt in lexicon.nouns or nxt.lower() in lexicon.lowercase)
+                and (nxt.endswith("mann") or not nxt.lower().endswith(_ROLE_ENDINGS))
                 and not (end + 1 < len(sent) and sent[end + 1][:1].isupper())):
             end += 1
     return start, end
 
 
 def _complete_persons(persons, sentences, lexicon):
-    """A bare surname gets the first name the article gives it elsewhere ("Björn" before "Höcke")."""
+    """A bare surname gets the first name the article gives it elsewhere ("Björn" before "Höcke",
+    "Laith" before "al-Balaous")."""
     single = {p[0] for p in persons if len(p) == 1}
     longer = {p[-1] for p in persons if len(p) > 1}
     wanted = single - longer
@@ -563,8 +809,14 @@ def _complete_persons(persons, sentences, lexicon):
     extra = []
     for sent in sentences:
         for i in range(1, len(sent)):
-            if sent[i] in wanted and sent[i - 1] in lexicon.first_names:
-                extra.append((sent[i - 1], sent[i]))
+            tok, prev = sent[i], sent[i - 1]
+            if tok in wanted and _is_first_name(prev, lexicon):
+                extra.append((prev, tok))
+            # "Laith al-Balaous" for a later "Balaous", whatever the first name.
+            elif "-" in tok and tok[:1].islower() and _BOUND_PARTICLE.fullmatch(tok) \
+                    and _surname_key(tok) in wanted and prev[:1].isupper() and prev[1:].islower() and not _is_role(prev, lexicon) \
+                    and prev not in lexicon.place_tokens:
+                extra.append((prev, tok))
     return persons + extra
 
 

@@ -5,7 +5,7 @@ import pickle
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from index.entities import Entities, EntityExtractor, default_extractor, tokenize
+from index.entities import Entities, EntityExtractor, default_extractor, resolve, tokenize
 
 BAYERN_TITLE = "Söder verschärft in Bayern die Regeln"
 BAYERN_TEXT = """München. Der bayerische Ministerpräsident Markus Söder (CSU) hat am Dienstag strengere \
@@ -117,3 +117,130 @@ def test_load_in_worker_process(extractor):
         shipped = list(pool.map(pickle.loads, [pickle.dumps(extractor)]))
     assert got == [("Olaf Scholz",)]
     assert shipped[0].extract("", "Olaf Scholz sprach in Köln.").persons == ("Olaf Scholz",)
+
+
+def test_place_in_an_organisation_name_is_no_place(extractor):
+    e = extractor.extract("", "Die Ärztin Claudia Wehner arbeitet am Universitätsklinikum Freiburg. "
+                              "Ihr Bruder studiert an der Uni Bielefeld und wohnt in Gütersloh.")
+    assert e.persons == ("Claudia Wehner",)
+    assert e.places == ("Gütersloh",)
+
+
+def test_town_that_names_a_club_is_the_club(extractor):
+    e = extractor.extract("Paderborn siegt knapp", "Der SC Paderborn hat beim 1. FC Magdeburg mit "
+                          "2:1 gewonnen. Magdeburg führte zur Pause, doch Paderborn drehte das Spiel. "
+                          "Trainer Lukas Kwasniok lobte seine Mannschaft. Die Fans reisten mit dem "
+                          "Bus nach Magdeburg.")
+    assert e.persons == ("Lukas Kwasniok",)
+    assert e.places == ("Magdeburg",)
+
+
+def test_surname_that_is_also_a_town_stays_a_person(extractor):
+    e = extractor.extract("", "Die frühere Ministerin Susanne Raab wird Generaldirektorin in Wien. "
+                              "Raab setzte sich gegen 70 Bewerber durch. Raab sagte, sie freue sich.")
+    assert e.persons == ("Susanne Raab",)
+    assert e.places == ("Wien",)
+
+
+def test_first_name_before_a_noun_surname_and_accented_first_name(extractor):
+    e = extractor.extract("", "Den Vorsitz hatte zuletzt Peter Florin inne. Brasiliens Justizminister "
+                              "Sérgio Moro trat zurück; Moro warf Präsident Jair Bolsonaro Einmischung vor.")
+    assert e.persons == ("Jair Bolsonaro", "Peter Florin", "Sérgio Moro")
+    assert e.places == ("Brasilien",)
+
+
+def test_names_of_parties_events_and_schools_are_no_persons(extractor):
+    e = extractor.extract("", "Das Bündnis Sahra Wagenknecht kommt in Sachsen auf zwölf Prozent. "
+                              "Die Invictus Games finden 2027 in Birmingham statt. Siebtens fordert "
+                              "der Verband mehr Geld, sagte Verbandschefin Petra Lindner.")
+    assert e.persons == ("Petra Lindner",)
+    assert e.places == ("Birmingham", "Sachsen")
+
+
+def test_apostrophe_surname_and_particle_surname_complete_the_name(extractor):
+    # The rules on top of the tagger, given the tags a CRF produced on such text: "Milton" alone,
+    # and "Balaous" alone while "Laith al-Balaous" was left untagged.
+    sents = tokenize("Wir sprachen mit Milton D’León aus Caracas. Auch Anführer Laith al-Balaous "
+                     "fordert Teilhabe. Das Ziel, sagt Balaous, sei eine Verfassung.")
+    tags = [["O"] * len(s) for s in sents]
+    tags[0][sents[0].index("Milton")] = "B-PER"
+    tags[0][sents[0].index("Caracas")] = "B-LOC"
+    tags[2][sents[2].index("Balaous")] = "B-PER"
+    e = resolve(sents, tags, extractor.lexicon)
+    assert e.persons == ("Laith al-Balaous", "Milton D’León")
+    assert e.places == ("Caracas",)
+
+
+def test_names_of_products_and_bands_and_demonyms_are_no_persons(extractor):
+    e = extractor.extract("", "Das Zahlungssystem Wero hat den Test bestanden. Wero sei schnell, "
+                              "sagte Managerin Katrin Vogel. Die Rockband Shirley Holmes spielt in "
+                              "Leipzig. Thüringer Familienunternehmer kritisieren die Pläne.")
+    assert e.persons == ("Katrin Vogel",)
+    assert e.places == ("Leipzig",)
+
+
+def test_hyphenated_first_name(extractor):
+    e = extractor.extract("", "So fand es FDP-Präsidiumsmitglied Marie-Agnes Strack-Zimmermann gut, "
+                              "dass die Partei über den Ausstieg redet.")
+    assert e.persons == ("Marie-Agnes Strack-Zimmermann",)
+
+
+def test_listed_words_after_an_article_are_nouns_and_two_word_places_are_found(extractor):
+    e = extractor.extract("", "Die Schüler fahren mit dem Zug nach Innsbruck. Dort spielen sie den "
+                              "ganzen Tag mit dem Ball. Die Marine patrouilliert im Roten Meer, "
+                              "sagte der Minister in Kiel.")
+    assert e.places == ("Innsbruck", "Kiel", "Rotes Meer")
+
+
+def test_city_that_names_a_club_stays_a_place_outside_sports_reports(extractor):
+    e = extractor.extract("", "Augsburg plant eine neue Straßenbahn. Die Stadt Augsburg will dafür "
+                              "80 Millionen Euro ausgeben. Auch der FC Augsburg begrüßt die Pläne. "
+                              "Augsburgs Oberbürgermeisterin Eva Weber sprach von einem guten Tag.")
+    assert e.persons == ("Eva Weber",)
+    assert e.places == ("Augsburg",)
+
+
+def test_two_adjacent_surnames_are_two_persons_and_roles_are_trimmed(extractor):
+    sents = tokenize("Trump sagte, Machado habe wenig Rückhalt. Deshalb lehnt Trump Machado ab. "
+                     "María Corina Machado widersprach. Richter Moro schwieg. Sérgio Moro ging.")
+    tags = [["O"] * len(s) for s in sents]
+    for n, tok, tag in ((0, "Trump", "B-PER"), (0, "Machado", "B-PER"), (1, "Trump", "B-PER"),
+                        (1, "Machado", "I-PER"), (3, "Richter", "B-LOC"), (3, "Moro", "I-LOC")):
+        tags[n][sents[n].index(tok)] = tag
+    tags[2][:3] = ["B-PER", "I-PER", "I-PER"]
+    tags[4][:2] = ["B-PER", "I-PER"]
+    e = resolve(sents, tags, extractor.lexicon)
+    assert e.persons == ("María Corina Machado", "Sérgio Moro", "Trump")
+    assert e.places == ()
+
+
+def test_author_note_of_a_guest_column_and_duo_names_are_no_persons(extractor):
+    e = extractor.extract("Gastbeitrag: Was Familien jetzt brauchen",
+                          "Die Politik muss handeln, sagt Ministerin Lisa Paus. Ein Gastbeitrag.\n"
+                          "Katharina Spieß ist Leiterin der Abteilung Bildung an einem Institut in "
+                          "Berlin. Am Abend spielen Stephan Reiser und Mariette Radtke alias Heinz & "
+                          "Seelig Jazz.")
+    assert e.persons == ("Lisa Paus", "Mariette Radtke", "Stephan Reiser")
+    assert e.places == ("Berlin",)
+
+
+def test_listed_two_word_places_after_an_article_and_streets(extractor):
+    e = extractor.extract("", "Im Winter beliebt sind die Kanarischen Inseln. Die Galerie liegt in "
+                              "der Potsdamer Straße, das Café an der Karl-Marx-Allee.")
+    assert e.places == ("Kanarische Inseln", "Karl-Marx-Allee", "Potsdamer Straße")
+
+
+def test_inflected_places_after_an_article_and_a_town_also_named_as_a_place(extractor):
+    e = extractor.extract("", "Der Fall ist nicht der erste Skandal in den Niederlanden. Hochwasser "
+                              "gab es entlang des Rheins. Das Klinikum Schongau testet viel; im "
+                              "Klinikum Schongau liegen 14 Patienten, die in Schongau behandelt wurden.")
+    assert e.places == ("Niederlande", "Rhein", "Schongau")
+
+
+def test_two_names_in_one_span_and_sentence_openers(extractor):
+    sents = tokenize("Laut Trainer Thomas Tuchel Harry Kane sei fit. Denn Hendel lief schnell.")
+    tags = [["O"] * len(s) for s in sents]
+    tags[0][2:6] = ["B-PER", "I-PER", "I-PER", "I-PER"]
+    tags[1][:2] = ["B-PER", "I-PER"]
+    e = resolve(sents, tags, extractor.lexicon)
+    assert e.persons == ("Harry Kane", "Hendel", "Thomas Tuchel")

@@ -182,6 +182,9 @@ def german_toponyms(exclude: set[str] = frozenset()) -> set[str]:
     return out
 
 
+_DACH_SUFFIX = re.compile(r" (?:bei|im|in|an der|an den|am|ob der|unter der|auf der|vor der) ")
+
+
 def geonames_places(common: set[str], person_names: set[str],
                     first_names: set[str] = frozenset()) -> set[str]:
     """Towns and municipalities of Germany, Austria and Switzerland (population ≥ 500) and the
@@ -205,6 +208,11 @@ def geonames_places(common: set[str], person_names: set[str],
         names = [city["name"]]
         if dach and city["population"] >= WORLD_MIN_POPULATION:
             names += city.get("alternatenames") or []
+        if dach:
+            # "Ottobrunn bei München", "Pullach im Isartal": the news write the short name.
+            short = _DACH_SUFFIX.split(city["name"], 1)[0]
+            if short != city["name"]:
+                names.append(short)
         for name in names:
             name = name.split(" (", 1)[0].strip()
             if not _GERMAN_NAME.fullmatch(name) or len(name) < 4:

@@ -27,7 +27,7 @@ from index.entities import (DATA_DIR, DEFAULT_MODEL, FeatureCache, Lexicon,  # n
 DEFAULT_SHARED = ROOT.parent / "shared"
 OWN_PLACES = Path(__file__).resolve().parent / "own_places.txt"
 LABELS = ("PER", "LOC", "ORG")
-CRF_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True}
+CRF_PARAMS = {"c1": 0.1, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True}
 # Entries of the GermaNER place list that name organisations, not places.
 _NOT_FIRST_NAMES = frozenset(
     "Diktator Vater Sultan Emir Imam Dekan Maler Malers Mentor Optiker Jongleur Grieche Cousin "
