@@ -79,13 +79,15 @@ class Speller:
             return None
         maxdist = 1 if len(stem) <= SHORT_STEM else 2
         candidates = Counter()
-        for f in self.fields:
-            if f not in reader.schema:
-                continue
-            for term in self._terms_within(f, stem, maxdist):
-                if term == stem:
-                    continue
-                candidates[term] = max(candidates[term], reader.doc_frequency(f, term))
+        # Candidates come from the first field's words (the body: a word only titles use
+        # is no likely correction, and each field's lexicon costs a read); how common each
+        # is counts every field.
+        lexicon = self.fields[0]
+        if lexicon in reader.schema:
+            for term in self._terms_within(lexicon, stem, maxdist):
+                if term != stem:
+                    candidates[term] = max(reader.doc_frequency(f, term)
+                                           for f in self.fields if f in reader.schema)
         best = None
         for term, df in candidates.items():
             # An unknown word takes any better-known neighbour; a word that articles
