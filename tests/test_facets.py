@@ -72,3 +72,38 @@ def test_a_tie_goes_to_the_first_name_even_when_it_is_in_fewer_articles(monkeypa
     monkeypatch.setattr(facets, "BITSET_SCOPE", 0)
     assert cols._top_by_bits(scope, 1) == [(0, 25)]
     assert [(f.value, f.count) for f in cols.top(scope, 1)] == [("Anna", 25)]
+
+
+def test_facet_columns_are_cached_per_commit_in_the_index_folder(tmp_path, monkeypatch,
+                                                                 write_article):
+    import os
+
+    from conftest import CORPUS
+    from index.build import index_paths
+    from search import SearchEngine
+
+    path = str(tmp_path / "index")
+    index_paths(path, [str(CORPUS)])
+    with SearchEngine(path) as e:
+        built = e.search("Lehrer", facets=5).facets
+    cached = sorted(n for n in os.listdir(path) if n.startswith("facets-"))
+    assert [n.rsplit("-", 1)[0] for n in cached] == ["facets-persons", "facets-places"]
+
+    # A new engine reads the cache instead of the index's columns.
+    def fail(*args):
+        raise AssertionError("built again")
+    monkeypatch.setattr(FacetColumns, "from_reader", fail)
+    with SearchEngine(path) as e:
+        assert e.search("Lehrer", facets=5).facets == built
+    monkeypatch.undo()
+
+    # A commit makes the cache stale: it is rebuilt, and the old file removed.
+    folder = tmp_path / "more"
+    write_article("neu.txt", " date 2024-05 Lehrer in Leipzig",
+                  "Die Lehrer in Leipzig streiken, sagte Marlis Tepe in Leipzig.", folder=folder)
+    index_paths(path, [str(folder)])
+    with SearchEngine(path) as e:
+        places = {f.value for f in e.search("Lehrer", facets=20).facets["place"]}
+    assert "Leipzig" in places
+    now = sorted(n for n in os.listdir(path) if n.startswith("facets-"))
+    assert len(now) == 2 and not set(now) & set(cached)
