@@ -40,3 +40,13 @@ def test_one_field_alternative_does_not_borrow_another_articles_score(engine):
     # Whoosh 2.7.4's DisjunctionMax gave 01 (compound part only) 02's exact-match score.
     r = engine.search("Raketenwerfer")
     assert r.hits[0].score != r.hits[1].score
+
+
+def test_field_tiebreak_survives_parsing():
+    # Whoosh's CompoundQuery.apply dropped it: title matches added nothing to body matches.
+    from index.schema import build_schema
+    from search.query import FIELD_TIEBREAK, BestOf, parse_query
+
+    q = parse_query("Raketenwerfer Litauen", build_schema()).query
+    words = [s for s in q.subqueries if isinstance(s, BestOf)]
+    assert words and all(w.tiebreak == FIELD_TIEBREAK > 0 for w in words)
