@@ -24,10 +24,18 @@ _ALL = "_all"
 MAX_QUERY_WORDS = 400
 #: Exponent of the coordination factor (matched words / query words) ** COORD_EXPONENT.
 COORD_EXPONENT = 1.0
-#: Coordination applies to keyword queries up to this many words. A longer query (a
-#: headline, a question, a pasted teaser) names words an article need not repeat: there
-#: coordination cost fang-title-de .025 MRR@10 (5k-article sample) and is left out.
+#: Coordination applies to keyword queries up to this many typed words, stop words
+#: included. A longer query (a headline, a question, a pasted teaser) names words an
+#: article need not repeat: there coordination cost fang-title-de .025 MRR@10 (5k-article
+#: sample) and is left out. Counting stop words too keeps it off sentences such as
+#: "Caterer fürchten um ihre Existenz" (three content words): fang-title-de .395 → .400.
 COORD_MAX_WORDS = 3
+#: Question words, dropped from a query that has other content words: articles rarely
+#: repeat them, so their high idf only added noise ("Wann wurde die Börse eröffnet?").
+QUESTION_WORDS = frozenset("""
+wann warum weshalb weswegen wieso wer wem wen wessen wofür wodurch wozu woher wohin
+womit wovon worauf woran worin worüber wogegen wonach lautet lauten hieß hießen
+""".split())
 #: How much a word's weaker fields add to its best field (1.0 would sum them). Until the
 #: tiebreak survived parsing it was 0 in effect; 0.5 measured lower on every set
 #: (xquad-r-de .749 → .741 MRR@10), 0.1 about the same as 0 (within ±.002).
@@ -240,6 +248,7 @@ class _GermanParser(qparser.QueryParser):
     def __init__(self, schema, fuzzy=False):
         super().__init__(_ALL, schema, group=qparser.OrGroup)
         self.fuzzy = fuzzy
+        self.drop_question_words = False
         self.add_plugin(qparser.FuzzyTermPlugin())
         self.remove_plugin_class(qparser.BoostPlugin)
 
@@ -251,6 +260,8 @@ class _GermanParser(qparser.QueryParser):
             # Prefix, wildcard, fuzzy: expanded by _expand() once the node has set them up.
             return termclass(fieldname, text, boost=boost)
         fields_ = TEXT_FIELDS if fieldname == _ALL else (fieldname,)
+        if self.drop_question_words and text.lower() in QUESTION_WORDS:
+            return None
         exact = word_query(text, fields_, self.schema, boost)
         return _with_fuzzy(exact, text, fields_) if self.fuzzy else exact
 
@@ -444,11 +455,14 @@ def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False):
     # A question mark ends a question; only inside a word is it a wildcard (Ma?er).
     prepared = _QUESTION_RE.sub("", prepared)
     parser = _GermanParser(schema, fuzzy=fuzzy)
+    typed = [strip_invisible(w).lower() for w in words if w not in ("AND", "OR", "NOT")]
+    # "Wer" alone is still searched: only a question with other words loses it.
+    parser.drop_question_words = bool(set(typed) - QUESTION_WORDS - GERMAN_STOPWORDS)
     try:
         q = parser.parse(prepared, normalize=False)
         q = _lucene_not(_expand(q, schema, fuzzy))
         if type(q) is query.Or and len(q.subqueries) > 1:
-            exponent = coord_exponent if len(q.subqueries) <= COORD_MAX_WORDS else 0.0
+            exponent = coord_exponent if len(typed) <= COORD_MAX_WORDS else 0.0
             q = CoordinatedOr(q.subqueries, boost=q.boost, exponent=exponent)
         q = q.normalize()
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd syntax

@@ -50,3 +50,25 @@ def test_field_tiebreak_survives_parsing():
     q = parse_query("Raketenwerfer Litauen", build_schema()).query
     words = [s for s in q.subqueries if isinstance(s, BestOf)]
     assert words and all(w.tiebreak == FIELD_TIEBREAK > 0 for w in words)
+
+
+def test_question_words_are_dropped_from_questions_only():
+    from index.schema import build_schema
+    from search.query import parse_query
+
+    schema = build_schema()
+    asked = parse_query("Wann begann das Manöver in Litauen?", schema)
+    assert {t for _, t in asked.terms()} >= {"manov", "litau"}
+    assert not {t for _, t in asked.terms()} & {"wann", "+wann"}
+    assert {t for _, t in parse_query("Wann", schema).terms()} == {"wann", "+wann"}
+
+
+def test_a_sentence_with_three_content_words_is_not_coordinated(engine):
+    from index.schema import build_schema
+    from search.query import CoordinatedOr, parse_query
+
+    schema = build_schema()
+    short = parse_query("Lehrer Gewerkschaft Schulstart", schema).query
+    sentence = parse_query("Die Lehrer und die Gewerkschaft streiten", schema).query
+    assert isinstance(short, CoordinatedOr) and short.exponent > 0
+    assert sentence.exponent == 0
