@@ -72,3 +72,14 @@ def test_a_sentence_with_three_content_words_is_not_coordinated(engine):
     sentence = parse_query("Die Lehrer und die Gewerkschaft streiten", schema).query
     assert isinstance(short, CoordinatedOr) and short.exponent > 0
     assert sentence.exponent == 0
+
+
+def test_a_typed_compound_finds_an_article_that_uses_its_parts_apart(engine):
+    # 06 says "Gewerkschaft" and "Lehrer", never "Lehrergewerkschaft".
+    assert ids(engine.search("Lehrergewerkschaft"))[0] == "06_gew-lehrer-schulstart"
+
+
+def test_a_hyphenated_word_finds_an_article_that_uses_one_part(engine):
+    # No article says "Bilanz": the storm article is still the one to show.
+    assert ids(engine.search("Sturm-Bilanz")) == ["03_sturm-hauptbahnhoefe"]
+    assert ids(engine.search("Schulstart-Pannen")) == ["06_gew-lehrer-schulstart"]
