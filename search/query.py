@@ -204,6 +204,7 @@ class WordsNearby(CoordinatedOr):
     """
 
     def __init__(self, subqueries, boost=1.0, exponent=0.0):
+        # apply() and normalize() pass an exponent: the bonus is never coordinated.
         super().__init__(subqueries, boost=boost, exponent=0.0)
 
     def docs(self, searcher):
@@ -312,7 +313,8 @@ def word_query(text, fields_, schema, boost=1.0):
     parts_of_word = []
     if len(stems) == 1:
         parts_of_word = [(stem, 1.0 if head else MODIFIER_BOOST)
-                         for stem, head in compound_parts(text) if stem not in GERMAN_STOPWORDS]
+                         for stem, head in compound_parts(text)
+                         if stem not in GERMAN_STOPWORDS]
     for f in fields_:
         if len(stems) == 1:
             alternatives.append(query.Term(f, stems[0]))
