@@ -62,9 +62,11 @@ PROXIMITY_BOOST = 0.2
 PROXIMITY_SLOP = 3
 #: Weight of a typed compound's parts (``Regenwald`` → ``Regen``, ``Wald``) found in an
 #: article without the whole word, each part as a word or inside another compound. Below
-#: the whole word (1.0): exact matches rank first. Measured +.009 MRR@10 on xquad-r-de,
-#: +.007 on xquad-de, none on the news sets.
-QUERY_PART_BOOST = 0.4
+#: the whole word (1.0): exact matches rank first. At 0.4 it measured +.009 MRR@10 on
+#: xquad-r-de and +.007 on xquad-de, nothing on the news sets, and tripled the time of
+#: short news queries on full FANG (parts such as "bund", "geld" match most articles;
+#: mean 47 → 149 ms together with proximity): off (0) until that is cheaper.
+QUERY_PART_BOOST = 0.0
 
 _GENDER_QUERY_RE = re.compile(r"(\w)[*:_/](innen|in)\b")
 _MINUS_RE = re.compile(r"(^|[\s(])-(?=[\w\"(])")
@@ -311,7 +313,7 @@ def word_query(text, fields_, schema, boost=1.0):
         return None
     alternatives = []
     parts_of_word = []
-    if len(stems) == 1:
+    if len(stems) == 1 and QUERY_PART_BOOST:
         parts_of_word = [(stem, 1.0 if head else MODIFIER_BOOST)
                          for stem, head in compound_parts(text)
                          if stem not in GERMAN_STOPWORDS]
