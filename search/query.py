@@ -1,7 +1,8 @@
 """Turning a user's query string into a Whoosh query over title and body.
 
 Plain words are OR-ed with a coordination factor (articles with all words
-first, long questions still work); ``AND``/``OR``/``NOT``, ``"phrases"``,
+first, long questions still work) and a bonus where neighbouring words stand
+close together; ``AND``/``OR``/``NOT``, ``"phrases"``,
 ``prefix*``, ``word~`` (fuzzy) and ``title:`` work as in Lucene.
 """
 
@@ -12,8 +13,8 @@ from whoosh import qparser, query
 from whoosh.matching import Matcher, NullMatcher
 from whoosh.query import NumericRange
 
-from index.analysis import (GERMAN_STOPWORDS, PART_PREFIX, WORD_RE, WORDS_MODE,
-                            stem_word, strip_invisible)
+from index.analysis import (GERMAN_STOPWORDS, MODIFIER_BOOST, PART_PREFIX, WORD_RE,
+                            WORDS_MODE, compound_parts, stem_word, strip_invisible)
 from index.errors import EmptyQuery, QueryError
 from index.ingest import ArticleDate
 
@@ -24,12 +25,22 @@ _ALL = "_all"
 MAX_QUERY_WORDS = 400
 #: Exponent of the coordination factor (matched words / query words) ** COORD_EXPONENT.
 COORD_EXPONENT = 1.0
-#: Coordination applies to keyword queries up to this many words. A longer query (a
-#: headline, a question, a pasted teaser) names words an article need not repeat: there
-#: coordination cost fang-title-de .025 MRR@10 (5k-article sample) and is left out.
+#: Coordination applies to keyword queries up to this many typed words, stop words
+#: included. A longer query (a headline, a question, a pasted teaser) names words an
+#: article need not repeat: there coordination cost fang-title-de .025 MRR@10 (5k-article
+#: sample) and is left out. Counting stop words too keeps it off sentences such as
+#: "Caterer fürchten um ihre Existenz" (three content words): fang-title-de .395 → .400.
 COORD_MAX_WORDS = 3
-#: How much a word's weaker fields add to its best field (1.0 would sum them).
-FIELD_TIEBREAK = 0.5
+#: Question words, dropped from a query that has other content words: articles rarely
+#: repeat them, so their high idf only added noise ("Wann wurde die Börse eröffnet?").
+QUESTION_WORDS = frozenset("""
+wann warum weshalb weswegen wieso wer wem wen wessen wofür wodurch wozu woher wohin
+womit wovon worauf woran worin worüber wogegen wonach lautet lauten hieß hießen
+""".split())
+#: How much a word's weaker fields add to its best field (1.0 would sum them). Until the
+#: tiebreak survived parsing it was 0 in effect; 0.5 measured lower on every set
+#: (xquad-r-de .749 → .741 MRR@10), 0.1 about the same as 0 (within ±.002).
+FIELD_TIEBREAK = 0.1
 #: Weight of a word found inside a compound (``Raketenwerfer`` in
 #: ``Mehrfachraketenwerfern``) beside the word itself (1.0): exact matches rank first.
 PART_MATCH_BOOST = 0.3
@@ -37,8 +48,25 @@ PART_MATCH_BOOST = 0.3
 #: fewer), and the weight of a near match.
 FUZZY_EDITS = 2
 FUZZY_BOOST = 0.5
-#: Weight of a hyphenated query word's parts (``Corona-Krise``) found apart in an article.
-HYPHEN_PART_BOOST = 0.6
+#: Weight of a hyphenated query word's parts (``Corona-Krise``) found apart in an article,
+#: summed like separate words: an article about the "Kinderbonus" is found by
+#: "Corona-Kinderbonus" without saying "Corona" (requiring all parts at 0.6 cost
+#: fang-title-de .007 MRR@10 on a 5k sample, xquad-r-de .005, gnad-teaser-de .003).
+HYPHEN_PART_BOOST = 0.8
+#: Weight of two neighbouring query words found at most PROXIMITY_SLOP positions apart
+#: in this order (stop words do not count), on top of the words' own scores. Headlines
+#: and teasers name phrases the article repeats: fang-title-de +.013 MRR@10 (8k-article
+#: sample), gnad-teaser-de +.005; questions lose a little (xquad-r-de -.004) and
+#: queries take about 40% longer (fang 8k: mean 78 → 110 ms in process).
+PROXIMITY_BOOST = 0.2
+PROXIMITY_SLOP = 3
+#: Weight of a typed compound's parts (``Regenwald`` → ``Regen``, ``Wald``) found in an
+#: article without the whole word, each part as a word or inside another compound. Below
+#: the whole word (1.0): exact matches rank first. At 0.4 it measured +.009 MRR@10 on
+#: xquad-r-de and +.007 on xquad-de, nothing on the news sets, and tripled the time of
+#: short news queries on full FANG (parts such as "bund", "geld" match most articles;
+#: mean 47 → 149 ms together with proximity): off (0) until that is cheaper.
+QUERY_PART_BOOST = 0.0
 
 _GENDER_QUERY_RE = re.compile(r"(\w)[*:_/](innen|in)\b")
 _MINUS_RE = re.compile(r"(^|[\s(])-(?=[\w\"(])")
@@ -169,6 +197,22 @@ class CoordMatcher(Matcher):
         return 1 + max((c.depth() for c in self._children), default=0)
 
 
+class WordsNearby(CoordinatedOr):
+    """Plain query words, plus a bonus where neighbouring words stand close together.
+
+    The first subquery holds the words; the others are :class:`query.Phrase` pairs with
+    slop, scored as their two words again, times ``PROXIMITY_BOOST``. They only add to
+    the score: the matches are the words' matches.
+    """
+
+    def __init__(self, subqueries, boost=1.0, exponent=0.0):
+        # apply() and normalize() pass an exponent: the bonus is never coordinated.
+        super().__init__(subqueries, boost=boost, exponent=0.0)
+
+    def docs(self, searcher):
+        return self.subqueries[0].docs(searcher)
+
+
 class BestOf(query.DisjunctionMax):
     """One word's alternatives (fields, exact or part): the best scores, the others add a little.
 
@@ -177,6 +221,12 @@ class BestOf(query.DisjunctionMax):
     side's score for another document; this one scores only the children that
     match the current document: ``max + tiebreak * (sum - max)``.
     """
+
+    def apply(self, fn):
+        # Whoosh's CompoundQuery.apply rebuilds with the boost alone, and parse_query
+        # rebuilds every node (_lucene_not): the tiebreak used to end up 0.
+        return self.__class__([fn(q) for q in self.subqueries], boost=self.boost,
+                              tiebreak=self.tiebreak)
 
     def matcher(self, searcher, context=None):
         return _union_matcher(self.subqueries, searcher, context,
@@ -232,6 +282,7 @@ class _GermanParser(qparser.QueryParser):
     def __init__(self, schema, fuzzy=False):
         super().__init__(_ALL, schema, group=qparser.OrGroup)
         self.fuzzy = fuzzy
+        self.drop_question_words = False
         self.add_plugin(qparser.FuzzyTermPlugin())
         self.remove_plugin_class(qparser.BoostPlugin)
 
@@ -243,6 +294,8 @@ class _GermanParser(qparser.QueryParser):
             # Prefix, wildcard, fuzzy: expanded by _expand() once the node has set them up.
             return termclass(fieldname, text, boost=boost)
         fields_ = TEXT_FIELDS if fieldname == _ALL else (fieldname,)
+        if self.drop_question_words and text.lower() in QUESTION_WORDS:
+            return None
         exact = word_query(text, fields_, self.schema, boost)
         return _with_fuzzy(exact, text, fields_) if self.fuzzy else exact
 
@@ -259,21 +312,37 @@ def word_query(text, fields_, schema, boost=1.0):
     if not stems:
         return None
     alternatives = []
+    parts_of_word = []
+    if len(stems) == 1 and QUERY_PART_BOOST:
+        parts_of_word = [(stem, 1.0 if head else MODIFIER_BOOST)
+                         for stem, head in compound_parts(text)
+                         if stem not in GERMAN_STOPWORDS]
     for f in fields_:
         if len(stems) == 1:
             alternatives.append(query.Term(f, stems[0]))
             alternatives.append(query.Term(f, PART_PREFIX + stems[0], boost=PART_MATCH_BOOST))
+            if parts_of_word:
+                alternatives.append(query.Or([_part_query(f, stem, boost)
+                                              for stem, boost in parts_of_word],
+                                             boost=QUERY_PART_BOOST))
         else:
             parts = [t.text for t in analyzer(text, mode="query")]
             whole = stems[0]
             alternatives.append(query.Term(f, whole))
             if len(parts) > 1:
                 alternatives.append(query.Phrase(f, parts))
-                alternatives.append(query.And([query.Term(f, part) for part in parts],
-                                              boost=HYPHEN_PART_BOOST))
+                alternatives.append(query.Or([query.Term(f, part) for part in parts],
+                                             boost=HYPHEN_PART_BOOST))
             elif parts and parts[0] != whole:
                 alternatives.append(query.Term(f, parts[0]))
     return _any(alternatives, boost)
+
+
+def _part_query(fieldname, stem, boost):
+    """One part of a typed compound, as a word of its own or inside another compound."""
+    return BestOf([query.Term(fieldname, stem),
+                   query.Term(fieldname, PART_PREFIX + stem, boost=PART_MATCH_BOOST)],
+                  boost=boost, tiebreak=0.0)
 
 
 def _expand(q, schema, fuzzy=False):
@@ -345,6 +414,26 @@ def _any(alternatives, boost=1.0):
         q.boost = boost
         return q
     return BestOf(alternatives, boost=boost, tiebreak=FIELD_TIEBREAK)
+
+
+def _body_stem(word_q):
+    """The stem a plain word's query looks up in the body, or None (phrase, prefix...)."""
+    leaves = word_q.subqueries if isinstance(word_q, BestOf) else [word_q]
+    for leaf in leaves:
+        if (type(leaf) is query.Term and leaf.fieldname == "body"
+                and not leaf.text.startswith(PART_PREFIX)):
+            return leaf.text
+    return None
+
+
+def _with_proximity(words_q):
+    """``words_q`` with a bonus for each pair of neighbouring words found near each other."""
+    if not PROXIMITY_BOOST:
+        return words_q
+    stems = [_body_stem(sub) for sub in words_q.subqueries]
+    pairs = [query.Phrase("body", [a, b], slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)
+             for a, b in zip(stems, stems[1:]) if a and b and a != b]
+    return WordsNearby([words_q] + pairs) if pairs else words_q
 
 
 def _lucene_not(q):
@@ -420,8 +509,9 @@ def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False):
     """Parse a user's query string; raise EmptyQuery or QueryError with a reason.
 
     >>> from index.schema import build_schema
-    >>> parse_query("Lehrer Gewerkschaft", build_schema()).query
-    CoordinatedOr([Or([Term('title', 'lehr'), Term('body', 'lehr')]), Or([Term('title', 'gewerkschaft'), Term('body', 'gewerkschaft')])])
+    >>> q = parse_query("Lehrer Gewerkschaft", build_schema()).query
+    >>> q.subqueries[1]  # the words are q.subqueries[0]; then the pair bonus
+    Phrase('body', ['lehr', 'gewerkschaft'], slop=3, boost=0.200000)
     """
     if text is None or not text.strip():
         raise EmptyQuery("the query is empty")
@@ -436,12 +526,15 @@ def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False):
     # A question mark ends a question; only inside a word is it a wildcard (Ma?er).
     prepared = _QUESTION_RE.sub("", prepared)
     parser = _GermanParser(schema, fuzzy=fuzzy)
+    typed = [strip_invisible(w).lower() for w in words if w not in ("AND", "OR", "NOT")]
+    # "Wer" alone is still searched: only a question with other words loses it.
+    parser.drop_question_words = bool(set(typed) - QUESTION_WORDS - GERMAN_STOPWORDS)
     try:
         q = parser.parse(prepared, normalize=False)
         q = _lucene_not(_expand(q, schema, fuzzy))
         if type(q) is query.Or and len(q.subqueries) > 1:
-            exponent = coord_exponent if len(q.subqueries) <= COORD_MAX_WORDS else 0.0
-            q = CoordinatedOr(q.subqueries, boost=q.boost, exponent=exponent)
+            exponent = coord_exponent if len(typed) <= COORD_MAX_WORDS else 0.0
+            q = _with_proximity(CoordinatedOr(q.subqueries, boost=q.boost, exponent=exponent))
         q = q.normalize()
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd syntax
         raise QueryError(f"could not parse the query {text!r}: {exc}") from None

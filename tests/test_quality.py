@@ -40,3 +40,80 @@ def test_one_field_alternative_does_not_borrow_another_articles_score(engine):
     # Whoosh 2.7.4's DisjunctionMax gave 01 (compound part only) 02's exact-match score.
     r = engine.search("Raketenwerfer")
     assert r.hits[0].score != r.hits[1].score
+
+
+def test_field_tiebreak_survives_parsing():
+    # Whoosh's CompoundQuery.apply dropped it: title matches added nothing to body matches.
+    from index.schema import build_schema
+    from search.query import FIELD_TIEBREAK, BestOf, parse_query
+
+    q = parse_query("Raketenwerfer Litauen", build_schema()).query
+    words = [s for s in _words(q).subqueries if isinstance(s, BestOf)]
+    assert words and all(w.tiebreak == FIELD_TIEBREAK > 0 for w in words)
+
+
+def _words(q):
+    """The query words of a parsed query, without the proximity pairs."""
+    from search.query import WordsNearby
+
+    return q.subqueries[0] if isinstance(q, WordsNearby) else q
+
+
+def test_question_words_are_dropped_from_questions_only():
+    from index.schema import build_schema
+    from search.query import parse_query
+
+    schema = build_schema()
+    asked = parse_query("Wann begann das Manöver in Litauen?", schema)
+    assert {t for _, t in asked.terms()} >= {"manov", "litau"}
+    assert not {t for _, t in asked.terms()} & {"wann", "+wann"}
+    assert {t for _, t in parse_query("Wann", schema).terms()} == {"wann", "+wann"}
+
+
+def test_a_sentence_with_three_content_words_is_not_coordinated(engine):
+    from index.schema import build_schema
+    from search.query import CoordinatedOr, parse_query
+
+    schema = build_schema()
+    short = _words(parse_query("Lehrer Gewerkschaft Schulstart", schema).query)
+    sentence = _words(parse_query("Die Lehrer und die Gewerkschaft streiten", schema).query)
+    assert isinstance(short, CoordinatedOr) and short.exponent > 0
+    assert sentence.exponent == 0
+
+
+def test_typed_compound_parts_when_switched_on(engine, monkeypatch):
+    # Off by default (cost); 06 says "Gewerkschaft" and "Lehrer", never "Lehrergewerkschaft".
+    import search.query
+
+    assert ids(engine.search("Lehrergewerkschaft")) == []
+    monkeypatch.setattr(search.query, "QUERY_PART_BOOST", 0.4)
+    assert ids(engine.search("Lehrergewerkschaft"))[0] == "06_gew-lehrer-schulstart"
+
+
+def test_a_hyphenated_word_finds_an_article_that_uses_one_part(engine):
+    # No article says "Bilanz": the storm article is still the one to show.
+    assert ids(engine.search("Sturm-Bilanz")) == ["03_sturm-hauptbahnhoefe"]
+    assert ids(engine.search("Schulstart-Pannen")) == ["06_gew-lehrer-schulstart"]
+
+
+def test_neighbouring_query_words_score_higher_where_they_stand_together(engine, monkeypatch):
+    # 06 names the "Gewerkschaft Erziehung und Wissenschaft"; "und" is a stop word.
+    import search.query
+
+    near = engine.search("Erziehung Wissenschaft").hits[0]
+    monkeypatch.setattr(search.query, "PROXIMITY_BOOST", 0.0)
+    apart = engine.search("Erziehung Wissenschaft").hits[0]
+    assert near.id == apart.id == "06_gew-lehrer-schulstart"
+    assert near.score > apart.score * 1.1
+
+
+def test_proximity_pairs_add_no_matches(engine):
+    # Facets and totals count the words' matches, not the pairs'.
+    from whoosh import query as wq
+
+    q = engine.parse("Gewerkschaft Lehrer").query
+    assert type(q).__name__ == "WordsNearby"
+    assert isinstance(q.subqueries[1], wq.Phrase)
+    words_only = set(engine.searcher.docs_for_query(q.subqueries[0]))
+    assert set(engine.searcher.docs_for_query(q)) == words_only
+    assert engine.search("Gewerkschaft Lehrer").total == len(words_only)
