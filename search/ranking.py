@@ -13,10 +13,11 @@ the scores are the same numbers:
 * ``CoordinatedOr``: the sum times (matched words / words) ** exponent (``CoordMatcher``);
 * ``And``: the parts' sums (``IntersectionMatcher``; three parts or more may differ in
   the last bit);
+* ``Or``: the sum of the sides that match (``UnionMatcher``; likewise);
 * ``AndNot``: the positive side's score, minus what the negative side matches;
 * ``Every``: the query's boost for every live article.
 
-Anything else (phrases, OR, prefixes, fuzzy words) is scored by its own Whoosh
+Anything else (phrases, prefixes, fuzzy words) is scored by its own Whoosh
 matcher, document by document, and combined like the rest. The result also is
 the set of matching articles that facet counts need.
 
@@ -95,6 +96,17 @@ class Ranker:
                 hit &= part_hit
                 total += part
             return hit, _boosted(np.where(hit, total, 0.0), q.boost)
+        elif type(q) is wq.Or and not q.scale and not q.minmatch \
+                and not any(isinstance(c, wq.Not) for c in q.subqueries):
+            # UnionMatcher adds the sides that match; three parts or more are paired in
+            # Whoosh's tree, so their sums may differ from these in the last bit.
+            total = np.zeros(self.size)
+            any_hit = np.zeros(self.size, dtype=bool)
+            for child in q.subqueries:
+                hit, score = self._score(child)
+                total += score
+                any_hit |= hit
+            return any_hit, _boosted(total, q.boost)
         elif type(q) is wq.Every and q.fieldname in (None, "", "*"):
             hit = self.live().copy()
             return hit, np.where(hit, float(q.boost), 0.0)

@@ -100,9 +100,11 @@ def test_neighbouring_query_words_score_higher_where_they_stand_together(engine,
     # 06 names the "Gewerkschaft Erziehung und Wissenschaft"; "und" is a stop word.
     import search.query
 
-    near = engine.search("Erziehung Wissenschaft").hits[0]
+    # Five typed words: the bonus is for sentence-like queries (PROXIMITY_MIN_WORDS).
+    text = "Erziehung Wissenschaft fordert mehr Schutz"
+    near = engine.search(text).hits[0]
     monkeypatch.setattr(search.query, "PROXIMITY_BOOST", 0.0)
-    apart = engine.search("Erziehung Wissenschaft").hits[0]
+    apart = engine.search(text).hits[0]
     assert near.id == apart.id == "06_gew-lehrer-schulstart"
     assert near.score > apart.score * 1.1
 
@@ -111,9 +113,16 @@ def test_proximity_pairs_add_no_matches(engine):
     # Facets and totals count the words' matches, not the pairs'.
     from whoosh import query as wq
 
-    q = engine.parse("Gewerkschaft Lehrer").query
+    text = "Gewerkschaft Lehrer fordern mehr Schutz"
+    q = engine.parse(text).query
     assert type(q).__name__ == "WordsNearby"
     assert isinstance(q.subqueries[1], wq.Phrase)
     words_only = set(engine.searcher.docs_for_query(q.subqueries[0]))
     assert set(engine.searcher.docs_for_query(q)) == words_only
-    assert engine.search("Gewerkschaft Lehrer").total == len(words_only)
+    assert engine.search(text).total == len(words_only)
+
+
+def test_keyword_queries_get_no_proximity_pairs(engine):
+    # 1-4 typed words: no phrase pairs (each is scored article by article).
+    assert type(engine.parse("Gewerkschaft Lehrer Schulstart").query).__name__ == \
+        "CoordinatedOr"
