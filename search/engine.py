@@ -30,8 +30,9 @@ from search.suggest import SUGGEST_BELOW, Speller
 BM25_K1 = 1.2
 BM25_B = 0.75
 SORTS = ("relevance", "date", "date-asc")
-#: Facet columns are cached in the index folder as FACET_CACHE-<field>-<commit>.pickle.
-FACET_CACHE = "facets"
+#: Facet columns are cached in the index folder as FACET_CACHE-<field>-<commit>.pickle
+#: (pickled FacetColumns): change the version when that class changes.
+FACET_CACHE = "facets-v1"
 
 
 class SearchEngine:

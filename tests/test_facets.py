@@ -87,7 +87,7 @@ def test_facet_columns_are_cached_per_commit_in_the_index_folder(tmp_path, monke
     with SearchEngine(path) as e:
         built = e.search("Lehrer", facets=5).facets
     cached = sorted(n for n in os.listdir(path) if n.startswith("facets-"))
-    assert [n.rsplit("-", 1)[0] for n in cached] == ["facets-persons", "facets-places"]
+    assert [n.rsplit("-", 1)[0] for n in cached] == ["facets-v1-persons", "facets-v1-places"]
 
     # A new engine reads the cache instead of the index's columns.
     def fail(*args):
