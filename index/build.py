@@ -135,6 +135,8 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
         if optimize and not summary.interrupted:
             writer = open_writer(store, None, procs=1, timeout=INNER_LOCK_TIMEOUT)
             _commit(writer, store, optimize=True)
+        if not summary.pruned:  # pruned ids are not taken out of ``existing``
+            store.save_hashes(existing)
     except BaseException:
         # An error, or a second Ctrl-C, may have come in the middle of a document:
         # drop the batch in progress rather than commit half of it.

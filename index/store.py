@@ -5,6 +5,7 @@ import errno
 import fcntl
 import json
 import os
+import pickle
 import socket
 import time
 import zlib
@@ -22,6 +23,8 @@ from index.schema import build_schema, index_metadata
 DEFAULT_INDEX_DIR = "fundstelle-index"
 ENV_INDEX = "FUNDSTELLE_INDEX"
 META_FILE = "fundstelle.json"
+#: Ids and content hashes of the indexed articles, kept per commit as HASHES_FILE-<gen>.pickle.
+HASHES_FILE = "hashes-v1"
 #: The lock an indexing run holds from its start to its end (between Whoosh's
 #: own per-commit locks too); it holds the JSON of who took it and when.
 LOCK_INFO = "fundstelle.lock"
@@ -102,9 +105,40 @@ class IndexStore:
         return while_writers_commit(self.ix.doc_count)
 
     def existing_hashes(self):
-        """Map every stored article id to its content hash."""
+        """Map every stored article id to its content hash.
+
+        Read from the file the last indexing run left for this commit (see
+        :meth:`save_hashes`) when there is one; otherwise from every article's
+        stored fields (about 9 s for 41,000 FANG articles).
+        """
+        try:
+            with open(self._hashes_path(), "rb") as f:
+                hashes = pickle.load(f)
+            if isinstance(hashes, dict):
+                return hashes
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+            pass
         with self.ix.searcher() as s:
             return {f["id"]: f.get("hash") for f in s.all_stored_fields()}
+
+    def save_hashes(self, hashes):
+        """Keep ``hashes`` (id → content hash of every article now in the index) for the
+        next run, under the current commit's generation; older files are removed."""
+        path = self._hashes_path()
+        try:
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as f:
+                pickle.dump(hashes, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+            for name in os.listdir(self.path):
+                if name.startswith(HASHES_FILE + "-") and name.endswith(".pickle") \
+                        and name != os.path.basename(path):
+                    os.remove(os.path.join(self.path, name))
+        except OSError:
+            pass  # the next run reads the stored fields instead
+
+    def _hashes_path(self):
+        return os.path.join(self.path, f"{HASHES_FILE}-{self.ix.latest_generation()}.pickle")
 
     def get(self, article_id):
         """Return the stored Article with this id; raise ArticleNotFound."""

@@ -324,3 +324,37 @@ def test_optimize_merges_the_index_into_one_segment_with_the_same_answers(tmp_pa
         # A merge re-adds field lengths from their one-byte encoding, so the average
         # length BM25 divides by moves a little: scores within 2%.
         assert all(after[q][1][i] == pytest.approx(v, rel=0.02) for i, v in scores.items())
+
+
+def test_a_run_leaves_the_ids_and_hashes_for_the_next_one(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from whoosh.reading import MultiReader, SegmentReader
+
+    folder = tmp_path / "articles"
+    shutil.copytree(CORPUS, folder)
+    path = str(tmp_path / "index")
+    assert index_paths(path, [str(folder)], entities=False).added == 13
+
+    def hash_files():
+        return [n for n in os.listdir(path) if n.startswith("hashes-")]
+
+    assert len(hash_files()) == 1
+    # The next run does not read the articles' stored fields to find what changed.
+    with monkeypatch.context() as m:
+        for reader_class in (SegmentReader, MultiReader):
+            m.setattr(reader_class, "all_stored_fields", lambda self: (_ for _ in ()).throw(
+                AssertionError("stored fields read")))
+        changed = folder / "07_lehrer-portraet.txt"
+        changed.write_text(changed.read_text(encoding="utf-8") + "\nEin Nachtrag.\n",
+                           encoding="utf-8")
+        summary = index_paths(path, [str(folder)], entities=False)
+    assert (summary.unchanged, summary.updated) == (12, 1)
+    assert len(hash_files()) == 1
+    # A pruning run leaves no file (its ids changed); the next run reads the index instead.
+    os.remove(folder / "10_und-was-nun.txt")
+    assert index_paths(path, [str(folder)], entities=False, prune=True).pruned == 1
+    summary = index_paths(path, [str(folder)], entities=False)
+    assert (summary.unchanged, summary.added) == (12, 0)
+    assert len(hash_files()) == 1
