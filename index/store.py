@@ -114,7 +114,8 @@ class IndexStore:
         try:
             with open(self._hashes_path(), "rb") as f:
                 hashes = pickle.load(f)
-            if isinstance(hashes, dict):
+            # A file left beside an index made anew would claim articles it lacks.
+            if isinstance(hashes, dict) and len(hashes) == self.doc_count():
                 return hashes
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
             pass

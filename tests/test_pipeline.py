@@ -358,3 +358,4 @@ def test_a_run_leaves_the_ids_and_hashes_for_the_next_one(tmp_path, monkeypatch)
     summary = index_paths(path, [str(folder)], entities=False)
     assert (summary.unchanged, summary.added) == (12, 0)
     assert len(hash_files()) == 1
+
