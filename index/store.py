@@ -111,35 +111,45 @@ class IndexStore:
         :meth:`save_hashes`) when there is one; otherwise from every article's
         stored fields (about 9 s for 41,000 FANG articles).
         """
-        try:
-            with open(self._hashes_path(), "rb") as f:
-                hashes = pickle.load(f)
-            # A file left beside an index made anew would claim articles it lacks.
-            if isinstance(hashes, dict) and len(hashes) == self.doc_count():
-                return hashes
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
-            pass
+        hashes = self.read_cache(HASHES_FILE, self.ix.latest_generation())
+        # A file left beside an index made anew would claim articles it lacks.
+        if isinstance(hashes, dict) and len(hashes) == self.doc_count():
+            return hashes
         with self.ix.searcher() as s:
             return {f["id"]: f.get("hash") for f in s.all_stored_fields()}
 
     def save_hashes(self, hashes):
         """Keep ``hashes`` (id → content hash of every article now in the index) for the
         next run, under the current commit's generation; older files are removed."""
-        path = self._hashes_path()
+        self.write_cache(HASHES_FILE, self.ix.latest_generation(), hashes)
+
+    def read_cache(self, name, generation):
+        """What :meth:`write_cache` kept as ``name`` for commit ``generation``, or None."""
+        try:
+            with open(self._cache_path(name, generation), "rb") as f:
+                return pickle.load(f)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+            return None
+
+    def write_cache(self, name, generation, value):
+        """Pickle ``value`` into the index folder as ``name`` for commit ``generation``
+        (``<name>-<generation>.pickle``, written whole or not at all), and remove the
+        files ``name`` kept for other commits. A read-only folder goes without."""
+        path = self._cache_path(name, generation)
         try:
             tmp = f"{path}.{os.getpid()}.tmp"
             with open(tmp, "wb") as f:
-                pickle.dump(hashes, f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
-            for name in os.listdir(self.path):
-                if name.startswith(HASHES_FILE + "-") and name.endswith(".pickle") \
-                        and name != os.path.basename(path):
-                    os.remove(os.path.join(self.path, name))
+            for other in os.listdir(self.path):
+                if other.startswith(name + "-") and other.endswith(".pickle") \
+                        and other != os.path.basename(path):
+                    os.remove(os.path.join(self.path, other))
         except OSError:
-            pass  # the next run reads the stored fields instead
+            pass  # readers build the value themselves
 
-    def _hashes_path(self):
-        return os.path.join(self.path, f"{HASHES_FILE}-{self.ix.latest_generation()}.pickle")
+    def _cache_path(self, name, generation):
+        return os.path.join(self.path, f"{name}-{generation}.pickle")
 
     def get(self, article_id):
         """Return the stored Article with this id; raise ArticleNotFound."""

@@ -6,8 +6,6 @@
 ...     [h.title for h in results.hits]
 """
 
-import os
-import pickle
 import time
 
 import numpy as np
@@ -88,27 +86,12 @@ class SearchEngine:
         file names the commit (generation), so a later commit never reads a stale one.
         """
         reader = self._searcher.reader()
-        prefix = f"{FACET_CACHE}-{fieldname}-"
-        path = os.path.join(self.store.path, f"{prefix}{reader.generation()}.pickle")
-        try:
-            with open(path, "rb") as f:
-                cols = pickle.load(f)
-            if isinstance(cols, FacetColumns) and len(cols.per_doc) == reader.doc_count_all():
-                return cols
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
-            pass
+        name = f"{FACET_CACHE}-{fieldname}"
+        cols = self.store.read_cache(name, reader.generation())
+        if isinstance(cols, FacetColumns) and len(cols.per_doc) == reader.doc_count_all():
+            return cols
         cols = FacetColumns.from_reader(reader, fieldname)
-        try:  # a read-only index folder just goes without the cache
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as f:
-                pickle.dump(cols, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-            for name in os.listdir(self.store.path):
-                if name.startswith(prefix) and name != os.path.basename(path) \
-                        and name.endswith(".pickle"):
-                    os.remove(os.path.join(self.store.path, name))
-        except OSError:
-            pass
+        self.store.write_cache(name, reader.generation(), cols)
         return cols
 
     def parse(self, text, fuzzy=False):
