@@ -100,38 +100,39 @@ class Ranker:
                 and not any(isinstance(c, wq.Not) for c in q.subqueries):
             # UnionMatcher adds the sides that match; three parts or more are paired in
             # Whoosh's tree, so their sums may differ from these in the last bit.
-            total = np.zeros(self.size)
-            any_hit = np.zeros(self.size, dtype=bool)
-            for child in q.subqueries:
-                hit, score = self._score(child)
-                total += score
-                any_hit |= hit
-            return any_hit, _boosted(total, q.boost)
+            matched, total = self._add_up(q.subqueries)
+            return matched > 0, _boosted(total, q.boost)
         elif type(q) is wq.Every and q.fieldname in (None, "", "*"):
             hit = self.live().copy()
             return hit, np.where(hit, float(q.boost), 0.0)
         return self._by_matcher(q)
 
-    def _coordinated(self, q):
+    def _add_up(self, children, best=None):
+        """(how many children match each document, the sum of their scores).
+
+        The sum runs in the children's order from 0.0, as CoordMatcher and
+        BestOfMatcher add them. With ``best`` (an array), each document's best
+        child score is kept there too.
+        """
         total = np.zeros(self.size)
         matched = np.zeros(self.size, dtype=np.int64)
-        for child in q.subqueries:  # CoordMatcher adds them up in query order, from 0.0
+        for child in children:
             hit, score = self._score(child)
             total += score
             matched += hit
+            if best is not None:
+                np.maximum(best, score, out=best)
+        return matched, total
+
+    def _coordinated(self, q):
+        matched, total = self._add_up(q.subqueries)
         n, exponent = len(q.subqueries), q.exponent
         return matched > 0, (total * (matched / n) ** exponent) * q.boost
 
     def _best_of(self, q):
-        total = np.zeros(self.size)
         best = np.zeros(self.size)
-        any_hit = np.zeros(self.size, dtype=bool)
-        for child in q.subqueries:  # BestOfMatcher: sum(scores) from 0, in order; max
-            hit, score = self._score(child)
-            total += score
-            np.maximum(best, score, out=best)
-            any_hit |= hit
-        return any_hit, (best + q.tiebreak * (total - best)) * q.boost
+        matched, total = self._add_up(q.subqueries, best)
+        return matched > 0, (best + q.tiebreak * (total - best)) * q.boost
 
     def _term(self, q):
         """BM25F of one word in one field, or None to let Whoosh score it."""
