@@ -97,7 +97,8 @@ class SearchEngine:
     def parse(self, text, fuzzy=False):
         """Parse a query string against this index's schema."""
         # The searcher's schema: ``ix.schema`` reads the table of contents from disk.
-        return parse_query(text, self._searcher.schema, fuzzy=fuzzy)
+        return parse_query(text, self._searcher.schema, fuzzy=fuzzy,
+                           reader=self._searcher.reader())
 
     def search(self, text=None, *, limit=10, offset=0, sort="relevance", since=None,
                until=None, person=(), place=(), facets=10, snippets=2, fragment_chars=260,

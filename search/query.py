@@ -64,13 +64,22 @@ PROXIMITY_SLOP = 3
 #: questions). Keyword queries of 1-4 words go without: each neighbouring pair is a phrase
 #: query scored article by article, and on full FANG it raised their p95 from 36 to 67 ms.
 PROXIMITY_MIN_WORDS = 5
-#: Weight of a typed compound's parts (``Regenwald`` → ``Regen``, ``Wald``) found in an
-#: article without the whole word, each part as a word or inside another compound. Below
-#: the whole word (1.0): exact matches rank first. At 0.4 it measured +.009 MRR@10 on
-#: xquad-r-de and +.007 on xquad-de, nothing on the news sets, and tripled the time of
-#: short news queries on full FANG (parts such as "bund", "geld" match most articles;
-#: mean 47 → 149 ms together with proximity): off (0) until that is cheaper.
-QUERY_PART_BOOST = 0.0
+#: Weight of a typed compound's parts (``Regenwald`` → ``Regen``, ``Wald``), each as a
+#: word or inside another compound, as a bonus in articles some query word matches as
+#: typed (:func:`_parts_as_bonus`): parts never add matches. Same run, MRR@10 without →
+#: with: xquad-r-de .750 → .763, xquad-de .933 → .942, gnad-teaser-de .938 → .944,
+#: fang-title-de .422 → .427 (with S_FORM_BOOST). 0.6 and 0.8 measured within ±.002.
+#: Parts that could add matches (the first version) made a search for "Hildburghausen"
+#: match 12,000 of 20,000 articles.
+QUERY_PART_BOOST = 0.4
+
+#: Weight of a word's other form with or without a final ``-s`` (``Kita``/``Kitas``,
+#: ``Tesla``/``Teslas``) beside the form as typed (1.0). Snowball removes a final ``-s``
+#: only after b, d, f, g, h, k, l, m, n, r, t: ``Kitas``, ``Autos``, ``Trumps``, ``Chinas``
+#: keep it, so without this a search for ``Kita`` misses every article about ``Kitas``.
+S_FORM_BOOST = 0.8  # +.003 MRR@10 on xquad-r-de and xquad-de, ±0 on gnad-teaser-de
+#: Letters after which Snowball German already removes a final ``-s``.
+_S_ENDINGS = frozenset("bdfghklmnrt")
 
 _GENDER_QUERY_RE = re.compile(r"(\w)[*:_/](innen|in)\b")
 _MINUS_RE = re.compile(r"(^|[\s(])-(?=[\w\"(])")
@@ -283,9 +292,10 @@ class BestOfMatcher(CoordMatcher):
 class _GermanParser(qparser.QueryParser):
     """Whoosh's parser with plain words expanded over title and body."""
 
-    def __init__(self, schema, fuzzy=False):
+    def __init__(self, schema, fuzzy=False, reader=None):
         super().__init__(_ALL, schema, group=qparser.OrGroup)
         self.fuzzy = fuzzy
+        self.reader = reader
         self.drop_question_words = False
         self.add_plugin(qparser.FuzzyTermPlugin())
         self.remove_plugin_class(qparser.BoostPlugin)
@@ -300,15 +310,17 @@ class _GermanParser(qparser.QueryParser):
         fields_ = TEXT_FIELDS if fieldname == _ALL else (fieldname,)
         if self.drop_question_words and text.lower() in QUESTION_WORDS:
             return None
-        exact = word_query(text, fields_, self.schema, boost)
+        exact = word_query(text, fields_, self.schema, boost, reader=self.reader)
         return _with_fuzzy(exact, text, fields_) if self.fuzzy else exact
 
 
-def word_query(text, fields_, schema, boost=1.0):
+def word_query(text, fields_, schema, boost=1.0, reader=None):
     """The query for one typed word in the given fields, or None for a stop word.
 
     A hyphenated word matches as itself or as the phrase of its parts
-    (``CDU-Chef`` also finds "CDU Chef").
+    (``CDU-Chef`` also finds "CDU Chef"). With the index's ``reader``, a word
+    also matches its other form with or without a final ``-s`` where the index has it
+    (:func:`s_form`).
     """
     analyzer = schema["body"].analyzer
     # The word as typed (and a hyphenated word's parts), without compound parts.
@@ -321,14 +333,18 @@ def word_query(text, fields_, schema, boost=1.0):
         parts_of_word = [(stem, 1.0 if head else MODIFIER_BOOST)
                          for stem, head in compound_parts(text)
                          if stem not in GERMAN_STOPWORDS]
+    other_form = s_form(text, stems[0], reader) \
+        if len(stems) == 1 and reader and S_FORM_BOOST else None
     for f in fields_:
         if len(stems) == 1:
             alternatives.append(query.Term(f, stems[0]))
             alternatives.append(query.Term(f, PART_PREFIX + stems[0], boost=PART_MATCH_BOOST))
+            if other_form:
+                alternatives.append(query.Term(f, other_form, boost=S_FORM_BOOST))
             if parts_of_word:
-                alternatives.append(query.Or([_part_query(f, stem, boost)
-                                              for stem, boost in parts_of_word],
-                                             boost=QUERY_PART_BOOST))
+                alternatives.append(PartsOfWord([_part_query(f, stem, boost)
+                                                 for stem, boost in parts_of_word],
+                                                boost=QUERY_PART_BOOST))
         else:
             parts = [t.text for t in analyzer(text, mode="query")]
             whole = stems[0]
@@ -342,6 +358,83 @@ def word_query(text, fields_, schema, boost=1.0):
     return _any(alternatives, boost)
 
 
+def s_form(word, stem, reader):
+    """The stem of ``word``'s form with or without a final ``-s``, if the index knows it.
+
+    ``Kita`` → ``kitas`` (the plural), ``Teslas`` → ``tesla`` (the genitive's name),
+    ``Autos`` → ``auto``. The index decides: a form it lacks is no alternative, and
+    dropping an ``-s`` needs the shorter form to be at least a quarter as common in
+    the articles, which keeps ``Preis``, ``Kreis`` and ``Ergebnis`` as they are
+    (``prei`` and ``krei`` are not words).
+    """
+    w = strip_invisible(word).lower()
+    if len(w) < 3 or not w.isalpha():
+        return None
+    if w.endswith("s"):
+        if len(w) < 4 or w[-2] in _S_ENDINGS or w[-2] == "s":
+            return None
+        other = stem_word(w[:-1])
+        if other == stem:
+            return None
+        found = reader.doc_frequency("body", other)
+        return other if found and found * 4 >= reader.doc_frequency("body", stem) else None
+    if w[-1] in _S_ENDINGS:
+        return None
+    other = stem_word(w + "s")
+    return other if other != stem and reader.doc_frequency("body", other) else None
+
+
+class PartsOfWord(query.Or):
+    """The parts of a typed compound in one field; :func:`_parts_as_bonus` moves them out."""
+
+
+def _parts_as_bonus(q):
+    """``q`` with its words' compound parts turned into a bonus that adds no matches.
+
+    ``Lehrergewerkschaft`` scores higher where an article says ``Lehrer`` and
+    ``Gewerkschaft``, but only in articles some query word finds as typed: parts such as
+    ``Bund`` or ``Geld`` would otherwise match most of an archive, and a search for a
+    town would count every article that names its parts. Parts under ``NOT`` are dropped.
+    """
+    bonus = []
+
+    def strip(node, positive):
+        if isinstance(node, PartsOfWord):
+            if positive:
+                bonus.append(node)
+            return None
+        if node.is_leaf():
+            return node
+        if isinstance(node, query.AndNot):
+            return query.AndNot(strip(node.a, positive), strip(node.b, False))
+        if isinstance(node, query.Not):
+            return query.Not(strip(node.query, False))
+        if isinstance(node, BestOf):
+            # One word's parts in title and body: the better field counts, as for the word.
+            parts = [c for c in node.subqueries if isinstance(c, PartsOfWord)]
+            if parts and positive:
+                bonus.append(parts[0] if len(parts) == 1 else
+                             BestOf(parts, tiebreak=node.tiebreak))
+            return _rebuilt(node, [strip(c, positive) for c in node.subqueries
+                                   if not isinstance(c, PartsOfWord)])
+        if isinstance(node, query.CompoundQuery):
+            kept = [c for c in (strip(c, positive) for c in node.subqueries) if c is not None]
+            return _rebuilt(node, kept)
+        return node.apply(lambda c: strip(c, positive))
+
+    stripped = strip(q, True)
+    if not bonus:
+        return q
+    return query.AndMaybe(stripped, bonus[0] if len(bonus) == 1 else query.Or(bonus))
+
+
+def _rebuilt(node, kept):
+    """A compound query node with other children, keeping its own settings."""
+    copy = node.apply(lambda c: c)
+    copy.subqueries = kept
+    return copy
+
+
 def _part_query(fieldname, stem, boost):
     """One part of a typed compound, as a word of its own or inside another compound."""
     return BestOf([query.Term(fieldname, stem),
@@ -349,7 +442,7 @@ def _part_query(fieldname, stem, boost):
                   boost=boost, tiebreak=0.0)
 
 
-def _expand(q, schema, fuzzy=False):
+def _expand(q, schema, fuzzy=False, reader=None):
     """Replace queries on the virtual all-text field by queries on title and body.
 
     With ``fuzzy``, each plain word also matches stems within ``FUZZY_EDITS`` of its own
@@ -389,7 +482,7 @@ def _expand(q, schema, fuzzy=False):
                 return query.NullQuery
             return _any([query.Wildcard(f, text) for f in fields_], q.boost)
         if fieldname == _ALL and isinstance(q, query.Term):
-            exact = word_query(q.text, TEXT_FIELDS, schema, q.boost)
+            exact = word_query(q.text, TEXT_FIELDS, schema, q.boost, reader=reader)
             return (_with_fuzzy(exact, q.text, TEXT_FIELDS) if fuzzy else exact) \
                 or query.NullQuery
         return q
@@ -397,7 +490,7 @@ def _expand(q, schema, fuzzy=False):
         return query.Every()
     if q.is_leaf():
         return q
-    return q.apply(lambda sub: _expand(sub, schema, fuzzy))
+    return q.apply(lambda sub: _expand(sub, schema, fuzzy, reader))
 
 
 def _with_fuzzy(exact, text, fields_):
@@ -509,8 +602,11 @@ def _positive_leaves(q):
         yield from _positive_leaves(sub)
 
 
-def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False):
+def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False, reader=None):
     """Parse a user's query string; raise EmptyQuery or QueryError with a reason.
+
+    ``reader`` (the index's) lets words match their other ``-s`` form where the index
+    has it (:func:`s_form`).
 
     >>> from index.schema import build_schema
     >>> q = parse_query("Lehrer Gewerkschaft fordern mehr Schutz", build_schema()).query
@@ -529,18 +625,20 @@ def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False):
     prepared = _PLUS_RE.sub(r"\1", _MINUS_RE.sub(r"\1NOT ", prepared))
     # A question mark ends a question; only inside a word is it a wildcard (Ma?er).
     prepared = _QUESTION_RE.sub("", prepared)
-    parser = _GermanParser(schema, fuzzy=fuzzy)
+    parser = _GermanParser(schema, fuzzy=fuzzy, reader=reader)
     typed = [strip_invisible(w).lower() for w in words if w not in ("AND", "OR", "NOT")]
     # "Wer" alone is still searched: only a question with other words loses it.
     parser.drop_question_words = bool(set(typed) - QUESTION_WORDS - GERMAN_STOPWORDS)
     try:
         q = parser.parse(prepared, normalize=False)
-        q = _lucene_not(_expand(q, schema, fuzzy))
+        q = _lucene_not(_expand(q, schema, fuzzy, reader))
         if type(q) is query.Or and len(q.subqueries) > 1:
             exponent = coord_exponent if len(typed) <= COORD_MAX_WORDS else 0.0
             q = CoordinatedOr(q.subqueries, boost=q.boost, exponent=exponent)
             if len(typed) >= PROXIMITY_MIN_WORDS:
                 q = _with_proximity(q)
+        if QUERY_PART_BOOST:
+            q = _parts_as_bonus(q)
         q = q.normalize()
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd syntax
         raise QueryError(f"could not parse the query {text!r}: {exc}") from None

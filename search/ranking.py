@@ -15,6 +15,8 @@ the scores are the same numbers:
   the last bit);
 * ``Or``: the sum of the sides that match (``UnionMatcher``; likewise);
 * ``AndNot``: the positive side's score, minus what the negative side matches;
+* ``AndMaybe``: the first side's matches and score, plus the second side's score where
+  both match (``AndMaybeMatcher``);
 * ``Every``: the query's boost for every live article.
 
 Anything else (phrases, prefixes, fuzzy words) is scored by its own Whoosh
@@ -87,6 +89,12 @@ class Ranker:
             hit, score = self._score(q.a)
             hit = hit & ~self._docs(q.b)
             return hit, np.where(hit, score, 0.0)
+        elif type(q) is wq.AndMaybe:
+            # AndMaybeMatcher: the first side's matches, plus the second side's score
+            # where it matches the same document.
+            hit, score = self._score(q.a)
+            _, extra = self._score(q.b)
+            return hit, score + np.where(hit, extra, 0.0)
         elif type(q) is wq.And and not any(isinstance(c, wq.Not) for c in q.subqueries):
             # IntersectionMatcher adds its two sides; Whoosh pairs three or more parts
             # in its own tree, so their sums may differ from these in the last bit.

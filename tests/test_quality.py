@@ -53,9 +53,13 @@ def test_field_tiebreak_survives_parsing():
 
 
 def _words(q):
-    """The query words of a parsed query, without the proximity pairs."""
+    """The query words of a parsed query, without the compound-part bonus and proximity pairs."""
+    from whoosh import query as wq
+
     from search.query import WordsNearby
 
+    if isinstance(q, wq.AndMaybe):
+        q = q.a
     return q.subqueries[0] if isinstance(q, WordsNearby) else q
 
 
@@ -81,13 +85,18 @@ def test_a_sentence_with_three_content_words_is_not_coordinated(engine):
     assert sentence.exponent == 0
 
 
-def test_typed_compound_parts_when_switched_on(engine, monkeypatch):
-    # Off by default (cost); 06 says "Gewerkschaft" and "Lehrer", never "Lehrergewerkschaft".
+def test_typed_compound_parts_add_score_but_no_matches(engine, monkeypatch):
+    # 06 says "Gewerkschaft" and "Lehrer", never "Lehrergewerkschaft"; 07 (a teacher's
+    # portrait) says "Lehrer" but nothing of a union.
     import search.query
 
-    assert ids(engine.search("Lehrergewerkschaft")) == []
     monkeypatch.setattr(search.query, "QUERY_PART_BOOST", 0.4)
-    assert ids(engine.search("Lehrergewerkschaft"))[0] == "06_gew-lehrer-schulstart"
+    assert ids(engine.search("Lehrergewerkschaft")) == []
+    with_parts = {h.id: h.score for h in engine.search("Lehrergewerkschaft Schulstart").hits}
+    monkeypatch.setattr(search.query, "QUERY_PART_BOOST", 0.0)
+    without = {h.id: h.score for h in engine.search("Lehrergewerkschaft Schulstart").hits}
+    assert set(with_parts) == set(without)
+    assert with_parts["06_gew-lehrer-schulstart"] > without["06_gew-lehrer-schulstart"] * 1.2
 
 
 def test_a_hyphenated_word_finds_an_article_that_uses_one_part(engine):
@@ -124,5 +133,31 @@ def test_proximity_pairs_add_no_matches(engine):
 
 def test_keyword_queries_get_no_proximity_pairs(engine):
     # 1-4 typed words: no phrase pairs (each is scored article by article).
-    assert type(engine.parse("Gewerkschaft Lehrer Schulstart").query).__name__ == \
-        "CoordinatedOr"
+    from whoosh import query as wq
+
+    q = engine.parse("Gewerkschaft Lehrer Schulstart").query
+    assert isinstance(q, wq.AndMaybe)  # "Schulstart": its parts are a bonus
+    assert type(q.a).__name__ == "CoordinatedOr"
+
+
+def test_a_word_finds_its_form_with_a_final_s_that_snowball_keeps(engine):
+    # Snowball keeps the -s of "Autos" and "Nordkoreas" (after a vowel): 03 says only
+    # "Autos", 02 only "Nordkorea".
+    assert ids(engine.search("Auto")) == ["03_sturm-hauptbahnhoefe"]
+    assert ids(engine.search("Nordkoreas"))[0] == "02_nordkorea-raketen"
+    hit = engine.search("Auto").hits[0]
+    assert {m["surface"] for m in hit.to_dict()["matched"]} == {"Autos"}
+
+
+def test_the_other_s_form_is_taken_only_where_the_index_has_it(engine):
+    from whoosh import query as wq
+
+    def terms(text):
+        return {leaf.text for leaf in engine.parse(text).query.leaves()
+                if isinstance(leaf, wq.Term)}
+
+    # "Ergebnis" is no plural of "Ergebni"; the index has no such word.
+    assert terms("Ergebnis") == {"ergebnis", "+ergebnis"}
+    assert "autos" in terms("Auto")
+    # Weighted below the form as typed: "Autos" itself scores higher.
+    assert engine.search("Autos").hits[0].score > engine.search("Auto").hits[0].score

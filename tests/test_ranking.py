@@ -28,6 +28,9 @@ QUERIES = [
     "(Lehrer OR Schule) AND Gewerkschaft",
     "Gewerkschaft Lehrer fordern mehr Schutz",
     "Impfstof~",
+    "Lehrergewerkschaft Schulstart",  # compound parts as a bonus (AndMaybe)
+    "Hauptbahnhof Sturm -Lehrergewerkschaft",
+    "Auto Nordkoreas",  # the other -s forms
     "*",
 ]
 
