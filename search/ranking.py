@@ -36,7 +36,13 @@ from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 from index.postings import CompactLeafMatcher
-from search.query import BestOf, CoordinatedOr
+from search.query import BestOf, CoordinatedOr, WordsNearby
+
+#: Proximity bonuses (``WordsNearby``) are computed for this many articles, the best by
+#: the words' own scores; the rest keep those scores. A bonus is at most
+#: ``PROXIMITY_BOOST`` × the pair's scores, so an article further down rarely reaches the
+#: first page; reading positions costs a Python step per article and word.
+RERANK_DEPTH = 400
 
 
 class Ranker:
@@ -77,6 +83,8 @@ class Ranker:
     # --- nodes ---------------------------------------------------------------------------
 
     def _score(self, q):
+        if isinstance(q, WordsNearby):
+            return self._nearby(q)
         if isinstance(q, CoordinatedOr):
             return self._coordinated(q)
         if isinstance(q, BestOf):
@@ -131,6 +139,65 @@ class Ranker:
             if best is not None:
                 np.maximum(best, score, out=best)
         return matched, total
+
+    def _nearby(self, q):
+        """The words' scores plus each neighbouring pair's bonus, for the best articles.
+
+        A pair is a two-word ``Phrase`` with slop; Whoosh scores it as the sum of the
+        two words' scores where the second word follows the first within ``slop``
+        positions, times the phrase's boost. Here that is computed from the words'
+        positions for the ``RERANK_DEPTH`` best articles only (exactly Whoosh's numbers
+        there). Anything else among the pairs is scored by its matcher.
+        """
+        hit, total = self._score(q.subqueries[0])
+        total = total.copy()
+        ids = np.flatnonzero(hit & self.live())
+        if len(ids) > RERANK_DEPTH:
+            ids = np.sort(ids[np.argpartition(-total[ids], RERANK_DEPTH - 1)[:RERANK_DEPTH]])
+        for pair in q.subqueries[1:]:
+            if type(pair) is not wq.Phrase or len(pair.words) != 2:
+                total += self._score(pair)[1]
+                continue
+            first, second = (self._positions(pair.fieldname, w, ids) for w in pair.words)
+            near = [d for d, at in first.items()
+                    if d in second and _follows(at, second[d], pair.slop)]
+            if not near:
+                continue
+            near = np.asarray(near, dtype=np.int64)
+            both = self._score(wq.Term(pair.fieldname, pair.words[0]))[1][near] + \
+                self._score(wq.Term(pair.fieldname, pair.words[1]))[1][near]
+            total[near] += _boosted(both, pair.boost)
+        return hit, total * q.boost
+
+    def _positions(self, fieldname, text, ids):
+        """{document number: positions of the word} for the given (sorted) documents."""
+        found = self._scorer(fieldname, text)
+        out = {}
+        if found is None or not len(ids):
+            return out
+        btext = found[0]
+        format_ = self.searcher.schema[fieldname].format
+        for sub, offset in self._leaves:
+            reader = sub.reader()
+            local = ids[(ids >= offset) & (ids < offset + reader.doc_count_all())] - offset
+            if not len(local):
+                continue
+            terms = getattr(reader, "_terms", None)
+            try:
+                m = terms.matcher(fieldname, btext, format_) if terms is not None \
+                    else reader.postings(fieldname, btext)
+            except TermNotFound:
+                continue
+            for d in local.tolist():
+                if not m.is_active():
+                    break
+                if m.id() < d:
+                    m.skip_to(d)
+                    if not m.is_active():
+                        break
+                if m.id() == d:
+                    out[d + offset] = m.value_as("positions")
+        return out
 
     def _coordinated(self, q):
         matched, total = self._add_up(q.subqueries)
@@ -249,6 +316,23 @@ class Ranker:
                 for sub, _ in self._leaves]) if self._leaves else np.zeros(0, np.uint8)
             norms = self._norms[key] = table[codes]
         return norms
+
+
+def _follows(first, second, slop):
+    """True if some position in ``second`` is 1 to ``slop`` after one in ``first`` (sorted).
+
+    >>> _follows([3, 20], [9, 22], 3), _follows([3], [2, 7], 3)
+    (True, False)
+    """
+    j, n = 0, len(second)
+    for p in first:
+        while j < n and second[j] <= p:
+            j += 1
+        if j == n:
+            return False
+        if second[j] - p <= slop:
+            return True
+    return False
 
 
 def _boosted(scores, boost):

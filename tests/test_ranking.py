@@ -79,6 +79,26 @@ def test_bulk_scores_are_whooshs_scores(changed_index, text):
             assert expected, f"{text!r} should match something in the corpus"
 
 
+def test_proximity_is_whooshs_for_the_best_articles_only(changed_index, monkeypatch):
+    import search.ranking
+
+    text = "Die Lehrer und die Gewerkschaft streiten über Corona"
+    monkeypatch.setattr(search.ranking, "RERANK_DEPTH", 3)
+    with SearchEngine(changed_index) as engine:
+        s = engine.searcher
+        q = engine.parse(text).query
+        assert type(q).__name__ == "WordsNearby"
+        expected = whoosh_scores(s, q)
+        words = Ranker(s).scores(q.subqueries[0])
+        got = Ranker(s).scores(q)
+        assert got.keys() == expected.keys() and len(got) > 3
+        best = sorted(words, key=lambda d: (-words[d], d))[:3]
+        assert {d: got[d] for d in best} == {d: expected[d] for d in best}
+        # 06 has "Die Lehrer und die Gewerkschaft streiten": a bonus on top of its words.
+        assert any(got[d] > words[d] for d in best)
+        assert all(got[d] == words[d] for d in got if d not in best)
+
+
 def test_deleted_articles_are_never_scored(changed_index):
     with SearchEngine(changed_index) as engine:
         s = engine.searcher
