@@ -321,6 +321,8 @@ def _run_batch(engine, stream, limit, sort, since, until, person, place, snippet
                                     snippets=snippets)
             out = {"id": qid, "total": results.total,
                    "hits": [_batch_hit(h, snippets) for h in results.hits]}
+            if results.relaxed_query:
+                out["relaxed_query"] = results.relaxed_query
             if facets:
                 out["facets"] = results.to_dict()["facets"]
         except FundstelleError as exc:

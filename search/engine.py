@@ -13,7 +13,7 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from index.analysis import PART_PREFIX
-from index.errors import ArticleNotFound, QueryError
+from index.errors import ArticleNotFound, FundstelleError, QueryError
 from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
 from search.facets import FACET_FIELDS, FacetColumns
@@ -102,7 +102,7 @@ class SearchEngine:
 
     def search(self, text=None, *, limit=10, offset=0, sort="relevance", since=None,
                until=None, person=(), place=(), facets=10, snippets=2, fragment_chars=260,
-               suggestions=True, fuzzy=False):
+               suggestions=True, fuzzy=False, relax=True):
         """Run a query and return a page of hits, the total and facet counts.
 
         ``text`` may be None or empty when a person, place or date filter is
@@ -111,7 +111,10 @@ class SearchEngine:
         surname. Facet counts cover all matching articles; each facet ignores
         its own selection (multi-select faceting). With few hits, ``suggestions``
         holds the query with misspelt words corrected (did-you-mean); ``fuzzy``
-        also matches words within an edit or two of the typed ones.
+        also matches words within an edit or two of the typed ones. With ``relax``,
+        a query whose exact phrases find nothing is searched again without the
+        quotes, and ``relaxed_query`` says so (a quoted headline or quote that an
+        article words differently still finds it).
         """
         started = time.perf_counter()
         if sort not in SORTS:
@@ -174,6 +177,21 @@ class SearchEngine:
         matcher = self._term_matcher(parsed) if parsed else TermMatcher(())
         hits = [self._hit(rank, docnum, score, matcher, snippets, fragment_chars)
                 for rank, (docnum, score) in enumerate(ranked[offset:], offset + 1)]
+        if total == 0 and relax and parsed is not None and '"' in text:
+            loose = " ".join(text.replace('"', " ").split())
+            if loose and loose != text.strip():
+                try:
+                    out = self.search(loose, limit=limit, offset=offset, sort=sort,
+                                      since=since, until=until, person=person, place=place,
+                                      facets=facets, snippets=snippets,
+                                      fragment_chars=fragment_chars,
+                                      suggestions=suggestions, fuzzy=fuzzy, relax=False)
+                except FundstelleError:  # e.g. only stop words without the quotes
+                    out = None
+                if out is not None and out.total:
+                    out.query, out.relaxed_query = text, loose
+                    out.seconds = time.perf_counter() - started
+                    return out
         out = SearchResults(query=text or "", total=total, hits=hits, offset=offset,
                             limit=limit, sort=sort, facets=facet_values,
                             filters={"person": person, "place": place,

@@ -70,6 +70,9 @@ def render_text(results, style):
         lines.append(style("meta", f"{results.total} {noun}, showing {results.offset + 1}–"
                                    f"{shown_to}" if results.hits else
                            f"{results.total} {noun}, none on this page"))
+    if results.relaxed_query:
+        lines.append(style("warn", "No article has the exact phrase; showing articles with "
+                                   f"its words: {clean_terminal(results.relaxed_query)}"))
     for sug in results.suggestions:
         lines.append(style("warn", f"Did you mean: {clean_terminal(sug)}?"))
     for hit in results.hits:

@@ -130,6 +130,8 @@ class SearchResults:
     filters: dict = field(default_factory=dict)
     suggestions: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    #: The query searched instead when an exact phrase found nothing (quotes dropped).
+    relaxed_query: str = None
     seconds: float = 0.0
 
     def to_dict(self):
@@ -144,5 +146,6 @@ class SearchResults:
             "facets": {name: [v.to_dict() for v in values]
                        for name, values in self.facets.items()},
             "suggestions": list(self.suggestions),
+            "relaxed_query": self.relaxed_query,
             "notes": list(self.notes),
         }

@@ -161,3 +161,18 @@ def test_the_other_s_form_is_taken_only_where_the_index_has_it(engine):
     assert "autos" in terms("Auto")
     # Weighted below the form as typed: "Autos" itself scores higher.
     assert engine.search("Autos").hits[0].score > engine.search("Auto").hits[0].score
+
+
+def test_a_quoted_phrase_no_article_has_is_searched_as_words(engine):
+    # A quoted headline or quote worded differently in the article (fang-title-de: 27 of
+    # 1,000 queries were quoted headlines that found nothing).
+    text = '"Gewerkschaft streitet mit den Lehrern"'
+    results = engine.search(text)
+    assert results.relaxed_query == "Gewerkschaft streitet mit den Lehrern"
+    assert results.query == text
+    assert ids(results)[0] == "06_gew-lehrer-schulstart"
+    assert results.to_dict()["relaxed_query"] == results.relaxed_query
+    assert engine.search(text, relax=False).total == 0
+    # A phrase that is there stays exact.
+    exact = engine.search('"Gewerkschaft Erziehung und Wissenschaft"')
+    assert exact.relaxed_query is None and ids(exact) == ["06_gew-lehrer-schulstart"]
