@@ -237,6 +237,64 @@ _BOS = ["BOS"]
 _EOS = ["EOS"]
 
 
+class ModelFeatures:
+    """The features of ``FeatureCache`` that a model has weights for, ready for its tagger.
+
+    crfsuite drops every attribute its model does not know (``Tagger::set`` looks each one up
+    and skips a miss), and about a third of ours are such words and suffixes. Leaving them out
+    here, keeping the order of the rest, gives the tagger the same scores for less work; the
+    strings go as UTF-8 bytes, which pycrfsuite takes without encoding them again. Each token's
+    five pieces (own, as ±1 and ±2 neighbour) are cached as tuples.
+    """
+
+    _LIMIT = FeatureCache._LIMIT
+
+    def __init__(self, features: FeatureCache, known: frozenset[str]):
+        self.features = features
+        self.known = known
+        self.cache: dict[str, tuple] = {}
+        self._encoded = {f: f.encode() for f in known}
+        self._bos = self._keep(_BOS)
+        self._eos = self._keep(_EOS)
+        self._dlc = self._keep(["dlc"])
+
+    def _keep(self, feats: list[str]) -> tuple[bytes, ...]:
+        if self.known.isdisjoint(feats):  # a rare word's neighbour features, mostly
+            return ()
+        return tuple(filter(None, map(self._encoded.get, feats)))
+
+    def static(self, tok: str) -> tuple:
+        """(own, as -1, as +1, as -2, as +2, lowercase if capitalised) for one token."""
+        entry = self.cache.get(tok)
+        if entry is None:
+            if len(self.cache) > self._LIMIT:
+                self.cache.clear()
+            own, prev1, next1, prev2, next2, low = self.features._compute(tok)
+            keep = self._keep
+            entry = self.cache[tok] = (keep(own), keep(prev1), keep(next1), keep(prev2),
+                                       keep(next2), low)
+        return entry
+
+    def sentence_items(self, tokens: list[str], doc_lower: set[str]) -> list[list[bytes]]:
+        """``FeatureCache.sentence_features`` of one sentence, without what the model ignores."""
+        get = self.cache.get
+        own, prev1, next1, prev2, next2, low = zip(*[get(t) or self.static(t) for t in tokens])
+        # Shifted by one and two, padded at the sentence ends; zip stops at the sentence length.
+        none, dlc = (), self._dlc
+        return [[*a, *b, *c, *d, *e, *(dlc if w in doc_lower else none)]
+                for a, b, c, d, e, w in zip(own, (self._bos,) + prev1, next1[1:] + (self._eos,),
+                                            (none, none) + prev2, next2[2:] + (none, none), low)]
+
+
+def model_attributes(tagger: pycrfsuite.Tagger) -> frozenset[str] | None:
+    """Every attribute string the tagger's model knows, or None if its dump cannot be read so."""
+    info = tagger.info()
+    known = frozenset(info.attributes)
+    if str(len(known)) != info.header.get("num_attrs"):
+        return None
+    return known
+
+
 def _has_surrogate(s: str) -> bool:
     try:
         s.encode("utf-8")
@@ -326,6 +384,8 @@ class EntityExtractor:
         self.features = FeatureCache(self.lexicon)
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(self.model_path)
+        known = model_attributes(self._tagger)
+        self.model_features = None if known is None else ModelFeatures(self.features, known)
 
     @classmethod
     def load(cls, model_path: Path | str | None = None) -> "EntityExtractor":
@@ -347,7 +407,8 @@ class EntityExtractor:
         """
         if doc_lower is None:
             doc_lower = document_lowercase(sentences)
-        feats = self.features.sentence_features
+        feats = (self.features.sentence_features if self.model_features is None
+                 else self.model_features.sentence_items)
         tagger = self._tagger
         all_tags, all_probs = [], []
         for s in sentences:
@@ -357,7 +418,11 @@ class EntityExtractor:
                 continue
             tags = tagger.tag(feats(s, doc_lower))
             all_tags.append(tags)
-            all_probs.append([1.0 if t == "O" else tagger.marginal(t, i) for i, t in enumerate(tags)])
+            if tags.count("O") == len(tags):
+                all_probs.append([1.0] * len(tags))
+            else:
+                all_probs.append([1.0 if t == "O" else tagger.marginal(t, i)
+                                  for i, t in enumerate(tags)])
         return all_tags, all_probs
 
     def extract(self, title: str, text: str) -> Entities:
