@@ -16,6 +16,7 @@ import functools
 import gzip
 import re
 import unicodedata
+from itertools import chain
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -87,29 +88,51 @@ def tokenize(text: str) -> list[list[str]]:
         for ch in _INVISIBLE_CHARS:
             if ch in text:
                 text = text.replace(ch, "")
+    last = _MAX_SENTENCE - 1
     for line in text.split("\n"):
         tokens = TOKEN_RE.findall(line)
+        n = len(tokens)
         start = 0
-        for i, tok in enumerate(tokens):
-            if i - start + 1 >= _MAX_SENTENCE:
-                sentences.append(tokens[start:i + 1])
-                start = i + 1
-            elif tok in _SENTENCE_END and i + 1 < len(tokens) and i > start:
+        # Only ".", "!" and "?" can end a sentence before the length limit: the loop visits them
+        # alone, and cuts an over-long stretch before each one and at the end of the line.
+        for i in _sentence_ends(tokens):
+            while start + last <= i:
+                sentences.append(tokens[start:start + _MAX_SENTENCE])
+                start += _MAX_SENTENCE
+            if i + 1 < n and i > start:
                 prev = tokens[i - 1]
                 # "Dr. Söder", "5. April": a short capitalised word or a number before the
                 # full stop is an abbreviation or an ordinal, not a sentence end.
-                if tok == "." and (prev.isdigit() or (len(prev) <= 3 and prev[:1].isupper())
-                                   or prev in TITLES):
+                if tokens[i] == "." and (prev.isdigit() or (len(prev) <= 3 and prev[:1].isupper())
+                                         or prev in TITLES):
                     continue
                 sentences.append(tokens[start:i + 1])
                 start = i + 1
-        if start < len(tokens):
+        while start + last < n:
+            sentences.append(tokens[start:start + _MAX_SENTENCE])
+            start += _MAX_SENTENCE
+        if start < n:
             sentences.append(tokens[start:])
     return sentences
 
 
+def _sentence_ends(tokens: list[str]) -> list[int]:
+    """Positions of ".", "!" and "?" in a line's tokens, in order (found by list scans in C)."""
+    ends = []
+    for mark in _SENTENCE_END:
+        i = -1
+        for _ in range(tokens.count(mark)):
+            i = tokens.index(mark, i + 1)
+            ends.append(i)
+    ends.sort()
+    return ends
+
+
 def word_shape(tok: str) -> str:
     """A compressed character-class shape: ``Söder`` → ``Xx``, ``COVID-19`` → ``X-d``."""
+    rest = tok[1:]
+    if tok[:1].isupper() and (not rest or rest.isalpha() and rest.islower()):
+        return "Xx" if rest else "X"  # most capitalised words, without the loop below
     out = []
     for ch in tok:
         if ch.isupper():
@@ -139,6 +162,14 @@ class Lexicon:
         self.nouns = _read_list(self.data_dir / "nouns.txt.gz")
         self.place_tokens = {p for p in self.places if " " not in p}
         self.place_heads = {p.split(" ", 1)[0] for p in self.places if " " in p}
+        # Tokens that may make a sentence count a listed place the CRF left untagged (see
+        # _listed_places): places, their genitives, first words of places of two words and
+        # those words inflected ("Roten" for "Rotes Meer"), and street words.
+        inflected = {h[:-1] + "en" for h in self.place_heads if h.endswith("e")}
+        inflected.update(h[:-2] + "en" for h in self.place_heads if h.endswith(("es", "er")))
+        self.place_cues = frozenset().union(
+            self.place_tokens, {p + "s" for p in self.place_tokens}, self.place_heads, inflected,
+            _STREET_WORDS)
 
 
 def _read_list(path: Path) -> frozenset[str]:
@@ -237,6 +268,64 @@ _BOS = ["BOS"]
 _EOS = ["EOS"]
 
 
+class ModelFeatures:
+    """The features of ``FeatureCache`` that a model has weights for, ready for its tagger.
+
+    crfsuite drops every attribute its model does not know (``Tagger::set`` looks each one up
+    and skips a miss), and about a third of ours are such words and suffixes. Leaving them out
+    here, keeping the order of the rest, gives the tagger the same scores for less work; the
+    strings go as UTF-8 bytes, which pycrfsuite takes without encoding them again. Each token's
+    five pieces (own, as ±1 and ±2 neighbour) are cached as tuples.
+    """
+
+    _LIMIT = FeatureCache._LIMIT
+
+    def __init__(self, features: FeatureCache, known: frozenset[str]):
+        self.features = features
+        self.known = known
+        self.cache: dict[str, tuple] = {}
+        self._encoded = {f: f.encode() for f in known}
+        self._bos = self._keep(_BOS)
+        self._eos = self._keep(_EOS)
+        self._dlc = self._keep(["dlc"])
+
+    def _keep(self, feats: list[str]) -> tuple[bytes, ...]:
+        if self.known.isdisjoint(feats):  # a rare word's neighbour features, mostly
+            return ()
+        return tuple(filter(None, map(self._encoded.get, feats)))
+
+    def static(self, tok: str) -> tuple:
+        """(own, as -1, as +1, as -2, as +2, lowercase if capitalised) for one token."""
+        entry = self.cache.get(tok)
+        if entry is None:
+            if len(self.cache) > self._LIMIT:
+                self.cache.clear()
+            own, prev1, next1, prev2, next2, low = self.features._compute(tok)
+            keep = self._keep
+            entry = self.cache[tok] = (keep(own), keep(prev1), keep(next1), keep(prev2),
+                                       keep(next2), low)
+        return entry
+
+    def sentence_items(self, tokens: list[str], doc_lower: set[str]) -> list[list[bytes]]:
+        """``FeatureCache.sentence_features`` of one sentence, without what the model ignores."""
+        get = self.cache.get
+        own, prev1, next1, prev2, next2, low = zip(*[get(t) or self.static(t) for t in tokens])
+        # Shifted by one and two, padded at the sentence ends; zip stops at the sentence length.
+        none, dlc = (), self._dlc
+        return [[*a, *b, *c, *d, *e, *(dlc if w in doc_lower else none)]
+                for a, b, c, d, e, w in zip(own, (self._bos,) + prev1, next1[1:] + (self._eos,),
+                                            (none, none) + prev2, next2[2:] + (none, none), low)]
+
+
+def model_attributes(tagger: pycrfsuite.Tagger) -> frozenset[str] | None:
+    """Every attribute string the tagger's model knows, or None if its dump cannot be read so."""
+    info = tagger.info()
+    known = frozenset(info.attributes)
+    if str(len(known)) != info.header.get("num_attrs"):
+        return None
+    return known
+
+
 def _has_surrogate(s: str) -> bool:
     try:
         s.encode("utf-8")
@@ -247,7 +336,8 @@ def _has_surrogate(s: str) -> bool:
 
 def document_lowercase(sentences: list[list[str]]) -> set[str]:
     """The words an article writes lowercase (a capitalised one of them is likely no name)."""
-    return {t for s in sentences for t in s[1:] if t[:1].islower()}
+    later = set(chain.from_iterable([s[1:] for s in sentences]))
+    return {t for t in later if t[:1].islower()}
 
 
 def spans(tokens: list[str], tags: list[str]) -> list[tuple[str, int, int]]:
@@ -326,6 +416,8 @@ class EntityExtractor:
         self.features = FeatureCache(self.lexicon)
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(self.model_path)
+        known = model_attributes(self._tagger)
+        self.model_features = None if known is None else ModelFeatures(self.features, known)
 
     @classmethod
     def load(cls, model_path: Path | str | None = None) -> "EntityExtractor":
@@ -347,7 +439,8 @@ class EntityExtractor:
         """
         if doc_lower is None:
             doc_lower = document_lowercase(sentences)
-        feats = self.features.sentence_features
+        feats = (self.features.sentence_features if self.model_features is None
+                 else self.model_features.sentence_items)
         tagger = self._tagger
         all_tags, all_probs = [], []
         for s in sentences:
@@ -357,7 +450,11 @@ class EntityExtractor:
                 continue
             tags = tagger.tag(feats(s, doc_lower))
             all_tags.append(tags)
-            all_probs.append([1.0 if t == "O" else tagger.marginal(t, i) for i, t in enumerate(tags)])
+            if tags.count("O") == len(tags):
+                all_probs.append([1.0] * len(tags))
+            else:
+                all_probs.append([1.0 if t == "O" else tagger.marginal(t, i)
+                                  for i, t in enumerate(tags)])
         return all_tags, all_probs
 
     def extract(self, title: str, text: str) -> Entities:
@@ -457,11 +554,13 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     """
     votes: dict[tuple[str, ...], dict[str, int]] = {}
     best: dict[tuple[str, ...], float] = {}
-    tokens_seen = {t for s in sentences for t in s}
-    club_towns = _club_towns(sentences)
-    guest = any(t in _GUEST_CUES for t in tokens_seen)
+    tokens_seen = set(chain.from_iterable(sentences))
+    club_towns = _club_towns(sentences, tokens_seen)
+    guest = not _GUEST_CUES.isdisjoint(tokens_seen)
     located: set[tuple[str, ...]] = set()
     for n, (sent, stags) in enumerate(zip(sentences, tags)):
+        if stags.count("O") == len(stags):
+            continue
         found = spans(sent, stags)
         found = _merge_particles(sent, found)
         sprobs = probs[n] if probs else None
@@ -522,7 +621,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     if GAZETTEER_RECALL:
         if doc_lower is None:
             doc_lower = document_lowercase(sentences)
-        _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower)
+        _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower, tokens_seen)
     _surnames_as_persons(votes, located, lexicon)
     persons, places = [], []
     for name, kinds in votes.items():
@@ -539,7 +638,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
                 places.append(joined)
     things = _named_things(sentences, {p[0] for p in persons})
     persons = _split_adjacent([p for p in persons if p[0] not in things], lexicon, votes)
-    persons = _complete_persons(persons, sentences, lexicon)
+    persons = _complete_persons(persons, sentences, lexicon, tokens_seen)
     return Entities(persons=_person_set(persons, tokens_seen),
                     places=_place_set(places, tokens_seen, lexicon))
 
@@ -583,7 +682,7 @@ def _named_things(sentences: list[list[str]], words: set[str]) -> set[str]:
     """Those of ``words`` the article writes right after a noun of things ("Zahlungssystem Wero")."""
     if not words:
         return set()
-    return {tok for s in sentences for prev, tok in zip(s, s[1:])
+    return {tok for s in sentences if not words.isdisjoint(s) for prev, tok in zip(s, s[1:])
             if tok in words and prev[:1].isupper() and len(prev) > 3
             and prev.lower().endswith(_THING_ENDINGS)}
 
@@ -593,12 +692,17 @@ def _org_head(tok: str) -> bool:
     return tok in _ORG_HEADS or "." in tok and tok.rsplit(".", 1)[1] in _CLUB_HEADS
 
 
-def _club_towns(sentences: list[list[str]]) -> set[str]:
+def _club_towns(sentences: list[list[str]], tokens_seen: set[str]) -> set[str]:
     """Places a sports report names clubs after: "Eisenach" where it writes "ThSV Eisenach".
 
     Only in an article with a score ("3:1") or sports words, so that a report on the city of
-    Augsburg that names the FC Augsburg once keeps its place."""
-    towns = {tok for s in sentences for prev, tok in zip(s, s[1:])
+    Augsburg that names the FC Augsburg once keeps its place. ``tokens_seen`` holds every token
+    of the article."""
+    heads = {t for t in tokens_seen
+             if t in _CLUB_HEADS or "." in t and t.rsplit(".", 1)[1] in _CLUB_HEADS}
+    if not heads:
+        return heads
+    towns = {tok for s in sentences if not heads.isdisjoint(s) for prev, tok in zip(s, s[1:])
              if (prev in _CLUB_HEADS or "." in prev and prev.rsplit(".", 1)[1] in _CLUB_HEADS)
              and tok[:1].isupper()}
     if not towns:
@@ -647,12 +751,18 @@ def _is_first_name(tok: str, lexicon: Lexicon) -> bool:
     return unicodedata.normalize("NFD", tok).encode("ascii", "ignore").decode() in first
 
 
-def _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower):
+def _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower, tokens_seen):
     """Count a listed place the CRF left untagged, unless the article also writes it lowercase,
     it opens a sentence ("Essen", "Mitte") or follows an article ("mit dem Zug"), or it is
     tagged otherwise elsewhere; two untagged words that make a listed place count too ("im Roten
     Meer")."""
+    # Only a sentence with one of the lexicon's place cues or a hyphenated street name can
+    # count anything, and most have none.
+    cues = tokens_seen & lexicon.place_cues
+    cues.update(t for t in tokens_seen if "-" in t and _STREET_NAME.fullmatch(t))
     for sent, stags in zip(sentences, tags):
+        if cues.isdisjoint(sent):
+            continue
         # Most tokens are lowercase or tagged: only capitalised untagged ones are looked at.
         for i in [i for i, (t, g) in enumerate(zip(sent, stags)) if g == "O" and t[0].isupper()]:
             if not i:
@@ -798,7 +908,7 @@ def _person_span(sent, start, end, lexicon, tokens_seen):
     return start, end
 
 
-def _complete_persons(persons, sentences, lexicon):
+def _complete_persons(persons, sentences, lexicon, tokens_seen):
     """A bare surname gets the first name the article gives it elsewhere ("Björn" before "Höcke",
     "Laith" before "al-Balaous")."""
     single = {p[0] for p in persons if len(p) == 1}
@@ -806,8 +916,13 @@ def _complete_persons(persons, sentences, lexicon):
     wanted = single - longer
     if not wanted:
         return persons
+    # Sentences without a wanted surname, bare or after a particle, are passed over.
+    cues = wanted | {t for t in tokens_seen if "-" in t and t[:1].islower()
+                     and _BOUND_PARTICLE.fullmatch(t) and _surname_key(t) in wanted}
     extra = []
     for sent in sentences:
+        if cues.isdisjoint(sent):
+            continue
         for i in range(1, len(sent)):
             tok, prev = sent[i], sent[i - 1]
             if tok in wanted and _is_first_name(prev, lexicon):

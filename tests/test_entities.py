@@ -1,11 +1,13 @@
 """Tests for index.entities: the person and place sets of German articles written for the tests."""
 
 import pickle
+import re
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from index.entities import Entities, EntityExtractor, default_extractor, resolve, tokenize
+from index.entities import (TITLES, Entities, EntityExtractor, default_extractor,
+                             document_lowercase, resolve, tokenize)
 
 BAYERN_TITLE = "Söder verschärft in Bayern die Regeln"
 BAYERN_TEXT = """München. Der bayerische Ministerpräsident Markus Söder (CSU) hat am Dienstag strengere \
@@ -244,3 +246,74 @@ def test_two_names_in_one_span_and_sentence_openers(extractor):
     tags[1][:2] = ["B-PER", "I-PER"]
     e = resolve(sents, tags, extractor.lexicon)
     assert e.persons == ("Harry Kane", "Hendel", "Thomas Tuchel")
+
+
+# Written for these tests: names, places, abbreviations, numbers, hyphens, a byline, a live blog.
+TAGGING_TEXT = """Von Jana Beispiel
+Dr. Ulrike Maier-Hohenstein (SPD) traf am 5. April in Bad Tölz den Landrat Josef Niedermaier.
+Die Kanarischen Inseln, das Rote Meer und die Karl-Marx-Allee: Ziele der Corona-Hilfe?
+Laut Prof. Hans-Peter Kühn sei die Lage in Nordrhein-Westfalen ernst! Kühns Team prüft 120 Fälle.
+Der 1. FC Köln verlor 1:3 gegen Borussia Dortmund; Trainer Steffen Baumgart blieb gelassen.
+Foto: dpa/Lena Muster
++++ 14.32 Uhr: Söder und Merkel beraten in München +++ Österreichs Kanzler Sebastian Kurz reist nach Wien."""
+
+
+def test_model_features_tag_exactly_like_all_features(extractor):
+    """The tagger sees only the features its model knows, and must give the same tags and the
+    same marginal probabilities (the float values, not only their rounding) as with all of them."""
+    mf = extractor.model_features
+    assert mf is not None and "BOS" in mf.known
+    tagger = extractor._tagger
+    sentences = tokenize(TAGGING_TEXT)
+    doc_lower = document_lowercase(sentences)
+    for sent in sentences:
+        full = extractor.features.sentence_features(sent, doc_lower)
+        kept = mf.sentence_items(sent, doc_lower)
+        assert kept == [[f.encode() for f in item if f in mf.known] for item in full]
+        tags = tagger.tag(full)
+        marginals = [[tagger.marginal(y, i) for y in tagger.labels()] for i in range(len(sent))]
+        assert tagger.tag(kept) == tags
+        assert [[tagger.marginal(y, i) for y in tagger.labels()] for i in range(len(sent))] == marginals
+    assert "Josef Niedermaier" in extractor.extract("", TAGGING_TEXT).persons
+
+
+def test_extract_without_model_features_gives_the_same_entities():
+    plain = EntityExtractor.load()
+    fast = EntityExtractor.load()
+    plain.model_features = None  # what tag() falls back to when the model's dump is unreadable
+    for title, text in [("", TAGGING_TEXT), (BAYERN_TITLE, BAYERN_TEXT)]:
+        assert fast.extract(title, text) == plain.extract(title, text)
+
+
+def _tokenize_token_by_token(text):
+    """tokenize as first written: a loop over every token of a line."""
+    sentences = []
+    for ch in "\u00ad\u200b\u200c\u200d\u2060\ufeff":
+        text = text.replace(ch, "")
+    for line in text.split("\n"):
+        tokens = re.findall(r"\w+(?:[-'’]\w+|\.(?![A-ZÄÖÜ][a-zäöüß]{2})\w+)*|[^\w\s]", line)
+        start = 0
+        for i, tok in enumerate(tokens):
+            if i - start + 1 >= 120:
+                sentences.append(tokens[start:i + 1])
+                start = i + 1
+            elif tok in ".!?" and i + 1 < len(tokens) and i > start:
+                prev = tokens[i - 1]
+                if tok == "." and (prev.isdigit() or (len(prev) <= 3 and prev[:1].isupper())
+                                   or prev in TITLES):
+                    continue
+                sentences.append(tokens[start:i + 1])
+                start = i + 1
+        if start < len(tokens):
+            sentences.append(tokens[start:])
+    return sentences
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.lists(st.sampled_from(
+    ["Dr", ".", "!", "?", "5", "Söder", "sagt", "EU", "Prof", "und", "Bayern", "a", ":", "Ber\u00adlin"]),
+    max_size=400), max_size=4))
+def test_tokenize_splits_like_a_loop_over_every_token(lines):
+    text = "\n".join(" ".join(words) for words in lines)
+    assert tokenize(text) == _tokenize_token_by_token(text)
+    assert tokenize(TAGGING_TEXT) == _tokenize_token_by_token(TAGGING_TEXT)
