@@ -16,6 +16,7 @@ import functools
 import gzip
 import re
 import unicodedata
+from collections import Counter
 from itertools import chain
 from dataclasses import dataclass
 from pathlib import Path
@@ -639,7 +640,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     things = _named_things(sentences, {p[0] for p in persons})
     persons = _split_adjacent([p for p in persons if p[0] not in things], lexicon, votes)
     persons = _complete_persons(persons, sentences, lexicon, tokens_seen)
-    return Entities(persons=_person_set(persons, tokens_seen),
+    return Entities(persons=_person_set(persons, tokens_seen, votes),
                     places=_place_set(places, tokens_seen, lexicon))
 
 
@@ -942,20 +943,25 @@ def _surname_key(tok: str) -> str:
     return tok
 
 
-def _person_set(names: list[tuple[str, ...]], tokens_seen: set[str]) -> tuple[str, ...]:
-    full = set(names)
+def _person_set(names: list[tuple[str, ...]], tokens_seen: set[str],
+                votes: dict | None = None) -> tuple[str, ...]:
     # Genitive on the last token, when the base form occurs elsewhere in the article.
-    normal = set()
-    for n in full:
+    mentions = Counter()
+    for n in names:
+        mentions_of_n = sum(votes[n].values()) if votes and n in votes else 1
         last = n[-1]
         if len(last) > 3 and last[-1] in "s'’" and last[:-1] in tokens_seen:
             n = n[:-1] + (last[:-1],)
         elif len(last) > 4 and last.endswith("es") and last[:-2] in tokens_seen:
             n = n[:-1] + (last[:-2],)
-        normal.add(n)
+        mentions[n] += mentions_of_n
+    normal = set(mentions)
     # A shorter name is part of a longer one: "Söder" and "Markus" → "Markus Söder".
     out = set()
-    longest = sorted(normal, key=len, reverse=True)
+    # Longest first; among equally long names the one mentioned most, then a fixed order:
+    # a bare "Joe" goes to the same longer name in every process, whatever the hash seed
+    # (it was set order: "Joe Biden" or "Guy Joe").
+    longest = sorted(normal, key=lambda m: (-len(m), -mentions[m], m))
     for n in normal:
         target = n
         for m in longest:
