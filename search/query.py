@@ -345,7 +345,8 @@ def word_query(text, fields_, schema, boost=1.0, reader=None):
             alternatives.append(query.Term(f, PART_PREFIX + stems[0], boost=PART_MATCH_BOOST))
             if other_form:
                 alternatives.append(query.Term(f, other_form, boost=S_FORM_BOOST))
-            if parts_of_word:
+            # Parts in the body only: the same gains as with the title, half the terms.
+            if parts_of_word and f == "body":
                 alternatives.append(PartsOfWord([_part_query(f, stem, boost)
                                                  for stem, boost in parts_of_word],
                                                 boost=QUERY_PART_BOOST))
@@ -414,7 +415,7 @@ def _parts_as_bonus(q):
         if isinstance(node, query.Not):
             return query.Not(strip(node.query, False))
         if isinstance(node, BestOf):
-            # One word's parts in title and body: the better field counts, as for the word.
+            # One word's parts (body only, see word_query); several would count as one field.
             parts = [c for c in node.subqueries if isinstance(c, PartsOfWord)]
             if parts and positive:
                 bonus.append(parts[0] if len(parts) == 1 else

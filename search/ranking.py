@@ -36,7 +36,7 @@ from whoosh.scoring import BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 from index.postings import CompactLeafMatcher
-from search.query import BestOf, CoordinatedOr, WordsNearby
+from search.query import BestOf, CoordinatedOr, PartsOfWord, WordsNearby
 
 #: Proximity bonuses (``WordsNearby``) are computed for this many articles, the best by
 #: the words' own scores; the rest keep those scores. A bonus is at most
@@ -112,7 +112,7 @@ class Ranker:
                 hit &= part_hit
                 total += part
             return hit, _boosted(np.where(hit, total, 0.0), q.boost)
-        elif type(q) is wq.Or and not q.scale and not q.minmatch \
+        elif type(q) in (wq.Or, PartsOfWord) and not q.scale and not q.minmatch \
                 and not any(isinstance(c, wq.Not) for c in q.subqueries):
             # UnionMatcher adds the sides that match; three parts or more are paired in
             # Whoosh's tree, so their sums may differ from these in the last bit.
