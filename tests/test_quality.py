@@ -176,3 +176,14 @@ def test_a_quoted_phrase_no_article_has_is_searched_as_words(engine):
     # A phrase that is there stays exact.
     exact = engine.search('"Gewerkschaft Erziehung und Wissenschaft"')
     assert exact.relaxed_query is None and ids(exact) == ["06_gew-lehrer-schulstart"]
+
+
+def test_how_many_and_how_long_lose_their_second_word_in_questions():
+    from index.schema import build_schema
+    from search.query import parse_query
+
+    schema = build_schema()
+    stems = {t for _, t in parse_query("Wie viele Menschen starben in Bagdad?", schema).terms()}
+    assert "mensch" in stems and "bagdad" in stems and not {"viel", "+viel"} & stems
+    assert {t for _, t in parse_query("Wie lange", schema).terms()} == {"lang", "+lang"}
+    assert "viel" in {t for _, t in parse_query("viele Tote", schema).terms()}
