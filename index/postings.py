@@ -14,14 +14,16 @@ The terms, frequencies, weights and positions are exactly those of Whoosh's
 checks this on real news). Queries and snippets use the chain itself.
 """
 
+import pickle
 import struct
 import zlib
 from array import array
 from collections import defaultdict
 from itertools import accumulate
 
-from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher,
-                                  W3PostingsWriter)
+from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PerDocReader,
+                                  W3PerDocWriter, W3PostingsWriter)
+from whoosh.columns import VarBytesColumn
 from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -315,11 +317,87 @@ class CompactLeafMatcher(W3LeafMatcher):
         self._values = self._data[2]
 
 
-class CompactCodec(W3Codec):
-    """Whoosh's default codec with :class:`CompactPostingsWriter` blocks.
+# --- stored fields ---------------------------------------------------------------------------
 
-    Pickled into each segment, so a reader opens the postings the way they were written.
+#: A document's stored fields: the compressed text apart, the rest pickled and compressed.
+_STORED_HEAD = struct.Struct("<BI")
+
+
+class StoredFieldsColumn(VarBytesColumn):
+    """Stored fields as one value per document, ``text_z`` kept as it comes.
+
+    Whoosh's own column pickles the fields with protocol 2, which writes bytes
+    as a latin-1 string (every byte above 127 takes two), and compresses that
+    again: the already compressed article text grew by a quarter. Here the
+    other fields are pickled (protocol 5) and compressed, and ``text_z``
+    follows them untouched.
     """
+
+    def writer(self, dbfile):
+        return self.Writer(dbfile)
+
+    def reader(self, dbfile, basepos, length, doccount):
+        return self.Reader(dbfile, basepos, length, doccount)
+
+    class Writer(VarBytesColumn.Writer):
+        def add(self, docnum, v):
+            v = dict(v)
+            text_z = v.pop("text_z", None)
+            rest = zlib.compress(pickle.dumps(v, 5), 6)
+            head = _STORED_HEAD.pack(text_z is not None, len(rest))
+            VarBytesColumn.Writer.add(self, docnum, head + rest + (text_z or b""))
+
+    class Reader(VarBytesColumn.Reader):
+        def __getitem__(self, docnum):
+            b = VarBytesColumn.Reader.__getitem__(self, docnum)
+            if not b:
+                return None
+            has_text, n = _STORED_HEAD.unpack_from(b)
+            at = _STORED_HEAD.size
+            v = pickle.loads(zlib.decompress(b[at:at + n]))
+            if has_text:
+                v["text_z"] = bytes(b[at + n:])
+            return v
+
+        def __iter__(self):
+            for docnum in range(self._doccount):
+                yield self[docnum]
+
+
+STORED_COLUMN = StoredFieldsColumn()
+
+
+class CompactPerDocWriter(W3PerDocWriter):
+    """Whoosh's per-document writer with :class:`StoredFieldsColumn`."""
+
+    def _create_column(self, fieldname, column):
+        if fieldname == "_stored":
+            column = STORED_COLUMN
+        super()._create_column(fieldname, column)
+
+
+class CompactPerDocReader(W3PerDocReader):
+    """Reads what :class:`CompactPerDocWriter` wrote."""
+
+    def stored_fields(self, docnum):
+        v = self._cached_reader("_stored", STORED_COLUMN)[docnum]
+        return {} if v is None else v
+
+
+# --- the codec -------------------------------------------------------------------------------
+
+class CompactCodec(W3Codec):
+    """Whoosh's default codec with :class:`CompactPostingsWriter` blocks and
+    :class:`StoredFieldsColumn`.
+
+    Pickled into each segment, so a reader opens the segment the way it was written.
+    """
+
+    def per_document_writer(self, storage, segment):
+        return CompactPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        return CompactPerDocReader(storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         return CompactPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
