@@ -225,6 +225,31 @@ class CompactPostingsWriter(W3PostingsWriter):
         self._new_block()
 
 
+    def add_term_postings(self, ids, weights, values, lengths=None):
+        """All postings of the current term at once, as :meth:`add_posting` one by one would.
+
+        ``ids`` (``array("I")``) and ``weights`` (``array("f")``) in document
+        order, ``values`` the encoded positions; ``lengths`` maps a document
+        number to its field length byte (0: none). The last block stays buffered
+        for :meth:`finish_postings`, as Whoosh leaves it.
+        """
+        limit = self._blocklimit
+        n = len(ids)
+        for start in range(0, n, limit):
+            if self._ids:
+                self._write_block()
+            block = ids[start:start + limit]
+            self._ids = block
+            self._weights = weights[start:start + limit]
+            self._values = [v for v in values[start:start + limit] if v]
+            self._maxweight = max(0, max(self._weights))
+            if lengths is not None:
+                lbs = [b for b in (lengths[d] for d in block) if b]
+                if lbs:
+                    self._minlength = byte_to_length(min(lbs))
+                    self._maxlength = byte_to_length(max(lbs))
+
+
 class CompactLeafMatcher(W3LeafMatcher):
     """Reads the blocks written by :class:`CompactPostingsWriter`."""
 
@@ -315,6 +340,95 @@ class CompactLeafMatcher(W3LeafMatcher):
         if self._data is None:
             self._read_data()
         self._values = self._data[2]
+
+
+# --- postings of a segment in memory ---------------------------------------------------------
+
+class TermPostings:
+    """One term's postings in a segment being written: document numbers, weights, values."""
+
+    __slots__ = ("ids", "weights", "values")
+
+    def __init__(self):
+        self.ids = array("I")
+        self.weights = array("f")
+        self.values = []
+
+
+class PostingBuffer:
+    """A segment's postings in memory, per field and term, in document order.
+
+    Replaces Whoosh's ``PostingPool``, which keeps one tuple per posting, sorts
+    them all at the end (spilling sorted runs to disk past ``limitmb``) and
+    feeds them one by one to the codec. Documents arrive in document-number
+    order, so each term's list is sorted as it grows; at the end only the terms
+    are sorted and each term's list is written in blocks
+    (:func:`write_buffered_postings`). ``add`` takes Whoosh's pool tuples, as
+    merging segments (``add_reader``) gives them.
+    """
+
+    def __init__(self):
+        self.fields = {}
+        self.fieldnames = set()
+
+    def terms(self, fieldname):
+        """The ``{term bytes: TermPostings}`` of a field, to append to."""
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return terms
+
+    def add(self, item):
+        fieldname, tbytes, docnum, weight, vbytes = item
+        terms = self.terms(fieldname)
+        tp = terms.get(tbytes)
+        if tp is None:
+            tp = terms[tbytes] = TermPostings()
+        tp.ids.append(docnum)
+        tp.weights.append(weight)
+        tp.values.append(vbytes or b"")
+
+    def cleanup(self):
+        self.fields = {}
+
+
+def write_buffered_postings(fieldwriter, schema, buffer, perdoc):
+    """Write a :class:`PostingBuffer` through a codec's field writer, term by term.
+
+    ``perdoc`` is the new segment's per-document reader (field lengths), or None.
+    Gives the same files as Whoosh's ``FieldWriter.add_postings`` over the
+    sorted postings.
+    """
+    for fieldname in sorted(buffer.fields):
+        terms = buffer.fields[fieldname]
+        if not terms:
+            continue
+        fieldobj = schema[fieldname]
+        lengths = None
+        if perdoc is not None and perdoc.has_column("_%s_len" % fieldname):
+            from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+            lengths = bytes(perdoc.column_reader("_%s_len" % fieldname, LENGTHS_COLUMN))
+        fieldwriter.start_field(fieldname, fieldobj)
+        for btext in sorted(terms):
+            tp = terms[btext]
+            ids = tp.ids
+            if any(a >= b for a, b in zip(ids, ids[1:])):
+                order = sorted(range(len(ids)), key=ids.__getitem__)
+                tp.ids = array("I", (ids[i] for i in order))
+                tp.weights = array("f", (tp.weights[i] for i in order))
+                tp.values = [tp.values[i] for i in order]
+            fieldwriter.start_term(btext)
+            pw = fieldwriter._postwriter
+            if isinstance(pw, CompactPostingsWriter):
+                pw.add_term_postings(tp.ids, tp.weights, tp.values, lengths)
+            else:
+                for i, docnum in enumerate(tp.ids):
+                    length = byte_to_length(lengths[docnum]) if lengths is not None \
+                        and lengths[docnum] else None
+                    fieldwriter.add(docnum, tp.weights[i], tp.values[i], length)
+            fieldwriter.finish_term()
+        fieldwriter.finish_field()
 
 
 # --- stored fields ---------------------------------------------------------------------------

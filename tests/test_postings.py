@@ -1,4 +1,4 @@
-"""The codec: stored fields and stored text."""
+"""The codec: stored fields, stored text and the in-memory posting buffer write what Whoosh would."""
 
 import hashlib
 
@@ -7,7 +7,7 @@ from whoosh.filedb.compound import CompoundStorage
 from whoosh.writing import SegmentWriter
 
 from index.ingest import Article, read_articles
-from index.pipeline import writer_settings
+from index.pipeline import BufferedSegmentWriter, writer_settings
 from index.store import (ZDICT_FILE, ZDICT_SHA256, IndexStore, article_document, compress_text,
                          stored_text)
 
@@ -29,6 +29,42 @@ def _segment_files(store):
         return {name.split(".", 1)[1]: cs.open_file(name).read() for name in cs._dir}
     finally:
         cs.close()
+
+
+def test_buffered_writer_writes_whooshs_segment_byte_for_byte(tmp_path):
+    docs = [article_document(a) for a in _articles(120)]
+    files = []
+    for name, cls in (("whoosh", SegmentWriter), ("buffered", BufferedSegmentWriter)):
+        store = IndexStore.create(str(tmp_path / name))
+        w = cls(store.ix, **writer_settings())
+        for d in docs:
+            w.add_document(**d)
+        w.commit()
+        files.append(_segment_files(store))
+    assert sorted(files[0]) == sorted(files[1])
+    assert {"pst", "trm", "_stored.col", "_body_len.col"} <= set(files[0])
+    for ext in files[0]:
+        assert files[0][ext] == files[1][ext], ext
+
+
+def test_buffered_writer_merges_segments_like_whoosh(tmp_path):
+    """``add_reader`` (merging) goes through the buffer too; the answers stay the same."""
+    from index.build import index_paths
+
+    sample = tmp_path / "sample.jsonl"
+    with open(SAMPLE_300, encoding="utf-8") as f:
+        sample.write_text("".join(line for _, line in zip(range(40), f)), encoding="utf-8")
+    path = str(tmp_path / "ix")
+    index_paths(path, [str(sample)], entities=False, procs=1, batch_size=10, optimize=True)
+    store = IndexStore.open(path)
+    assert len(store.ix._segments()) == 1
+    with store.searcher() as s:
+        r = s.reader()
+        assert r.doc_count() == 40
+        term = next(t for t in r.lexicon("body") if r.doc_frequency("body", t) > 5)
+        m = r.postings("body", term)
+        ids = list(m.all_ids())
+        assert ids == sorted(ids) and len(ids) == r.doc_frequency("body", term)
 
 
 @pytest.mark.parametrize("text", ["", "Die Maske bleibt.", "Übergröße ß \u00ad" * 500,
@@ -56,7 +92,7 @@ def test_preset_dictionary_is_the_one_texts_are_stored_with():
 def test_stored_fields_round_trip(tmp_path):
     article = _articles(1)[0]
     store = IndexStore.create(str(tmp_path / "ix"))
-    w = SegmentWriter(store.ix, **writer_settings())
+    w = BufferedSegmentWriter(store.ix, **writer_settings())
     w.add_document(**article_document(article))
     w.add_document(id="no-text", title="Nur ein Titel")
     w.commit()
@@ -72,7 +108,7 @@ def test_stored_fields_keep_the_compressed_text_as_it_is(tmp_path):
     article = _articles(1)[0]
     doc = article_document(article)
     store = IndexStore.create(str(tmp_path / "ix"))
-    w = SegmentWriter(store.ix, **writer_settings())
+    w = BufferedSegmentWriter(store.ix, **writer_settings())
     w.add_document(**doc)
     w.commit()
     stored = _segment_files(store)["_stored.col"]
