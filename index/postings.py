@@ -225,6 +225,18 @@ class CompactPostingsWriter(W3PostingsWriter):
         self._new_block()
 
 
+    def finish_postings(self):
+        """Finish the term; a term of a single posting keeps it in its term info instead
+        (the term dictionary of :mod:`index.terms` stores it; Whoosh's own inlining
+        is broken in 2.7.4: ``finish_postings`` calls a method that does not exist)."""
+        if not self._byteids and not self.written() and len(self._ids) == 1:
+            terminfo = self._terminfo
+            terminfo.add_block(self)
+            terminfo._inlined = (tuple(self._ids), tuple(self._weights), tuple(self._values))
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
+
     def add_term_postings(self, ids, weights, values, lengths=None):
         """All postings of the current term at once, as :meth:`add_posting` one by one would.
 
@@ -509,6 +521,16 @@ class CompactCodec(W3Codec):
 
     def per_document_writer(self, storage, segment):
         return CompactPerDocWriter(self, storage, segment)
+
+    def field_writer(self, storage, segment):
+        from index.terms import CompactFieldWriter
+        return CompactFieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage, segment):
+        from index.terms import CompactTermsReader
+        tiname = segment.make_filename(self.TERMS_EXT)
+        return CompactTermsReader(self, storage.open_file(tiname), storage.file_length(tiname),
+                                  segment.open_file(storage, self.POSTS_EXT))
 
     def per_document_reader(self, storage, segment):
         return CompactPerDocReader(storage, segment)
