@@ -54,12 +54,20 @@ def writer_settings():
     return {"limitmb": WRITER_LIMITMB, "codec": CompactCodec()}
 
 
-#: Whether a text field's length (BM25's document length) counts the compound-part
-#: terms (``+stem``) too, as Whoosh counts every term. False counts only the words
-#: (hyphenated words count their whole form and each part, as before). Changing it
-#: changes what new indexes store: rebuild to compare.
-LENGTH_COUNTS_PARTS = True
+#: Whether a text field's length (BM25's document length) counts every term, as Whoosh
+#: does: the words, but also the compound parts (``+stem``) and the whole form of a
+#: hyphenated word beside its parts. False counts only the words (a hyphenated word
+#: as its parts). Changing it changes what new indexes store: rebuild to compare.
+LENGTH_COUNTS_EXTRA_TERMS = True
 _PART_BYTES = PART_PREFIX.encode("utf-8")
+# The hyphens the tokenizer joins words with (index.analysis._HYPHENS).
+_HYPHEN_BYTES = tuple(h.encode("utf-8") for h in "-\u2010\u2011")
+
+
+def _is_extra_term(tbytes):
+    """A compound part or a hyphenated whole word: terms beside the words themselves."""
+    return tbytes.startswith(_PART_BYTES) or any(h in tbytes for h in _HYPHEN_BYTES)
+
 
 #: Segments with fewer articles than this are small (a short run's, or a run's last
 #: batch; a full batch gives each worker 1,000) ...
@@ -176,7 +184,7 @@ class BufferedSegmentWriter(_BufferedPostings, SegmentWriter):
                     tp.ids.append(docnum)
                     tp.weights.append(weight * fieldboost)
                     tp.values.append(vbytes or b"")
-                    if scorable and (LENGTH_COUNTS_PARTS or not tbytes.startswith(_PART_BYTES)):
+                    if scorable and (LENGTH_COUNTS_EXTRA_TERMS or not _is_extra_term(tbytes)):
                         length += freq
             if field.separate_spelling() or field.vector:
                 raise NotImplementedError(f"field {fieldname}: spelling and vectors "
