@@ -2,18 +2,19 @@
 
 Whoosh 3 keeps terms in an ordered hash file: per term a 2 × 4-byte length
 header, the key, a fixed 35-byte term info and about 28 bytes of hash table
-and order index, some 85 bytes for a term of 8 letters; a run of many
+and order index, some 85 bytes for a term of 8 letters, and a run of many
 segments repeats the vocabulary in each one. Here each field's terms are
-stored in blocks of :data:`BLOCK_TERMS`, each term as the length it shares
-with the one before, its remaining bytes and its term info as variable-length
-integers (a term of one posting about 15 bytes). A term found in only one
-document carries that posting itself (see
-:meth:`index.postings.CompactPostingsWriter.finish_postings`), so it costs
-nothing in the posting file.
+stored in blocks of :data:`BLOCK_TERMS`: first the terms (the length each
+shares with the one before, its other bytes, the length of its term info),
+then the term infos as variable-length integers (a term of one posting about
+15 bytes in all). A term found in only one document carries that posting
+itself (see :meth:`index.postings.CompactPostingsWriter.finish_postings`), so
+it costs nothing in the posting file.
 
 The file ends with an index of blocks (each block's first term and offset,
-pickled) and its offset; a reader loads that index and decodes at most one
-block per lookup.
+pickled) and its offset. A lookup bisects that index, reads the terms of one
+block and decodes one term info; the last blocks read are kept, since a query
+asks for a term several times.
 
 >>> ti = W3TermInfo(); ti._weight, ti._df, ti._maxweight, ti._minid, ti._maxid = 3.0, 2, 2.0, 4, 9
 >>> ti._offset, ti._length = 0, 40
@@ -25,7 +26,7 @@ block per lookup.
 
 import pickle
 import struct
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from whoosh.codec import base
 from whoosh.codec.whoosh3 import W3FieldWriter, W3TermInfo
@@ -70,11 +71,10 @@ def _quarters(w):
     return int(q) if q.is_integer() and 0 <= q < 1 << 40 else None
 
 
-def encode_info(ti, out):
+def encode_info(ti, out, start=0):
     """Append a ``W3TermInfo`` (extent or one inlined posting) to ``out``.
 
-    The posting file offset is not written: a reader adds up the lengths of
-    the terms before it in its block.
+    The posting file offset is written relative to ``start`` (its block's first).
     """
     inlined = ti._inlined is not None
     w, mw = _quarters(ti._weight), _quarters(ti._maxweight)
@@ -100,11 +100,12 @@ def encode_info(ti, out):
         _put(out, len(value))
         out += value
     else:
+        _put(out, ti._offset - start)
         _put(out, ti._length)
 
 
-def decode_info(b, at, offset):
-    """Read one term info at ``at``; ``offset`` is where its postings start if not inlined.
+def decode_info(b, at, start=0):
+    """Read one term info at ``at``; ``start`` is its block's first posting offset.
 
     Returns (W3TermInfo, next position).
     """
@@ -136,9 +137,19 @@ def decode_info(b, at, offset):
         at += n
         ti._inlined = ((ti._minid,), (ti._weight,), (value,) if n else ())
     else:
+        rel, at = _get(b, at)
+        ti._offset = start + rel
         ti._length, at = _get(b, at)
-        ti._offset = offset
     return ti, at
+
+
+def _put_small(out, n):
+    """A length as one byte, or 255 and a 2-byte int (terms are at most 65,535 bytes)."""
+    if n < 255:
+        out.append(n)
+    else:
+        out.append(255)
+        out += n.to_bytes(2, "little")
 
 
 class CompactFieldWriter(W3FieldWriter):
@@ -194,21 +205,28 @@ class CompactFieldWriter(W3FieldWriter):
         firsts.append(block[0][0])
         offsets.append(self._tifile.tell())
         counts.append(len(block))
-        out = bytearray()
-        # Where the block's first non-inlined postings start.
+        # Keys first (shared prefix length, suffix, length of the term info), then the
+        # term infos: a lookup reads the keys and decodes one term info.
         start = next((ti._offset for _, ti in block if ti._inlined is None), 0)
-        _put(out, start)
+        keys, infos = bytearray(), bytearray()
         prev = b""
         for btext, ti in block:
             shared = 0
             limit = min(len(prev), len(btext))
             while shared < limit and prev[shared] == btext[shared]:
                 shared += 1
-            _put(out, shared)
-            _put(out, len(btext) - shared)
-            out += btext[shared:]
-            encode_info(ti, out)
+            before = len(infos)
+            encode_info(ti, infos, start)
+            _put_small(keys, shared)
+            _put_small(keys, len(btext) - shared)
+            keys += btext[shared:]
+            _put_small(keys, len(infos) - before)
             prev = btext
+        out = bytearray()
+        _put(out, start)
+        _put(out, len(keys))
+        out += keys
+        out += infos
         self._tifile.write(bytes(out))
         self._block = []
 
@@ -236,31 +254,57 @@ class CompactTermsReader(base.TermsReader):
         self._index = pickle.loads(dbfile.get(at, length - _TRAILER.size - at))
         self._ends = at
         self._fields = list(self._index)
-        self._last = (None, None, None)  # (field, block number, decoded block)
+        self._cache = {}
 
     def _block(self, fieldname, i):
-        """Block ``i`` of a field as [(term bytes, W3TermInfo)], decoded once in a row."""
-        if self._last[:2] == (fieldname, i):
-            return self._last[2]
+        """Block ``i`` of a field: (terms, where each term info starts, bytes, first offset).
+
+        The last few blocks read are kept: a query asks for one term several times
+        (contains, document frequency, postings).
+        """
+        key = (fieldname, i)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         firsts, offsets, counts = self._index[fieldname]
-        start = offsets[i]
+        begin = offsets[i]
         end = offsets[i + 1] if i + 1 < len(offsets) else self._next_field_start(fieldname)
-        b = self._dbfile.get(start, end - start)
-        offset, at = _get(b, 0)
-        out = []
+        b = self._dbfile.get(begin, end - begin)
+        start, at = _get(b, 0)
+        nkeys, at = _get(b, at)
+        info_at = at + nkeys
+        terms, info_starts = [], []
         prev = b""
         for _ in range(counts[i]):
-            shared, at = _get(b, at)
-            n, at = _get(b, at)
+            shared = b[at]
+            if shared == 255:
+                shared = int.from_bytes(b[at + 1:at + 3], "little")
+                at += 2
+            n = b[at + 1]
+            if n == 255:
+                n = int.from_bytes(b[at + 2:at + 4], "little")
+                at += 2
+            at += 2
             btext = prev[:shared] + b[at:at + n]
             at += n
-            ti, at = decode_info(b, at, offset)
-            if ti._inlined is None:
-                offset += ti._length
-            out.append((btext, ti))
+            ilen = b[at]
+            if ilen == 255:
+                ilen = int.from_bytes(b[at + 1:at + 3], "little")
+                at += 2
+            at += 1
+            terms.append(btext)
+            info_starts.append(info_at)
+            info_at += ilen
             prev = btext
-        self._last = (fieldname, i, out)
-        return out
+        block = (terms, info_starts, b, start)
+        if len(self._cache) >= 256:
+            self._cache.clear()
+        self._cache[key] = block
+        return block
+
+    def _info(self, block, j):
+        terms, info_starts, b, start = block
+        return decode_info(b, info_starts[j], start)[0]
 
     def _next_field_start(self, fieldname):
         k = self._fields.index(fieldname)
@@ -276,15 +320,16 @@ class CompactTermsReader(base.TermsReader):
             return None
         firsts = entry[0]
         i = max(bisect_right(firsts, tbytes) - 1, 0)
-        block = self._block(fieldname, i)
-        for j, (btext, _) in enumerate(block):
-            if btext >= tbytes:
-                return i, j
+        terms = self._block(fieldname, i)[0]
+        j = bisect_left(terms, tbytes)
+        if j < len(terms):
+            return i, j
         return (i + 1, 0) if i + 1 < len(firsts) else None
 
-    def _items_from(self, fieldname, tbytes, later_fields=True):
+    def _items_from(self, fieldname, tbytes, later_fields=True, infos=True):
         """(field, term bytes, term info) from the first term ≥ (field, tbytes) on,
-        into the fields after it unless ``later_fields`` is false."""
+        into the fields after it unless ``later_fields`` is false; with ``infos``
+        false, the term info is None (not decoded)."""
         if fieldname in self._index:
             k = self._fields.index(fieldname)
         elif later_fields:
@@ -303,8 +348,10 @@ class CompactTermsReader(base.TermsReader):
                 continue
             i, j = pos
             for bi in range(i, len(self._index[name][0])):
-                for btext, ti in self._block(name, bi)[j:]:
-                    yield name, btext, ti
+                block = self._block(name, bi)
+                terms = block[0]
+                for jj in range(j, len(terms)):
+                    yield name, terms[jj], self._info(block, jj) if infos else None
                 j = 0
 
     def __contains__(self, term):
@@ -321,21 +368,19 @@ class CompactTermsReader(base.TermsReader):
         return CompactFieldCursor(self, fieldname, fieldobj)
 
     def terms(self):
-        for name in self._fields:
-            for btext, _ in self._field_items(name):
-                yield name, btext
-
-    def _field_items(self, fieldname):
-        for i in range(len(self._index[fieldname][0])):
-            yield from self._block(fieldname, i)
+        if not self._fields:
+            return iter(())
+        return ((name, btext) for name, btext, _
+                in self._items_from(self._fields[0], b"", infos=False))
 
     def terms_from(self, fieldname, prefix):
-        return ((name, btext) for name, btext, _ in self._items_from(fieldname, prefix))
+        return ((name, btext) for name, btext, _
+                in self._items_from(fieldname, prefix, infos=False))
 
     def items(self):
-        for name in self._fields:
-            for btext, ti in self._field_items(name):
-                yield (name, btext), ti
+        if not self._fields:
+            return iter(())
+        return (((name, btext), ti) for name, btext, ti in self._items_from(self._fields[0], b""))
 
     def items_from(self, fieldname, prefix):
         return (((name, btext), ti) for name, btext, ti in self._items_from(fieldname, prefix))
@@ -343,9 +388,9 @@ class CompactTermsReader(base.TermsReader):
     def term_info(self, fieldname, tbytes):
         pos = self._find(fieldname, tbytes)
         if pos is not None:
-            btext, ti = self._block(fieldname, pos[0])[pos[1]]
-            if btext == tbytes:
-                return ti
+            block = self._block(fieldname, pos[0])
+            if block[0][pos[1]] == tbytes:
+                return self._info(block, pos[1])
         raise TermNotFound("No term %s:%r" % (fieldname, tbytes))
 
     def frequency(self, fieldname, tbytes):
@@ -381,7 +426,8 @@ class CompactFieldCursor(base.FieldCursor):
 
     def _start(self, tbytes):
         self._it = ((btext, ti) for _, btext, ti
-                    in self._reader._items_from(self._fieldname, tbytes, later_fields=False))
+                    in self._reader._items_from(self._fieldname, tbytes, later_fields=False,
+                                                infos=False))
         self._text = self._ti = None
         return self.next()
 
@@ -405,7 +451,9 @@ class CompactFieldCursor(base.FieldCursor):
         return self._text
 
     def term_info(self):
-        return self._ti
+        if self._text is None:
+            return None
+        return self._reader.term_info(self._fieldname, self._fieldobj.to_bytes(self._text))
 
     def is_valid(self):
         return self._text is not None
