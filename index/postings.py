@@ -16,6 +16,7 @@ checks this on real news). Queries and snippets use the chain itself.
 
 import pickle
 import struct
+import sys
 import zlib
 from array import array
 from collections import defaultdict
@@ -168,6 +169,12 @@ class CompactPositions(WordCachePositions):
     """
 
     def encode(self, poslist):
+        if len(poslist) == 1:  # most postings: the same bytes, without the general path
+            p = poslist[0]
+            if p < 0x100:
+                return b"B" + bytes((p,))
+            if p < 0x10000:
+                return b"H" + p.to_bytes(2, sys.byteorder)
         return _pack_uints(_deltas(poslist))
 
     def decode_positions(self, valuestring):
