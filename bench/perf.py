@@ -271,9 +271,11 @@ def profile(corpus, size, workdir, entities):
 
     total = count_lines(corpus)
     src, _ = subset(corpus, size, total, workdir)
+    out = os.path.join(workdir, "profile-ix")
+    shutil.rmtree(out, ignore_errors=True)
     p = Profiler()
     p.start()
-    index_paths(os.path.join(workdir, "profile-ix"), [src], entities=entities, procs=1)
+    index_paths(out, [src], entities=entities, procs=1)
     p.stop()
     print(p.output_text(unicode=True, color=False, show_all=False))
 
