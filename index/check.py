@@ -10,7 +10,6 @@ import fcntl
 import glob
 import json
 import os
-import zlib
 from dataclasses import dataclass, field
 
 from whoosh import index as whoosh_index
@@ -18,7 +17,7 @@ from whoosh.reading import SegmentReader
 
 from index.errors import IndexNotFound
 from index.schema import index_metadata
-from index.store import (LOCK_INFO, META_FILE, index_exists, read_lock_info,
+from index.store import (LOCK_INFO, META_FILE, index_exists, read_lock_info, stored_text,
                          while_writers_commit)
 
 
@@ -161,7 +160,7 @@ def _check_segment(ix, seg, report, ids, rebuild):
                 continue
             ids[doc_id] = ids.get(doc_id, 0) + 1
             if stored.get("text_z") is not None:
-                zlib.decompress(stored["text_z"])
+                stored_text(stored)
         entry["deleted"] = reader.doc_count_all() - entry["articles"]
         for fieldname in reader.indexed_field_names():
             for term in reader.lexicon(fieldname):

@@ -26,8 +26,10 @@ from itertools import islice
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import LockError, SegmentWriter
 
+from index.analysis import PART_PREFIX
 from index.errors import FundstelleError, IndexLocked
-from index.postings import CACHE_WORDS, CompactCodec, WordCachePositions
+from index.postings import (CACHE_WORDS, CompactCodec, PostingBuffer, TermPostings,
+                            WordCachePositions, write_buffered_postings)
 from index.store import WRITER_LIMITMB, article_document
 
 #: Documents per hand-over file from the parent to a worker.
@@ -50,6 +52,21 @@ def default_procs():
 def writer_settings():
     """Keyword arguments for an indexing run's Whoosh writers: buffer size and codec."""
     return {"limitmb": WRITER_LIMITMB, "codec": CompactCodec()}
+
+
+#: Whether a text field's length (BM25's document length) counts every term, as Whoosh
+#: does: the words, but also the compound parts (``+stem``) and the whole form of a
+#: hyphenated word beside its parts. False counts only the words (a hyphenated word
+#: as its parts). Changing it changes what new indexes store: rebuild to compare.
+LENGTH_COUNTS_EXTRA_TERMS = True
+_PART_BYTES = PART_PREFIX.encode("utf-8")
+# The hyphens the tokenizer joins words with (index.analysis._HYPHENS).
+_HYPHEN_BYTES = tuple(h.encode("utf-8") for h in "-\u2010\u2011")
+
+
+def _is_extra_term(tbytes):
+    """A compound part or a hyphenated whole word: terms beside the words themselves."""
+    return tbytes.startswith(_PART_BYTES) or any(h in tbytes for h in _HYPHEN_BYTES)
 
 
 #: Segments with fewer articles than this are small (a short run's, or a run's last
@@ -118,7 +135,73 @@ def _with_entities(fields, extractor):
     return fields
 
 
-class SerialArticleWriter(SegmentWriter):
+class _BufferedPostings:
+    """Mixin for Whoosh segment writers: postings go to a :class:`PostingBuffer`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pool = PostingBuffer()
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        perdoc = self.per_document_reader() if self.codec.length_stats else None
+        write_buffered_postings(self.fieldwriter, self.schema, self.pool, perdoc)
+        self.fieldwriter.close()
+        if perdoc:
+            perdoc.close()
+
+
+class BufferedSegmentWriter(_BufferedPostings, SegmentWriter):
+    """Whoosh's ``SegmentWriter`` with its postings in a :class:`PostingBuffer`.
+
+    ``add_document`` is Whoosh's, but appends each posting to its term's
+    arrays directly instead of building, sizing and later sorting a tuple.
+    """
+
+    def add_document(self, **fields):
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        for fieldname in fieldnames:
+            value = fields.get(fieldname)
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                fieldboost = self._field_boost(fields, fieldname, docboost)
+                terms = self.pool.terms(fieldname)
+                scorable = field.scorable
+                for tbytes, freq, weight, vbytes in field.index(value):
+                    tp = terms.get(tbytes)
+                    if tp is None:
+                        tp = terms[tbytes] = TermPostings()
+                    tp.ids.append(docnum)
+                    tp.weights.append(weight * fieldboost)
+                    tp.values.append(vbytes or b"")
+                    if scorable and (LENGTH_COUNTS_EXTRA_TERMS or not _is_extra_term(tbytes)):
+                        length += freq
+            if field.separate_spelling() or field.vector:
+                raise NotImplementedError(f"field {fieldname}: spelling and vectors "
+                                          "are not written by this writer")
+            customval = fields.get("_stored_%s" % fieldname, value)
+            perdocwriter.add_field(fieldname, field, customval if field.stored else None,
+                                   length)
+            column = field.column_type
+            if column and customval is not None:
+                perdocwriter.add_column_value(fieldname, column,
+                                              field.to_column_value(customval))
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+
+class SerialArticleWriter(BufferedSegmentWriter):
     """One process: tag, analyse and write each article in turn."""
 
     def __init__(self, ix, extractor=None, **kwargs):
@@ -151,7 +234,7 @@ class _EntityTask(SubWriterTask):
         parent = os.getppid()
         try:
             ix = self.storage.open_index(self.indexname)
-            writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+            writer = self.writer = BufferedSegmentWriter(ix, _lk=False, **self.kwargs)
             words = self.word_cache if self.word_cache is not None else {}
             known = len(words)
             _share_word_cache(writer.schema, words)
@@ -184,7 +267,7 @@ class _EntityTask(SubWriterTask):
         tempstorage.delete_file(filename)
 
 
-class ParallelArticleWriter(MpWriter):
+class ParallelArticleWriter(_BufferedPostings, MpWriter):
     """Worker processes tag, analyse and write articles; each commit adds their segments.
 
     Deletions (``update``, ``delete_by_term``) run in the parent against the

@@ -14,14 +14,17 @@ The terms, frequencies, weights and positions are exactly those of Whoosh's
 checks this on real news). Queries and snippets use the chain itself.
 """
 
+import pickle
 import struct
+import sys
 import zlib
 from array import array
 from collections import defaultdict
 from itertools import accumulate
 
-from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher,
-                                  W3PostingsWriter)
+from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PerDocReader,
+                                  W3PerDocWriter, W3PostingsWriter)
+from whoosh.columns import VarBytesColumn
 from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -166,6 +169,12 @@ class CompactPositions(WordCachePositions):
     """
 
     def encode(self, poslist):
+        if len(poslist) == 1:  # most postings: the same bytes, without the general path
+            p = poslist[0]
+            if p < 0x100:
+                return b"B" + bytes((p,))
+            if p < 0x10000:
+                return b"H" + p.to_bytes(2, sys.byteorder)
         return _pack_uints(_deltas(poslist))
 
     def decode_positions(self, valuestring):
@@ -221,6 +230,43 @@ class CompactPostingsWriter(W3PostingsWriter):
         self._postfile.write(data)
         self._blockcount += 1
         self._new_block()
+
+
+    def finish_postings(self):
+        """Finish the term; a term of a single posting keeps it in its term info instead
+        (the term dictionary of :mod:`index.terms` stores it; Whoosh's own inlining
+        is broken in 2.7.4: ``finish_postings`` calls a method that does not exist)."""
+        if not self._byteids and not self.written() and len(self._ids) == 1:
+            terminfo = self._terminfo
+            terminfo.add_block(self)
+            terminfo._inlined = (tuple(self._ids), tuple(self._weights), tuple(self._values))
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
+
+    def add_term_postings(self, ids, weights, values, lengths=None):
+        """All postings of the current term at once, as :meth:`add_posting` one by one would.
+
+        ``ids`` (``array("I")``) and ``weights`` (``array("f")``) in document
+        order, ``values`` the encoded positions; ``lengths`` maps a document
+        number to its field length byte (0: none). The last block stays buffered
+        for :meth:`finish_postings`, as Whoosh leaves it.
+        """
+        limit = self._blocklimit
+        n = len(ids)
+        for start in range(0, n, limit):
+            if self._ids:
+                self._write_block()
+            block = ids[start:start + limit]
+            self._ids = block
+            self._weights = weights[start:start + limit]
+            self._values = [v for v in values[start:start + limit] if v]
+            self._maxweight = max(0, max(self._weights))
+            if lengths is not None:
+                lbs = [b for b in (lengths[d] for d in block) if b]
+                if lbs:
+                    self._minlength = byte_to_length(min(lbs))
+                    self._maxlength = byte_to_length(max(lbs))
 
 
 class CompactLeafMatcher(W3LeafMatcher):
@@ -315,11 +361,186 @@ class CompactLeafMatcher(W3LeafMatcher):
         self._values = self._data[2]
 
 
-class CompactCodec(W3Codec):
-    """Whoosh's default codec with :class:`CompactPostingsWriter` blocks.
+# --- postings of a segment in memory ---------------------------------------------------------
 
-    Pickled into each segment, so a reader opens the postings the way they were written.
+class TermPostings:
+    """One term's postings in a segment being written: document numbers, weights, values."""
+
+    __slots__ = ("ids", "weights", "values")
+
+    def __init__(self):
+        self.ids = array("I")
+        self.weights = array("f")
+        self.values = []
+
+
+class PostingBuffer:
+    """A segment's postings in memory, per field and term, in document order.
+
+    Replaces Whoosh's ``PostingPool``, which keeps one tuple per posting, sorts
+    them all at the end (spilling sorted runs to disk past ``limitmb``) and
+    feeds them one by one to the codec. Documents arrive in document-number
+    order, so each term's list is sorted as it grows; at the end only the terms
+    are sorted and each term's list is written in blocks
+    (:func:`write_buffered_postings`). ``add`` takes Whoosh's pool tuples, as
+    merging segments (``add_reader``) gives them.
     """
+
+    def __init__(self):
+        self.fields = {}
+        self.fieldnames = set()
+
+    def terms(self, fieldname):
+        """The ``{term bytes: TermPostings}`` of a field, to append to."""
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return terms
+
+    def add(self, item):
+        fieldname, tbytes, docnum, weight, vbytes = item
+        terms = self.terms(fieldname)
+        tp = terms.get(tbytes)
+        if tp is None:
+            tp = terms[tbytes] = TermPostings()
+        tp.ids.append(docnum)
+        tp.weights.append(weight)
+        tp.values.append(vbytes or b"")
+
+    def cleanup(self):
+        self.fields = {}
+
+
+def write_buffered_postings(fieldwriter, schema, buffer, perdoc):
+    """Write a :class:`PostingBuffer` through a codec's field writer, term by term.
+
+    ``perdoc`` is the new segment's per-document reader (field lengths), or None.
+    Gives the same files as Whoosh's ``FieldWriter.add_postings`` over the
+    sorted postings.
+    """
+    for fieldname in sorted(buffer.fields):
+        terms = buffer.fields[fieldname]
+        if not terms:
+            continue
+        fieldobj = schema[fieldname]
+        lengths = None
+        if perdoc is not None and perdoc.has_column("_%s_len" % fieldname):
+            from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+            lengths = bytes(perdoc.column_reader("_%s_len" % fieldname, LENGTHS_COLUMN))
+        fieldwriter.start_field(fieldname, fieldobj)
+        for btext in sorted(terms):
+            tp = terms[btext]
+            ids = tp.ids
+            if any(a >= b for a, b in zip(ids, ids[1:])):
+                order = sorted(range(len(ids)), key=ids.__getitem__)
+                tp.ids = array("I", (ids[i] for i in order))
+                tp.weights = array("f", (tp.weights[i] for i in order))
+                tp.values = [tp.values[i] for i in order]
+            fieldwriter.start_term(btext)
+            pw = fieldwriter._postwriter
+            if isinstance(pw, CompactPostingsWriter):
+                pw.add_term_postings(tp.ids, tp.weights, tp.values, lengths)
+            else:
+                for i, docnum in enumerate(tp.ids):
+                    length = byte_to_length(lengths[docnum]) if lengths is not None \
+                        and lengths[docnum] else None
+                    fieldwriter.add(docnum, tp.weights[i], tp.values[i], length)
+            fieldwriter.finish_term()
+        fieldwriter.finish_field()
+
+
+# --- stored fields ---------------------------------------------------------------------------
+
+#: A document's stored fields: the compressed text apart, the rest pickled and compressed.
+_STORED_HEAD = struct.Struct("<BI")
+
+
+class StoredFieldsColumn(VarBytesColumn):
+    """Stored fields as one value per document, ``text_z`` kept as it comes.
+
+    Whoosh's own column pickles the fields with protocol 2, which writes bytes
+    as a latin-1 string (every byte above 127 takes two), and compresses that
+    again: the already compressed article text grew by a quarter. Here the
+    other fields are pickled (protocol 5) and compressed, and ``text_z``
+    follows them untouched.
+    """
+
+    def writer(self, dbfile):
+        return self.Writer(dbfile)
+
+    def reader(self, dbfile, basepos, length, doccount):
+        return self.Reader(dbfile, basepos, length, doccount)
+
+    class Writer(VarBytesColumn.Writer):
+        def add(self, docnum, v):
+            v = dict(v)
+            text_z = v.pop("text_z", None)
+            rest = zlib.compress(pickle.dumps(v, 5), 6)
+            head = _STORED_HEAD.pack(text_z is not None, len(rest))
+            VarBytesColumn.Writer.add(self, docnum, head + rest + (text_z or b""))
+
+    class Reader(VarBytesColumn.Reader):
+        def __getitem__(self, docnum):
+            b = VarBytesColumn.Reader.__getitem__(self, docnum)
+            if not b:
+                return None
+            has_text, n = _STORED_HEAD.unpack_from(b)
+            at = _STORED_HEAD.size
+            v = pickle.loads(zlib.decompress(b[at:at + n]))
+            if has_text:
+                v["text_z"] = bytes(b[at + n:])
+            return v
+
+        def __iter__(self):
+            for docnum in range(self._doccount):
+                yield self[docnum]
+
+
+STORED_COLUMN = StoredFieldsColumn()
+
+
+class CompactPerDocWriter(W3PerDocWriter):
+    """Whoosh's per-document writer with :class:`StoredFieldsColumn`."""
+
+    def _create_column(self, fieldname, column):
+        if fieldname == "_stored":
+            column = STORED_COLUMN
+        super()._create_column(fieldname, column)
+
+
+class CompactPerDocReader(W3PerDocReader):
+    """Reads what :class:`CompactPerDocWriter` wrote."""
+
+    def stored_fields(self, docnum):
+        v = self._cached_reader("_stored", STORED_COLUMN)[docnum]
+        return {} if v is None else v
+
+
+# --- the codec -------------------------------------------------------------------------------
+
+class CompactCodec(W3Codec):
+    """Whoosh's default codec with :class:`CompactPostingsWriter` blocks and
+    :class:`StoredFieldsColumn`.
+
+    Pickled into each segment, so a reader opens the segment the way it was written.
+    """
+
+    def per_document_writer(self, storage, segment):
+        return CompactPerDocWriter(self, storage, segment)
+
+    def field_writer(self, storage, segment):
+        from index.terms import CompactFieldWriter
+        return CompactFieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage, segment):
+        from index.terms import CompactTermsReader
+        tiname = segment.make_filename(self.TERMS_EXT)
+        return CompactTermsReader(self, storage.open_file(tiname), storage.file_length(tiname),
+                                  segment.open_file(storage, self.POSTS_EXT))
+
+    def per_document_reader(self, storage, segment):
+        return CompactPerDocReader(storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         return CompactPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,

@@ -12,7 +12,7 @@ TITLE_BOOST = 2.0
 
 #: Written to ``fundstelle.json`` in the index folder; a mismatch on open means
 #: the index was built by another analysis and would be searched wrongly.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "6"
 
 
 def build_schema():

@@ -359,3 +359,20 @@ def test_a_run_leaves_the_ids_and_hashes_for_the_next_one(tmp_path, monkeypatch)
     assert (summary.unchanged, summary.added) == (12, 0)
     assert len(hash_files()) == 1
 
+
+
+@pytest.mark.parametrize("counts_extra, length", [(True, 8), (False, 4)])
+def test_body_length_with_or_without_compound_parts_and_whole_hyphen_words(
+        tmp_path, monkeypatch, counts_extra, length):
+    """cdu-chef, cdu, chef, corona-kinderbonus, corona, kinderbonus, +kind, +bonus: the
+    switch leaves the four words."""
+    import index.pipeline
+    from index.pipeline import SerialArticleWriter, writer_settings
+
+    monkeypatch.setattr(index.pipeline, "LENGTH_COUNTS_EXTRA_TERMS", counts_extra)
+    store = IndexStore.create(str(tmp_path / "ix"))
+    w = SerialArticleWriter(store.ix, None, **writer_settings())
+    w.add_document(id="a", body="CDU-Chef und Corona-Kinderbonus")
+    w.commit()
+    with store.searcher() as s:
+        assert s.reader().doc_field_length(0, "body") == length

@@ -1,0 +1,113 @@
+"""The term dictionary of index.terms answers every lookup as Whoosh's own dictionary does."""
+
+import random
+
+import pytest
+from whoosh import fields
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.reading import TermNotFound
+
+from index.postings import CompactCodec
+from index.terms import BLOCK_TERMS
+
+
+def _words(n, seed=3):
+    rnd = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyzäöüß"
+    return ["".join(rnd.choice(letters) for _ in range(rnd.randint(1, 12))) for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """The same documents written with Whoosh's codec and with ours: (whoosh reader, ours)."""
+    schema = fields.Schema(a=fields.TEXT(phrase=True), b=fields.KEYWORD(scorable=True),
+                           c=fields.NUMERIC(int))
+    words = _words(3000)
+    rnd = random.Random(5)
+    readers = []
+    for name, codec in (("w3", W3Codec()), ("compact", CompactCodec())):
+        ix = whoosh_index.create_in(str(tmp_path_factory.mktemp(name)), schema)
+        w = ix.writer(codec=codec)
+        rnd.seed(5)
+        for i in range(300):
+            text = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 60)))
+            w.add_document(a=text, b=" ".join(rnd.sample(words[:50], 3)), c=i * 7,
+                           _a_boost=rnd.choice([1.0, 1.5, 0.3]))
+        w.commit()
+        readers.append(ix.reader())
+    yield readers
+    for r in readers:
+        r.close()
+
+
+def _info(ti):
+    return (ti.weight(), ti.doc_frequency(), ti.min_length(), ti.max_length(), ti.max_weight(),
+            ti.min_id(), ti.max_id())
+
+
+def test_same_terms_and_infos(pair):
+    w3, ours = pair
+    assert list(w3.all_terms()) == list(ours.all_terms())
+    assert len(list(ours.all_terms())) > 10 * BLOCK_TERMS
+    for fieldname, text in w3.all_terms():
+        assert _info(w3.term_info(fieldname, text)) == _info(ours.term_info(fieldname, text)), \
+            (fieldname, text)
+
+
+def test_same_postings(pair):
+    w3, ours = pair
+    for fieldname, text in w3.all_terms():
+        a, b = w3.postings(fieldname, text), ours.postings(fieldname, text)
+        fmt = w3.schema[fieldname].format
+        got = []
+        for m in (a, b):
+            items = []
+            while m.is_active():
+                pos = m.value_as("positions") if fmt.supports("positions") else None
+                items.append((m.id(), m.weight(), pos))
+                m.next()
+            got.append(items)
+        assert got[0] == got[1], (fieldname, text)
+
+
+def test_single_posting_terms_cost_nothing_in_the_posting_file(pair):
+    _, ours = pair
+    singles = [(f, t) for f, t in ours.all_terms() if ours.doc_frequency(f, t) == 1]
+    assert singles
+    assert all(ours.term_info(f, t).is_inlined() for f, t in singles)
+
+
+def test_missing_terms(pair):
+    w3, ours = pair
+    for fieldname, text in [("a", b""), ("a", b"\x00"), ("a", "zzzzzzzzzzzzzzzzz".encode()),
+                            ("b", b"\xff\xff"), ("nofield", b"x"), ("a", b"abcq")]:
+        assert ((fieldname, text) in w3._terms) == ((fieldname, text) in ours._terms)
+        if (fieldname, text) not in ours._terms:
+            with pytest.raises(TermNotFound):
+                ours._terms.term_info(fieldname, text)
+            if fieldname in ours.schema:
+                assert ours.doc_frequency(fieldname, text) == 0
+                assert ours.frequency(fieldname, text) == 0
+
+
+@pytest.mark.parametrize("prefix", ["", "a", "m", "zz", "ß", "üb"])
+def test_lexicon_and_prefixes(pair, prefix):
+    w3, ours = pair
+    assert list(w3.lexicon("a")) == list(ours.lexicon("a"))
+    assert list(w3.expand_prefix("a", prefix)) == list(ours.expand_prefix("a", prefix))
+    assert list(w3.terms_from("a", prefix)) == list(ours.terms_from("a", prefix))
+
+
+def test_cursor_and_fuzzy_terms(pair):
+    w3, ours = pair
+    some = list(w3.lexicon("a"))[::97]
+    for word in some:
+        word = word.decode("utf-8")
+        assert sorted(w3.terms_within("a", word, 1)) == sorted(ours.terms_within("a", word, 1))
+    c = ours.cursor("a")
+    first = c.text()
+    assert first == list(w3.lexicon("a"))[0].decode("utf-8")
+    assert c.find("m") >= "m"
+    c.next()
+    assert c.is_valid()
