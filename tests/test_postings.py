@@ -11,13 +11,15 @@ from index.pipeline import BufferedSegmentWriter, writer_settings
 from index.store import (ZDICT_FILE, ZDICT_SHA256, IndexStore, article_document, compress_text,
                          stored_text)
 
-from conftest import SHARED
+from conftest import CORPUS, SAMPLES, SHARED
 
 SAMPLE_300 = SHARED / "data" / "fang-covid" / "sample-300.jsonl"
 
 
 def _articles(n):
-    return [a for a in read_articles([str(SAMPLE_300)]) if isinstance(a, Article)][:n]
+    """``n`` real news articles from ../shared, or our own articles where it is missing (CI)."""
+    sources = [str(SAMPLE_300)] if SAMPLE_300.exists() else [str(SAMPLES), str(CORPUS)]
+    return [a for a in read_articles(sources) if isinstance(a, Article)][:n]
 
 
 def _segment_files(store):
