@@ -65,6 +65,14 @@ def _get(b, at):
         shift += 7
 
 
+def _get_weight(b, at, as_float):
+    """A weight written as a float, or in quarters as a varint; returns (weight, next offset)."""
+    if as_float:
+        return _FLOAT.unpack_from(b, at)[0], at + 4
+    q, at = _get(b, at)
+    return q / 4, at
+
+
 def _quarters(w):
     """``w`` × 4 as an int when that is exact and small, else None."""
     q = w * 4
@@ -116,18 +124,8 @@ def decode_info(b, at, start=0):
     at += 2
     ti._minlength = byte_to_length(minb)  # no length reads as 0, as in Whoosh
     ti._maxlength = byte_to_length(maxb)
-    if flags & _WEIGHT_FLOAT:
-        ti._weight = _FLOAT.unpack_from(b, at)[0]
-        at += 4
-    else:
-        q, at = _get(b, at)
-        ti._weight = q / 4
-    if flags & _MAXWEIGHT_FLOAT:
-        ti._maxweight = _FLOAT.unpack_from(b, at)[0]
-        at += 4
-    else:
-        q, at = _get(b, at)
-        ti._maxweight = q / 4
+    ti._weight, at = _get_weight(b, at, flags & _WEIGHT_FLOAT)
+    ti._maxweight, at = _get_weight(b, at, flags & _MAXWEIGHT_FLOAT)
     ti._minid, at = _get(b, at)
     span, at = _get(b, at)
     ti._maxid = ti._minid + span
