@@ -17,7 +17,7 @@ from index.errors import ArticleNotFound, FundstelleError, QueryError
 from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
 from search.facets import FACET_FIELDS, FacetColumns
-from search.query import date_filter, parse_query
+from search.query import ANSWER_PATTERNS, answer_kind, date_filter, parse_query
 from search.ranking import Ranker, top
 from search.results import Hit, SearchResults
 from search.snippets import TermMatcher, highlight_ranges, make_snippets
@@ -28,6 +28,10 @@ from search.suggest import SUGGEST_BELOW, Speller
 BM25_K1 = 1.2
 BM25_B = 0.75
 SORTS = ("relevance", "date", "date-asc")
+#: A question asking for a time or a number ("Wann …?", "Wie viele …?") ranks, among its
+#: ANSWER_DEPTH best matches, those containing a year, date or number higher by this share.
+ANSWER_BOOST = 0.3
+ANSWER_DEPTH = 30
 #: Facet columns are cached in the index folder as FACET_CACHE-<field>-<commit>.pickle
 #: (pickled FacetColumns): change the version when that class changes.
 FACET_CACHE = "facets-v1"
@@ -171,7 +175,12 @@ class SearchEngine:
         key = None
         if sort != "relevance":
             key = self._date_column() * (1 if sort == "date" else -1)
-        ranked = top(candidates, candidate_scores, want, key=key)
+        kind = answer_kind(text) if key is None and ANSWER_BOOST and parsed else None
+        if kind:
+            ranked = self._answers_first(top(candidates, candidate_scores,
+                                             max(want, ANSWER_DEPTH)), kind)[:want]
+        else:
+            ranked = top(candidates, candidate_scores, want, key=key)
         total = len(candidates)
 
         matcher = self._term_matcher(parsed) if parsed else TermMatcher(())
@@ -201,6 +210,18 @@ class SearchEngine:
             if fixed:
                 out.suggestions = [fixed]
         out.seconds = time.perf_counter() - started
+        return out
+
+    def _answers_first(self, ranked, kind):
+        """``ranked`` with ANSWER_BOOST for articles holding what the question asks for."""
+        pattern = ANSWER_PATTERNS[kind]
+        out = []
+        for docnum, score in ranked:
+            f = self._searcher.stored_fields(docnum)
+            if pattern.search(f.get("title") or "") or pattern.search(stored_text(f)):
+                score = score * (1.0 + ANSWER_BOOST)
+            out.append((docnum, score))
+        out.sort(key=lambda pair: (-pair[1], pair[0]))
         return out
 
     def _term_matcher(self, parsed):

@@ -90,6 +90,44 @@ _S_ENDINGS = frozenset("bdfghklmnrt")
 _HOW_RE = re.compile(r"(?i)\b(wie)\s+(?:viele|vielen|lange|oft|hoch|groß|gross|alt|weit|spät|"
                      r"früh|schnell|schwer|teuer|genau)\b")
 
+#: Questions that ask for a number or a time, and what an answer to them contains. A
+#: sentence or article with such a token gets ANSWER_BOOST (see ``SearchEngine.search``).
+_ANSWER_QUESTIONS = (
+    ("time", re.compile(r"(?i)^\W*(?:(?:seit|bis|ab|um|in|im)\s+)?(?:wann\b|welche[mnrs]?\s+"
+                        r"(?:jahr|jahren|jahrhundert|monat|datum|zeitpunkt|zeitraum|tag|"
+                        r"jahrzehnt|epoche)\b)")),
+    ("number", re.compile(r"(?i)^\W*(?:(?:um|auf|mit|bei|für|von|zu)\s+)?wie\s+(?:viele|vielen|"
+                          r"viel|lange|oft|hoch|groß|gross|alt|weit|schwer|teuer|breit|tief|"
+                          r"schnell)\b")),
+)
+_MONTHS = ("januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|"
+           "november|dezember")
+_NUMBER_WORDS = ("zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|"
+                 "elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|sechzig|siebzig|achtzig|"
+                 "neunzig|hundert|tausend|dutzend|million|millionen|milliarde|milliarden|"
+                 "hälfte|drittel|viertel|doppelt|dreifach")
+#: What an answer to each kind of question contains.
+ANSWER_PATTERNS = {
+    "time": re.compile(r"(?i)\b(?:1\d{3}|20\d{2})(?:er)?\b|\b(?:" + _MONTHS + r")\b|"
+                       r"jahrhundert|\bjahrzehnt|\d+\.\s*(?:" + _MONTHS + r")"),
+    "number": re.compile(r"\d|(?i:\b(?:" + _NUMBER_WORDS + r")\b)"),
+}
+
+
+def answer_kind(text):
+    """``"time"`` or ``"number"`` for a question asking for one (``Wann …?``, ``Wie viele …?``).
+
+    >>> answer_kind("Wann wurde die Universität gegründet?"), answer_kind("Corona Impfung")
+    ('time', None)
+    """
+    if not text or len(WORD_RE.findall(text)) < 3:
+        return None
+    for kind, pattern in _ANSWER_QUESTIONS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
 _GENDER_QUERY_RE = re.compile(r"(\w)[*:_/](innen|in)\b")
 _MINUS_RE = re.compile(r"(^|[\s(])-(?=[\w\"(])")
 _QUESTION_RE = re.compile(r"(?<=\w)\?+(?!\w)|(?<!\w)\?+(?!\w)")

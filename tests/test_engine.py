@@ -172,3 +172,29 @@ def test_get_returns_the_article_unchanged(engine):
         assert stored.to_dict() == original.to_dict()
     with pytest.raises(ArticleNotFound):
         engine.get("gibt-es-nicht")
+
+
+def test_questions_for_a_time_or_number_prefer_articles_that_hold_one(tmp_path):
+    from index.build import index_paths
+    from search import SearchEngine
+
+    (tmp_path / "a").mkdir()
+    articles = {
+        "ohne.txt": ("Die Universität Tübingen wurde gegründet, als Graf Eberhard im Bart "
+                     "die Stadt regierte."),
+        "mit.txt": ("Die Universität Tübingen wurde im Jahr 1477 von Graf Eberhard im Bart "
+                    "gegründet, der die Stadt damals regierte."),
+    }
+    for name, body in articles.items():
+        (tmp_path / "a" / name).write_text(f" date 2021-05 Tübingen\n\n{body}\n",
+                                           encoding="utf-8")
+    index_paths(str(tmp_path / "ix"), [str(tmp_path / "a")], entities=False)
+    with SearchEngine(str(tmp_path / "ix")) as e:
+        # The shorter article wins by BM25 when nothing asks for a year ...
+        assert ids(e.search("Universität Tübingen gegründet"))[0] == "ohne"
+        # ... the one with the year when the question asks "when".
+        assert ids(e.search("Wann wurde die Universität Tübingen gegründet?"))[0] == "mit"
+        assert ids(e.search("In welchem Jahr wurde die Universität Tübingen gegründet?"))[0] \
+            == "mit"
+        # Asking "who" gives no year a bonus.
+        assert ids(e.search("Wer hat die Universität Tübingen gegründet?"))[0] == "ohne"
