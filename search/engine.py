@@ -53,7 +53,7 @@ class SearchEngine:
         self._columns = {}
         self._dates = None
         self.ranker = Ranker(self._searcher)
-        self.speller = Speller(self._searcher)
+        self.speller = Speller(self._searcher, store=self.store)
 
     def __enter__(self):
         return self

@@ -27,6 +27,9 @@ SHORT_STEM = 5
 MAX_WORD = 40
 #: Articles scanned for the surface form of a suggested stem.
 SURFACE_SAMPLE = 5
+#: A field's words by first letter are cached in the index folder per commit as
+#: LEXICON_CACHE-<field>-<code point>-<commit>.pickle: change the version when their shape does.
+LEXICON_CACHE = "lexicon-v1"
 _OPERATORS = frozenset(("AND", "OR", "NOT", "TO"))
 
 
@@ -36,12 +39,17 @@ class Speller:
     Each field's words are read from the index once per first letter and kept,
     and edit distances are computed by RapidFuzz in C++: scanning the lexicon and
     Whoosh's pure-Python Damerau-Levenshtein cost 70–110 ms a word on 5,000
-    articles, most of the slowest searches.
+    articles, most of the slowest searches. With a ``store``
+    (:class:`~index.store.IndexStore`), the words of a letter are also kept in the
+    index folder for the current commit, so the next process loads them instead of
+    reading every segment's terms again (67 ms for ``s`` on 10,000 articles in 10
+    segments, a few ms from the cache).
     """
 
-    def __init__(self, searcher, fields=("body", "title")):
+    def __init__(self, searcher, fields=("body", "title"), store=None):
         self.searcher = searcher
         self.fields = fields
+        self.store = store
         self._lexicon = {}  # (field, first letter) → {length: [words]}
 
     def suggest(self, text):
@@ -116,19 +124,32 @@ class Speller:
                                                   score_cutoff=maxdist, limit=None)]
 
     def _words(self, fieldname, letter):
+        """The field's words starting with ``letter``, as ``{length: [words]}``."""
         key = (fieldname, letter)
         if key not in self._lexicon:
-            # Segment by segment into a set: Whoosh's merged iterator over all
-            # segments is a third slower.
-            found = set()
-            for sub, _ in self.searcher.leaf_searchers():
-                found.update(sub.reader().expand_prefix(fieldname, letter))
-            by_length = {}
-            for btext in sorted(found):
-                w = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                by_length.setdefault(len(w), []).append(w)
-            self._lexicon[key] = by_length
+            cached = None
+            if self.store is not None and letter:
+                name = f"{LEXICON_CACHE}-{fieldname}-{ord(letter)}"
+                generation = self.searcher.reader().generation()
+                cached = self.store.read_cache(name, generation)
+            if not isinstance(cached, dict):
+                cached = self._read_words(fieldname, letter)
+                if self.store is not None and letter:
+                    self.store.write_cache(name, generation, cached)
+            self._lexicon[key] = cached
         return self._lexicon[key]
+
+    def _read_words(self, fieldname, letter):
+        # Segment by segment into a set: Whoosh's merged iterator over all
+        # segments is a third slower.
+        found = set()
+        for sub, _ in self.searcher.leaf_searchers():
+            found.update(sub.reader().expand_prefix(fieldname, letter))
+        by_length = {}
+        for btext in sorted(found):
+            w = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+            by_length.setdefault(len(w), []).append(w)
+        return by_length
 
 
 def surface_form(searcher, stem, typed="", fields=("body", "title")):

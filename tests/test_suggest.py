@@ -1,6 +1,7 @@
 """Did-you-mean suggestions, fuzzy matching on request, and related articles."""
 
 import json
+import os
 
 from click.testing import CliRunner
 
@@ -64,3 +65,40 @@ def test_similar_command_formats_and_unknown_id(corpus_index):
     assert [h["id"] for h in hits][0] == "07_lehrer-portraet" and len(hits) == 2
     r = runner.invoke(main, ["--index", corpus_index, "similar", "nope"])
     assert r.exit_code == 1 and "no article with id 'nope'" in r.stderr
+
+
+def test_the_lexicon_of_a_letter_is_cached_per_commit_for_the_next_process(tmp_path):
+    import shutil
+
+    from index.build import index_paths
+    from search import SearchEngine
+    from conftest import CORPUS
+
+    path = tmp_path / "ix"
+    shutil.copytree(CORPUS, tmp_path / "a")
+    index_paths(str(path), [str(tmp_path / "a")], entities=False)
+    with SearchEngine(str(path)) as e:
+        assert e.search("Raketenwefer").suggestions == ["Raketenwerfer"]
+        words = e.speller._words("body", "r")
+    cached = [n for n in os.listdir(path) if n.startswith(f"lexicon-v1-body-{ord('r')}-")]
+    assert len(cached) == 1
+
+    def unread(*args):
+        raise AssertionError("the lexicon was read from the segments again")
+
+    with SearchEngine(str(path)) as e:
+        e.speller._read_words = unread
+        assert e.search("Raketenwefer").suggestions == ["Raketenwerfer"]
+        assert e.speller._words("body", "r") == words
+
+    # A new commit has other words: its lexicon is read afresh, the old file removed.
+    (tmp_path / "a" / "neu.txt").write_text(" date 2021-06 Rakentenstart\n\nDie "
+                                            "Raumfahrtbehörde meldet einen Rekordstart.\n",
+                                            encoding="utf-8")
+    index_paths(str(path), [str(tmp_path / "a")], entities=False)
+    with SearchEngine(str(path)) as e:
+        fresh = e.speller._words("body", "r")
+    assert "rekordstart" in fresh[len("rekordstart")]
+    assert "rekordstart" not in words.get(len("rekordstart"), [])
+    assert len([n for n in os.listdir(path)
+                if n.startswith(f"lexicon-v1-body-{ord('r')}-")]) == 1
