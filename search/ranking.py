@@ -28,14 +28,18 @@ their scores, 0.0 everywhere else (adding 0.0 changes no sum, and BM25 scores ar
 positive, so a 0.0 never wins a maximum).
 """
 
+from math import log
+from typing import NamedTuple
+
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import TermNotFound
-from whoosh.scoring import BM25FScorer
+from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 from index.postings import CompactLeafMatcher
+from index.terms import CompactTermsReader
 from search.query import BestOf, CoordinatedOr, PartsOfWord, WordsNearby
 
 #: Proximity bonuses (``WordsNearby``) are computed for this many articles, the best by
@@ -43,6 +47,15 @@ from search.query import BestOf, CoordinatedOr, PartsOfWord, WordsNearby
 #: ``PROXIMITY_BOOST`` × the pair's scores, so an article further down rarely reaches the
 #: first page; reading positions costs a Python step per article and word.
 RERANK_DEPTH = 400
+
+
+class _BM25Stats(NamedTuple):
+    """What the bulk BM25F needs of Whoosh's ``BM25FScorer``, computed the same way."""
+
+    idf: float
+    avgfl: float
+    B: float
+    K1: float
 
 
 class Ranker:
@@ -175,18 +188,10 @@ class Ranker:
         out = {}
         if found is None or not len(ids):
             return out
-        btext = found[0]
-        format_ = self.searcher.schema[fieldname].format
-        for sub, offset in self._leaves:
-            reader = sub.reader()
-            local = ids[(ids >= offset) & (ids < offset + reader.doc_count_all())] - offset
+        sizes = {offset: sub.reader().doc_count_all() for sub, offset in self._leaves}
+        for offset, m in self._segment_matchers(fieldname, found):
+            local = ids[(ids >= offset) & (ids < offset + sizes[offset])] - offset
             if not len(local):
-                continue
-            terms = getattr(reader, "_terms", None)
-            try:
-                m = terms.matcher(fieldname, btext, format_) if terms is not None \
-                    else reader.postings(fieldname, btext)
-            except TermNotFound:
                 continue
             for d in local.tolist():
                 if not m.is_active():
@@ -216,10 +221,10 @@ class Ranker:
         score = np.zeros(self.size)
         if found is None:
             return hit, score
-        btext, scorer = found
-        if type(scorer) is not BM25FScorer:
+        scorer = found[1]
+        if type(scorer) not in (BM25FScorer, _BM25Stats):
             return None
-        ids, weights = self._postings(q.fieldname, btext)
+        ids, weights = self._postings(q.fieldname, found)
         norms = self._field_norms(q.fieldname, scorer)
         idf, k = scorer.idf, scorer.K1 + 1
         # scoring.bm25: idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
@@ -252,21 +257,30 @@ class Ranker:
 
     # --- postings and caches -------------------------------------------------------------
 
-    def _postings(self, fieldname, btext):
-        """All segments' postings of a term: global document numbers and float64 weights."""
-        all_ids, all_weights = [], []
+    def _segment_matchers(self, fieldname, found):
+        """(offset, leaf matcher) of each segment holding the word ``found`` describes."""
+        btext, _, infos = found
         format_ = self.searcher.schema[fieldname].format
+        if infos is not None:
+            # The segment's terms directly: reader.postings() would also wrap the
+            # matcher in a filter of deleted documents (a new frozenset each time);
+            # live() masks those out for all postings at once.
+            for i, info in infos:
+                sub, offset = self._leaves[i]
+                terms = sub.reader()._terms
+                yield offset, terms._codec.postings_reader(
+                    terms._postfile, info, format_, term=(fieldname, btext))
+            return
         for sub, offset in self._leaves:
-            reader = sub.reader()
-            terms = getattr(reader, "_terms", None)
             try:
-                # The segment's terms directly: reader.postings() would also wrap the
-                # matcher in a filter of deleted documents (a new frozenset each time);
-                # live() masks those out for all postings at once.
-                m = terms.matcher(fieldname, btext, format_) if terms is not None \
-                    else reader.postings(fieldname, btext)
+                yield offset, sub.reader().postings(fieldname, btext)
             except TermNotFound:  # not in this segment
                 continue
+
+    def _postings(self, fieldname, found):
+        """All segments' postings of a word: global document numbers and float64 weights."""
+        all_ids, all_weights = [], []
+        for offset, m in self._segment_matchers(fieldname, found):
             m = getattr(m, "child", m)
             if isinstance(m, CompactLeafMatcher):
                 ids, weights = m.ids_and_weights()
@@ -283,9 +297,12 @@ class Ranker:
         return np.concatenate(all_ids), np.concatenate(all_weights)
 
     def _scorer(self, fieldname, text):
-        """(term bytes, Whoosh's scorer) of a word, or None when no segment has it.
+        """(term bytes, scorer, segment term infos) of a word, or None when no segment has it.
 
         BM25's idf and average length are index-wide: one scorer serves every segment.
+        Each segment's dictionary is searched once per word: the infos found are kept
+        for :meth:`_postings` (Whoosh's scorer looked the word up in every segment twice
+        more, for its document frequency and its maximum weight).
         """
         key = (fieldname, text)
         if key not in self._scorers:
@@ -298,10 +315,36 @@ class Ranker:
                     btext = s.schema[fieldname].to_bytes(text)
                 except ValueError:
                     btext = None
-                if btext is not None and (fieldname, btext) in s.reader():
-                    found = (btext, s.weighting.scorer(s, fieldname, btext))
+                infos = self._term_infos(fieldname, btext) if btext is not None else None
+                if infos:
+                    found = (btext, self._new_scorer(fieldname, btext, infos), infos)
             self._scorers[key] = found
         return self._scorers[key]
+
+    def _term_infos(self, fieldname, btext):
+        """[(segment number, term info)] of the segments holding the term; None when a
+        segment is not ours (its matchers are then asked through Whoosh)."""
+        infos = []
+        for i, (sub, _) in enumerate(self._leaves):
+            terms = getattr(sub.reader(), "_terms", None)
+            if not isinstance(terms, CompactTermsReader):
+                return None if (fieldname, btext) not in self.searcher.reader() else []
+            try:
+                infos.append((i, terms.term_info(fieldname, btext)))
+            except TermNotFound:
+                continue
+        return infos
+
+    def _new_scorer(self, fieldname, btext, infos):
+        s = self.searcher
+        weighting = s.weighting
+        if infos is None or type(weighting) is not BM25F or weighting._field_B \
+                or not s.schema[fieldname].scorable:
+            return weighting.scorer(s, fieldname, btext)
+        # Whoosh's WeightingModel.idf and BM25FScorer, from the infos at hand.
+        n = sum(info.doc_frequency() for _, info in infos)
+        idf = log(s.doc_count_all() / (n + 1)) + 1
+        return _BM25Stats(idf, s.avg_field_length(fieldname) or 1, weighting.B, weighting.K1)
 
     def _field_norms(self, fieldname, scorer):
         """Per document: ``K1 * ((1 - B) + B * fl / avgfl)``, as BM25 computes it."""
