@@ -4,9 +4,10 @@
 
 Reads COUNT articles (default 2,000) spread evenly over CORPUS, JSON Lines with ``title`` and
 ``text`` (default: the FANG-COVID file in ``../shared``; ``.gz`` is read as gzip), and times
-``EntityExtractor.extract`` on one core with ``time.process_time``, alternating two ways of
-tagging on the same articles, each with a new extractor (a cold feature cache, as an indexing
-worker starts every batch):
+``EntityExtractor.extract`` on one core with ``time.process_time`` for two ways of tagging,
+each pass with a new extractor of each way (a cold feature cache, as an indexing worker starts
+a batch); the two take turns on every article, which first, so that a change in the machine's
+load mid-pass falls on both alike:
 
 - ``model features``: what the extractor does, only the features the model knows, as bytes;
 - ``all features``: every feature string of ``FeatureCache`` handed to the tagger, as before
@@ -16,9 +17,11 @@ worker starts every batch):
 instead of ``all features``, and checks that both give every article exactly the same persons
 and places, and that ``tag`` gives every sentence the same tags and the same marginal
 probabilities, to the last bit (it prints the lines of articles that differ, and exits 1 if any
-do). ``--warm N`` first
-runs each new extractor over N other articles of CORPUS, untimed, as a worker does that starts
-with the feature cache earlier batches left it (``EntityExtractor.carry_features``).
+do). ``--warm N`` gives each new extractor the feature cache (``new_features``) of another
+extractor run over N other articles of CORPUS, as an indexing worker of a later batch starts
+with what earlier batches' workers carried back (``EntityExtractor.carry_features``, up to
+``CARRY_LIMIT`` tokens); an extractor without ``carry_features`` (a REV before it) stays
+cold, as its workers did.
 
 Prints articles and tokens per CPU second of each pass, time per token by article length, and
 the slowest articles (by their line number in CORPUS; no text is printed). CPU seconds on a
@@ -83,27 +86,37 @@ def module_at(rev: str):
     return module
 
 
+_WARM = {}  # way → an extractor run over the warm-up articles
+
+
 def new_extractor(way, warm_up=()):
     """A new extractor of one way of tagging: ``"all"``, ``"model"`` or a module to load it from;
-    run over ``warm_up`` articles first."""
+    with the features another one cached over ``warm_up`` articles, if it can carry them."""
     ex = (EntityExtractor if way in ("all", "model") else way.EntityExtractor).load()
     if way == "all":
         ex.model_features = None  # tag() then hands FeatureCache's lists to the tagger
-    for _, title, text in warm_up:
-        ex.extract(title, text)
+    if warm_up and hasattr(ex, "carry_features"):
+        if way not in _WARM:
+            _WARM[way] = new_extractor(way)
+            for _, title, text in warm_up:
+                _WARM[way].extract(title, text)
+        ex.carry_features(_WARM[way].new_features(0))
     return ex
 
 
-def timed_pass(articles, ex) -> tuple[list[float], list]:
-    """CPU seconds of ``extract`` per article, and the entities found."""
-    times, found = [], []
+def timed_pass(articles, extractors) -> list[tuple[list[float], list]]:
+    """For each extractor, CPU seconds of ``extract`` per article and the entities found; the
+    extractors take turns on each article."""
+    out = [([], []) for _ in extractors]
     clock = time.process_time
-    for _, title, text in articles:
-        start = clock()
-        e = ex.extract(title, text)
-        times.append(clock() - start)
-        found.append((e.persons, e.places))
-    return times, found
+    for n, (_, title, text) in enumerate(articles):
+        for k in range(len(extractors)):
+            k = (k + n) % len(extractors)
+            start = clock()
+            e = extractors[k].extract(title, text)
+            out[k][0].append(clock() - start)
+            out[k][1].append((e.persons, e.places))
+    return out
 
 
 def same_tags(articles, ex, other) -> list[int]:
@@ -120,16 +133,18 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("count", nargs="?", type=int, default=2000)
-    parser.add_argument("--passes", type=int, default=2, help="alternations of the two ways")
+    parser.add_argument("--passes", type=int, default=2, help="passes, each with new extractors")
     parser.add_argument("--slowest", type=int, default=8)
     parser.add_argument("--against", metavar="REV",
                         help="time and check against index/entities.py at this git revision")
     parser.add_argument("--warm", type=int, default=0, metavar="N",
-                        help="run each extractor over N other articles first, untimed")
+                        help="start with the features cached over N other articles")
     args = parser.parse_args(argv)
 
     articles = read_spread(args.corpus, args.count)
-    warm_up = read_spread(args.corpus, args.warm, offset=1) if args.warm else []
+    timed = {line for line, _, _ in articles}
+    warm_up = [a for a in read_spread(args.corpus, args.warm, offset=1) if a[0] not in timed] \
+        if args.warm else []
     ways = [("model features", "model"), ("all features", "all")]
     if args.against:
         ways[1] = (f"at {args.against}", module_at(args.against))
@@ -138,11 +153,11 @@ def main(argv=None) -> int:
     print(f"{len(articles)} articles from {args.corpus.name}, {sum(tokens):,} tokens, median "
           f"{sorted(chars)[len(chars) // 2]:,} characters; load average {os.getloadavg()[0]:.1f}")
     if warm_up:
-        print(f"each extractor first runs over {len(warm_up)} other articles, untimed")
+        print(f"extractors that carry features start with those of {len(warm_up)} other articles")
     current, found = [], {}
     for p in range(args.passes):
-        for label, way in ways:
-            times, found[label] = timed_pass(articles, new_extractor(way, warm_up))
+        timed_ways = timed_pass(articles, [new_extractor(way, warm_up) for _, way in ways])
+        for (label, way), (times, found[label]) in zip(ways, timed_ways):
             cpu = sum(times)
             print(f"pass {p + 1}, {label:14s}: {len(articles) / cpu:6.1f} articles/CPU-s, "
                   f"{sum(tokens) / cpu / 1000:6.1f}k tokens/CPU-s ({cpu:.1f} CPU-s)")
