@@ -17,7 +17,7 @@ import gzip
 import re
 import unicodedata
 from collections import Counter
-from itertools import chain
+from itertools import chain, islice
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -181,14 +181,30 @@ def _read_list(path: Path) -> frozenset[str]:
         return frozenset()
 
 
+#: Tokens whose features one process caches; past this, the half added last is dropped.
+CACHE_LIMIT = 400_000
+#: Tokens whose features an indexing run carries from one batch's workers to the next
+#: (``EntityExtractor.carry_features``); at most ``CACHE_LIMIT // 2``, which trimming never
+#: drops. Memory is the price: the parent holds them, and each worker copies the pages it
+#: reads (refcounts). Parent and two workers tagging 600 FANG articles each, carried over
+#: 3,000 others: 50k tokens +46 MB PSS in all, 100k +129 MB, 150k +193 MB; extract of a
+#: later batch 1.08x, 1.10x, 1.12-1.15x faster.
+CARRY_LIMIT = 50_000
+
+
+def _drop_recent(cache: dict) -> None:
+    """Keep the first half of a full cache: tokens cached first are mostly the frequent ones
+    (and a worker's are those its parent carried over), those cached last mostly rare."""
+    for tok in list(islice(cache, CACHE_LIMIT // 2, None)):
+        del cache[tok]
+
+
 class FeatureCache:
     """Per-token feature lists, computed once per distinct token string.
 
     The CRF sees, for token *i*, its own static features plus prefixed copies of its
     neighbours' (±1, ±2): all of them depend only on the token string, so they are cached.
     """
-
-    _LIMIT = 400_000
 
     def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
@@ -198,8 +214,8 @@ class FeatureCache:
     def static(self, tok: str):
         entry = self.cache.get(tok)
         if entry is None:
-            if len(self.cache) > self._LIMIT:
-                self.cache.clear()
+            if len(self.cache) >= CACHE_LIMIT:
+                _drop_recent(self.cache)
             entry = self.cache[tok] = self._compute(tok)
         return entry
 
@@ -279,13 +295,12 @@ class ModelFeatures:
     five pieces (own, as ±1 and ±2 neighbour) are cached as tuples.
     """
 
-    _LIMIT = FeatureCache._LIMIT
-
     def __init__(self, features: FeatureCache, known: frozenset[str]):
         self.features = features
         self.known = known
         self.cache: dict[str, tuple] = {}
         self._encoded = {f: f.encode() for f in known}
+        self._interned: dict[bytes, bytes] | None = None
         self._bos = self._keep(_BOS)
         self._eos = self._keep(_EOS)
         self._dlc = self._keep(["dlc"])
@@ -299,13 +314,22 @@ class ModelFeatures:
         """(own, as -1, as +1, as -2, as +2, lowercase if capitalised) for one token."""
         entry = self.cache.get(tok)
         if entry is None:
-            if len(self.cache) > self._LIMIT:
-                self.cache.clear()
+            if len(self.cache) >= CACHE_LIMIT:
+                _drop_recent(self.cache)
             own, prev1, next1, prev2, next2, low = self.features._compute(tok)
             keep = self._keep
             entry = self.cache[tok] = (keep(own), keep(prev1), keep(next1), keep(prev2),
                                        keep(next2), low)
         return entry
+
+    def intern(self, entry: tuple) -> tuple:
+        """An entry of another process's cache, with this one's copy of each feature's bytes
+        (unpickled, every entry would hold copies of its own)."""
+        if self._interned is None:
+            self._interned = {b: b for b in self._encoded.values()}
+        get = self._interned.__getitem__
+        *pieces, low = entry
+        return (*(tuple(map(get, piece)) for piece in pieces), low)
 
     def sentence_items(self, tokens: list[str], doc_lower: set[str]) -> list[list[bytes]]:
         """``FeatureCache.sentence_features`` of one sentence, without what the model ignores."""
@@ -430,6 +454,39 @@ class EntityExtractor:
 
     def __setstate__(self, state):
         self.__init__(state["model_path"], Lexicon(Path(state["data_dir"])))
+
+    def _cache(self) -> dict:
+        """The per-token feature cache ``tag`` uses."""
+        return (self.features if self.model_features is None else self.model_features).cache
+
+    def cached_tokens(self) -> int:
+        """How many tokens' features are cached: a mark for ``new_features``."""
+        return len(self._cache())
+
+    def new_features(self, mark: int) -> list[tuple[str, tuple]]:
+        """The feature-cache entries added since ``cached_tokens()`` gave ``mark``, at most as
+        many as ``carry_features`` takes into a cache that held ``mark``: an indexing worker
+        sends them back to its parent, so that the next batch's workers start with them."""
+        return list(islice(self._cache().items(), mark, max(mark, CARRY_LIMIT)))
+
+    def carry_features(self, entries: Iterable[tuple[str, tuple]]) -> None:
+        """Add ``new_features`` of another process to the cache, up to ``CARRY_LIMIT`` tokens.
+
+        Entries past the limit are dropped, not older ones: those cached first are mostly the
+        frequent tokens. The features depend on the token alone, so the output is the same with
+        or without them; they only save computing them again.
+        """
+        cache = self._cache()
+        room = CARRY_LIMIT - len(cache)
+        if room <= 0:
+            return
+        intern = (lambda e: e) if self.model_features is None else self.model_features.intern
+        for tok, entry in entries:
+            if tok not in cache:
+                cache[tok] = intern(entry)
+                room -= 1
+                if not room:
+                    return
 
     def tag(self, sentences: list[list[str]], doc_lower: set[str] | None = None
             ) -> tuple[list[list[str]], list[list[float]]]:

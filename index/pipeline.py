@@ -237,6 +237,8 @@ class _EntityTask(SubWriterTask):
             writer = self.writer = BufferedSegmentWriter(ix, _lk=False, **self.kwargs)
             words = self.word_cache if self.word_cache is not None else {}
             known = len(words)
+            carries = hasattr(self.extractor, "new_features")  # a test's stand-in may not
+            tokens = self.extractor.cached_tokens() if carries else 0
             _share_word_cache(writer.schema, words)
             while True:
                 try:
@@ -250,8 +252,10 @@ class _EntityTask(SubWriterTask):
                     break
                 self._process_file(*job)
             segment = writer._finalize_segment()
+            # As the words: tokens whose entity features the parent's extractor lacks.
+            features = self.extractor.new_features(tokens) if carries else []
             new_words = list(islice(words.items(), known, None)) if len(words) >= known else []
-            self.resultqueue.put((None, (writer.pool.fieldnames, new_words), segment))
+            self.resultqueue.put((None, (writer.pool.fieldnames, new_words, features), segment))
         except BaseException as exc:  # tell the parent instead of dying silently
             self.resultqueue.put(("failed", f"{type(exc).__name__}: {exc}", None))
             raise
@@ -305,7 +309,7 @@ class ParallelArticleWriter(_BufferedPostings, MpWriter):
         for _ in self.tasks:
             self.jobqueue.put(None)
         finalsegments = self._merge_segments(mergetype, optimize, merge)
-        results = self._results()
+        results = self._carry_features(self._results())
         for task in self.tasks:
             task.join()
         failed = [msg for tag, msg, _ in results if tag == "failed"]
@@ -323,6 +327,19 @@ class ParallelArticleWriter(_BufferedPostings, MpWriter):
             self._close_segment()
         self._commit_toc(finalsegments)
         self._finish()
+
+    def _carry_features(self, results):
+        """Merge the workers' new entity features into the extractor the next workers are
+        forked with; the results without them."""
+        out = []
+        for tag, extra, segment in results:
+            if tag is None:
+                fieldnames, new_words, features = extra
+                if features:
+                    self.extractor.carry_features(features)
+                extra = (fieldnames, new_words)
+            out.append((tag, extra, segment))
+        return out
 
     def _results(self):
         """One result per worker; a worker that died without one counts as failed."""

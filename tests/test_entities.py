@@ -317,3 +317,40 @@ def test_tokenize_splits_like_a_loop_over_every_token(lines):
     text = "\n".join(" ".join(words) for words in lines)
     assert tokenize(text) == _tokenize_token_by_token(text)
     assert tokenize(TAGGING_TEXT) == _tokenize_token_by_token(TAGGING_TEXT)
+
+
+def test_features_carried_from_another_extractor_are_its_own_and_tag_alike(monkeypatch):
+    """A worker's new cache entries, pickled to the parent, join its cache up to the limit,
+    with the parent's own feature bytes, and tagging with them gives the same entities."""
+    import index.entities as entities
+
+    worker, parent = EntityExtractor.load(), EntityExtractor.load()
+    mark = worker.cached_tokens()
+    worker.extract(BAYERN_TITLE, BAYERN_TEXT)
+    new = pickle.loads(pickle.dumps(worker.new_features(mark)))
+    assert len(new) == worker.cached_tokens() - mark > 50
+    parent.carry_features(new)
+    own = parent.model_features._encoded
+    for tok, entry in new:
+        got = parent.model_features.cache[tok]
+        assert got == entry and all(own[f.decode()] is f for piece in got[:5] for f in piece)
+    assert parent.extract("", TAGGING_TEXT) == EntityExtractor.load().extract("", TAGGING_TEXT)
+    assert parent.extract(BAYERN_TITLE, BAYERN_TEXT) == worker.extract(BAYERN_TITLE, BAYERN_TEXT)
+
+    monkeypatch.setattr(entities, "CARRY_LIMIT", 10)
+    capped = EntityExtractor.load()
+    capped.carry_features(new)
+    assert list(capped.model_features.cache) == [tok for tok, _ in new[:10]]
+    assert capped.new_features(0) == new[:10] and capped.new_features(10) == []
+
+
+def test_a_full_feature_cache_drops_the_tokens_it_cached_last(monkeypatch):
+    import index.entities as entities
+
+    monkeypatch.setattr(entities, "CACHE_LIMIT", 20)
+    ex = EntityExtractor.load()
+    tokens = [t for s in tokenize(BAYERN_TEXT) for t in s]
+    first = list(dict.fromkeys(tokens))[:10]
+    ex.extract("", BAYERN_TEXT)
+    cache = ex.model_features.cache
+    assert len(cache) <= 20 and list(cache)[:10] == first

@@ -376,3 +376,33 @@ def test_body_length_with_or_without_compound_parts_and_whole_hyphen_words(
     w.commit()
     with store.searcher() as s:
         assert s.reader().doc_field_length(0, "body") == length
+
+
+def test_entity_features_survive_batch_commits(tmp_path):
+    """Workers hand the token features they computed back, so the next batch's start warm."""
+    from index.entities import EntityExtractor
+    from index.ingest import read_articles
+
+    store = IndexStore.create(str(tmp_path / "ix"))
+    articles = list(read_articles([str(CORPUS)]))
+    extractor = EntityExtractor.load()
+    w = open_writer(store, extractor, procs=2)
+    for a in articles[:6]:
+        w.add_article(a)
+    w.commit()
+    carried = extractor.model_features.cache
+    assert len(carried) > 100 and extractor.cached_tokens() == len(carried)
+    tok, entry = next(iter(carried.items()))
+    fresh = EntityExtractor.load().model_features
+    assert entry == fresh.static(tok)
+    before = extractor.cached_tokens()
+    w = open_writer(store, extractor, procs=2)
+    for a in articles[6:]:
+        w.add_article(a)
+    w.commit()
+    assert extractor.cached_tokens() > before
+    docs, serial = _documents(store.path), EntityExtractor.load()
+    for a in articles:
+        found = serial.extract(a.title, a.text)
+        assert (docs[a.id]["persons"], docs[a.id]["places"]) == (
+            ",".join(found.persons), ",".join(found.places))
