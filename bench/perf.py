@@ -176,10 +176,12 @@ def child_whoosh(src, out):
     w.commit()
 
 
-def child_ours(src, out, entities, procs):
+def child_ours(src, out, entities, procs, batch_size=None):
     from index.build import index_paths
+    from index.store import BATCH_SIZE
 
-    s = index_paths(out, [src], entities=entities, procs=procs)
+    s = index_paths(out, [src], entities=entities, procs=procs,
+                    batch_size=batch_size or BATCH_SIZE)
     if s.failed:
         print(f"{s.failed} articles failed", file=sys.stderr)
 
@@ -189,7 +191,8 @@ def _child_main(argv):
     if kind == "whoosh":
         child_whoosh(src, out)
     else:
-        child_ours(src, out, entities=kind == "ours+ent", procs=int(argv[3]))
+        child_ours(src, out, entities=kind == "ours+ent", procs=int(argv[3]),
+                   batch_size=int(argv[4]) if len(argv) > 4 else None)
     # Our CPU time and that of our (reaped) worker processes, for the parent.
     t = os.times()
     print(t.user + t.system + t.children_user + t.children_system)
@@ -287,6 +290,8 @@ def main():
     ap.add_argument("--queries", type=int, default=250, help="queries per size")
     ap.add_argument("--procs", type=int, default=os.cpu_count() or 1, help="indexing workers")
     ap.add_argument("--skip-baseline", action="store_true", help="skip plain Whoosh")
+    ap.add_argument("--batch-size", type=int, default=0,
+                    help="articles per commit (default: fundstelle's own)")
     ap.add_argument("--workdir", help="keep indexes here (default: a temporary folder)")
     ap.add_argument("--profile", action="store_true", help="profile serial indexing instead")
     ap.add_argument("--entities", action="store_true", help="with --profile: include entities")
@@ -319,7 +324,8 @@ def main():
             shutil.rmtree(out, ignore_errors=True)
             load = os.getloadavg()[0]
             wall, cpu, peak, _ = run_measured(
-                [sys.executable, __file__, "_child", kind, src, out, str(args.procs)], env=env)
+                [sys.executable, __file__, "_child", kind, src, out, str(args.procs),
+                 str(args.batch_size)], env=env)
             row[kind] = {"s": wall, "cpu": cpu, "rate": n / wall, "mbs": text_mb / wall,
                          "mb": dir_mb(out), "rss": peak[1], "load": load}
             print(f"  {n:>6} {kind:<9} {wall:7.1f} s wall {cpu:7.1f} s cpu {n / wall:6.0f} art/s "
