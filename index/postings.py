@@ -5,9 +5,11 @@ tokenizer, soft hyphens, lowercase, stop words, compound parts, stemming,
 each a Python generator. A news archive repeats the same words millions of
 times, and the chain treats each word on its own (positions aside), so
 :class:`WordCachePositions` cuts the text into words with the tokenizer's own
-pattern, runs the real chain once per distinct word, remembers what it gave
-(terms, their positions relative to the word, boosts, and how far the word
-advances the position), and replays that for every later occurrence.
+pattern, analyses each distinct word once, remembers what it gave (terms,
+their positions relative to the word, boosts, and how far the word advances
+the position), and replays that for every later occurrence. A new word goes
+through :class:`~index.analysis.IndexWordAnalysis` (the chain's filters as one
+function); another analyzer goes through its chain, words followed by a sentinel.
 
 The terms, frequencies, weights and positions are exactly those of Whoosh's
 ``Positions.word_values`` with the same analyzer (``tests/test_pipeline.py``
@@ -29,7 +31,7 @@ from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from index.analysis import WORD_RE
+from index.analysis import WORD_RE, IndexWordAnalysis
 
 #: Words remembered per process before the cache is emptied and refilled.
 CACHE_WORDS = 200_000
@@ -55,6 +57,7 @@ class WordCachePositions(Positions):
         state = dict(self.__dict__)
         state.pop("_words", None)
         state.pop("_for", None)
+        state.pop("_direct", None)
         return state
 
     def share_cache(self, words):
@@ -117,7 +120,14 @@ class WordCachePositions(Positions):
         found = WORD_RE.findall(value)
         new_words = [w for w in dict.fromkeys(found) if w not in words]
         if new_words:
-            words.update(self._analyse_all(analyzer, new_words))
+            direct = self.__dict__.get("_direct", False)
+            if direct is False or direct[0] is not analyzer:
+                direct = self._direct = (analyzer, IndexWordAnalysis.of(analyzer))
+            if direct[1] is not None:
+                analyse = direct[1]
+                words.update((w, analyse(w)) for w in new_words)
+            else:
+                words.update(self._analyse_all(analyzer, new_words))
         poses = defaultdict(list)
         weights = defaultdict(float)
         pos = 0
