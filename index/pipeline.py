@@ -23,6 +23,7 @@ import queue
 import signal
 from itertools import islice
 
+from whoosh.fields import FieldType
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import LockError, SegmentWriter
 
@@ -151,6 +152,15 @@ class _BufferedPostings:
             perdoc.close()
 
 
+def _index_field(field, value):
+    """``field.index(value)``, through the word cache's list when it can give the same."""
+    fmt = field.format
+    if (isinstance(fmt, WordCachePositions) and isinstance(value, str)
+            and type(field).index is FieldType.index):
+        return fmt.term_postings(value, field.analyzer)
+    return field.index(value)
+
+
 class BufferedSegmentWriter(_BufferedPostings, SegmentWriter):
     """Whoosh's ``SegmentWriter`` with its postings in a :class:`PostingBuffer`.
 
@@ -177,7 +187,7 @@ class BufferedSegmentWriter(_BufferedPostings, SegmentWriter):
                 fieldboost = self._field_boost(fields, fieldname, docboost)
                 terms = self.pool.terms(fieldname)
                 scorable = field.scorable
-                for tbytes, freq, weight, vbytes in field.index(value):
+                for tbytes, freq, weight, vbytes in _index_field(field, value):
                     tp = terms.get(tbytes)
                     if tp is None:
                         tp = terms[tbytes] = TermPostings()

@@ -22,6 +22,7 @@ import sys
 import zlib
 from array import array
 from collections import defaultdict
+from functools import lru_cache
 from itertools import accumulate
 
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PerDocReader,
@@ -58,6 +59,7 @@ class WordCachePositions(Positions):
         state.pop("_words", None)
         state.pop("_for", None)
         state.pop("_direct", None)
+        state.pop("_plain", None)
         return state
 
     def share_cache(self, words):
@@ -68,6 +70,7 @@ class WordCachePositions(Positions):
         """
         self._words = words
         self.__dict__.pop("_for", None)
+        self.__dict__.pop("_direct", None)
 
     def _analyse_all(self, analyzer, new_words):
         """``_analyse_words`` for any words, each batch with a sentinel it does not contain."""
@@ -111,9 +114,19 @@ class WordCachePositions(Positions):
         if isinstance(value, (list, tuple)) or kwargs.get("mode", "index") != "index":
             yield from super().word_values(value, analyzer, **kwargs)
             return
+        for w, n, weight, v in self.term_postings(value, analyzer):
+            yield w.decode("utf-8"), n, weight, v
+
+    def term_postings(self, value, analyzer):
+        """What Whoosh's ``FieldType.index`` gives for a text in index mode, as a list:
+        (term bytes, frequency, weight, encoded positions) per distinct term."""
+        if self.__dict__.get("_plain") is analyzer:
+            return [(w.encode("utf-8"), n, weight, v) for w, n, weight, v
+                    in super().word_values(value, analyzer, mode="index")]
         words = getattr(self, "_words", None)
         if words is None or getattr(self, "_for", analyzer) is not analyzer:
             words = self._words = {}
+            self.__dict__.pop("_direct", None)
         elif len(words) > CACHE_WORDS:
             words.clear()
         self._for = analyzer
@@ -121,25 +134,75 @@ class WordCachePositions(Positions):
         new_words = [w for w in dict.fromkeys(found) if w not in words]
         if new_words:
             direct = self.__dict__.get("_direct", False)
-            if direct is False or direct[0] is not analyzer:
-                direct = self._direct = (analyzer, IndexWordAnalysis.of(analyzer))
-            if direct[1] is not None:
-                analyse = direct[1]
-                words.update((w, analyse(w)) for w in new_words)
-            else:
-                words.update(self._analyse_all(analyzer, new_words))
+            if direct is False:
+                direct = self._direct = IndexWordAnalysis.of(analyzer)
+            try:
+                if direct is not None:
+                    words.update((w, _entry(*direct(w))) for w in new_words)
+                else:
+                    words.update((w, _entry(*found_)) for w, found_
+                                 in self._analyse_all(analyzer, new_words))
+            except _NotExact:
+                self._plain = analyzer
+                return self.term_postings(value, analyzer)
+        # Positions per term, in order. The weight of a term is the sum of its boosts:
+        # its count, plus what boosts other than 1.0 add (sums of such boosts are
+        # exact in any order, see _entry).
         poses = defaultdict(list)
-        weights = defaultdict(float)
+        extras = {}
         pos = 0
         for word in found:
-            terms, advance = words[word]
-            for text, rel, boost in terms:
+            entry = words[word]
+            if entry.__class__ is bytes:  # most words: one term, at the word, boost 1.0
+                poses[entry].append(pos)
+                pos += 1
+                continue
+            terms, advance = entry
+            for text, rel, extra in terms:
                 poses[text].append(pos + rel)
-                weights[text] += boost
+                if extra:
+                    extras[text] = extras.get(text, 0.0) + extra
             pos += advance
         fb = self.field_boost
-        for w, poslist in poses.items():
-            yield (w, len(poslist), weights[w] * fb, self.encode(poslist))
+        encode = self.encode
+        single = self._single_positions()
+        top = len(single)
+        if extras:
+            weights = {w: (len(poses[w]) + extra) * fb for w, extra in extras.items()}
+            return [(w, len(p), weights[w] if w in weights else len(p) * fb,
+                     single[p[0]] if len(p) == 1 and p[0] < top else encode(p))
+                    for w, p in poses.items()]
+        return [(w, len(p), len(p) * fb, single[p[0]] if len(p) == 1 and p[0] < top
+                 else encode(p)) for w, p in poses.items()]
+
+    def _single_positions(self):
+        """``encode([p])`` for the first positions, to look up (empty: none kept)."""
+        return ()
+
+
+class _NotExact(Exception):
+    """A boost whose sums depend on their order: the word cache cannot replay it."""
+
+
+def _entry(terms, advance):
+    """A word cache entry for one analysed word: ``terms`` ((text, relative position,
+    boost), ...) and ``advance``, as the term of a plain word alone (one term at the
+    word, boost 1.0, advance 1) or (((text, position, boost - 1.0), ...), advance),
+    terms as UTF-8 bytes.
+
+    Boosts must be multiples of 1/1024 below 2**20 (1.0, 0.5, 2.0, ...): sums of those
+    are exact whatever their order, so a term's weight can be added up out of order.
+    """
+    if advance == 1 and len(terms) == 1:
+        text, rel, boost = terms[0]
+        if rel == 0 and boost == 1.0:
+            return text.encode("utf-8")
+    out = []
+    for text, rel, boost in terms:
+        if not ((boost * 1024).is_integer() and abs(boost) < 1 << 20):
+            raise _NotExact(boost)
+        out.append((text.encode("utf-8"), rel, boost - 1.0))
+    return tuple(out), advance
 
 
 # --- compact posting blocks ----------------------------------------------------------------------
@@ -170,6 +233,13 @@ def _deltas(ids):
     return out
 
 
+@lru_cache(maxsize=1)
+def _single_positions():
+    """``CompactPositions.encode([p])`` for p below 4096 (nearly every posting of a word
+    found once in an article; 0.2 MB)."""
+    return tuple(CompactPositions.encode(None, [p]) for p in range(4096))
+
+
 class CompactPositions(WordCachePositions):
     """Positions stored as a narrow array of gaps instead of a pickled list.
 
@@ -186,6 +256,9 @@ class CompactPositions(WordCachePositions):
             if p < 0x10000:
                 return b"H" + p.to_bytes(2, sys.byteorder)
         return _pack_uints(_deltas(poslist))
+
+    def _single_positions(self):
+        return _single_positions()
 
     def decode_positions(self, valuestring):
         arr, _ = _unpack_uints(valuestring)
