@@ -29,8 +29,8 @@ from whoosh.writing import LockError, SegmentWriter
 
 from index.analysis import PART_PREFIX
 from index.errors import FundstelleError, IndexLocked
-from index.postings import (CACHE_WORDS, CompactCodec, PostingBuffer, TermPostings,
-                            WordCachePositions, write_buffered_postings)
+from index.postings import (CompactCodec, PostingBuffer, TermPostings,
+                            WordCachePositions, trim_word_cache, write_buffered_postings)
 from index.store import WRITER_LIMITMB, article_document
 
 #: Documents per hand-over file from the parent to a worker.
@@ -324,9 +324,8 @@ class ParallelArticleWriter(_BufferedPostings, MpWriter):
             raise WorkerFailed("indexing worker failed: " + "; ".join(failed))
         finalsegments += [segment for _, _, segment in results]
         for _, (_, new_words), _ in results:
-            if len(self.word_cache) + len(new_words) > CACHE_WORDS:
-                self.word_cache.clear()
             self.word_cache.update(new_words)
+            trim_word_cache(self.word_cache)
         if self._added:
             finalsegments.append(self._finalize_segment())
         else:

@@ -34,8 +34,24 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from index.analysis import WORD_RE, IndexWordAnalysis
 
-#: Words remembered per process before the cache is emptied and refilled.
+#: Words remembered per process (in a parallel run, also the parent's cache handed to
+#: each batch's workers); past this, :func:`trim_word_cache`.
 CACHE_WORDS = 200_000
+
+
+def trim_word_cache(words):
+    """Past ``CACHE_WORDS``, drop the words added last until half of them are left.
+
+    The words seen first are the frequent ones (full FANG has about 700,000
+    distinct words, most of them rare): emptying the whole cache made every word
+    new again.
+    """
+    if len(words) <= CACHE_WORDS:
+        return
+    keep = CACHE_WORDS // 2
+    while len(words) > keep:
+        words.popitem()  # the last added
+
 
 # Words that no filter changes, stops or splits: the position of one after a
 # word shows how far that word advances the position (stop words: by 0). A
@@ -127,8 +143,8 @@ class WordCachePositions(Positions):
         if words is None or getattr(self, "_for", analyzer) is not analyzer:
             words = self._words = {}
             self.__dict__.pop("_direct", None)
-        elif len(words) > CACHE_WORDS:
-            words.clear()
+        else:
+            trim_word_cache(words)
         self._for = analyzer
         found = WORD_RE.findall(value)
         new_words = [w for w in dict.fromkeys(found) if w not in words]
@@ -138,13 +154,14 @@ class WordCachePositions(Positions):
                 direct = self._direct = IndexWordAnalysis.of(analyzer)
             try:
                 if direct is not None:
-                    words.update((w, _entry(*direct(w))) for w in new_words)
+                    analysed = [(w, _entry(*direct(w))) for w in new_words]
                 else:
-                    words.update((w, _entry(*found_)) for w, found_
-                                 in self._analyse_all(analyzer, new_words))
+                    analysed = [(w, _entry(*found_)) for w, found_
+                                in self._analyse_all(analyzer, new_words)]
             except _NotExact:
                 self._plain = analyzer
                 return self.term_postings(value, analyzer)
+            words.update(analysed)
         # Positions per term, in order. The weight of a term is the sum of its boosts:
         # its count, plus what boosts other than 1.0 add (sums of such boosts are
         # exact in any order, see _entry).
