@@ -24,6 +24,7 @@ from array import array
 from collections import defaultdict
 from functools import lru_cache
 from itertools import accumulate
+from operator import ge
 
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PerDocReader,
                                   W3PerDocWriter, W3PostingsWriter)
@@ -307,9 +308,10 @@ class CompactPostingsWriter(W3PostingsWriter):
         ids, weights, values = self._ids, self._weights, self._values
         parts = [_pack_uints(_deltas(ids))]
         first = weights[0]
-        if all(w == 1.0 for w in weights):
+        n = len(weights)
+        if weights.count(1.0) == n:
             parts.append(bytes((_W_ONES,)))
-        elif all(w == first for w in weights):
+        elif weights.count(first) == n:
             parts.append(bytes((_W_SAME,)) + struct.pack("!f", first))
         elif all((w * 4).is_integer() and 0 <= w < 16000 for w in weights):
             parts.append(bytes((_W_QUARTERS,)) + _pack_uints([int(w * 4) for w in weights]))
@@ -354,13 +356,17 @@ class CompactPostingsWriter(W3PostingsWriter):
         """
         limit = self._blocklimit
         n = len(ids)
-        for start in range(0, n, limit):
+        if n <= limit:  # most terms: one block, the arrays as they are
+            ranges = ((ids, weights, values),)
+        else:
+            ranges = ((ids[at:at + limit], weights[at:at + limit], values[at:at + limit])
+                      for at in range(0, n, limit))
+        for block, block_weights, block_values in ranges:
             if self._ids:
                 self._write_block()
-            block = ids[start:start + limit]
             self._ids = block
-            self._weights = weights[start:start + limit]
-            self._values = [v for v in values[start:start + limit] if v]
+            self._weights = block_weights
+            self._values = [v for v in block_values if v]
             self._maxweight = max(0, max(self._weights))
             if lengths is not None:
                 lbs = [b for b in (lengths[d] for d in block) if b]
@@ -532,7 +538,7 @@ def write_buffered_postings(fieldwriter, schema, buffer, perdoc):
         for btext in sorted(terms):
             tp = terms[btext]
             ids = tp.ids
-            if any(a >= b for a, b in zip(ids, ids[1:])):
+            if len(ids) > 1 and any(map(ge, ids, ids[1:])):
                 order = sorted(range(len(ids)), key=ids.__getitem__)
                 tp.ids = array("I", (ids[i] for i in order))
                 tp.weights = array("f", (tp.weights[i] for i in order))
