@@ -119,23 +119,7 @@ class GermanTokenizer(Tokenizer):
         index_mode = mode != "query"
         pos = start_pos
         for match in WORD_RE.finditer(value):
-            word = match.group()
-            start = match.start()
-            gender = _GENDER_RE.match(strip_invisible(word))
-            if gender:
-                pieces = [(gender.group(1) + gender.group(2), start, match.end(), 0),
-                          (gender.group(1), start, match.end(), 0)]
-            elif any(c in word for c in _HYPHENS):
-                pieces = []
-                if index_mode:
-                    pieces.append((word, start, match.end(), 0))
-                offset = 0
-                for k, part in enumerate(_PART_SPLIT_RE.split(word)):
-                    if part:
-                        pieces.append((part, start + offset, start + offset + len(part), k))
-                    offset += len(part) + 1
-            else:
-                pieces = [(word, start, match.end(), 0)]
+            pieces = _pieces(match.group(), match.start(), index_mode)
             width = 1
             for text, s, e, step in pieces:
                 t.text = text
@@ -151,6 +135,26 @@ class GermanTokenizer(Tokenizer):
                     t.endchar = start_char + e
                 yield t
             pos += width
+
+
+def _pieces(word, start, index_mode):
+    """The tokens of one ``WORD_RE`` match at ``start``: (text, start, end, position step)."""
+    end = start + len(word)
+    gender = _GENDER_RE.match(strip_invisible(word))
+    if gender:
+        return [(gender.group(1) + gender.group(2), start, end, 0),
+                (gender.group(1), start, end, 0)]
+    if any(c in word for c in _HYPHENS):
+        pieces = []
+        if index_mode:
+            pieces.append((word, start, end, 0))
+        offset = 0
+        for k, part in enumerate(_PART_SPLIT_RE.split(word)):
+            if part:
+                pieces.append((part, start + offset, start + offset + len(part), k))
+            offset += len(part) + 1
+        return pieces
+    return [(word, start, end, 0)]
 
 
 class SoftHyphenFilter(Filter):
@@ -302,13 +306,12 @@ class GermanStemFilter(Filter):
 
     def stem(self, word):
         """Return the stem of a lowercase word, cached."""
-        try:
-            return self._cache[word]
-        except KeyError:
+        stem = self._cache.get(word)
+        if stem is None:
             if len(self._cache) > 500_000:
                 self._cache.clear()
             stem = self._cache[word] = self._stem(word)
-            return stem
+        return stem
 
     def __call__(self, tokens):
         cache = self._cache
@@ -342,6 +345,94 @@ def german_analyzer():
             | GermanStemFilter())
 
 
+class IndexWordAnalysis:
+    """What :func:`german_analyzer` gives for one word in index mode, without the token chain.
+
+    Calling it with a word returns ``(terms, advance)``: the terms as ``(text, position,
+    boost)`` with positions relative to the word's first, and how far the word moves
+    the position on (0 for a stop word), exactly as running the analyzer's own filters
+    over the word would (``tests/test_analysis.py`` checks this on real news). Indexing
+    (:class:`index.postings.WordCachePositions`) analyses each new word this way; the
+    chain is a Python generator per filter and token, several times slower.
+
+    >>> analyse = IndexWordAnalysis.of(german_analyzer())
+    >>> analyse("Hauptbahnhöfen")
+    ((('hauptbahnhof', 0, 1.0), ('+haupt', 0, 0.5), ('+bahn', 0, 0.5), ('+hof', 0, 1.0), \
+('+bahnhof', 0, 1.0)), 1)
+    >>> analyse("CDU-und-SPD")
+    ((('cdu-und-spd', 0, 1.0), ('cdu', 0, 1.0), ('spd', 1, 1.0)), 2)
+    """
+
+    #: The filters this stands for, in order; any other analyzer goes through its chain.
+    CHAIN = None  # set below the class (the filter classes are defined above)
+
+    def __init__(self, stops, split, stem, head_boost, modifier_boost):
+        self.stops = stops
+        self.split = split
+        self.stem = stem
+        self.head_boost = head_boost
+        self.modifier_boost = modifier_boost
+        self._parts = {}
+
+    @classmethod
+    def of(cls, analyzer):
+        """The word analysis of ``analyzer``, or None unless it is :func:`german_analyzer`'s
+        chain (its own stop list, splitter, stemmer and boosts)."""
+        items = getattr(analyzer, "items", None)
+        if (items is None or tuple(type(f) for f in items) != cls.CHAIN
+                or "index" not in PART_MODES):
+            return None
+        _, _, _, stop, compound, stem = items
+        return cls(stop.stops, compound.splitter.parts, stem.stem, compound.head_boost,
+                   compound.modifier_boost)
+
+    def part_terms(self, text):
+        """The compound part terms of a lowercase word: ((``+stem``, boost), ...), cached."""
+        found = self._parts.get(text)
+        if found is None:
+            if len(self._parts) > 200_000:
+                self._parts.clear()
+            stem = self.stem
+            found = self._parts[text] = tuple(
+                (PART_PREFIX + stem(part.text),
+                 1.0 * (self.head_boost if part.head else self.modifier_boost))
+                for part in self.split(text))
+        return found
+
+    def __call__(self, word):
+        stops, stem, part_terms = self.stops, self.stem, self.part_terms
+        terms = []
+        pos = shift = 0
+        last_stopped = last = None
+        for match in WORD_RE.finditer(word):
+            width = 1
+            for text, _, _, step in _pieces(match.group(), match.start(), True):
+                width = max(width, step + 1)
+                if any(c in text for c in INVISIBLE):
+                    text = strip_invisible(text)
+                    if not text:
+                        continue
+                text = text.lower()
+                here = pos + step
+                if text in stops:
+                    # GermanStopFilter: each stopped position shifts the later ones back.
+                    if here != last_stopped:
+                        shift += 1
+                        last_stopped = here
+                    continue
+                here -= shift
+                term = (stem(text), here)
+                if term != last:  # GermanStemFilter: one stem at one position once
+                    terms.append(term + (1.0,))
+                    last = term
+                for ptext, boost in part_terms(text):
+                    if (ptext, here) != last:
+                        terms.append((ptext, here, boost))
+                        last = (ptext, here)
+            pos += width
+        return tuple(terms), pos - shift
+
+
 def stemmer_is_compiled():
     """Return True when Snowball runs as PyStemmer's C code, not pure Python."""
     stemmer = snowballstemmer.stemmer("german")
@@ -366,6 +457,9 @@ def compound_parts(word):
     clean = strip_invisible(word).lower()
     return [(_STEMMER.stem(p.text), p.head) for p in _SPLITTER.parts(clean)]
 
+
+IndexWordAnalysis.CHAIN = (GermanTokenizer, SoftHyphenFilter, LowercaseFilter, GermanStopFilter,
+                          CompoundFilter, GermanStemFilter)
 
 _STEMMER = GermanStemFilter()
 _SPLITTER = CompoundSplitter()

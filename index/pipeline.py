@@ -23,13 +23,14 @@ import queue
 import signal
 from itertools import islice
 
+from whoosh.fields import FieldType
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import LockError, SegmentWriter
 
 from index.analysis import PART_PREFIX
 from index.errors import FundstelleError, IndexLocked
-from index.postings import (CACHE_WORDS, CompactCodec, PostingBuffer, TermPostings,
-                            WordCachePositions, write_buffered_postings)
+from index.postings import (CompactCodec, PostingBuffer, TermPostings,
+                            WordCachePositions, trim_word_cache, write_buffered_postings)
 from index.store import WRITER_LIMITMB, article_document
 
 #: Documents per hand-over file from the parent to a worker.
@@ -151,6 +152,15 @@ class _BufferedPostings:
             perdoc.close()
 
 
+def _index_field(field, value):
+    """``field.index(value)``, through the word cache's list when it can give the same."""
+    fmt = field.format
+    if (isinstance(fmt, WordCachePositions) and isinstance(value, str)
+            and type(field).index is FieldType.index):
+        return fmt.term_postings(value, field.analyzer)
+    return field.index(value)
+
+
 class BufferedSegmentWriter(_BufferedPostings, SegmentWriter):
     """Whoosh's ``SegmentWriter`` with its postings in a :class:`PostingBuffer`.
 
@@ -177,7 +187,7 @@ class BufferedSegmentWriter(_BufferedPostings, SegmentWriter):
                 fieldboost = self._field_boost(fields, fieldname, docboost)
                 terms = self.pool.terms(fieldname)
                 scorable = field.scorable
-                for tbytes, freq, weight, vbytes in field.index(value):
+                for tbytes, freq, weight, vbytes in _index_field(field, value):
                     tp = terms.get(tbytes)
                     if tp is None:
                         tp = terms[tbytes] = TermPostings()
@@ -318,9 +328,8 @@ class ParallelArticleWriter(_BufferedPostings, MpWriter):
             raise WorkerFailed("indexing worker failed: " + "; ".join(failed))
         finalsegments += [segment for _, _, segment in results]
         for _, (_, new_words), _ in results:
-            if len(self.word_cache) + len(new_words) > CACHE_WORDS:
-                self.word_cache.clear()
             self.word_cache.update(new_words)
+            trim_word_cache(self.word_cache)
         if self._added:
             finalsegments.append(self._finalize_segment())
         else:

@@ -5,9 +5,11 @@ tokenizer, soft hyphens, lowercase, stop words, compound parts, stemming,
 each a Python generator. A news archive repeats the same words millions of
 times, and the chain treats each word on its own (positions aside), so
 :class:`WordCachePositions` cuts the text into words with the tokenizer's own
-pattern, runs the real chain once per distinct word, remembers what it gave
-(terms, their positions relative to the word, boosts, and how far the word
-advances the position), and replays that for every later occurrence.
+pattern, analyses each distinct word once, remembers what it gave (terms,
+their positions relative to the word, boosts, and how far the word advances
+the position), and replays that for every later occurrence. A new word goes
+through :class:`~index.analysis.IndexWordAnalysis` (the chain's filters as one
+function); another analyzer goes through its chain, words followed by a sentinel.
 
 The terms, frequencies, weights and positions are exactly those of Whoosh's
 ``Positions.word_values`` with the same analyzer (``tests/test_pipeline.py``
@@ -20,7 +22,9 @@ import sys
 import zlib
 from array import array
 from collections import defaultdict
+from functools import lru_cache
 from itertools import accumulate
+from operator import ge
 
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PerDocReader,
                                   W3PerDocWriter, W3PostingsWriter)
@@ -29,10 +33,26 @@ from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from index.analysis import WORD_RE
+from index.analysis import WORD_RE, IndexWordAnalysis
 
-#: Words remembered per process before the cache is emptied and refilled.
+#: Words remembered per process (in a parallel run, also the parent's cache handed to
+#: each batch's workers); past this, :func:`trim_word_cache`.
 CACHE_WORDS = 200_000
+
+
+def trim_word_cache(words):
+    """Past ``CACHE_WORDS``, drop the words added last until half of them are left.
+
+    The words seen first are the frequent ones (full FANG has about 700,000
+    distinct words, most of them rare): emptying the whole cache made every word
+    new again.
+    """
+    if len(words) <= CACHE_WORDS:
+        return
+    keep = CACHE_WORDS // 2
+    while len(words) > keep:
+        words.popitem()  # the last added
+
 
 # Words that no filter changes, stops or splits: the position of one after a
 # word shows how far that word advances the position (stop words: by 0). A
@@ -55,6 +75,8 @@ class WordCachePositions(Positions):
         state = dict(self.__dict__)
         state.pop("_words", None)
         state.pop("_for", None)
+        state.pop("_direct", None)
+        state.pop("_plain", None)
         return state
 
     def share_cache(self, words):
@@ -65,6 +87,7 @@ class WordCachePositions(Positions):
         """
         self._words = words
         self.__dict__.pop("_for", None)
+        self.__dict__.pop("_direct", None)
 
     def _analyse_all(self, analyzer, new_words):
         """``_analyse_words`` for any words, each batch with a sentinel it does not contain."""
@@ -108,28 +131,96 @@ class WordCachePositions(Positions):
         if isinstance(value, (list, tuple)) or kwargs.get("mode", "index") != "index":
             yield from super().word_values(value, analyzer, **kwargs)
             return
+        for w, n, weight, v in self.term_postings(value, analyzer):
+            yield w.decode("utf-8"), n, weight, v
+
+    def term_postings(self, value, analyzer):
+        """What Whoosh's ``FieldType.index`` gives for a text in index mode, as a list:
+        (term bytes, frequency, weight, encoded positions) per distinct term."""
+        if self.__dict__.get("_plain") is analyzer:
+            return [(w.encode("utf-8"), n, weight, v) for w, n, weight, v
+                    in super().word_values(value, analyzer, mode="index")]
         words = getattr(self, "_words", None)
         if words is None or getattr(self, "_for", analyzer) is not analyzer:
             words = self._words = {}
-        elif len(words) > CACHE_WORDS:
-            words.clear()
+            self.__dict__.pop("_direct", None)
+        else:
+            trim_word_cache(words)
         self._for = analyzer
         found = WORD_RE.findall(value)
         new_words = [w for w in dict.fromkeys(found) if w not in words]
         if new_words:
-            words.update(self._analyse_all(analyzer, new_words))
+            direct = self.__dict__.get("_direct", False)
+            if direct is False:
+                direct = self._direct = IndexWordAnalysis.of(analyzer)
+            try:
+                if direct is not None:
+                    analysed = [(w, _entry(*direct(w))) for w in new_words]
+                else:
+                    analysed = [(w, _entry(*found_)) for w, found_
+                                in self._analyse_all(analyzer, new_words)]
+            except _NotExact:
+                self._plain = analyzer
+                return self.term_postings(value, analyzer)
+            words.update(analysed)
+        # Positions per term, in order. The weight of a term is the sum of its boosts:
+        # its count, plus what boosts other than 1.0 add (sums of such boosts are
+        # exact in any order, see _entry).
         poses = defaultdict(list)
-        weights = defaultdict(float)
+        extras = {}
         pos = 0
         for word in found:
-            terms, advance = words[word]
-            for text, rel, boost in terms:
+            entry = words[word]
+            if entry.__class__ is bytes:  # most words: one term, at the word, boost 1.0
+                poses[entry].append(pos)
+                pos += 1
+                continue
+            terms, advance = entry
+            for text, rel, extra in terms:
                 poses[text].append(pos + rel)
-                weights[text] += boost
+                if extra:
+                    extras[text] = extras.get(text, 0.0) + extra
             pos += advance
         fb = self.field_boost
-        for w, poslist in poses.items():
-            yield (w, len(poslist), weights[w] * fb, self.encode(poslist))
+        encode = self.encode
+        single = self._single_positions()
+        top = len(single)
+        if extras:
+            weights = {w: (len(poses[w]) + extra) * fb for w, extra in extras.items()}
+            return [(w, len(p), weights[w] if w in weights else len(p) * fb,
+                     single[p[0]] if len(p) == 1 and p[0] < top else encode(p))
+                    for w, p in poses.items()]
+        return [(w, len(p), len(p) * fb, single[p[0]] if len(p) == 1 and p[0] < top
+                 else encode(p)) for w, p in poses.items()]
+
+    def _single_positions(self):
+        """``encode([p])`` for the first positions, to look up (empty: none kept)."""
+        return ()
+
+
+class _NotExact(Exception):
+    """A boost whose sums depend on their order: the word cache cannot replay it."""
+
+
+def _entry(terms, advance):
+    """A word cache entry for one analysed word: ``terms`` ((text, relative position,
+    boost), ...) and ``advance``, as the term of a plain word alone (one term at the
+    word, boost 1.0, advance 1) or (((text, position, boost - 1.0), ...), advance),
+    terms as UTF-8 bytes.
+
+    Boosts must be multiples of 1/1024 below 2**20 (1.0, 0.5, 2.0, ...): sums of those
+    are exact whatever their order, so a term's weight can be added up out of order.
+    """
+    if advance == 1 and len(terms) == 1:
+        text, rel, boost = terms[0]
+        if rel == 0 and boost == 1.0:
+            return text.encode("utf-8")
+    out = []
+    for text, rel, boost in terms:
+        if not ((boost * 1024).is_integer() and abs(boost) < 1 << 20):
+            raise _NotExact(boost)
+        out.append((text.encode("utf-8"), rel, boost - 1.0))
+    return tuple(out), advance
 
 
 # --- compact posting blocks ----------------------------------------------------------------------
@@ -160,6 +251,13 @@ def _deltas(ids):
     return out
 
 
+@lru_cache(maxsize=1)
+def _single_positions():
+    """``CompactPositions.encode([p])`` for p below 4096 (nearly every posting of a word
+    found once in an article; 0.2 MB)."""
+    return tuple(CompactPositions.encode(None, [p]) for p in range(4096))
+
+
 class CompactPositions(WordCachePositions):
     """Positions stored as a narrow array of gaps instead of a pickled list.
 
@@ -176,6 +274,9 @@ class CompactPositions(WordCachePositions):
             if p < 0x10000:
                 return b"H" + p.to_bytes(2, sys.byteorder)
         return _pack_uints(_deltas(poslist))
+
+    def _single_positions(self):
+        return _single_positions()
 
     def decode_positions(self, valuestring):
         arr, _ = _unpack_uints(valuestring)
@@ -207,9 +308,10 @@ class CompactPostingsWriter(W3PostingsWriter):
         ids, weights, values = self._ids, self._weights, self._values
         parts = [_pack_uints(_deltas(ids))]
         first = weights[0]
-        if all(w == 1.0 for w in weights):
+        n = len(weights)
+        if weights.count(1.0) == n:
             parts.append(bytes((_W_ONES,)))
-        elif all(w == first for w in weights):
+        elif weights.count(first) == n:
             parts.append(bytes((_W_SAME,)) + struct.pack("!f", first))
         elif all((w * 4).is_integer() and 0 <= w < 16000 for w in weights):
             parts.append(bytes((_W_QUARTERS,)) + _pack_uints([int(w * 4) for w in weights]))
@@ -254,13 +356,17 @@ class CompactPostingsWriter(W3PostingsWriter):
         """
         limit = self._blocklimit
         n = len(ids)
-        for start in range(0, n, limit):
+        if n <= limit:  # most terms: one block, the arrays as they are
+            ranges = ((ids, weights, values),)
+        else:
+            ranges = ((ids[at:at + limit], weights[at:at + limit], values[at:at + limit])
+                      for at in range(0, n, limit))
+        for block, block_weights, block_values in ranges:
             if self._ids:
                 self._write_block()
-            block = ids[start:start + limit]
             self._ids = block
-            self._weights = weights[start:start + limit]
-            self._values = [v for v in values[start:start + limit] if v]
+            self._weights = block_weights
+            self._values = [v for v in block_values if v]
             self._maxweight = max(0, max(self._weights))
             if lengths is not None:
                 lbs = [b for b in (lengths[d] for d in block) if b]
@@ -432,7 +538,7 @@ def write_buffered_postings(fieldwriter, schema, buffer, perdoc):
         for btext in sorted(terms):
             tp = terms[btext]
             ids = tp.ids
-            if any(a >= b for a, b in zip(ids, ids[1:])):
+            if len(ids) > 1 and any(map(ge, ids, ids[1:])):
                 order = sorted(range(len(ids)), key=ids.__getitem__)
                 tp.ids = array("I", (ids[i] for i in order))
                 tp.weights = array("f", (tp.weights[i] for i in order))

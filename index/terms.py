@@ -200,7 +200,10 @@ class CompactFieldWriter(W3FieldWriter):
         if not block:
             return
         firsts, offsets, counts = self._index[self._fieldname]
-        firsts.append(block[0][0])
+        # A copy: the word cache gives title and body the same bytes objects, and
+        # pickle would write a term shared by two fields' indexes once (the same
+        # index, but not the same bytes as a writer without the cache).
+        firsts.append(bytes(bytearray(block[0][0])))
         offsets.append(self._tifile.tell())
         counts.append(len(block))
         # Keys first (shared prefix length, suffix, length of the term info), then the

@@ -89,3 +89,76 @@ def test_analyzer_pickles_with_the_schema():
 def test_analyzer_version_is_recorded():
     from index.schema import index_metadata
     assert index_metadata()["analyzer_version"] == ANALYZER_VERSION
+
+
+# ------------------------------------------------------------------ one word without the chain
+
+SHARED_SAMPLE = (pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+                 / "fang-covid" / "sample-300.jsonl")
+TRICKY_WORDS = ["der", "CDU-und-SPD", "Die-Linke", "Bürger*innen", "Ein*innen", "Sie*in",
+                "Hin-und-her", "und-Chef", "Chef-und", "Verkehrs\u00administer", "xqzj",
+                "XQZJ-zjqx-jxzq", "Bürger\u00ad*innen", "Lehrer:innen", "Kolleg_innen", "a-b-c",
+                "Haupt\u200bbahnhöfen", "die-die", "Die*in", "dies-\u00ad", "Mehrfachraketenwerfern",
+                "Gesundheitsministerium", "Bundeskanzlerin-Merkel", "MINISTERIUMS", "Ärzte*innen"]
+
+
+def _chain_analysis(words):
+    """Each word through the analyzer's own filters, as the word cache did before."""
+    from index.postings import WordCachePositions
+
+    return dict(WordCachePositions()._analyse_all(german_analyzer(), list(words)))
+
+
+def _corpus_words():
+    from conftest import CORPUS
+    from index.analysis import WORD_RE
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+    if SHARED_SAMPLE.exists():
+        with open(SHARED_SAMPLE, encoding="utf-8") as f:
+            for line in f:
+                article = json.loads(line)
+                texts += [article.get("title") or "", article.get("text") or ""]
+    return dict.fromkeys(w for t in texts for w in WORD_RE.findall(t))
+
+
+def test_word_analysis_gives_what_the_chain_gives():
+    from index.analysis import IndexWordAnalysis
+
+    words = list(_corpus_words()) + TRICKY_WORDS
+    analyse = IndexWordAnalysis.of(german_analyzer())
+    want = _chain_analysis(words)
+    assert len(words) > 1000
+    assert {w: analyse(w) for w in words} == want
+
+
+def test_word_analysis_only_stands_for_the_german_chain():
+    from whoosh.analysis import StandardAnalyzer
+
+    from index.analysis import IndexWordAnalysis
+
+    assert IndexWordAnalysis.of(StandardAnalyzer()) is None
+    from whoosh.analysis import StopFilter
+
+    assert IndexWordAnalysis.of(german_analyzer() | StopFilter()) is None
+    assert IndexWordAnalysis.of(pickle.loads(pickle.dumps(german_analyzer()))) is not None
+
+
+try:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    given = None
+
+if given is not None:
+    _LETTERS = st.sampled_from(list("aäbdeinorsßtuüzADSÜ09-\u2011\xad\u200b*:_/") + [
+        "und", "die", "in", "innen", "haupt", "bahn", "hof", "minister", "ium", "s", "en"])
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(_LETTERS, min_size=1, max_size=14).map("".join))
+    def test_word_analysis_gives_what_the_chain_gives_on_any_word(text):
+        from index.analysis import WORD_RE, IndexWordAnalysis
+
+        words = list(dict.fromkeys(WORD_RE.findall(text)))
+        analyse = IndexWordAnalysis.of(german_analyzer())
+        assert {w: analyse(w) for w in words} == _chain_analysis(words)

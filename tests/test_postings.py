@@ -120,3 +120,24 @@ def test_stored_fields_keep_the_compressed_text_as_it_is(tmp_path):
     w.commit()
     stored = _segment_files(store)["_stored.col"]
     assert len(stored) < len(doc["text_z"]) + 400
+
+
+def test_a_full_word_cache_writes_the_same_segment(tmp_path, monkeypatch):
+    """A full cache drops the words added last; they are analysed again where they occur."""
+    import index.postings
+
+    docs = [article_document(a) for a in _articles(60)]
+    files = []
+    for name, cap in (("roomy", index.postings.CACHE_WORDS), ("full", 40)):
+        monkeypatch.setattr(index.postings, "CACHE_WORDS", cap)
+        store = IndexStore.create(str(tmp_path / name))
+        w = BufferedSegmentWriter(store.ix, **writer_settings())
+        for d in docs:
+            w.add_document(**d)
+        cached = len(w.schema["body"].format._words)
+        w.commit()
+        files.append(_segment_files(store))
+    from index.analysis import WORD_RE
+
+    assert cached < len({w for d in docs for w in WORD_RE.findall(d["body"])}) / 2
+    assert files[0] == files[1]
