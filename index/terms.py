@@ -387,11 +387,16 @@ class CompactTermsReader(base.TermsReader):
         return (((name, btext), ti) for name, btext, ti in self._items_from(fieldname, prefix))
 
     def term_info(self, fieldname, tbytes):
-        pos = self._find(fieldname, tbytes)
-        if pos is not None:
-            block = self._block(fieldname, pos[0])
-            if block[0][pos[1]] == tbytes:
-                return self._info(block, pos[1])
+        # Only the block whose first term is the last one ≤ tbytes can hold it: a term
+        # past that block's end is absent (``_find`` would decode the next block too).
+        entry = self._index.get(fieldname)
+        if entry is not None and entry[0]:
+            i = bisect_right(entry[0], tbytes) - 1
+            if i >= 0:
+                block = self._block(fieldname, i)
+                j = bisect_left(block[0], tbytes)
+                if j < len(block[0]) and block[0][j] == tbytes:
+                    return self._info(block, j)
         raise TermNotFound("No term %s:%r" % (fieldname, tbytes))
 
     def frequency(self, fieldname, tbytes):
