@@ -35,10 +35,13 @@ LOCK_INFO = "fundstelle.lock"
 WRITER_LIMITMB = 256
 #: Articles written between two commits. A run killed at any moment loses at
 #: most the batch in progress; re-running the command completes it. Each commit
-#: adds one segment per worker. Measured on FANG: 10,000 (with a 128 MB buffer)
-#: spilled the workers' buffers to disk (+30% CPU) and still peaked at 1 GB with
-#: entities at 5,000 articles; 2,000 fits the buffer.
-BATCH_SIZE = 2000
+#: adds one segment per worker. Bigger segments cost less to write (each writes its
+#: own term dictionary) and to search (a word is looked up in every segment), and the
+#: workers stay warm longer; they also hold more postings in memory. 10,000 FANG
+#: articles with entities (bench/perf.py, session 4): 2,000 gave 10 segments, 157 CPU-s,
+#: peak PSS 601 MB; 5,000 gave 4 segments, 126 CPU-s, 827 MB. Full FANG at 4,000:
+#: 22 segments, 587 CPU-s, 796 MB.
+BATCH_SIZE = 4000
 #: The preset dictionary every stored article text is compressed with (see
 #: ``tools/build_zdict.py``); its checksum, so a changed file is noticed.
 ZDICT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
