@@ -68,15 +68,18 @@ class Part:
 
 @lru_cache(maxsize=1)
 def load_vocabulary(path=WORDLIST):
-    """The shipped word list as ``{word: zipf}`` (loaded once per process)."""
-    vocab = {}
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#"):
-                continue
-            word, _, z = line.rstrip("\n").partition("\t")
-            vocab[word] = int(z) / 100.0
-    return vocab
+    """The shipped word list as ``{word: zipf}`` (loaded once per process).
+
+    Read in bulk (split, then one dict from two lists): a loop over its 196,000 lines
+    took a third of a second, most of a cold ``fundstelle search`` with a long word.
+    """
+    with gzip.open(path, "rb") as f:
+        text = f.read().decode("utf-8")
+    lines = [line for line in text.split("\n") if line and not line.startswith("#")]
+    fields = "\t".join(lines).split("\t")
+    words, zipfs = fields[0::2], fields[1::2]
+    value = {z: int(z) / 100.0 for z in set(zipfs)}
+    return dict(zip(words, map(value.__getitem__, zipfs)))
 
 
 class CompoundSplitter:
