@@ -110,10 +110,12 @@ def _chain_analysis(words):
 
 
 def _corpus_words():
-    from conftest import CORPUS
+    from conftest import CORPUS, SAMPLES
     from index.analysis import WORD_RE
 
-    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+    # Our own articles (test corpus and shipped samples); FANG's too where ../shared is.
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))
+             + sorted(SAMPLES.glob("*.txt"))]
     if SHARED_SAMPLE.exists():
         with open(SHARED_SAMPLE, encoding="utf-8") as f:
             for line in f:
