@@ -115,3 +115,21 @@ def test_top_orders_by_score_then_document_number_like_whoosh(changed_index):
             q = engine.parse(text).query
             expected = [(h.docnum, h.score) for h in s.search(q, limit=5)]
             assert top(*Ranker(s).ranked(q), 5) == expected
+
+
+def test_kept_scores_of_common_words_are_the_scores_computed_anew(changed_index, monkeypatch):
+    from search import ranking
+
+    # Every word counts as common here; the cache holds a few postings only, so
+    # words are evicted (least recently used first) and computed again.
+    monkeypatch.setattr(ranking, "SCORED_CACHE_MIN", 1)
+    monkeypatch.setattr(ranking, "SCORED_CACHE_POSTINGS", 12)
+    with SearchEngine(changed_index) as engine:
+        s = engine.searcher
+        fresh = {t: Ranker(s).scores(engine.parse(t).query) for t in QUERIES}
+        ranker = Ranker(s)
+        for _ in range(2):  # the second round reads what the first kept
+            for t in QUERIES:
+                assert ranker.scores(engine.parse(t).query) == fresh[t], t
+                assert ranker._scored_postings <= 12 or len(ranker._scored) == 1
+        assert ranker._scored, "nothing was kept"
