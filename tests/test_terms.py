@@ -111,3 +111,16 @@ def test_cursor_and_fuzzy_terms(pair):
     assert c.find("m") >= "m"
     c.next()
     assert c.is_valid()
+
+
+def test_a_term_just_after_each_term_is_missing_even_at_block_ends(pair):
+    # term_info looks in one block only: a term sorting after a block's last term
+    # must be reported missing, not looked for in the next block.
+    w3, ours = pair
+    terms = list(ours.all_terms())
+    assert len(terms) > 64  # several blocks of 32
+    for fieldname, text in terms:
+        assert ours._terms.term_info(fieldname, text).doc_frequency() == \
+            w3._terms.term_info(fieldname, text).doc_frequency()
+        with pytest.raises(TermNotFound):
+            ours._terms.term_info(fieldname, text + b"\x00")
