@@ -342,20 +342,21 @@ class Ranker:
                     btext = s.schema[fieldname].to_bytes(text)
                 except ValueError:
                     btext = None
-                infos = self._term_infos(fieldname, btext) if btext is not None else None
-                if infos:
+                infos = self._term_infos(fieldname, btext) if btext is not None else []
+                if infos is None or infos:
                     found = (btext, self._new_scorer(fieldname, btext, infos), infos)
             self._scorers[key] = found
         return self._scorers[key]
 
     def _term_infos(self, fieldname, btext):
-        """[(segment number, term info)] of the segments holding the term; None when a
-        segment is not ours (its matchers are then asked through Whoosh)."""
+        """[(segment number, term info)] of the segments holding the term, [] for none.
+        None when a segment is not ours and some segment holds the term: its scorer and
+        matchers then come from Whoosh."""
         infos = []
         for i, (sub, _) in enumerate(self._leaves):
             terms = getattr(sub.reader(), "_terms", None)
             if not isinstance(terms, CompactTermsReader):
-                return None if (fieldname, btext) not in self.searcher.reader() else []
+                return None if (fieldname, btext) in self.searcher.reader() else []
             try:
                 infos.append((i, terms.term_info(fieldname, btext)))
             except TermNotFound:

@@ -133,3 +133,17 @@ def test_kept_scores_of_common_words_are_the_scores_computed_anew(changed_index,
                 assert ranker.scores(engine.parse(t).query) == fresh[t], t
                 assert ranker._scored_postings <= 12 or len(ranker._scored) == 1
         assert ranker._scored, "nothing was kept"
+
+
+def test_segments_of_another_codec_are_scored_through_whoosh(changed_index, monkeypatch):
+    from search import ranking
+
+    class NotOurs:  # no segment's dictionary is a CompactTermsReader now
+        pass
+
+    monkeypatch.setattr(ranking, "CompactTermsReader", NotOurs)
+    with SearchEngine(changed_index) as engine:
+        s = engine.searcher
+        for text in ["Corona", "Lehrer Gewerkschaft", "Raketenwerfer", "Nichtvorhandenwort"]:
+            q = engine.parse(text).query
+            assert Ranker(s).scores(q) == pytest.approx(whoosh_scores(s, q), rel=1e-12), text
