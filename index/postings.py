@@ -23,11 +23,11 @@ import zlib
 from array import array
 from collections import defaultdict
 from functools import lru_cache
-from itertools import accumulate
-from operator import ge
+from itertools import accumulate, chain
+from operator import ge, sub
 
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PerDocReader,
-                                  W3PerDocWriter, W3PostingsWriter)
+                                  W3PerDocWriter, W3PostingsWriter, W3TermInfo)
 from whoosh.columns import VarBytesColumn
 from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE
@@ -243,12 +243,8 @@ def _unpack_uints(data, start=0, count=None):
 
 
 def _deltas(ids):
-    prev = 0
-    out = []
-    for i in ids:
-        out.append(i - prev)
-        prev = i
-    return out
+    """Each id minus the one before (the first minus 0)."""
+    return list(map(sub, ids, chain((0,), ids)))
 
 
 @lru_cache(maxsize=1)
@@ -313,12 +309,15 @@ class CompactPostingsWriter(W3PostingsWriter):
             parts.append(bytes((_W_ONES,)))
         elif weights.count(first) == n:
             parts.append(bytes((_W_SAME,)) + struct.pack("!f", first))
-        elif all((w * 4).is_integer() and 0 <= w < 16000 for w in weights):
-            parts.append(bytes((_W_QUARTERS,)) + _pack_uints([int(w * 4) for w in weights]))
         else:
-            parts.append(bytes((_W_FLOATS,)) + array("f", weights).tobytes())
+            quarters = list(map((4.0).__mul__, weights))  # C loops: a block has up to 128
+            if all(map(float.is_integer, quarters)) and 0 <= min(weights) \
+                    and max(weights) < 16000:
+                parts.append(bytes((_W_QUARTERS,)) + _pack_uints(list(map(int, quarters))))
+            else:
+                parts.append(bytes((_W_FLOATS,)) + array("f", weights).tobytes())
         if values:
-            parts.append(_pack_uints([len(v) for v in values]))
+            parts.append(_pack_uints(list(map(len, values))))
             parts.extend(values)
         data = b"".join(parts)
         comp = self._compression if len(data) > 40 else 0
@@ -373,6 +372,25 @@ class CompactPostingsWriter(W3PostingsWriter):
                 if lbs:
                     self._minlength = byte_to_length(min(lbs))
                     self._maxlength = byte_to_length(max(lbs))
+
+
+def inlined_term_info(docnum, weight, value, lengthbyte):
+    """The term info :class:`CompactPostingsWriter` gives a term of one posting, made
+    directly (``start_postings``, ``add_term_postings`` and ``finish_postings`` for it
+    cost more than its bytes).
+
+    ``lengthbyte`` is the document's field length byte (0: none).
+    """
+    length = byte_to_length(lengthbyte) if lengthbyte else None
+    ti = W3TermInfo()
+    ti._weight = 0 + weight
+    ti._df = 1
+    ti._minlength = length
+    ti._maxlength = length if length is not None else 0
+    ti._maxweight = max(0, weight)
+    ti._minid = ti._maxid = docnum
+    ti._inlined = ((docnum,), (weight,), (value,) if value else ())
+    return ti
 
 
 class CompactLeafMatcher(W3LeafMatcher):
@@ -535,9 +553,18 @@ def write_buffered_postings(fieldwriter, schema, buffer, perdoc):
             from whoosh.codec.whoosh3 import LENGTHS_COLUMN
             lengths = bytes(perdoc.column_reader("_%s_len" % fieldname, LENGTHS_COLUMN))
         fieldwriter.start_field(fieldname, fieldobj)
+        pw = fieldwriter._postwriter
+        compact = isinstance(pw, CompactPostingsWriter) and not pw._byteids
+        add_info = getattr(fieldwriter, "add_term_info", None) if compact else None
         for btext in sorted(terms):
             tp = terms[btext]
             ids = tp.ids
+            if add_info is not None and len(ids) == 1:  # over half the terms
+                docnum = ids[0]
+                add_info(btext, inlined_term_info(
+                    docnum, tp.weights[0], tp.values[0],
+                    lengths[docnum] if lengths is not None else 0))
+                continue
             if len(ids) > 1 and any(map(ge, ids, ids[1:])):
                 order = sorted(range(len(ids)), key=ids.__getitem__)
                 tp.ids = array("I", (ids[i] for i in order))

@@ -150,6 +150,34 @@ def _put_small(out, n):
         out += n.to_bytes(2, "little")
 
 
+class _TrackedPosition:
+    """A file being written that knows its position without asking the system.
+
+    A buffered file's ``tell()`` is an ``lseek`` call; Whoosh's postings writer
+    asks once or twice per term, about 3% of an indexing run's CPU.
+    """
+
+    def __init__(self, raw):
+        self._raw = raw
+        self._pos = raw.tell()
+
+    def write(self, data):
+        n = self._raw.write(data)
+        self._pos += n
+        return n
+
+    def tell(self):
+        return self._pos
+
+    def seek(self, *args):
+        at = self._raw.seek(*args)
+        self._pos = self._raw.tell()
+        return at
+
+    def __getattr__(self, name):  # fileno, flush, close, ...
+        return getattr(self._raw, name)
+
+
 class CompactFieldWriter(W3FieldWriter):
     """Whoosh 3's field writer with this module's term dictionary."""
 
@@ -174,6 +202,11 @@ class CompactFieldWriter(W3FieldWriter):
         self._index = {}
         self._block = []
 
+    def _create_file(self, ext):
+        f = super()._create_file(ext)
+        f.file = _TrackedPosition(f.file)
+        return f
+
     def start_field(self, fieldname, fieldobj):
         if fieldname not in self._index:
             self._index[fieldname] = ([], [], [])
@@ -184,7 +217,12 @@ class CompactFieldWriter(W3FieldWriter):
         self._postwriter = self._codec.postings_writer(self._postfile)
 
     def finish_term(self):
-        self._block.append((self._btext, self._postwriter.finish_postings()))
+        self.add_term_info(self._btext, self._postwriter.finish_postings())
+
+    def add_term_info(self, btext, terminfo):
+        """Add the next term of the field with its finished term info (after
+        ``finish_term``, or for a term whose postings the term info holds)."""
+        self._block.append((btext, terminfo))
         if len(self._block) >= BLOCK_TERMS:
             self._flush_block()
 
