@@ -151,8 +151,10 @@ class WordCachePositions(Positions):
             trim_word_cache(words)
         self._for = analyzer
         found = WORD_RE.findall(value)
-        new_words = [w for w in dict.fromkeys(found) if w not in words]
-        if new_words:
+        try:
+            entries = list(map(words.__getitem__, found))
+        except KeyError:  # new words: analyse them, then look again
+            new_words = [w for w in dict.fromkeys(found) if w not in words]
             direct = self.__dict__.get("_direct", False)
             if direct is False:
                 direct = self._direct = IndexWordAnalysis.of(analyzer)
@@ -166,14 +168,15 @@ class WordCachePositions(Positions):
                 self._plain = analyzer
                 return self.term_postings(value, analyzer)
             words.update(analysed)
+            entries = list(map(words.__getitem__, found))
         # Positions per term, in order. The weight of a term is the sum of its boosts:
         # its count, plus what boosts other than 1.0 add (sums of such boosts are
         # exact in any order, see _entry).
         poses = defaultdict(list)
         extras = {}
         pos = 0
-        for word in found:
-            entry = words[word]
+        # Stop words are b"": filter() drops them without a Python step each.
+        for entry in filter(None, entries):
             if entry.__class__ is bytes:  # most words: one term, at the word, boost 1.0
                 poses[entry].append(pos)
                 pos += 1
@@ -208,16 +211,18 @@ class _NotExact(Exception):
 def _entry(terms, advance):
     """A word cache entry for one analysed word: ``terms`` ((text, relative position,
     boost), ...) and ``advance``, as the term of a plain word alone (one term at the
-    word, boost 1.0, advance 1) or (((text, position, boost - 1.0), ...), advance),
-    terms as UTF-8 bytes.
+    word, boost 1.0, advance 1), ``b""`` for a stop word (no term, advance 0), or
+    (((text, position, boost - 1.0), ...), advance), terms as UTF-8 bytes.
 
     Boosts must be multiples of 1/1024 below 2**20 (1.0, 0.5, 2.0, ...): sums of those
     are exact whatever their order, so a term's weight can be added up out of order.
     """
     if advance == 1 and len(terms) == 1:
         text, rel, boost = terms[0]
-        if rel == 0 and boost == 1.0:
+        if rel == 0 and boost == 1.0 and text:
             return text.encode("utf-8")
+    if advance == 0 and not terms:  # a stop word
+        return b""
     out = []
     for text, rel, boost in terms:
         if not ((boost * 1024).is_integer() and abs(boost) < 1 << 20):
@@ -260,6 +265,18 @@ def _deltas(ids):
     return list(map(sub, ids, chain((0,), ids)))
 
 
+def _pack_deltas(ids):
+    """``_pack_uints(_deltas(ids))`` of a non-empty sequence, in one step (hot: every
+    word found more than once in an article, every posting block)."""
+    deltas = list(map(sub, ids, chain((0,), ids)))
+    top = max(deltas)
+    code = "B" if top < 0x100 else "H" if top < 0x10000 else "I"
+    return _TYPECODES[code] + array(code, deltas).tobytes()
+
+
+_TYPECODES = {code: code.encode("ascii") for code in "BHI"}
+
+
 @lru_cache(maxsize=1)
 def _single_positions():
     """``CompactPositions.encode([p])`` for p below 4096 (nearly every posting of a word
@@ -282,7 +299,7 @@ class CompactPositions(WordCachePositions):
                 return b"B" + bytes((p,))
             if p < 0x10000:
                 return b"H" + p.to_bytes(2, sys.byteorder)
-        return _pack_uints(_deltas(poslist))
+        return _pack_deltas(poslist)
 
     def _single_positions(self):
         return _single_positions()
@@ -315,7 +332,7 @@ class CompactPostingsWriter(W3PostingsWriter):
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
         ids, weights, values = self._ids, self._weights, self._values
-        parts = [_pack_uints(_deltas(ids))]
+        parts = [_pack_deltas(ids)]
         first = weights[0]
         n = len(weights)
         if weights.count(1.0) == n:
