@@ -112,7 +112,7 @@ class CompoundSplitter:
         """The segments of ``word`` as ``(start, end, known_form)``, or [] for no compound.
 
         >>> CompoundSplitter().split("hauptbahnhöfen")
-        [(0, 5, 'haupt'), (5, 14, 'bahnhöfen')]
+        [(0, 5, 'haupt'), (5, 9, 'bahn'), (9, 14, 'höfen')]
         """
         if len(word) < MIN_WORD or not word.isalpha():
             return []
@@ -143,7 +143,7 @@ class CompoundSplitter:
     def _whole_score(self, word):
         vocab = self.vocab
         best = vocab.get(word, 0.0)
-        for ending in INFLECTIONS:
+        for ending in _INFLECTIONS_BY_LAST.get(word[-1:], ()):
             if word.endswith(ending) and len(word) - len(ending) >= MIN_PART:
                 best = max(best, vocab.get(word[:-len(ending)], 0.0))
         return best
@@ -152,25 +152,38 @@ class CompoundSplitter:
         vocab = self.vocab
         n = len(word)
         memo = {}
+        # Per start i (whatever the depth): word[i:] as the last part, and the known
+        # forms word[i:j] that may come before more parts.
+        lasts = {}
+        forms_at = {}
+        links = ("",) + LINKS
 
         def best_from(i, depth):
             """Best segmentation of word[i:] as (sum of zipf, parts) or None."""
             key = (i, depth)
             if key in memo:
                 return memo[key]
-            result = None
-            rest = word[i:]
-            z = self._whole_score(rest)
-            if len(rest) >= MIN_PART and z >= MIN_PART_ZIPF and rest not in NOT_PARTS:
-                result = (min(z, MAX_PART_ZIPF), [(i, n, rest)])
+            if i in lasts:
+                result = lasts[i]
+            else:
+                rest = word[i:]
+                z = self._whole_score(rest)
+                result = lasts[i] = ((min(z, MAX_PART_ZIPF), [(i, n, rest)])
+                                     if len(rest) >= MIN_PART and z >= MIN_PART_ZIPF
+                                     and rest not in NOT_PARTS else None)
             if depth < MAX_PARTS:
-                for j in range(i + MIN_PART, n - MIN_PART + 1):
-                    form = word[i:j]
-                    zf = vocab.get(form, 0.0)
-                    if zf < MIN_PART_ZIPF or form in NOT_PARTS or (
-                            i == 0 and form in PARTICLES):
-                        continue
-                    for link in ("",) + LINKS:
+                forms = forms_at.get(i)
+                if forms is None:
+                    forms = forms_at[i] = []
+                    for j in range(i + MIN_PART, n - MIN_PART + 1):
+                        form = word[i:j]
+                        zf = vocab.get(form, 0.0)
+                        if zf < MIN_PART_ZIPF or form in NOT_PARTS or (
+                                i == 0 and form in PARTICLES):
+                            continue
+                        forms.append((j, min(zf, MAX_PART_ZIPF), form))
+                for j, zf, form in forms:
+                    for link in links:
                         k = j + len(link)
                         if link and not word.startswith(link, j):
                             continue
@@ -179,7 +192,7 @@ class CompoundSplitter:
                         tail = best_from(k, depth + 1)
                         if tail is None:
                             continue
-                        total = min(zf, MAX_PART_ZIPF) + tail[0]
+                        total = zf + tail[0]
                         parts = [(i, k, form)] + tail[1]
                         if result is None or _score(total, parts) > _score(*result):
                             result = (total, parts)
@@ -192,6 +205,12 @@ class CompoundSplitter:
         if _score(*found) <= self._whole_score(word):
             return []
         return found[1]
+
+
+# INFLECTIONS by their last letter: a word is only tried with the endings it may have.
+_INFLECTIONS_BY_LAST = {}
+for _ending in INFLECTIONS:
+    _INFLECTIONS_BY_LAST.setdefault(_ending[-1], []).append(_ending)
 
 
 def _score(total, parts):
