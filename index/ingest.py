@@ -399,7 +399,8 @@ def read_articles(paths, stdin=None):
 
     >>> import os, tempfile
     >>> d = tempfile.mkdtemp(); p = os.path.join(d, "a1.txt")
-    >>> _ = open(p, "w", encoding="utf-8").write("date 2020-03-15 Titel\\n\\nText.")
+    >>> from pathlib import Path
+    >>> _ = Path(p).write_text("date 2020-03-15 Titel\\n\\nText.", encoding="utf-8")
     >>> [a.id for a in read_articles([d])]
     ['a1']
     """

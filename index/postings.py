@@ -69,6 +69,7 @@ class WordCachePositions(Positions):
     The cache lives on the instance and is dropped when the schema is pickled
     into the index.
 
+    >>> from index.analysis import german_analyzer
     >>> f = WordCachePositions()
     >>> [(w, n) for w, n, _, _ in f.word_values("Die Masken, die Masken!", german_analyzer())]
     [('mask', 2)]

@@ -16,7 +16,8 @@ def count_articles(paths):
 
     >>> import tempfile, os
     >>> d = tempfile.mkdtemp()
-    >>> _ = open(os.path.join(d, "a.jsonl"), "w").write('{"id": 1}\\n{"id": 2}\\n')
+    >>> from pathlib import Path
+    >>> _ = Path(d, "a.jsonl").write_text('{"id": 1}\\n{"id": 2}\\n', encoding="utf-8")
     >>> count_articles([d])
     2
     """

@@ -1,5 +1,8 @@
-"""Every command and option has help text and is named in the README."""
+"""Every command and option has help text and is named in the README; the examples in the
+code's docstrings give what they say."""
 
+import doctest
+import importlib
 import pathlib
 
 import click
@@ -32,3 +35,16 @@ def test_group_options_are_documented():
     for param in main.params:
         if isinstance(param, click.Option) and "--version" not in param.opts:
             assert param.help and max(param.opts, key=len) in README
+
+
+MODULES = sorted(f"{p.parent.name}.{p.stem}" for top in ("index", "search")
+                 for p in (pathlib.Path(__file__).resolve().parent.parent / top).glob("*.py")
+                 if p.stem != "__init__")
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_hold(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False,
+                             report=True)
+    assert result.failed == 0, f"{name}: {result.failed} docstring examples fail (see above)"
