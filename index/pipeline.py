@@ -22,6 +22,7 @@ import pickle
 import queue
 import signal
 from itertools import islice
+from operator import itemgetter
 
 from whoosh.fields import FieldType
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -153,12 +154,12 @@ class _BufferedPostings:
 
 
 def _index_field(field, value):
-    """``field.index(value)``, through the word cache's list when it can give the same."""
+    """``list(field.index(value))``, through the word cache when it can give the same."""
     fmt = field.format
     if (isinstance(fmt, WordCachePositions) and isinstance(value, str)
             and type(field).index is FieldType.index):
         return fmt.term_postings(value, field.analyzer)
-    return field.index(value)
+    return list(field.index(value))
 
 
 class BufferedSegmentWriter(_BufferedPostings, SegmentWriter):
@@ -186,16 +187,18 @@ class BufferedSegmentWriter(_BufferedPostings, SegmentWriter):
             if field.indexed:
                 fieldboost = self._field_boost(fields, fieldname, docboost)
                 terms = self.pool.terms(fieldname)
-                scorable = field.scorable
-                for tbytes, freq, weight, vbytes in _index_field(field, value):
+                postings = _index_field(field, value)
+                for tbytes, freq, weight, vbytes in postings:
                     tp = terms.get(tbytes)
                     if tp is None:
                         tp = terms[tbytes] = TermPostings()
                     tp.ids.append(docnum)
                     tp.weights.append(weight * fieldboost)
                     tp.values.append(vbytes or b"")
-                    if scorable and (LENGTH_COUNTS_EXTRA_TERMS or not _is_extra_term(tbytes)):
-                        length += freq
+                if field.scorable:
+                    length = (sum(map(itemgetter(1), postings)) if LENGTH_COUNTS_EXTRA_TERMS
+                              else sum(freq for tbytes, freq, _, _ in postings
+                                       if not _is_extra_term(tbytes)))
             if field.separate_spelling() or field.vector:
                 raise NotImplementedError(f"field {fieldname}: spelling and vectors "
                                           "are not written by this writer")
