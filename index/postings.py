@@ -261,14 +261,10 @@ def _unpack_uints(data, start=0, count=None):
     return arr, end
 
 
-def _deltas(ids):
-    """Each id minus the one before (the first minus 0)."""
-    return list(map(sub, ids, chain((0,), ids)))
-
-
 def _pack_deltas(ids):
-    """``_pack_uints(_deltas(ids))`` of a non-empty sequence, in one step (hot: every
-    word found more than once in an article, every posting block)."""
+    """A non-empty ascending sequence as :func:`_pack_uints` of its gaps (each value
+    minus the one before, the first minus 0), in one step: this runs for every word
+    found more than once in an article and every posting block."""
     deltas = list(map(sub, ids, chain((0,), ids)))
     top = max(deltas)
     code = "B" if top < 0x100 else "H" if top < 0x10000 else "I"
