@@ -350,10 +350,10 @@ class ModelFeatures:
 @dataclass
 class TokenRows:
     """Cached tokens of a ``ModelRows`` (``export``), to carry to another process: ``pieces[k]``
-    holds the attribute ids of the five pieces of ``tokens[k]``."""
+    holds the known attributes of the five pieces of ``tokens[k]``."""
 
     tokens: list[str]
-    pieces: list[tuple[tuple[int, ...], ...]]
+    pieces: list[tuple[tuple[str, ...], ...]]
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -370,7 +370,7 @@ class ModelRows:
     as crfsuite does; the six pieces' sums are then added, not each weight, so a score may
     differ from crfsuite's in its last bits.
 
-    Rows are kept once per distinct piece (the model ids of its attributes: most words share
+    Rows are kept once per distinct piece (the attributes the model knows: most words share
     the empty neighbour pieces of words the model does not know, or a suffix's), and a token
     keeps five row numbers (``pieces[5k:5k + 5]`` for token id ``k``). Token id 0 stands for
     the rows of sentence starts and ends (``BOS``, ``EOS``), of ``dlc``, and zeros.
@@ -382,13 +382,14 @@ class ModelRows:
         self.features = features
         self.model = model
         self.ids: dict[str, int] = {}
-        self.rows: dict[tuple[int, ...], int] = {}  # a piece's attribute ids → its row
-        self.keys: list[tuple[int, ...]] = []  # by row
+        # The model's attribute strings, each token's pieces refer to these objects.
+        self._known = {a: a for a in model.attributes}
+        self.rows: dict[tuple[str, ...], int] = {}  # a piece's known attributes → its row
+        self.keys: list[tuple[str, ...]] = []  # by row
         self.table = np.zeros((1024, len(model.labels)))
         self.pieces = np.zeros(5 * 4096, dtype=np.int32)
-        attrs = model.attributes
         self.pieces[:5] = self._row_numbers(
-            [(), *(((attrs[a],) if a in attrs else ()) for a in ("BOS", "EOS", "dlc")), ()])
+            [(), *(((a,) if a in self._known else ()) for a in ("BOS", "EOS", "dlc")), ()])
 
     def token_ids(self, tokens: list[str]) -> np.ndarray:
         """The id of each token, adding the rows of tokens not cached yet."""
@@ -405,16 +406,17 @@ class ModelRows:
 
     def _add(self, tokens: list[str]) -> None:
         compute = self.features._compute
-        attr = self.model.attributes.get
-        known = (-1).__ne__
+        known = self._known.get
         keys = []
         for tok in tokens:
-            *five, _ = compute(tok)
+            own, prev1, next1, prev2, next2, _ = compute(tok)
             # crfsuite skips the attributes its model lacks.
-            keys += [tuple(filter(known, map(attr, piece, repeat(-1)))) for piece in five]
+            keys += (tuple(filter(None, map(known, own))), tuple(filter(None, map(known, prev1))),
+                     tuple(filter(None, map(known, next1))), tuple(filter(None, map(known, prev2))),
+                     tuple(filter(None, map(known, next2))))
         self._store(tokens, keys)
 
-    def _store(self, tokens: list[str], keys: list[tuple[int, ...]]) -> None:
+    def _store(self, tokens: list[str], keys: list[tuple[str, ...]]) -> None:
         """Give new tokens the next ids, with the rows of their five pieces' ``keys``."""
         base = len(self.ids) + 1
         end = 5 * (base + len(tokens))
@@ -423,8 +425,8 @@ class ModelRows:
         self.pieces[5 * base:end] = self._row_numbers(keys)
         self.ids.update(zip(tokens, range(base, base + len(tokens))))
 
-    def _row_numbers(self, keys: list[tuple[int, ...]]) -> list[int]:
-        """The row of each piece (attribute ids), summing the weights of pieces new here."""
+    def _row_numbers(self, keys: list[tuple[str, ...]]) -> list[int]:
+        """The row of each piece (its known attributes), summing the weights of pieces new here."""
         rows = self.rows
         new = [k for k in dict.fromkeys(keys) if k not in rows]
         if new:
@@ -434,7 +436,8 @@ class ModelRows:
                 grown[:first] = self.table[:first]
                 self.table = grown
             sizes = np.fromiter(map(len, new), np.intp, len(new))
-            aids = np.fromiter(chain.from_iterable(new), np.intp, int(sizes.sum()))
+            aids = np.fromiter(map(self.model.attributes.__getitem__, chain.from_iterable(new)),
+                               np.intp, int(sizes.sum()))
             piece = np.repeat(np.arange(first, first + len(new)), sizes)
             order = np.arange(len(aids)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
             out = self.table
@@ -730,8 +733,9 @@ class EntityExtractor:
         at = 0
         for tokens, (_, doc_lower) in zip(per_article, articles):
             end = at + len(tokens)
-            marked = [rows.ids[t] for t in set(tokens) if _has_lowercase_form(t)
-                      and t.lower() in doc_lower]
+            # Capitalised tokens are among those the article never writes lowercase.
+            marked = [rows.ids[t] for t in set(tokens).difference(doc_lower)
+                      if t.lower() in doc_lower and _has_lowercase_form(t)]
             if marked:
                 dlc[at:end] = np.isin(ids[at:end], marked)
             at = end
