@@ -730,6 +730,7 @@ class EntityExtractor:
         ids = rows.token_ids(flat)
         # dlc: a capitalised token whose lowercase form the article also writes.
         dlc = np.zeros(len(flat), dtype=bool)
+        mark = np.zeros(len(rows.ids) + 1, dtype=bool)  # by token id, one article at a time
         at = 0
         for tokens, (_, doc_lower) in zip(per_article, articles):
             end = at + len(tokens)
@@ -737,7 +738,9 @@ class EntityExtractor:
             marked = [rows.ids[t] for t in set(tokens).difference(doc_lower)
                       if t.lower() in doc_lower and _has_lowercase_form(t)]
             if marked:
-                dlc[at:end] = np.isin(ids[at:end], marked)
+                mark[marked] = True
+                dlc[at:end] = mark[ids[at:end]]
+                mark[marked] = False
             at = end
         lengths = np.array(lengths, dtype=np.intp)
         lengths = lengths[lengths > 0]  # an empty sentence gets empty lists
