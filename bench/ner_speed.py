@@ -20,12 +20,12 @@ falls on both alike:
 revision REV (``main``, ``HEAD~1``) instead of ``crfsuite``, and checks that both give every
 article exactly the same persons and places, and that ``tag_many`` (over batches) gives every
 sentence REV's ``tag``'s tags and its marginal probabilities within 1e-9 (it prints the largest
-difference and the lines of articles that differ, and exits 1 if any do). With ``--batch 0``
-the current tree is timed on ``extract`` per article too. ``--warm N`` gives each new extractor the feature cache (``new_features``) of another
-extractor run over N other articles of CORPUS, as an indexing worker of a later batch starts
-with what earlier batches' workers carried back (``EntityExtractor.carry_features``, up to
-``CARRY_LIMIT`` tokens); an extractor without ``carry_features`` (a REV before it) stays
-cold, as its workers did.
+difference and the lines of articles that differ, and exits 1 if any do). With ``--batch 0`` the
+current tree is timed on ``extract`` per article too. ``--warm N`` gives each new extractor the
+feature cache (``new_features``) of another extractor run over N other articles of CORPUS, as an
+indexing worker of a later batch starts with what earlier batches' workers carried back
+(``EntityExtractor.carry_features``, up to ``CARRY_LIMIT`` tokens); an extractor without
+``carry_features`` (a REV before it) stays cold, as its workers did.
 
 Prints articles and tokens per CPU second and CPU seconds per 1,000 articles of each pass and,
 with ``--batch 0``, time per token by article length and the slowest articles (by their line
