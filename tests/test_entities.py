@@ -278,11 +278,11 @@ def test_model_features_tag_exactly_like_all_features(extractor):
 
 
 def test_extract_without_model_features_gives_the_same_entities():
-    plain = EntityExtractor.load()
-    fast = EntityExtractor.load()
+    plain, crfsuite, fast = _crfsuite_extractor(), _crfsuite_extractor(), EntityExtractor.load()
     plain.model_features = None  # what tag() falls back to when the model's dump is unreadable
     for title, text in [("", TAGGING_TEXT), (BAYERN_TITLE, BAYERN_TEXT)]:
-        assert fast.extract(title, text) == plain.extract(title, text)
+        assert fast.extract(title, text) == plain.extract(title, text) \
+            == crfsuite.extract(title, text)
 
 
 def _tokenize_token_by_token(text):
@@ -319,12 +319,48 @@ def test_tokenize_splits_like_a_loop_over_every_token(lines):
     assert tokenize(TAGGING_TEXT) == _tokenize_token_by_token(TAGGING_TEXT)
 
 
+def _crfsuite_extractor():
+    """An extractor that tags with crfsuite (as when the model file cannot be read in NumPy)."""
+    ex = EntityExtractor.load()
+    ex.rows = None
+    return ex
+
+
+def _piece_rows(ex, tok):
+    rows = ex.rows
+    k = rows.ids[tok]
+    return rows.table[rows.pieces[5 * k:5 * k + 5]]
+
+
 def test_features_carried_from_another_extractor_are_its_own_and_tag_alike(monkeypatch):
-    """A worker's new cache entries, pickled to the parent, join its cache up to the limit,
-    with the parent's own feature bytes, and tagging with them gives the same entities."""
+    """A worker's new token rows, pickled to the parent, join its cache up to the limit with
+    the same weights, and tagging with them gives the same entities."""
     import index.entities as entities
 
     worker, parent = EntityExtractor.load(), EntityExtractor.load()
+    mark = worker.cached_tokens()
+    worker.extract(BAYERN_TITLE, BAYERN_TEXT)
+    new = pickle.loads(pickle.dumps(worker.new_features(mark)))
+    assert len(new) == worker.cached_tokens() - mark > 50
+    parent.carry_features(new)
+    assert list(parent.rows.ids) == new.tokens
+    for tok in new.tokens:
+        assert (_piece_rows(parent, tok) == _piece_rows(worker, tok)).all()
+    assert parent.extract("", TAGGING_TEXT) == EntityExtractor.load().extract("", TAGGING_TEXT)
+    assert parent.extract(BAYERN_TITLE, BAYERN_TEXT) == worker.extract(BAYERN_TITLE, BAYERN_TEXT)
+
+    monkeypatch.setattr(entities, "CARRY_LIMIT", 10)
+    capped = EntityExtractor.load()
+    capped.carry_features(new)
+    assert list(capped.rows.ids) == new.tokens[:10]
+    assert capped.new_features(0).tokens == new.tokens[:10] and not capped.new_features(10)
+
+
+def test_crfsuite_features_carried_from_another_extractor_are_its_own(monkeypatch):
+    """The same for crfsuite's feature cache, when tagging falls back to it."""
+    import index.entities as entities
+
+    worker, parent = _crfsuite_extractor(), _crfsuite_extractor()
     mark = worker.cached_tokens()
     worker.extract(BAYERN_TITLE, BAYERN_TEXT)
     new = pickle.loads(pickle.dumps(worker.new_features(mark)))
@@ -335,10 +371,9 @@ def test_features_carried_from_another_extractor_are_its_own_and_tag_alike(monke
         got = parent.model_features.cache[tok]
         assert got == entry and all(own[f.decode()] is f for piece in got[:5] for f in piece)
     assert parent.extract("", TAGGING_TEXT) == EntityExtractor.load().extract("", TAGGING_TEXT)
-    assert parent.extract(BAYERN_TITLE, BAYERN_TEXT) == worker.extract(BAYERN_TITLE, BAYERN_TEXT)
 
     monkeypatch.setattr(entities, "CARRY_LIMIT", 10)
-    capped = EntityExtractor.load()
+    capped = _crfsuite_extractor()
     capped.carry_features(new)
     assert list(capped.model_features.cache) == [tok for tok, _ in new[:10]]
     assert capped.new_features(0) == new[:10] and capped.new_features(10) == []
@@ -348,9 +383,96 @@ def test_a_full_feature_cache_drops_the_tokens_it_cached_last(monkeypatch):
     import index.entities as entities
 
     monkeypatch.setattr(entities, "CACHE_LIMIT", 20)
-    ex = EntityExtractor.load()
     tokens = [t for s in tokenize(BAYERN_TEXT) for t in s]
     first = list(dict.fromkeys(tokens))[:10]
-    ex.extract("", BAYERN_TEXT)
-    cache = ex.model_features.cache
-    assert len(cache) <= 20 and list(cache)[:10] == first
+    for ex, cache in ((EntityExtractor.load(), lambda ex: ex.rows.ids),
+                      (_crfsuite_extractor(), lambda ex: ex.model_features.cache)):
+        ex.extract("", BAYERN_TEXT)
+        ex.extract("", TAGGING_TEXT)
+        got = ex.extract("", BAYERN_TEXT)
+        assert len(cache(ex)) <= 20 + len(set(tokens)) and list(cache(ex))[:10] == first
+        # Tokens that got the ids of dropped ones are tagged with their own rows.
+        assert got == _crfsuite_extractor().extract("", BAYERN_TEXT)
+
+
+def _texts_of(folder):
+    out = []
+    for path in sorted(folder.glob("*.txt")):
+        head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+        out.append((head.splitlines()[0], body))
+    return out
+
+
+def _assert_tagged_like_crfsuite(articles):
+    ex, crfsuite = EntityExtractor.load(), _crfsuite_extractor()
+    prepared = [ex._prepare(title, text) for title, text in articles]
+    batched = ex.tag_many(prepared)
+    assert len(batched) == len(prepared)
+    compared = 0
+    for (sentences, doc_lower), (tags, probs) in zip(prepared, batched):
+        want_tags, want_probs = crfsuite.tag(sentences, doc_lower)
+        assert tags == want_tags
+        for got, want in zip(probs, want_probs):
+            assert got == pytest.approx(want, rel=0, abs=1e-9)
+            compared += sum(p != 1.0 for p in want)
+    return compared
+
+
+def test_batched_tagger_gives_crfsuites_tags_and_marginals_on_our_articles():
+    """All samples and test-corpus articles tagged in one batch: crfsuite's tags, and its
+    marginal probabilities within 1e-9 (only the summation order of the weights differs)."""
+    from tests.conftest import CORPUS, SAMPLES
+
+    articles = _texts_of(SAMPLES) + _texts_of(CORPUS) + [("", TAGGING_TEXT),
+                                                         (BAYERN_TITLE, BAYERN_TEXT)]
+    assert len(articles) > 30
+    assert _assert_tagged_like_crfsuite(articles) > 100
+
+
+def test_batched_tagger_gives_crfsuites_tags_on_fang_sample():
+    """The same on 300 FANG-COVID articles, when ../shared is there."""
+    import json
+
+    from tests.conftest import SHARED
+
+    sample = SHARED / "data" / "fang-covid" / "sample-300.jsonl"
+    if not sample.exists():
+        pytest.skip("needs ../shared FANG sample")
+    with sample.open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    articles = [(r.get("title") or "", r.get("text") or "") for r in rows]
+    assert _assert_tagged_like_crfsuite(articles) > 1000
+
+
+def test_a_batch_gives_the_entities_of_one_article_at_a_time():
+    from tests.conftest import CORPUS, SAMPLES
+
+    articles = _texts_of(SAMPLES) + _texts_of(CORPUS) + [("", ""), ("", "\x00\ud800 ⒶB")]
+    one_by_one = [_crfsuite_extractor().extract(title, text) for title, text in articles]
+    for batch in (1, 7, 100):
+        assert list(EntityExtractor.load().extract_many(articles, batch=batch)) == one_by_one
+    ex = EntityExtractor.load()
+    assert [ex.extract(title, text) for title, text in articles] == one_by_one
+
+
+def test_an_unreadable_model_file_falls_back_to_crfsuite(monkeypatch):
+    import index.entities as entities
+    from index.crf import ModelFormatError
+
+    def refuse(path):
+        raise ModelFormatError(path)
+
+    monkeypatch.setattr(entities.CRFModel, "read", refuse)
+    ex = EntityExtractor.load()
+    assert ex.rows is None and ex.model_features is not None
+    got = list(ex.extract_many([(BAYERN_TITLE, BAYERN_TEXT), ("", TAGGING_TEXT)]))
+    monkeypatch.undo()
+    assert got == list(EntityExtractor.load().extract_many(
+        [(BAYERN_TITLE, BAYERN_TEXT), ("", TAGGING_TEXT)]))
+
+
+def test_lowercase_form_is_the_one_features_use(extractor):
+    from index.entities import _has_lowercase_form
+
+    for tok in ["Berlin", "berlin", "Ä", "Ⓐbc", "Ⅳx", "ǅa", "X\x00", "\ud800X", "1A", "É-x", "<?>"]:
+        assert _has_lowercase_form(tok) == (extractor.features._compute(tok)[5] is not None)

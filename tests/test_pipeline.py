@@ -390,11 +390,13 @@ def test_entity_features_survive_batch_commits(tmp_path):
     for a in articles[:6]:
         w.add_article(a)
     w.commit()
-    carried = extractor.model_features.cache
-    assert len(carried) > 100 and extractor.cached_tokens() == len(carried)
-    tok, entry = next(iter(carried.items()))
-    fresh = EntityExtractor.load().model_features
-    assert entry == fresh.static(tok)
+    rows = extractor.rows
+    assert len(rows.ids) > 100 and extractor.cached_tokens() == len(rows.ids)
+    tok, k = next(iter(rows.ids.items()))
+    fresh = EntityExtractor.load().rows
+    (j,) = fresh.token_ids([tok])
+    assert (rows.table[rows.pieces[5 * k:5 * k + 5]]
+            == fresh.table[fresh.pieces[5 * j:5 * j + 5]]).all()
     before = extractor.cached_tokens()
     w = open_writer(store, extractor, procs=2)
     for a in articles[6:]:
