@@ -598,7 +598,6 @@ def write_buffered_postings(fieldwriter, schema, buffer, perdoc):
                 tp.weights = array("f", (tp.weights[i] for i in order))
                 tp.values = [tp.values[i] for i in order]
             fieldwriter.start_term(btext)
-            pw = fieldwriter._postwriter
             if isinstance(pw, CompactPostingsWriter):
                 pw.add_term_postings(tp.ids, tp.weights, tp.values, lengths)
             else:
