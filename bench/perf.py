@@ -17,7 +17,8 @@ It then runs ``--queries`` realistic searches on the ``ours+ent`` index, warm
 in one process (snippets, person and place facets, some with a person or
 place filter, some as broad as ``Corona``), and times a cold
 ``fundstelle search`` command. The machine may be shared: wall time, CPU time
-and the load average are printed, so compare figures within one run.
+and the load average are printed, with the CPU time the hypervisor gave to
+others (steal), so compare figures within one run.
 
 ``--workdir DIR`` keeps the ``ours+ent`` indexes; ``--queries-only --workdir DIR`` then times
 the queries again on them (after a change to searching) without indexing anything.
@@ -318,6 +319,19 @@ def profile(corpus, size, workdir, entities):
     print(p.output_text(unicode=True, color=False, show_all=False))
 
 
+def steal_seconds():
+    """CPU seconds the hypervisor gave to others, all cores (``/proc/stat``; 0 elsewhere).
+
+    A virtual machine's process CPU times grow when its host is busy: steal shows it.
+    """
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", default=DEFAULT_CORPUS, help="JSON Lines (.gz) articles")
@@ -358,6 +372,7 @@ def main():
             out = os.path.join(workdir, f"ix-{kind}-{n}")
             shutil.rmtree(out, ignore_errors=True)
             load = os.getloadavg()[0]
+            steal = steal_seconds()
             wall, cpu, peak, _ = run_measured(
                 [sys.executable, __file__, "_child", kind, src, out, str(args.procs),
                  str(args.batch_size)], env=env)
@@ -366,7 +381,8 @@ def main():
             print(f"  {n:>6} {kind:<9} {wall:7.1f} s wall {cpu:7.1f} s cpu {n / wall:6.0f} art/s "
                   f"{text_mb / wall:5.2f} MB/s  index {dir_mb(out):6.0f} MB "
                   f"({dir_mb(out) / text_mb:.2f}x text)  peak PSS {peak[1]:5.0f} MB "
-                  f"(RSS sum {peak[0]:.0f})  load {load:.1f}", flush=True)
+                  f"(RSS sum {peak[0]:.0f})  load {load:.1f}  steal {steal_seconds() - steal:.1f} s",
+                  flush=True)
             if kind == "whoosh":
                 shutil.rmtree(out, ignore_errors=True)
         ix = os.path.join(workdir, f"ix-ours+ent-{n}")
