@@ -85,6 +85,26 @@ def test_a_sentence_with_three_content_words_is_not_coordinated(engine):
     assert sentence.exponent == 0
 
 
+def test_a_question_is_coordinated_at_any_length(engine):
+    # 06 names the teachers, the union and the school start; 07 (a teacher's portrait)
+    # only teachers. Asked as a question, the article that answers more of it gains.
+    from index.schema import build_schema
+    from search.query import CoordinatedOr, parse_query
+
+    asked = "Warum streiten die Lehrer und die Gewerkschaft über den Schulstart?"
+    told = "Die Lehrer und die Gewerkschaft streiten über den Schulstart"
+    schema = build_schema()
+    question = _words(parse_query(asked, schema).query)
+    assert isinstance(question, CoordinatedOr) and question.exponent > 0
+    assert _words(parse_query(told, schema).query).exponent == 0
+
+    def ratio(text):
+        scores = {h.id: h.score for h in engine.search(text, limit=50).hits}
+        return scores["06_gew-lehrer-schulstart"] / scores["07_lehrer-portraet"]
+
+    assert ratio(asked) > ratio(told) * 1.2
+
+
 def test_typed_compound_parts_add_score_but_no_matches(engine, monkeypatch):
     # 06 says "Gewerkschaft" and "Lehrer", never "Lehrergewerkschaft"; 07 (a teacher's
     # portrait) says "Lehrer" but nothing of a union.
