@@ -420,6 +420,38 @@ def inlined_term_info(docnum, weight, value, lengthbyte):
     return ti
 
 
+def all_ids_and_weights(postfile, terminfo):
+    """A term's whole posting list from its term info: (ids, weights), positions not decoded.
+
+    What ``ids_and_weights`` of a fresh :class:`CompactLeafMatcher` gives, without making
+    the matcher (bulk scoring reads a word's postings in every segment).
+    """
+    if terminfo.is_inlined():
+        ids, weights, _ = terminfo._inlined
+        return ids, weights
+    return _all_blocks(postfile, terminfo.extent()[0] + len(WHOOSH3_HEADER_MAGIC))
+
+
+def _all_blocks(postfile, position):
+    """(ids, weights) of every block from the one at ``position`` to the last."""
+    ids, weights = [], array("f")
+    while True:
+        length = postfile.get_int(position)
+        info_at = position + _INT_SIZE
+        n, _, _, compression, _, _ = _INFO.unpack(postfile.get(info_at, _INFO.size))
+        data_at = info_at + _INFO.size
+        end = info_at + abs(length)
+        b = postfile.get(data_at, end - data_at)
+        if compression:
+            b = zlib.decompress(b)
+        block_ids, block_weights, _ = CompactLeafMatcher._decode_ids_weights(b, n)
+        ids.extend(block_ids)
+        weights.extend(block_weights)
+        if length < 0:
+            return ids, weights
+        position = end
+
+
 class CompactLeafMatcher(W3LeafMatcher):
     """Reads the blocks written by :class:`CompactPostingsWriter`."""
 
@@ -445,14 +477,8 @@ class CompactLeafMatcher(W3LeafMatcher):
         Bulk scoring (``search.ranking``) reads whole posting lists this way; the
         matcher is used up afterwards.
         """
-        ids, weights = [], array("f")
-        while not self._atend:
-            block_ids, block_weights, _ = self._decode_ids_weights(self._block_bytes(),
-                                                                   self._blocklength)
-            ids.extend(block_ids)
-            weights.extend(block_weights)
-            self._next_block()
-        return ids, weights
+        self._atend = True
+        return _all_blocks(self._postfile, self._baseoffset)
 
     def _block_bytes(self):
         b = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)

@@ -39,7 +39,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
-from index.postings import CompactLeafMatcher
+from index.postings import CompactLeafMatcher, all_ids_and_weights
 from index.terms import CompactTermsReader
 from search.query import BestOf, CoordinatedOr, PartsOfWord, WordsNearby
 
@@ -307,21 +307,32 @@ class Ranker:
     def _postings(self, fieldname, found):
         """All segments' postings of a word: global document numbers and float64 weights."""
         all_ids, all_weights = [], []
-        for offset, m in self._segment_matchers(fieldname, found):
-            m = getattr(m, "child", m)
-            if isinstance(m, CompactLeafMatcher):
-                ids, weights = m.ids_and_weights()
-            else:  # an inlined posting list, or another codec's
-                ids, weights = [], []
-                while m.is_active():
-                    ids.append(m.id())
-                    weights.append(m.weight())
-                    m.next()
+        for offset, (ids, weights) in self._segment_postings(fieldname, found):
             all_ids.append(np.asarray(ids, dtype=np.int64) + offset)
             all_weights.append(np.asarray(weights, dtype=np.float64))
         if not all_ids:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate(all_ids), np.concatenate(all_weights)
+
+    def _segment_postings(self, fieldname, found):
+        """(offset, (ids, weights)) of each segment holding the word ``found`` describes."""
+        infos = found[2]
+        if infos is not None:  # our segments: straight from the term infos, no matchers
+            for i, info in infos:
+                sub, offset = self._leaves[i]
+                yield offset, all_ids_and_weights(sub.reader()._terms._postfile, info)
+            return
+        for offset, m in self._segment_matchers(fieldname, found):
+            m = getattr(m, "child", m)
+            if isinstance(m, CompactLeafMatcher):
+                yield offset, m.ids_and_weights()
+                continue
+            ids, weights = [], []  # an inlined posting list, or another codec's
+            while m.is_active():
+                ids.append(m.id())
+                weights.append(m.weight())
+                m.next()
+            yield offset, (ids, weights)
 
     def _scorer(self, fieldname, text):
         """(term bytes, scorer, segment term infos) of a word, or None when no segment has it.
