@@ -334,8 +334,8 @@ class CompactTermsReader(base.TermsReader):
     def _block(self, fieldname, i):
         """Block ``i`` of a field: (terms, where each term info starts, bytes, first offset).
 
-        The last few blocks read are kept: a query asks for one term several times
-        (contains, document frequency, postings).
+        The last few blocks read are kept for walks over the terms (prefixes, fuzzy
+        words, the cursor); single terms are looked up by :meth:`_look_up`.
         """
         key = (fieldname, i)
         cached = self._cache.get(key)
