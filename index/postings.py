@@ -33,7 +33,10 @@ from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from index import mapped
 from index.analysis import PART_PREFIX, WORD_RE, IndexWordAnalysis
+
+mapped.install()  # segment files are read from the memory map, not copied (index.mapped)
 
 #: Words remembered per process (in a parallel run, also the parent's cache handed to
 #: each batch's workers); past this, :func:`trim_word_cache`. Full FANG in batches
