@@ -439,20 +439,29 @@ def _all_blocks(postfile, position):
     """(ids, weights) of every block from the one at ``position`` to the last."""
     ids, weights = [], array("f")
     while True:
-        length = postfile.get_int(position)
-        info_at = position + _INT_SIZE
-        n, _, _, compression, _, _ = _INFO.unpack(postfile.get(info_at, _INFO.size))
-        data_at = info_at + _INFO.size
-        end = info_at + abs(length)
-        b = postfile.get(data_at, end - data_at)
-        if compression:
-            b = zlib.decompress(b)
-        block_ids, block_weights, _ = CompactLeafMatcher._decode_ids_weights(b, n)
+        info, data_at, end, last = _block_at(postfile, position)
+        block_ids, block_weights, _ = CompactLeafMatcher._decode_ids_weights(
+            _block_data(postfile, data_at, end, info[3]), info[0])
         ids.extend(block_ids)
         weights.extend(block_weights)
-        if length < 0:
+        if last:
             return ids, weights
         position = end
+
+
+def _block_at(postfile, position):
+    """The block at ``position``: (its ``_INFO`` fields, where its data starts, where the
+    next block starts, whether it is the last)."""
+    length = postfile.get_int(position)
+    info_at = position + _INT_SIZE
+    info = _INFO.unpack(postfile.get(info_at, _INFO.size))
+    return info, info_at + _INFO.size, info_at + abs(length), length < 0
+
+
+def _block_data(postfile, data_at, end, compression):
+    """A block's data bytes, decompressed."""
+    b = postfile.get(data_at, end - data_at)
+    return zlib.decompress(b) if compression else b
 
 
 class CompactLeafMatcher(W3LeafMatcher):
@@ -462,15 +471,11 @@ class CompactLeafMatcher(W3LeafMatcher):
         postfile = self._postfile
         self._data = self._ids = self._weights = self._values = None
         self._i = 0
-        length = postfile.get_int(position)
-        if length < 0:
+        info, self._dataoffset, self._nextoffset, last = _block_at(postfile, position)
+        if last:
             self._lastblock = True
-            length = -length
-        self._nextoffset = position + _INT_SIZE + length
-        info_at = position + _INT_SIZE
         (self._blocklength, self._maxid, self._maxweight, self._compression,
-         mnlen, mxlen) = _INFO.unpack(postfile.get(info_at, _INFO.size))
-        self._dataoffset = info_at + _INFO.size
+         mnlen, mxlen) = info
         self._minlength = byte_to_length(mnlen)
         self._maxlength = byte_to_length(mxlen)
 
@@ -484,10 +489,8 @@ class CompactLeafMatcher(W3LeafMatcher):
         return _all_blocks(self._postfile, self._baseoffset)
 
     def _block_bytes(self):
-        b = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
-        if self._compression:
-            b = zlib.decompress(b)
-        return b
+        return _block_data(self._postfile, self._dataoffset, self._nextoffset,
+                           self._compression)
 
     @staticmethod
     def _decode_ids_weights(b, n):
