@@ -94,14 +94,24 @@ def module_at(rev: str):
                              "index/entities.py"], check=True, capture_output=True, text=True)
     if not listed.stdout.strip():
         return _package_at(rev, safe)
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:index/entities.py"],
-                            check=True, capture_output=True, text=True).stdout
-    name = "entities_at_" + safe
+    source = _source_at(rev, "index/entities.py")
+    if "from index.crf import" in source:  # its NumPy tagger, index/crf.py of the same revision
+        crf = _module_from_source("crf_at_" + safe, _source_at(rev, "index/crf.py"), rev)
+        source = source.replace("from index.crf import", f"from {crf.__name__} import")
+    return _module_from_source("entities_at_" + safe, source, rev)
+
+
+def _source_at(rev: str, path: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{path}"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def _module_from_source(name: str, source: str, rev: str):
     spec = importlib.util.spec_from_loader(name, loader=None)
     module = importlib.util.module_from_spec(spec)
     module.__file__ = str(ROOT / "index" / f"{name}.py")  # MODEL_DIR, DATA_DIR: this index/
     sys.modules[name] = module  # dataclasses look their module up
-    exec(compile(source, f"{rev}:index/entities.py", "exec"), module.__dict__)
+    exec(compile(source, f"{rev}:{name}", "exec"), module.__dict__)
     return module
 
 

@@ -162,25 +162,43 @@ class EntityExtractor:
         """``tag`` for the (sentences, ``doc_lower``) of many articles at once, in NumPy.
 
         Gives ``tag``'s tags, and its marginals within rounding (the last bits); falls back to
-        ``tag`` per article when the model file could not be read (``rows`` is None).
+        ``tag`` per article when the model file could not be read (``rows`` is None). All
+        sentences of all articles are tagged together: their tokens' emission scores are
+        gathered from the cached rows, Viterbi and the marginals step through the positions of
+        all sentences at once (``crf.Layout``), and the results are cut back into articles.
         """
         rows = self.rows
         if rows is None:
             return [self.tag(sentences, doc_lower) for sentences, doc_lower in articles]
-        flat = []
-        lengths = []
-        per_article = []
+        flat, lengths, per_article = [], [], []
         for sentences, _ in articles:
             tokens = list(chain.from_iterable(sentences))
             flat += tokens
             lengths += map(len, sentences)
             per_article.append(tokens)
         ids = rows.token_ids(flat)
-        # dlc: a capitalised token whose lowercase form the article also writes.
-        dlc = np.zeros(len(flat), dtype=bool)
+        dlc = self._lowercase_elsewhere(ids, per_article, [d for _, d in articles])
+        lengths = np.array(lengths, dtype=np.intp)
+        lengths = lengths[lengths > 0]  # an empty sentence gets empty lists
+        layout = Layout(lengths)
+        order = np.empty_like(layout.packed)
+        order[layout.packed] = np.arange(len(order))
+        emission = rows.emission(ids, lengths, dlc, order)
+        labels = viterbi(emission, rows.model.transition, layout)
+        probs = self._name_marginals(emission, labels, lengths, layout)
+        tag_list = self._label_names[labels[layout.packed]].tolist()
+        prob_list = probs[layout.packed].tolist()
+        return _per_article(articles, tag_list, prob_list)
+
+    def _lowercase_elsewhere(self, ids: np.ndarray, per_article: list[list[str]],
+                             doc_lowers: list[set[str]]) -> np.ndarray:
+        """The ``dlc`` flag of every token of ``ids`` (the articles' tokens one after another):
+        a capitalised token whose lowercase form its article also writes."""
+        rows = self.rows
+        dlc = np.zeros(len(ids), dtype=bool)
         mark = np.zeros(len(rows.ids) + 1, dtype=bool)  # by token id, one article at a time
         at = 0
-        for tokens, (_, doc_lower) in zip(per_article, articles):
+        for tokens, doc_lower in zip(per_article, doc_lowers):
             end = at + len(tokens)
             # Capitalised tokens are among those the article never writes lowercase.
             marked = [rows.ids[t] for t in set(tokens).difference(doc_lower)
@@ -190,40 +208,27 @@ class EntityExtractor:
                 dlc[at:end] = mark[ids[at:end]]
                 mark[marked] = False
             at = end
-        lengths = np.array(lengths, dtype=np.intp)
-        lengths = lengths[lengths > 0]  # an empty sentence gets empty lists
-        layout = Layout(lengths)
-        order = np.empty_like(layout.packed)
-        order[layout.packed] = np.arange(len(order))
-        emission = rows.emission(ids, lengths, dlc, order)
-        labels = viterbi(emission, rows.model.transition, layout)
+        return dlc
+
+    def _name_marginals(self, emission: np.ndarray, labels: np.ndarray, lengths: np.ndarray,
+                        layout: Layout) -> np.ndarray:
+        """The marginal probability of each packed row's label where it is part of a name, 1.0
+        elsewhere; computed only for the sentences with a name, as ``tag`` asks crfsuite."""
         probs = np.ones(len(labels))
         named = labels != self._outside
-        if named.any():
-            # Marginals only for sentences with a name, as tag() asks crfsuite for them.
-            sentence_of = np.repeat(np.arange(len(lengths)), lengths)
-            with_name = np.zeros(len(lengths), dtype=bool)
-            with_name[sentence_of[named[layout.packed]]] = True
-            sub = Layout(lengths[with_name])
-            rows_sub = layout.packed[np.repeat(with_name, lengths)]
-            take = np.empty_like(rows_sub)
-            take[sub.packed] = rows_sub  # rows of the packed order, in the sub-layout's
-            p = marginals(emission[:, take], self._exp_transition, sub)
-            picked = p[labels[take], np.arange(len(take))]
-            probs[take] = np.where(named[take], picked, 1.0)
-        tag_list = self._label_names[labels[layout.packed]].tolist()
-        prob_list = probs[layout.packed].tolist()
-        out = []
-        i = 0
-        for sentences, _ in articles:
-            tags, ps = [], []
-            for s in sentences:
-                j = i + len(s)
-                tags.append(tag_list[i:j])
-                ps.append(prob_list[i:j])
-                i = j
-            out.append((tags, ps))
-        return out
+        if not named.any():
+            return probs
+        sentence_of = np.repeat(np.arange(len(lengths)), lengths)
+        with_name = np.zeros(len(lengths), dtype=bool)
+        with_name[sentence_of[named[layout.packed]]] = True
+        sub = Layout(lengths[with_name])
+        rows_sub = layout.packed[np.repeat(with_name, lengths)]
+        take = np.empty_like(rows_sub)
+        take[sub.packed] = rows_sub  # rows of the packed order, in the sub-layout's
+        p = marginals(emission[:, take], self._exp_transition, sub)
+        picked = p[labels[take], np.arange(len(take))]
+        probs[take] = np.where(named[take], picked, 1.0)
+        return probs
 
     def extract(self, title: str, text: str) -> Entities:
         """The persons and places named in an article's title and text.
@@ -277,6 +282,22 @@ class EntityExtractor:
         sentences, doc_lower = self._prepare(title, text)
         tags, probs = self.tag_many([(sentences, doc_lower)])[0]
         return resolve(sentences, tags, self.lexicon, probs, doc_lower)
+
+
+def _per_article(articles, tag_list: list[str], prob_list: list[float]):
+    """Tags and marginals of the tokens of all articles, one after another, cut back into
+    (tags, marginals) per article and sentence."""
+    out = []
+    i = 0
+    for sentences, _ in articles:
+        tags, ps = [], []
+        for s in sentences:
+            j = i + len(s)
+            tags.append(tag_list[i:j])
+            ps.append(prob_list[i:j])
+            i = j
+        out.append((tags, ps))
+    return out
 
 
 def model_attributes(tagger: pycrfsuite.Tagger) -> frozenset[str] | None:

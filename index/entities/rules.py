@@ -306,10 +306,8 @@ def _surnames_as_persons(votes, located, lexicon) -> None:
 
 
 def _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower, tokens_seen):
-    """Count a listed place the CRF left untagged, unless the article also writes it lowercase,
-    it opens a sentence ("Essen", "Mitte") or follows an article ("mit dem Zug"), or it is
-    tagged otherwise elsewhere; two untagged words that make a listed place count too ("im Roten
-    Meer")."""
+    """Count, once, each listed place the CRF left untagged (``_untagged_place``) and that has no
+    mention yet, as a place the CRF was sure of."""
     # Only a sentence with one of the lexicon's place cues or a hyphenated street name can
     # count anything, and most have none.
     cues = tokens_seen & lexicon.place_cues
@@ -319,43 +317,46 @@ def _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower,
             continue
         # Most tokens are lowercase or tagged: only capitalised untagged ones are looked at.
         for i in [i for i, (t, g) in enumerate(zip(sent, stags)) if g == "O" and t[0].isupper()]:
-            if not i:
-                continue
-            tok = sent[i]
-            if i + 1 < len(sent) and stags[i + 1] == "O" and sent[i + 1][:1].isupper():
-                pair = f"{tok} {sent[i + 1]}"
-                # "die Kanarischen Inseln", "in der Potsdamer Straße".
-                if pair in lexicon.places or tok.endswith("en") and base_adjective(
-                        pair, lexicon.places) in lexicon.places \
-                        or sent[i + 1] in STREET_WORDS and tok.endswith("er") and tok[1:].islower():
-                    name = (tok, sent[i + 1])
-                    if name not in votes:
-                        votes[name] = {"LOC": 1}
-                        best[name] = 1.0
-                    continue
-            if "-" in tok and STREET_NAME.fullmatch(tok):
-                votes.setdefault((tok,), {"LOC": 1})
-                best.setdefault((tok,), 1.0)
-                continue
-            if sent[i - 1].lower() in DETERMINERS and not tok.lower().endswith(PLACE_SUFFIXES):
-                continue
-            if tok not in lexicon.place_tokens:
-                if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens:
-                    continue
-                tok = tok[:-1]
-            if stags[i - 1] != "O" or (i + 1 < len(sent) and stags[i + 1] != "O"):
-                continue
-            if _org_head(sent[i - 1]) or tok in club_towns and sent[i - 1] not in LOCATIVE:
-                continue
-            low = tok.lower()
-            if i + 1 < len(sent) and "-" in sent[i + 1] or low in doc_lower or (
-                    tok in lexicon.nouns and low in lexicon.lowercase):
-                continue
-            name = (tok,)
-            if name in votes:
-                continue
-            votes[name] = {"LOC": 1}
-            best[name] = 1.0
+            name = _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower) if i else None
+            if name is not None and name not in votes:
+                votes[name] = {"LOC": 1}
+                best[name] = 1.0
+
+
+def _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower):
+    """The listed place that the untagged capitalised token ``sent[i]`` (not the first) names,
+    or None.
+
+    Two untagged words that make a listed place ("im Roten Meer", "die Kanarischen Inseln", "in
+    der Potsdamer Straße") and a hyphenated street ("Karl-Marx-Straße") count. A single listed
+    place (or its genitive) does not when it follows an article ("mit dem Zug"), stands next to a
+    tagged token, follows an organisation word or names a club, is the first part of a
+    hyphenated word, or the article also writes it lowercase ("Essen", "Mitte").
+    """
+    tok = sent[i]
+    if i + 1 < len(sent) and stags[i + 1] == "O" and sent[i + 1][:1].isupper():
+        pair = f"{tok} {sent[i + 1]}"
+        if pair in lexicon.places or tok.endswith("en") and base_adjective(
+                pair, lexicon.places) in lexicon.places \
+                or sent[i + 1] in STREET_WORDS and tok.endswith("er") and tok[1:].islower():
+            return tok, sent[i + 1]
+    if "-" in tok and STREET_NAME.fullmatch(tok):
+        return (tok,)
+    if sent[i - 1].lower() in DETERMINERS and not tok.lower().endswith(PLACE_SUFFIXES):
+        return None
+    if tok not in lexicon.place_tokens:
+        if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens:
+            return None
+        tok = tok[:-1]
+    if stags[i - 1] != "O" or (i + 1 < len(sent) and stags[i + 1] != "O"):
+        return None
+    if _org_head(sent[i - 1]) or tok in club_towns and sent[i - 1] not in LOCATIVE:
+        return None
+    low = tok.lower()
+    if i + 1 < len(sent) and "-" in sent[i + 1] or low in doc_lower or (
+            tok in lexicon.nouns and low in lexicon.lowercase):
+        return None
+    return (tok,)
 
 
 def _merge_particles(sent, found):
@@ -399,44 +400,62 @@ def _is_demonym(tok: str, lexicon: Lexicon) -> bool:
 
 
 def _person_span(sent, start, end, lexicon, tokens_seen):
-    """Trim roles and titles off a person span and complete a first name; None if no person."""
+    """The (start, end) of the name within a span tagged as a person, or None if it names no
+    person: roles and titles trimmed off (``_trim_person_span``), organisations, works and
+    ordinary words dropped (``_names_no_person``), first names before it and a surname after
+    a lone first name taken in (``_widen_person_span``)."""
+    start, end = _trim_person_span(sent, start, end, lexicon, tokens_seen)
+    if start >= end or _names_no_person(sent, start, end, lexicon):
+        return None
+    return _widen_person_span(sent, start, end, lexicon)
+
+
+def _trim_person_span(sent, start, end, lexicon, tokens_seen):
+    """A person span without the roles, titles and demonyms before the name ("Bayerns
+    Gesundheitsministerin Melanie Huml"), cut after a genitive name followed by what belongs to
+    it ("Söders Kabinett", "Maduros Vizepräsidentin Delcy Rodríguez") or at a lowercase word."""
     while start < end and (_is_role(sent[start], lexicon)
                            or end - start > 1 and _is_demonym(sent[start], lexicon)):
         start += 1
     for i in range(start + 1, end):
         prev = sent[i - 1]
-        # "Söders Kabinett", "Maduros Vizepräsidentin Delcy Rodríguez": a genitive name followed
-        # by what belongs to it; the genitive name is kept, the rest is a new span.
         if not sent[i][:1].isupper() and sent[i] not in PARTICLES \
                 and not BOUND_PARTICLE.fullmatch(sent[i]) or (
                 prev[-1:] == "s" and (sent[i] in lexicon.nouns or prev[:-1] in tokens_seen)):
-            end = i
-            break
-    if start >= end:
-        return None
+            return start, i
+    return start, end
+
+
+def _names_no_person(sent, start, end, lexicon) -> bool:
+    """Whether a trimmed person span names no person: it ends lowercase; an organisation, event
+    or work word stands before, in or after it ("Bündnis Sahra Wagenknecht", "Invictus Games");
+    it is an ordinal adverb ("Zweitens"), one of a duo or firm ("Procter & Gamble"), a hyphenated
+    institute or street ("Robert Koch-Institut"), or a single ordinary word."""
     last = sent[end - 1]
     if not last[:1].isupper() and not BOUND_PARTICLE.fullmatch(last):
-        return None
+        return True
     if start and sent[start - 1] in ORG_BEFORE_NAME \
             or any(t in ORG_AFTER_NAME for t in sent[start:end]) \
             or end < len(sent) and sent[end] in ORG_AFTER_NAME \
             or end - start == 1 and ORDINAL_ADVERB.fullmatch(last.lower()):
-        return None
-    # "Heinz & Seelig", "Procter & Gamble": a duo or a firm.
+        return True
     if start and sent[start - 1] == "&" or end < len(sent) and sent[end] == "&":
-        return None
+        return True
     for tok in sent[start:end + 1]:
         if "-" in tok and tok[:1].isupper():
             head = tok.rsplit("-", 1)[1].lower()
             if head in NOT_PERSON_HEADS or head[:-1] in NOT_PERSON_HEADS \
                     or head[:-2] in NOT_PERSON_HEADS:
-                return None
-    if end - start == 1 and (last in lexicon.nouns or last.lower() in lexicon.lowercase):
-        return None
+                return True
+    return end - start == 1 and (last in lexicon.nouns or last.lower() in lexicon.lowercase)
+
+
+def _widen_person_span(sent, start, end, lexicon):
+    """A person span with the listed first names before it, and a lone first name with the
+    capitalised word after it: "Sebastian Kurz", "Peter Florin" are full names whose surname is
+    also an ordinary word, unless that word is a role or a place."""
     while start > 0 and sent[start - 1] in lexicon.first_names and not _is_role(sent[start - 1], lexicon):
         start -= 1
-    # "Sebastian Kurz", "Peter Florin": a lone first name followed by a capitalised word is a full
-    # name whose surname is also an ordinary word, unless that word is a role or a place.
     if end == start + 1 and is_first_name(sent[start], lexicon) and end < len(sent):
         nxt = sent[end]
         if nxt[:1].isupper() and (nxt[1:].islower() or APOSTROPHE_NAME.fullmatch(nxt)) \
