@@ -476,3 +476,25 @@ def test_lowercase_form_is_the_one_features_use(extractor):
 
     for tok in ["Berlin", "berlin", "Ä", "Ⓐbc", "Ⅳx", "ǅa", "X\x00", "\ud800X", "1A", "É-x", "<?>"]:
         assert has_lowercase_form(tok) == (extractor.features.compute(tok)[5] is not None)
+
+
+def test_samples_and_corpus_give_the_golden_sentences_and_entities():
+    """The tagger's sentences (their lengths) and the persons and places of every sample and
+    test-corpus article are those of index/entities.py before it became a package
+    (tests/golden/articles-sentences-entities.json, written then)."""
+    import json
+    import pathlib
+
+    from tests.conftest import CORPUS, SAMPLES
+
+    golden = json.loads((pathlib.Path(__file__).parent / "golden"
+                         / "articles-sentences-entities.json").read_text(encoding="utf-8"))
+    keyed = [(f"samples/{p.name}", p) for p in sorted(SAMPLES.glob("*.txt"))]
+    keyed += [(f"tests/corpus/{p.name}", p) for p in sorted(CORPUS.glob("*.txt"))]
+    assert len(keyed) == len(golden) > 30
+    found = list(EntityExtractor.load().extract_many(_texts_of(SAMPLES) + _texts_of(CORPUS)))
+    for (key, _), (title, body), e in zip(keyed, _texts_of(SAMPLES) + _texts_of(CORPUS), found):
+        want = golden[key]
+        sentences = tokenize(title) + tokenize(body) if title.strip() else tokenize(body)
+        assert [len(s) for s in sentences] == want["tagger_sentence_lengths"], key
+        assert (list(e.persons), list(e.places)) == (want["persons"], want["places"]), key

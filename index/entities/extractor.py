@@ -33,9 +33,7 @@ DEFAULT_MODEL = MODEL_DIR / "ner.crfsuite"
 #: Tokens whose features an indexing run carries from one batch's workers to the next
 #: (``EntityExtractor.carry_features``); at most ``CACHE_LIMIT // 2``, which trimming never
 #: drops. Memory is the price: the parent holds them, and each worker copies the pages it
-#: reads (refcounts). Parent and two workers tagging 600 FANG articles each, carried over
-#: 3,000 others: 50k tokens +46 MB PSS in all, 100k +129 MB, 150k +193 MB; extract of a
-#: later batch 1.08x, 1.10x, 1.12-1.15x faster.
+#: reads (refcounts); NOTES.md has the memory and speed of 50k to 150k.
 CARRY_LIMIT = 50_000
 #: Articles ``extract_many`` tags per call (an indexing worker tags each hand-over file's).
 EXTRACT_BATCH = 50
