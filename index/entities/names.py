@@ -1,7 +1,8 @@
 """Name normalisation: the persons and places of an article in the form they are returned.
 
-Persons in the fullest form the article uses (``Söders`` and ``Söder`` → ``Markus Söder``), places
-in their base form (``Russlands`` → ``Russland``, ``Roten Meer`` → ``Rotes Meer``), each set sorted.
+Persons in the fullest form the article uses (``Söders`` and ``Söder`` → ``Markus Söder``),
+places in their base form (``Russlands`` → ``Russland``, ``Roten Meer`` → ``Rotes Meer``), each
+set sorted.
 
 >>> person_set([("Markus", "Söder"), ("Söders",)], {"Söder", "Söders", "Markus"})
 ('Markus Söder',)
