@@ -16,8 +16,9 @@ falls on both alike:
   feature string of ``FeatureCache``, as before ``ModelFeatures``; tokenizing and the article
   rules are the current ones in both.
 
-``--against REV`` times ``extract`` of each article with ``index/entities.py`` as it is at git
-revision REV (``main``, ``HEAD~1``) instead of ``crfsuite``, and checks that both give every
+``--against REV`` times ``extract`` of each article with the entity extractor as it is at git
+revision REV (``main``, ``HEAD~1``; ``index/entities.py`` or the package ``index/entities/``)
+instead of ``crfsuite``, and checks that both give every
 article exactly the same persons and places, and that ``tag_many`` (over batches) gives every
 sentence REV's ``tag``'s tags and its marginal probabilities within 1e-9 (it prints the largest
 difference and the lines of articles that differ, and exits 1 if any do). With ``--batch 0`` the
@@ -38,10 +39,14 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import importlib
 import importlib.util
+import io
 import os
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -78,17 +83,52 @@ def read_spread(path: Path, count: int, offset: int = 0) -> list[tuple[int, str,
 
 
 def module_at(rev: str):
-    """``index/entities.py`` as it is at git revision ``rev``, imported as a module of its own
-    (its model and word lists are read from this tree's ``index``)."""
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:index/entities.py"],
-                            check=True, capture_output=True, text=True).stdout
-    name = "entities_at_" + "".join(c if c.isalnum() else "_" for c in rev)
+    """The entity extractor as it is at git revision ``rev``, imported as a module of its own.
+
+    Up to the split into a package that is ``index/entities.py`` alone (its model and word lists
+    are read from this tree's ``index``); after it, ``index/entities/`` with the rest of that
+    revision's ``index/`` (its relative imports stay within it), unpacked to a temporary folder
+    and imported as the package ``index_at_REV``."""
+    safe = "".join(c if c.isalnum() else "_" for c in rev)
+    listed = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", rev,
+                             "index/entities.py"], check=True, capture_output=True, text=True)
+    if not listed.stdout.strip():
+        return _package_at(rev, safe)
+    source = _source_at(rev, "index/entities.py")
+    if "from index.crf import" in source:  # its NumPy tagger, index/crf.py of the same revision
+        crf = _module_from_source("crf_at_" + safe, _source_at(rev, "index/crf.py"), rev)
+        source = source.replace("from index.crf import", f"from {crf.__name__} import")
+    return _module_from_source("entities_at_" + safe, source, rev)
+
+
+def _source_at(rev: str, path: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{path}"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def _module_from_source(name: str, source: str, rev: str):
     spec = importlib.util.spec_from_loader(name, loader=None)
     module = importlib.util.module_from_spec(spec)
     module.__file__ = str(ROOT / "index" / f"{name}.py")  # MODEL_DIR, DATA_DIR: this index/
     sys.modules[name] = module  # dataclasses look their module up
-    exec(compile(source, f"{rev}:index/entities.py", "exec"), module.__dict__)
+    exec(compile(source, f"{rev}:{name}", "exec"), module.__dict__)
     return module
+
+
+def _package_at(rev: str, safe: str):
+    """``index.entities`` of revision ``rev`` (a package), with that revision's ``index/``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "index"], check=True,
+                             capture_output=True).stdout
+    folder = Path(tempfile.mkdtemp(prefix=f"index_at_{safe}_"))
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    name = "index_at_" + safe
+    spec = importlib.util.spec_from_file_location(
+        name, folder / "index" / "__init__.py", submodule_search_locations=[str(folder / "index")])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    spec.loader.exec_module(package)
+    return importlib.import_module(name + ".entities")
 
 
 _WARM = {}  # way → an extractor run over the warm-up articles
@@ -167,7 +207,7 @@ def main(argv=None) -> int:
     parser.add_argument("--passes", type=int, default=2, help="passes, each with new extractors")
     parser.add_argument("--slowest", type=int, default=8)
     parser.add_argument("--against", metavar="REV",
-                        help="time and check against index/entities.py at this git revision")
+                        help="time and check against the entity extractor at this git revision")
     parser.add_argument("--warm", type=int, default=0, metavar="N",
                         help="start with the features cached over N other articles")
     parser.add_argument("--batch", type=int, default=50, metavar="N",

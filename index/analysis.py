@@ -12,6 +12,7 @@ import snowballstemmer
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
 from index.compounds import CompoundSplitter
+from index.text import INVISIBLE, strip_invisible  # noqa: F401 - also imported from here
 
 #: Bump whenever a change to the chain changes the terms it produces; an index
 #: written by another version is reported as stale instead of mis-searched.
@@ -40,12 +41,6 @@ welches wenn werde werden wie wieder will wir wird wirst wo wollen wollte würde
 würden zu zum zur zwar zwischen s
 """.split())
 
-# Characters that may sit inside a word without being part of it: the soft
-# hyphen and the zero-width family. They are kept in the token's character span
-# (so offsets slice the source text) but dropped from its text.
-INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-_INVISIBLE_RE = re.compile("[" + INVISIBLE + "]")
-
 # A word: letters and digits, with invisible characters inside, joined by
 # hyphens (CDU-Chef) or German gender marks
 # (Bürger*innen, Lehrer:innen, Kolleg_innen) into one unit.
@@ -56,15 +51,6 @@ WORD_RE = re.compile(
 )
 _PART_SPLIT_RE = re.compile(r"[" + _HYPHENS + r"]")
 _GENDER_RE = re.compile(r"^(\w+)[*:_/](innen|in)$")
-
-
-def strip_invisible(text):
-    """Remove soft hyphens and zero-width characters.
-
-    >>> strip_invisible("Verkehrs\\u00administer")
-    'Verkehrsminister'
-    """
-    return _INVISIBLE_RE.sub("", text)
 
 
 def fold_diacritics(text):

@@ -9,140 +9,15 @@ import re
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from index.analysis import (GERMAN_STOPWORDS, INVISIBLE, WORD_RE, fold_diacritics,
-                            stem_word, strip_invisible)
+from index.analysis import GERMAN_STOPWORDS, WORD_RE, fold_diacritics, stem_word
 from index.compounds import CompoundSplitter
+from index.text import INVISIBLE, INVISIBLE_RE as _INVISIBLE_RE, strip_invisible
+from index.text import sentence_spans  # noqa: F401 - imported from here too
+from index.text import sentence_spans_near as _spans_near
 from search.results import MatchReason, Snippet
-
-#: Abbreviations after which a period does not end a sentence (lowercase, no period).
-ABBREVIATIONS = frozenset("""
-abb abs abt adr allg anm art aufl bd bearb bes betr bspw bzgl bzw ca chr co dipl
-dr dt ebd ehem eig engl etc ev evtl exkl fa fam ff fr frl gebr gegr ges gest ggf
-hl hr hrsg inkl jh jr jun kap kath kfz kl lt max med mind mio mrd mwst nachf nr
-nrn obb orig pfr pkw ph prof prov rd rel rer sen sog spez st std str tel tsd
-usw verf vgl vors wg zb zt zzgl jan feb febr mär apr jun jul aug sep sept okt nov
-dez mo di mi do fr sa so ggü lic mag ing univ
-""".split())
-
-MONTHS = frozenset("""januar februar märz april mai juni juli august september oktober
-november dezember jänner""".split())
-
-# A sentence ends at . ! ? (optionally followed by closing quotes or brackets)
-# before white space and an opening quote, capital letter or digit; or at a
-# paragraph break.
-_BOUNDARY_RE = re.compile(r"[.!?…]+[\"'“”»«’)\]]*(?=\s+[\"'„“»«(\[]?[A-ZÄÖÜ0-9])|\n\s*\n")
-_LAST_WORD_RE = re.compile(r"\w+$")
-_NEXT_WORD_RE = re.compile(r"\s+[\"„]?(\w+)")
-_ORDINAL_NOUN_RE = re.compile(r"(Jahrhundert|Bundesliga|Liga|Klasse|Stock|Runde|Platz|Mal)")
 
 #: Characters of context on each side of a match when a sentence is too long.
 CONTEXT = 90
-
-
-def sentence_spans(text):
-    """Split text into sentence spans ``(start, end)``, German abbreviations kept whole.
-
-    >>> t = "Dr. Anna Schmidt kam am 3. Oktober, z. B. mit Nr. 5. Dann ging sie."
-    >>> [t[s:e] for s, e in sentence_spans(t)]
-    ['Dr. Anna Schmidt kam am 3. Oktober, z. B. mit Nr. 5.', 'Dann ging sie.']
-    """
-    return _split_from(text, 0, 0, len(text) + 1)
-
-
-def _spans_near(text, matches, reach):
-    """The sentence spans within ``reach`` characters of any match, as ``sentence_spans(text)``
-    would give them, without splitting the rest of the article.
-
-    A fragment grows from its sentence by at most ``reach`` characters, so these
-    are all the spans a snippet can use. Each stretch of text is split from a
-    space after a letter (no boundary can straddle it) and its spans are kept
-    from the first real boundary on, which lies before the stretch's start.
-    """
-    targets = []
-    for s, e in matches:
-        lo, hi = max(0, s - reach), e + reach
-        if targets and lo <= targets[-1][1]:
-            targets[-1][1] = max(targets[-1][1], hi)
-        else:
-            targets.append([lo, hi])
-    spans = []
-    for lo, hi in targets:
-        back = 200
-        while True:
-            found = _split_from(text, _safe_start(text, lo - back), lo, hi)
-            if found is not None:
-                break
-            back *= 4
-        spans.extend(sp for sp in found if not spans or sp[0] >= spans[-1][1])
-    return spans
-
-
-def _safe_start(text, at):
-    """A position at or before ``at`` that no sentence boundary straddles: 0, or a space
-    right after a letter or digit."""
-    while at > 0:
-        at = text.rfind(" ", 0, at)
-        if at <= 0:
-            return 0
-        if text[at - 1].isalnum():
-            return at
-    return 0
-
-
-def _split_from(text, start, lo, hi):
-    """Spans from the first boundary after ``start`` to the first one past ``hi``.
-
-    None when that first boundary comes after ``lo`` (the split must begin earlier).
-    """
-    spans = []
-    begin = 0 if start == 0 else None
-    for m in _BOUNDARY_RE.finditer(text, start):
-        stop = m.end()
-        if m.group().startswith(".") and _is_abbreviation(text, m.start(), stop):
-            continue
-        if begin is None:
-            if stop > lo:
-                return None
-        elif text[begin:stop].strip():
-            spans.append(_trim(text, begin, stop))
-        begin = stop
-        if stop > hi:
-            return spans
-    if begin is None:
-        return None if start > 0 else []
-    if text[begin:].strip():
-        spans.append(_trim(text, begin, len(text)))
-    return spans
-
-
-def _trim(text, start, end):
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def _is_abbreviation(text, dot, after):
-    """True when the period at ``dot`` belongs to an abbreviation, initial or ordinal."""
-    if after - dot > 1 and text[dot:after].count(".") > 1:
-        return False  # "..." ends a sentence
-    m = _LAST_WORD_RE.search(text, max(0, dot - 20), dot)
-    if not m:
-        return False
-    word = m.group()
-    lower = word.lower()
-    if lower in ABBREVIATIONS:
-        return True
-    if len(word) == 1 and word.isalpha():
-        return True  # an initial: "Angela D. Merkel", "z. B." ("z." then "B.")
-    if word.isdigit() and len(word) <= 2:
-        nxt = _NEXT_WORD_RE.match(text, dot + 1, dot + 30)
-        if nxt and (nxt.group(1).lower() in MONTHS or nxt.group(1)[0].islower()):
-            return True  # "am 3. Oktober", "der 2. Weltkrieg" is rarer than months
-        if nxt and _ORDINAL_NOUN_RE.match(nxt.group(1)):
-            return True
-    return False
 
 
 class TermMatcher:
@@ -369,7 +244,6 @@ _SPELLINGS = {"a": ("a", "ä", "ae"), "o": ("o", "ö", "oe"), "u": ("u", "ü", "
               "ss": ("ss", "ß")}
 #: Soft hyphens and zero-width characters may sit between any two letters of a word.
 _GAP = "[" + INVISIBLE + "]*"
-_INVISIBLE_RE = re.compile("[" + INVISIBLE + "]")
 
 
 def _stems_pattern(stems, plain=False):

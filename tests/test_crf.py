@@ -1,4 +1,4 @@
-"""Tests for index.crf: the crfsuite model read into NumPy, and batched Viterbi and marginals."""
+"""Tests for index.entities.crf: the crfsuite model read into NumPy, and batched Viterbi and marginals."""
 
 import math
 
@@ -6,8 +6,8 @@ import numpy as np
 import pycrfsuite
 import pytest
 
-from index.crf import CRFModel, Layout, ModelFormatError, marginals, viterbi
 from index.entities import DEFAULT_MODEL
+from index.entities.crf import CRFModel, Layout, ModelFormatError, marginals, viterbi
 
 
 @pytest.fixture(scope="module")

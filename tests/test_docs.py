@@ -37,9 +37,11 @@ def test_group_options_are_documented():
             assert param.help and max(param.opts, key=len) in README
 
 
-MODULES = sorted(f"{p.parent.name}.{p.stem}" for top in ("index", "search")
-                 for p in (pathlib.Path(__file__).resolve().parent.parent / top).glob("*.py")
-                 if p.stem != "__init__")
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+# Modules of index/ and search/ and of their subpackages (a package by its __init__).
+MODULES = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+                 for top in ("index", "search") for p in (ROOT / top).rglob("*.py")
+                 if p.parent != ROOT / top or p.stem != "__init__")
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -335,7 +335,7 @@ def _piece_rows(ex, tok):
 def test_features_carried_from_another_extractor_are_its_own_and_tag_alike(monkeypatch):
     """A worker's new token rows, pickled to the parent, join its cache up to the limit with
     the same weights, and tagging with them gives the same entities."""
-    import index.entities as entities
+    from index.entities import extractor as entities
 
     worker, parent = EntityExtractor.load(), EntityExtractor.load()
     mark = worker.cached_tokens()
@@ -358,7 +358,7 @@ def test_features_carried_from_another_extractor_are_its_own_and_tag_alike(monke
 
 def test_crfsuite_features_carried_from_another_extractor_are_its_own(monkeypatch):
     """The same for crfsuite's feature cache, when tagging falls back to it."""
-    import index.entities as entities
+    from index.entities import extractor as entities
 
     worker, parent = _crfsuite_extractor(), _crfsuite_extractor()
     mark = worker.cached_tokens()
@@ -380,9 +380,9 @@ def test_crfsuite_features_carried_from_another_extractor_are_its_own(monkeypatc
 
 
 def test_a_full_feature_cache_drops_the_tokens_it_cached_last(monkeypatch):
-    import index.entities as entities
+    from index.entities import features
 
-    monkeypatch.setattr(entities, "CACHE_LIMIT", 20)
+    monkeypatch.setattr(features, "CACHE_LIMIT", 20)
     tokens = [t for s in tokenize(BAYERN_TEXT) for t in s]
     first = list(dict.fromkeys(tokens))[:10]
     for ex, cache in ((EntityExtractor.load(), lambda ex: ex.rows.ids),
@@ -457,7 +457,7 @@ def test_a_batch_gives_the_entities_of_one_article_at_a_time():
 
 def test_an_unreadable_model_file_falls_back_to_crfsuite(monkeypatch):
     import index.entities as entities
-    from index.crf import ModelFormatError
+    from index.entities.crf import ModelFormatError
 
     def refuse(path):
         raise ModelFormatError(path)
@@ -472,7 +472,29 @@ def test_an_unreadable_model_file_falls_back_to_crfsuite(monkeypatch):
 
 
 def test_lowercase_form_is_the_one_features_use(extractor):
-    from index.entities import _has_lowercase_form
+    from index.entities.features import has_lowercase_form
 
     for tok in ["Berlin", "berlin", "Ä", "Ⓐbc", "Ⅳx", "ǅa", "X\x00", "\ud800X", "1A", "É-x", "<?>"]:
-        assert _has_lowercase_form(tok) == (extractor.features._compute(tok)[5] is not None)
+        assert has_lowercase_form(tok) == (extractor.features.compute(tok)[5] is not None)
+
+
+def test_samples_and_corpus_give_the_golden_sentences_and_entities():
+    """The tagger's sentences (their lengths) and the persons and places of every sample and
+    test-corpus article are those of index/entities.py before it became a package
+    (tests/golden/articles-sentences-entities.json, written then)."""
+    import json
+    import pathlib
+
+    from tests.conftest import CORPUS, SAMPLES
+
+    golden = json.loads((pathlib.Path(__file__).parent / "golden"
+                         / "articles-sentences-entities.json").read_text(encoding="utf-8"))
+    keyed = [(f"samples/{p.name}", p) for p in sorted(SAMPLES.glob("*.txt"))]
+    keyed += [(f"tests/corpus/{p.name}", p) for p in sorted(CORPUS.glob("*.txt"))]
+    assert len(keyed) == len(golden) > 30
+    found = list(EntityExtractor.load().extract_many(_texts_of(SAMPLES) + _texts_of(CORPUS)))
+    for (key, _), (title, body), e in zip(keyed, _texts_of(SAMPLES) + _texts_of(CORPUS), found):
+        want = golden[key]
+        sentences = tokenize(title) + tokenize(body) if title.strip() else tokenize(body)
+        assert [len(s) for s in sentences] == want["tagger_sentence_lengths"], key
+        assert (list(e.persons), list(e.places)) == (want["persons"], want["places"]), key

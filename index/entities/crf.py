@@ -10,13 +10,14 @@ with the longest sentence and not with their number.
 
 The arithmetic is crfsuite's (``crf1d_context.c``): Viterbi adds transition to previous score and
 keeps the first maximum, as crfsuite's strict ``<`` does; marginals come from its scaled forward
-and backward scores. Emission scores (``index.entities.ModelRows``) are summed from rows cached
-per token, in a different order than crfsuite's one attribute after another, so they may differ
-in the last bits: the same tags, and marginals within 4.4e-15, on 4,000 FANG articles
+and backward scores. Emission scores (``ModelRows``) are summed from rows of weights cached per
+token, in a different order than crfsuite's one attribute after another, so they may differ in
+the last bits: the same tags, and marginals within 4.4e-15, on 4,000 FANG articles
 (``bench/ner_speed.py --against``).
 
->>> model = CRFModel.read(DEFAULT_MODEL)            # doctest: +SKIP
->>> model.labels[:3]                                # doctest: +SKIP
+>>> from index.entities.extractor import DEFAULT_MODEL
+>>> model = CRFModel.read(DEFAULT_MODEL)
+>>> model.labels[:3]
 ['O', 'B-PER', 'B-ORG']
 """
 
@@ -24,9 +25,13 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from itertools import chain, compress, islice, repeat
 from pathlib import Path
 
 import numpy as np
+
+from . import features as token_features
+from .features import FeatureCache
 
 _HEADER = struct.Struct("<4sI4sIIIIIIIII")
 _FEATURE = np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])
@@ -208,3 +213,166 @@ def marginals(emission: np.ndarray, exp_transition: np.ndarray, layout: Layout) 
         row = beta[:, s1:s1 + n1] * exp_state[:, s1:s1 + n1]
         np.multiply(exp_transition @ row, scale[s:s + n1], out=beta[:, s:s + n1])
     return alpha * beta / scale
+
+
+# --- emission scores: the model's weights per token ---------------------------------------------
+
+@dataclass
+class TokenRows:
+    """Cached tokens of a ``ModelRows`` (``export``), to carry to another process: ``pieces[k]``
+    holds the known attributes of the five pieces of ``tokens[k]``."""
+
+    tokens: list[str]
+    pieces: list[tuple[tuple[str, ...], ...]]
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+class ModelRows:
+    """Per token, the model's summed state weights for each place it takes in a CRF item.
+
+    A token's item holds its own features, its neighbours' (as -1, +1, -2, +2) and the ``dlc``
+    flag (``FeatureCache.sentence_features``), and its state score for a label is the sum of the
+    weights of them all. Each of the five pieces depends on the token string only: its weights
+    are summed once into a row of label weights, so that a batch's emission scores are six
+    gathers and adds (``emission``). Within a piece the weights are added one after another
+    as crfsuite does; the six pieces' sums are then added, not each weight, so a score may
+    differ from crfsuite's in its last bits.
+
+    Rows are kept once per distinct piece (the attributes the model knows: most words share
+    the empty neighbour pieces of words the model does not know, or a suffix's), and a token
+    keeps five row numbers (``pieces[5k:5k + 5]`` for token id ``k``). Token id 0 stands for
+    the rows of sentence starts and ends (``BOS``, ``EOS``), of ``dlc``, and zeros.
+    """
+
+    _ZERO, _BOS, _EOS, _DLC = 0, 1, 2, 3
+
+    def __init__(self, features: FeatureCache, model: CRFModel):
+        self.features = features
+        self.model = model
+        self.ids: dict[str, int] = {}
+        # The model's attribute strings, each token's pieces refer to these objects.
+        self._known = {a: a for a in model.attributes}
+        self.rows: dict[tuple[str, ...], int] = {}  # a piece's known attributes → its row
+        self.keys: list[tuple[str, ...]] = []  # by row
+        self.table = np.zeros((1024, len(model.labels)))
+        self.pieces = np.zeros(5 * 4096, dtype=np.int32)
+        self.pieces[:5] = self._row_numbers(
+            [(), *(((a,) if a in self._known else ()) for a in ("BOS", "EOS", "dlc")), ()])
+
+    def token_ids(self, tokens: list[str]) -> np.ndarray:
+        """The id of each token, adding the rows of tokens not cached yet."""
+        out = np.fromiter(map(self.ids.get, tokens, repeat(0)), np.intp, len(tokens))
+        missing = out == 0
+        if missing.any():
+            if len(self.ids) >= token_features.CACHE_LIMIT:
+                self._drop_recent()
+                return self.token_ids(tokens)
+            new = list(compress(tokens, missing))
+            self._add(list(dict.fromkeys(new)))
+            out[missing] = np.fromiter(map(self.ids.__getitem__, new), np.intp, len(new))
+        return out
+
+    def _add(self, tokens: list[str]) -> None:
+        compute = self.features.compute
+        known = self._known.get
+        keys = []
+        for tok in tokens:
+            own, prev1, next1, prev2, next2, _ = compute(tok)
+            # crfsuite skips the attributes its model lacks.
+            keys += (tuple(filter(None, map(known, own))), tuple(filter(None, map(known, prev1))),
+                     tuple(filter(None, map(known, next1))), tuple(filter(None, map(known, prev2))),
+                     tuple(filter(None, map(known, next2))))
+        self._store(tokens, keys)
+
+    def _store(self, tokens: list[str], keys: list[tuple[str, ...]]) -> None:
+        """Give new tokens the next ids, with the rows of their five pieces' ``keys``."""
+        base = len(self.ids) + 1
+        end = 5 * (base + len(tokens))
+        if end > len(self.pieces):
+            self.pieces = np.concatenate([self.pieces, np.zeros(end, dtype=np.int32)])
+        self.pieces[5 * base:end] = self._row_numbers(keys)
+        self.ids.update(zip(tokens, range(base, base + len(tokens))))
+
+    def _row_numbers(self, keys: list[tuple[str, ...]]) -> list[int]:
+        """The row of each piece (its known attributes), summing the weights of pieces new here."""
+        rows = self.rows
+        new = [k for k in dict.fromkeys(keys) if k not in rows]
+        if new:
+            first = len(self.keys)
+            if first + len(new) > len(self.table):
+                grown = np.zeros((2 * (first + len(new)), self.table.shape[1]))
+                grown[:first] = self.table[:first]
+                self.table = grown
+            sizes = np.fromiter(map(len, new), np.intp, len(new))
+            aids = np.fromiter(map(self.model.attributes.__getitem__, chain.from_iterable(new)),
+                               np.intp, int(sizes.sum()))
+            piece = np.repeat(np.arange(first, first + len(new)), sizes)
+            order = np.arange(len(aids)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            out = self.table
+            out[first:first + len(new)] = 0.0
+            # One weight after another within a piece, as crfsuite adds them.
+            for k in range(int(sizes.max()) if len(sizes) else 0):
+                at = order == k
+                out[piece[at]] += self.model.state[aids[at]]
+            rows.update(zip(new, range(first, first + len(new))))
+            self.keys += new
+        return list(map(rows.__getitem__, keys))
+
+    def _drop_recent(self) -> None:
+        """Keep the tokens cached first (see ``features.drop_recent``): ids stay those of the
+        first."""
+        keep = token_features.CACHE_LIMIT // 2
+        self.ids = dict(islice(self.ids.items(), keep))
+
+    def emission(self, ids: np.ndarray, lengths: np.ndarray, dlc: np.ndarray,
+                 order: np.ndarray) -> np.ndarray:
+        """State scores ``[label, row]`` of the tokens of sentences one after another (``ids``,
+        ``lengths``; ``dlc`` true for a token whose lowercase form the article also writes),
+        column ``r`` for token ``order[r]``."""
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        five = 5 * ids
+        # Where each piece's row comes from, in the order of sentence_items: own, -1 (or BOS),
+        # +1 (or EOS), -2, +2 (or nothing), dlc.
+        prev1 = np.empty_like(five)
+        prev1[1:] = five[:-1] + 1
+        prev1[starts] = self._BOS
+        next1 = np.empty_like(five)
+        next1[:-1] = five[1:] + 2
+        next1[ends - 1] = self._EOS
+        prev2 = np.empty_like(five)
+        prev2[2:] = five[:-2] + 3
+        prev2[starts] = self._ZERO
+        prev2[starts[lengths > 1] + 1] = self._ZERO
+        next2 = np.empty_like(five)
+        next2[:-2] = five[2:] + 4
+        next2[ends - 1] = self._ZERO
+        next2[ends[lengths > 1] - 2] = self._ZERO
+        table, pieces = self.table, self.pieces
+        out = table.take(pieces.take(five[order]), axis=0)
+        for source in (prev1, next1, prev2, next2):
+            out += table.take(pieces.take(source[order]), axis=0)
+        out += table.take(pieces.take(np.where(dlc[order], self._DLC, self._ZERO)), axis=0)
+        return np.ascontiguousarray(out.T)
+
+    def export(self, start: int, stop: int) -> TokenRows:
+        """The tokens cached ``start``-th to ``stop``-th."""
+        tokens = list(islice(self.ids, start, stop))
+        keys = self.keys
+        rows = self.pieces[5 * (start + 1):5 * (start + 1 + len(tokens))].tolist()
+        return TokenRows(tokens, [tuple(map(keys.__getitem__, rows[i:i + 5]))
+                          for i in range(0, len(rows), 5)])
+
+    def carry(self, carried: TokenRows, limit: int) -> None:
+        """Add another process's tokens, up to ``limit`` tokens in all, first come kept."""
+        room = limit - len(self.ids)
+        if room <= 0:
+            return
+        keep = [k for k, tok in enumerate(carried.tokens) if tok not in self.ids][:room]
+        if not keep:
+            return
+        tokens = [carried.tokens[k] for k in keep]
+        self._store(tokens, [key for k in keep for key in carried.pieces[k]])
+

@@ -1,0 +1,498 @@
+"""Article-level rules: from the tagger's BIO tags of one article to its persons and places.
+
+``resolve`` runs them in order; each step is a function below, and what it is for is said there:
+
+1. every tagged span becomes a mention of a name with a kind (``_count_mentions``): a person span
+   is trimmed of roles and titles and dropped in bylines (``_person_mention``), a place span is
+   dropped when it is a noun and called an organisation after a club or institution word
+   (``_place_mention``);
+2. listed places the CRF left untagged are counted too (``_listed_places``);
+3. a one-word place that is the surname of a person named in full is that person
+   (``_surnames_as_persons``);
+4. each name takes the kind most of its mentions have; a weak one-word person or unlisted place
+   is dropped (``_choose_kinds``);
+5. names after nouns of things are no persons (``_named_things``), two persons read as one are
+   split (``_split_adjacent``), bare surnames get the first name the article gives them
+   (``_complete_persons``);
+6. the names are normalised (``names.person_set``, ``names.place_set``).
+
+Organisations are tagged only to keep them apart from places and persons and are not returned.
+``index/models/README.md`` lists each rule with what it gained.
+
+>>> from index.entities.wordlists import Lexicon
+>>> sentences = [["Markus", "Söder", "besuchte", "Berlins", "Mitte", "."]]
+>>> tags = [["B-PER", "I-PER", "O", "B-LOC", "O", "O"]]
+>>> resolve(sentences, tags, Lexicon())
+Entities(persons=('Markus Söder',), places=('Berlin',))
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+
+from .names import (Entities, base_adjective, join_tokens, person_set, place_set,
+                    strip_genitive, surname_key)
+from .tokens import document_lowercase, spans
+from .wordlists import (APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES, BYLINE_PREFIX, CLUB_HEADS,
+                        DETERMINERS, DISTRICT, FUNCTION_WORDS, GUEST_CUES, LOCATIVE,
+                        NOT_PERSON_HEADS, NOUN_ENDINGS, ORDINAL_ADVERB, ORG_AFTER_NAME,
+                        ORG_BEFORE_NAME, ORG_HEADS, PARTICLES, PLACE_PREFIXES, PLACE_SUFFIXES,
+                        ROLE_ENDINGS, ROMAN, SPORT_WORDS, STREET_NAME, STREET_WORDS, THING_ENDINGS,
+                        TITLES, Lexicon, is_first_name)
+
+#: A one-word person is kept only if the CRF's marginal reached this in one of its mentions.
+MIN_SINGLE_PERSON = 0.9
+#: A place not in the place list is kept only if the CRF's marginal reached this once.
+MIN_PLACE = 0.6
+
+Name = tuple[str, ...]
+
+
+def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
+            probs: list[list[float]] | None = None, doc_lower: set[str] | None = None) -> Entities:
+    """Turn the tagged sentences of one article into its person and place sets.
+
+    ``probs`` holds each tag's marginal probability (1.0 for all if None); ``doc_lower`` is
+    ``document_lowercase(sentences)`` if the caller has it already.
+    """
+    tokens_seen = set(chain.from_iterable(sentences))
+    club_towns = _club_towns(sentences, tokens_seen)
+    votes, best, located = _count_mentions(sentences, tags, probs, lexicon, tokens_seen,
+                                           club_towns)
+    if doc_lower is None:
+        doc_lower = document_lowercase(sentences)
+    _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower, tokens_seen)
+    _surnames_as_persons(votes, located, lexicon)
+    persons, places = _choose_kinds(votes, best, located, lexicon)
+    things = _named_things(sentences, {p[0] for p in persons})
+    persons = _split_adjacent([p for p in persons if p[0] not in things], lexicon, votes)
+    persons = _complete_persons(persons, sentences, lexicon, tokens_seen)
+    return Entities(persons=person_set(persons, tokens_seen, votes),
+                    places=place_set(places, tokens_seen, lexicon))
+
+
+def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns):
+    """Count the tagged spans of an article as mentions of names, by kind.
+
+    Returns ``votes`` (name → kind → mentions), ``best`` (name → the highest of its mentions'
+    lowest marginal within the span) and ``located`` (places written after "in", "nach", "aus"
+    and the like once at least).
+    """
+    votes: dict[Name, dict[str, int]] = {}
+    best: dict[Name, float] = {}
+    located: set[Name] = set()
+    guest = not GUEST_CUES.isdisjoint(tokens_seen)
+    for n, (sent, stags) in enumerate(zip(sentences, tags)):
+        if stags.count("O") == len(stags):
+            continue
+        sprobs = probs[n] if probs else None
+        for kind, start, end in _merge_particles(sent, spans(sent, stags)):
+            prob = min(sprobs[start:end]) if sprobs else 1.0
+            if kind == "PER":
+                found = _person_mention(sent, start, end, lexicon, tokens_seen, n <= 1, guest)
+            elif kind == "LOC":
+                found = _place_mention(sent, start, end, lexicon, club_towns, located)
+            else:
+                found = kind, tuple(sent[start:end])
+            if found is None:
+                continue
+            kind, name = found
+            votes.setdefault(name, {}).setdefault(kind, 0)
+            votes[name][kind] += 1
+            best[name] = max(best.get(name, 0.0), prob)
+    return votes, best, located
+
+
+def _person_mention(sent, start, end, lexicon, tokens_seen, first, guest):
+    """(kind, name) of a span tagged as a person, or None if it names nobody of the story.
+
+    The span is trimmed to the name (``_person_span``); a byline or photo credit (``first``: the
+    article's first two sentences) and, in a guest column, the note on its author are dropped.
+    A Roman numeral after the name is kept ("Ludwig II."). A listed place or a name opening with
+    "San", "Bad", "New" is a place.
+    """
+    got = _person_span(sent, start, end, lexicon, tokens_seen)
+    if got is None:
+        return None
+    start, end = got
+    if _in_byline(sent, start, end, first) or guest and _in_guest_note(sent, start, end):
+        return None
+    name = tuple(sent[start:end])
+    if end + 1 < len(sent) and sent[end] in ROMAN and sent[end + 1] == ".":
+        name = name + (sent[end] + ".",)
+    elif name[-1] in ROMAN and end < len(sent) and sent[end] == ".":
+        name = name[:-1] + (name[-1] + ".",)
+    if " ".join(name) in lexicon.places or name[0] in PLACE_PREFIXES:
+        return "LOC", name
+    return "PER", name
+
+
+def _place_mention(sent, start, end, lexicon, club_towns, located):
+    """(kind, name) of a span tagged as a place, or None if it is no name; adds the name to
+    ``located`` when the article writes it after a locative word ("in Schongau").
+
+    A role opening the span is no part of it ("Richter Moro"); a district word before it is
+    ("Landkreis Kassel"). An unlisted one-word span that is a noun, or follows an article ("den
+    Ball"), is dropped; an unlisted span opening with a first name is a person. A place after a
+    club or institution word ("FC Augsburg", "Uni Bielefeld"), or a club's town in a sports
+    report, is an organisation.
+    """
+    while end - start > 1 and (sent[start] in TITLES or sent[start][1:].islower()
+                               and sent[start].lower().endswith(ROLE_ENDINGS)
+                               and sent[start] not in lexicon.place_tokens):
+        start += 1
+    if start > 0 and sent[start - 1] in DISTRICT:
+        start -= 1
+    name = tuple(sent[start:end])
+    if not name[-1][:1].isupper():
+        return None
+    joined = " ".join(name)
+    if joined not in lexicon.places:
+        if len(name) == 1 and name[0][1:].islower() and (
+                name[0] in lexicon.nouns or name[0].lower() in lexicon.lowercase
+                or name[0].lower().endswith(NOUN_ENDINGS)):
+            return None
+        if len(name) > 1 and is_first_name(name[0], lexicon):
+            return "PER", name
+        if len(name) == 1 and start and sent[start - 1].lower() in DETERMINERS \
+                and not name[0].lower().endswith(PLACE_SUFFIXES) \
+                and strip_genitive(joined, lexicon.places) not in lexicon.places:
+            return None
+    before = sent[start - 1] if start else ""
+    if _org_head(before) or name[0] in ORG_HEADS:
+        return "ORG", name
+    if before not in LOCATIVE and len(name) == 1 and (
+            name[0] in club_towns or name[0][-1:] == "s" and name[0][:-1] in club_towns):
+        return "ORG", name
+    if before in LOCATIVE:
+        located.add(name)
+    return "LOC", name
+
+
+def _choose_kinds(votes, best, located, lexicon) -> tuple[list[Name], list[str]]:
+    """The persons (token tuples) and places (text) of an article, each name with the kind most
+    of its mentions have (ties: place, then person).
+
+    An organisation the article also writes after a locative word is a place ("im Klinikum
+    Schongau" twice, "in Schongau" once). A one-word person below ``MIN_SINGLE_PERSON`` in all its
+    mentions, and an unlisted place below ``MIN_PLACE``, are dropped.
+    """
+    persons, places = [], []
+    for name, kinds in votes.items():
+        kind = max(kinds, key=lambda k: (kinds[k], k == "LOC", k == "PER"))
+        if kind == "ORG" and name in located:
+            kind = "LOC"
+        if kind == "PER":
+            if len(name) > 1 or best[name] >= MIN_SINGLE_PERSON:
+                persons.append(name)
+        elif kind == "LOC":
+            joined = join_tokens(list(name))
+            if best[name] >= MIN_PLACE or joined in lexicon.places:
+                places.append(joined)
+    return persons, places
+
+
+def _in_byline(sent: list[str], start: int, end: int, first: bool) -> bool:
+    """Whether a name at sent[start:end] is an author or photo credit, not a person in the story."""
+    before = [t.lower() for t in sent[max(0, start - 4):start]]
+    if any(t in BYLINE_CUES for t in before) and any(t in (":", "/", "©") for t in sent[:end]):
+        return True
+    if "©" in sent[:start]:
+        return True
+    # "Von Anna Beispiel" opening the text, or alone on a line.
+    if start == 1 and sent[0].lower() in BYLINE_PREFIX and (first or len(sent) <= end + 3):
+        return True
+    if start > 0 and sent[start - 1] == "/" and len(sent) <= end + 4:
+        return True
+    return False
+
+
+
+def _in_guest_note(sent: list[str], start: int, end: int) -> bool:
+    """In a guest column, a note on its author: "Katharina Spieß ist Leiterin der Abteilung ..."
+    (a name opening a sentence, then "ist"/"war", then a role), or "Die Autorin X ist ..."."""
+    opens = start == 0 or start <= 2 and sent[0] in ("Der", "Die") and sent[1] in ("Autor", "Autorin")
+    return opens and end + 1 < len(sent) and sent[end] in ("ist", "war", "leitet", "lehrt")
+
+
+
+def _split_adjacent(persons: list[tuple[str, ...]], lexicon: Lexicon,
+                    votes: dict) -> list[tuple[str, ...]]:
+    """Split two persons the CRF read as one name.
+
+    "lehnt Trump Machado ab": a two-word name written once, both of whose words the article
+    uses alone as surnames of other names. "laut Trainer Pep Guardiola Erling Haaland": a first
+    name after a word that is none starts a second name.
+    """
+    surnames = {p[-1] for p in persons}
+    firsts = {p[0] for p in persons if len(p) > 1}
+    out = []
+    for p in persons:
+        if len(p) == 2 and votes.get(p, {}).get("PER", 0) == 1 and p[0] not in firsts - {p[0]} \
+                and not is_first_name(p[0], lexicon) and p[0] in surnames \
+                and any(q != p and q[-1] == p[1] for q in persons) \
+                and any(q != p and q[-1] == p[0] for q in persons) \
+                and not any(q != p and q[0] == p[0] and len(q) > 1 for q in persons):
+            out.extend(((p[0],), (p[1],)))
+            continue
+        cut = next((k for k in range(2, len(p) - 1) if is_first_name(p[k], lexicon)
+                    and not is_first_name(p[k - 1], lexicon) and p[k - 1] not in PARTICLES
+                    and p[k - 1][:1].isupper() and p[k + 1][:1].isupper()), None)
+        if cut:
+            out.extend((p[:cut], p[cut:]))
+        else:
+            out.append(p)
+    return out
+
+
+def _named_things(sentences: list[list[str]], words: set[str]) -> set[str]:
+    """Those of ``words`` the article writes right after a noun of things ("Zahlungssystem Wero")."""
+    if not words:
+        return set()
+    return {tok for s in sentences if not words.isdisjoint(s) for prev, tok in zip(s, s[1:])
+            if tok in words and prev[:1].isupper() and len(prev) > 3
+            and prev.lower().endswith(THING_ENDINGS)}
+
+
+def _org_head(tok: str) -> bool:
+    """Whether a token opens an organisation's name before a place ("FC", "1.FC", "Uni")."""
+    return tok in ORG_HEADS or "." in tok and tok.rsplit(".", 1)[1] in CLUB_HEADS
+
+
+def _club_towns(sentences: list[list[str]], tokens_seen: set[str]) -> set[str]:
+    """Places a sports report names clubs after: "Eisenach" where it writes "ThSV Eisenach".
+
+    Only in an article with a score ("3:1") or sports words, so that a report on the city of
+    Augsburg that names the FC Augsburg once keeps its place. ``tokens_seen`` holds every token
+    of the article."""
+    heads = {t for t in tokens_seen
+             if t in CLUB_HEADS or "." in t and t.rsplit(".", 1)[1] in CLUB_HEADS}
+    if not heads:
+        return heads
+    towns = {tok for s in sentences if not heads.isdisjoint(s) for prev, tok in zip(s, s[1:])
+             if (prev in CLUB_HEADS or "." in prev and prev.rsplit(".", 1)[1] in CLUB_HEADS)
+             and tok[:1].isupper()}
+    if not towns:
+        return towns
+    sport = 0
+    for s in sentences:
+        for i, tok in enumerate(s):
+            if tok in SPORT_WORDS:
+                sport += 1
+            elif tok == ":" and 0 < i < len(s) - 1 and s[i - 1].isdigit() and s[i + 1].isdigit() \
+                    and len(s[i + 1]) < 3 and (i + 2 == len(s) or s[i + 2] != "Uhr"):
+                sport += 2
+            if sport >= 2:
+                return towns
+    return set()
+
+
+def _surnames_as_persons(votes, located, lexicon) -> None:
+    """A one-word place that is the surname of a person the article names in full with a first
+    name ("Susanne Raab" … "Raab sagte") is that person, unless the article writes it after "in",
+    "nach", "aus"."""
+    surnames = {surname_key(n[-1]) for n, k in votes.items()
+                if len(n) > 1 and is_first_name(n[0], lexicon)
+                and max(k, key=lambda x: (k[x], x == "LOC", x == "PER")) == "PER"}
+    if not surnames:
+        return
+    for name, kinds in votes.items():
+        if len(name) != 1 or not kinds.get("LOC") or name in located:
+            continue
+        tok = name[0]
+        base = tok[:-1] if tok[-1:] == "s" and tok[:-1] in surnames else tok
+        if base in surnames and (base,) not in located:
+            kinds["PER"] = kinds.get("PER", 0) + kinds.pop("LOC")
+
+
+def _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower, tokens_seen):
+    """Count, once, each listed place the CRF left untagged (``_untagged_place``) and that has no
+    mention yet, as a place the CRF was sure of."""
+    # Only a sentence with one of the lexicon's place cues or a hyphenated street name can
+    # count anything, and most have none.
+    cues = tokens_seen & lexicon.place_cues
+    cues.update(t for t in tokens_seen if "-" in t and STREET_NAME.fullmatch(t))
+    for sent, stags in zip(sentences, tags):
+        if cues.isdisjoint(sent):
+            continue
+        # Most tokens are lowercase or tagged: only capitalised untagged ones are looked at.
+        for i in [i for i, (t, g) in enumerate(zip(sent, stags)) if g == "O" and t[0].isupper()]:
+            name = _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower) if i else None
+            if name is not None and name not in votes:
+                votes[name] = {"LOC": 1}
+                best[name] = 1.0
+
+
+def _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower):
+    """The listed place that the untagged capitalised token ``sent[i]`` (not the first) names,
+    or None.
+
+    Two untagged words that make a listed place ("im Roten Meer", "die Kanarischen Inseln", "in
+    der Potsdamer Straße") and a hyphenated street ("Karl-Marx-Straße") count. A single listed
+    place (or its genitive) does not when it follows an article ("mit dem Zug"), stands next to a
+    tagged token, follows an organisation word or names a club, is the first part of a
+    hyphenated word, or the article also writes it lowercase ("Essen", "Mitte").
+    """
+    tok = sent[i]
+    if i + 1 < len(sent) and stags[i + 1] == "O" and sent[i + 1][:1].isupper():
+        pair = f"{tok} {sent[i + 1]}"
+        if pair in lexicon.places or tok.endswith("en") and base_adjective(
+                pair, lexicon.places) in lexicon.places \
+                or sent[i + 1] in STREET_WORDS and tok.endswith("er") and tok[1:].islower():
+            return tok, sent[i + 1]
+    if "-" in tok and STREET_NAME.fullmatch(tok):
+        return (tok,)
+    if sent[i - 1].lower() in DETERMINERS and not tok.lower().endswith(PLACE_SUFFIXES):
+        return None
+    if tok not in lexicon.place_tokens:
+        if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens:
+            return None
+        tok = tok[:-1]
+    if stags[i - 1] != "O" or (i + 1 < len(sent) and stags[i + 1] != "O"):
+        return None
+    if _org_head(sent[i - 1]) or tok in club_towns and sent[i - 1] not in LOCATIVE:
+        return None
+    low = tok.lower()
+    if i + 1 < len(sent) and "-" in sent[i + 1] or low in doc_lower or (
+            tok in lexicon.nouns and low in lexicon.lowercase):
+        return None
+    return (tok,)
+
+
+def _merge_particles(sent, found):
+    """Join "Lula" + "da" + "Silva" and "Wout" + "van" + "Aert" into one person span, and a
+    person with a following "al-Scharaa" or "ad-Din"."""
+    out = []
+    for kind, start, end in found:
+        if kind == "PER":
+            while end < len(sent) and BOUND_PARTICLE.fullmatch(sent[end]):
+                end += 1
+        if out and kind == "PER" and out[-1][0] == "PER":
+            pstart, pend = out[-1][1], out[-1][2]
+            gap = sent[pend:start]
+            if 0 < len(gap) <= 2 and all(t in PARTICLES for t in gap):
+                out[-1] = ("PER", pstart, end)
+                continue
+        out.append((kind, start, end))
+    return out
+
+
+def _is_role(tok: str, lexicon: Lexicon) -> bool:
+    if tok in TITLES or tok in FUNCTION_WORDS or not tok[:1].isupper():
+        return True
+    if tok in lexicon.nouns and tok not in lexicon.first_names:
+        return True
+    if tok[1:].islower() and len(tok) > 6 and tok.lower().endswith(ROLE_ENDINGS) \
+            and tok not in lexicon.first_names:
+        return True
+    if "-" in tok:
+        head = tok.rsplit("-", 1)[1]
+        return head[:1].islower() or head in lexicon.nouns
+    return False
+
+
+def _is_demonym(tok: str, lexicon: Lexicon) -> bool:
+    """"Thüringer", "Münchner", "Kölner": a word made from a listed place with -er."""
+    if not tok.endswith("er") or not tok[1:].islower():
+        return False
+    places = lexicon.place_tokens
+    return tok[:-2] in places or tok[:-2] + "en" in places or tok[:-3] + "en" in places
+
+
+def _person_span(sent, start, end, lexicon, tokens_seen):
+    """The (start, end) of the name within a span tagged as a person, or None if it names no
+    person: roles and titles trimmed off (``_trim_person_span``), organisations, works and
+    ordinary words dropped (``_names_no_person``), first names before it and a surname after
+    a lone first name taken in (``_widen_person_span``)."""
+    start, end = _trim_person_span(sent, start, end, lexicon, tokens_seen)
+    if start >= end or _names_no_person(sent, start, end, lexicon):
+        return None
+    return _widen_person_span(sent, start, end, lexicon)
+
+
+def _trim_person_span(sent, start, end, lexicon, tokens_seen):
+    """A person span without the roles, titles and demonyms before the name ("Bayerns
+    Gesundheitsministerin Melanie Huml"), cut after a genitive name followed by what belongs to
+    it ("Söders Kabinett", "Maduros Vizepräsidentin Delcy Rodríguez") or at a lowercase word."""
+    while start < end and (_is_role(sent[start], lexicon)
+                           or end - start > 1 and _is_demonym(sent[start], lexicon)):
+        start += 1
+    for i in range(start + 1, end):
+        prev = sent[i - 1]
+        if not sent[i][:1].isupper() and sent[i] not in PARTICLES \
+                and not BOUND_PARTICLE.fullmatch(sent[i]) or (
+                prev[-1:] == "s" and (sent[i] in lexicon.nouns or prev[:-1] in tokens_seen)):
+            return start, i
+    return start, end
+
+
+def _names_no_person(sent, start, end, lexicon) -> bool:
+    """Whether a trimmed person span names no person: it ends lowercase; an organisation, event
+    or work word stands before, in or after it ("Bündnis Sahra Wagenknecht", "Invictus Games");
+    it is an ordinal adverb ("Zweitens"), one of a duo or firm ("Procter & Gamble"), a hyphenated
+    institute or street ("Robert Koch-Institut"), or a single ordinary word."""
+    last = sent[end - 1]
+    if not last[:1].isupper() and not BOUND_PARTICLE.fullmatch(last):
+        return True
+    if start and sent[start - 1] in ORG_BEFORE_NAME \
+            or any(t in ORG_AFTER_NAME for t in sent[start:end]) \
+            or end < len(sent) and sent[end] in ORG_AFTER_NAME \
+            or end - start == 1 and ORDINAL_ADVERB.fullmatch(last.lower()):
+        return True
+    if start and sent[start - 1] == "&" or end < len(sent) and sent[end] == "&":
+        return True
+    for tok in sent[start:end + 1]:
+        if "-" in tok and tok[:1].isupper():
+            head = tok.rsplit("-", 1)[1].lower()
+            if head in NOT_PERSON_HEADS or head[:-1] in NOT_PERSON_HEADS \
+                    or head[:-2] in NOT_PERSON_HEADS:
+                return True
+    return end - start == 1 and (last in lexicon.nouns or last.lower() in lexicon.lowercase)
+
+
+def _widen_person_span(sent, start, end, lexicon):
+    """A person span with the listed first names before it, and a lone first name with the
+    capitalised word after it: "Sebastian Kurz", "Peter Florin" are full names whose surname is
+    also an ordinary word, unless that word is a role or a place."""
+    while start > 0 and sent[start - 1] in lexicon.first_names and not _is_role(sent[start - 1], lexicon):
+        start -= 1
+    if end == start + 1 and is_first_name(sent[start], lexicon) and end < len(sent):
+        nxt = sent[end]
+        if nxt[:1].isupper() and (nxt[1:].islower() or APOSTROPHE_NAME.fullmatch(nxt)) \
+                and nxt not in lexicon.place_tokens \
+                and nxt not in TITLES and (
+                not _is_role(nxt, lexicon)
+                or (nxt in lexicon.nouns or nxt.lower() in lexicon.lowercase)
+                and (nxt.endswith("mann") or not nxt.lower().endswith(ROLE_ENDINGS))
+                and not (end + 1 < len(sent) and sent[end + 1][:1].isupper())):
+            end += 1
+    return start, end
+
+
+def _complete_persons(persons, sentences, lexicon, tokens_seen):
+    """A bare surname gets the first name the article gives it elsewhere ("Björn" before "Höcke",
+    "Laith" before "al-Balaous")."""
+    single = {p[0] for p in persons if len(p) == 1}
+    longer = {p[-1] for p in persons if len(p) > 1}
+    wanted = single - longer
+    if not wanted:
+        return persons
+    # Sentences without a wanted surname, bare or after a particle, are passed over.
+    cues = wanted | {t for t in tokens_seen if "-" in t and t[:1].islower()
+                     and BOUND_PARTICLE.fullmatch(t) and surname_key(t) in wanted}
+    extra = []
+    for sent in sentences:
+        if cues.isdisjoint(sent):
+            continue
+        for i in range(1, len(sent)):
+            tok, prev = sent[i], sent[i - 1]
+            if tok in wanted and is_first_name(prev, lexicon):
+                extra.append((prev, tok))
+            # "Laith al-Balaous" for a later "Balaous", whatever the first name.
+            elif "-" in tok and tok[:1].islower() and BOUND_PARTICLE.fullmatch(tok) \
+                    and surname_key(tok) in wanted and prev[:1].isupper() and prev[1:].islower() and not _is_role(prev, lexicon) \
+                    and prev not in lexicon.place_tokens:
+                extra.append((prev, tok))
+    return persons + extra
+
+

@@ -1,0 +1,166 @@
+"""The gazetteers and word lists the features and rules consult.
+
+``Lexicon`` holds the lists built into ``index/data`` by ``tools/build_wordlists.py`` (places, first
+names, nouns, words seen lowercase; one entry a line, gzipped). The constants below are the short
+hand-written lists the article-level rules use: titles and role endings that are no names, words
+that make a name an organisation, club or street, and the like.
+
+>>> lex = Lexicon()
+>>> "Berlin" in lex.place_tokens, is_first_name("Sérgio", lex)
+(True, True)
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import unicodedata
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+TITLES = frozenset(
+    "Dr Dr. Prof Prof. Professor Professorin Herr Herrn Frau Mr Mrs Ms Sir Dame Papst Pfarrer "
+    "Prinz Prinzessin König Königin Graf Gräfin Freiherr Kardinal Bischof Dipl Ing Ayatollah "
+    "Scheich Emir Sultan Lord Lady Pater Schwester Bruder".split())
+# Word endings of roles and common nouns ("Bildungssenatorin", "Landesbischof", "Streiktagen"): a
+# token ending so is no name, even when the word lists have never seen it.
+ROLE_ENDINGS = (
+    "minister", "ministerin", "präsident", "präsidentin", "kanzler", "kanzlerin", "senator",
+    "senatorin", "sprecher", "sprecherin", "chef", "chefin", "leiter", "leiterin", "direktor",
+    "direktorin", "berater", "beraterin", "bischof", "bischöfin", "trainer", "trainerin",
+    "vorsitzende", "vorsitzender", "bürgermeister", "bürgermeisterin", "experte", "expertin",
+    "virologe", "virologin", "politiker", "politikerin", "mann", "frau", "autor", "autorin",
+    "ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "ismus", "tagen", "bank", "gefängnis",
+    "sekretär", "sekretärin", "kommissar", "kommissarin", "abgeordnete", "abgeordneter",
+    "freund", "freundin", "kollege", "kollegin", "partner", "partnerin", "gegner", "gegnerin",
+    "kandidat", "kandidatin", "anwalt", "anwältin", "richter", "richterin", "mitglied", "manager",
+    "managerin", "gründer", "gründerin", "spieler", "spielerin", "stürmer", "kapitän", "kapitänin",
+    "moderator", "moderatorin", "sänger", "sängerin", "regisseur", "regisseurin", "forscher",
+    "forscherin", "ökonom", "ökonomin")
+BYLINE_CUES = frozenset(
+    "foto fotos bild bilder grafik quelle video text autor autorin fotograf fotografin "
+    "illustration montage karikatur mitarbeit".split())
+BYLINE_PREFIX = frozenset("von mit".split())
+
+GUEST_CUES = frozenset("Gastbeitrag Gastkommentar Gastautor Gastautorin".split())
+
+PARTICLES = frozenset("da de di do dos du del della van von der den ten ter zu la le al el ad bin ibn".split())
+PLACE_PREFIXES = frozenset("Santa San Saint Sankt St Puerto Port Fort Bad Los Las New".split())
+NOUN_ENDINGS = ("ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "ismus")
+# Names the news use for a place whose base form is another name.
+PLACE_ALIASES = {"Bundesrepublik": "Deutschland", "Bundesrepublik Deutschland": "Deutschland"}
+DISTRICT = frozenset("Landkreis Kreis Bezirk Stadtbezirk Kanton".split())
+# A place right after one of these words names a club ("FC Kaiserslautern", "ThSV Eisenach"); the
+# town alone is then the club wherever the article writes it without "in"/"nach"/"aus" before it.
+CLUB_HEADS = frozenset(
+    "FC SC SV TSV TuS VfB VfL VfR SpVgg SSV FSV ThSV BSC SG TSG MSV HC EHC ERC SCC "
+    "Borussia Eintracht Fortuna Arminia Alemannia Dynamo Kickers Baskets Rapid Sturm".split())
+# A place right after one of these words is part of an organisation's name ("Universitätsklinikum
+# Tübingen", "Uni Bielefeld", "Landgericht Hamburg"), not a place of the article by itself.
+ORG_HEADS = CLUB_HEADS | frozenset(
+    w + s for w in (
+        "Uni Universität Universitätsklinikum Universitätsklinik Uniklinik Uniklinikum Klinikum "
+        "Hochschule Fachhochschule TU Museum Landesmuseum Stadtmuseum Staatstheater Theater "
+        "Staatsoper Oper Zoo Tierpark Stadtwerke Sparkasse Kreissparkasse Stadtsparkasse Volksbank "
+        "Raiffeisenbank Landgericht Amtsgericht Oberlandesgericht Verwaltungsgericht Arbeitsgericht "
+        "Sozialgericht Landratsamt Polizeipräsidium Polizeidirektion Polizeiinspektion "
+        "Staatsanwaltschaft Bistum Erzbistum Gymnasium Realschule Gesamtschule Grundschule "
+        "Volksschule Mittelschule Handwerkskammer Jobcenter Messe".split()) for s in ("", "s"))
+STREET_WORDS = frozenset("Straße Strasse Allee Platz Gasse Damm Ufer Chaussee Ring".split())
+# "Karl-Marx-Straße", "Konrad-Adenauer-Ufer": a hyphenated street named after someone or something
+# ("Kawasaki-Platz" may be a seat in a race: squares are left to the tagger).
+STREET_NAME = re.compile(r"[A-ZÄÖÜ][\w-]*-(?:Straße|Strasse|Allee|Gasse|Damm|Ufer|Chaussee)")
+SPORT_WORDS = frozenset(
+    "Tor Tore Treffer Spiel Spiels Partie Trainer Saison Liga Bundesliga Tabelle Spieltag Pokal "
+    "Halbzeit Abpfiff Anpfiff Punkte Punkt Sieg Niederlage Remis Derby Fans Stadion Elfmeter "
+    "Meisterschaft Playoffs Viertelfinale Halbfinale Finale".split())
+DETERMINERS = frozenset("der die das den dem des ein eine einen einem einer eines".split())
+# Place names that take an article ("die Falkensturmstraße", "der Vatikanstaat") end so.
+PLACE_SUFFIXES = ("straße", "strasse", "gasse", "weg", "allee", "platz", "ring", "damm", "ufer",
+                  "chaussee", "see", "berg", "tal", "wald", "gebirge", "insel", "inseln", "staat",
+                  "land", "kreis", "viertel", "kiez", "markt")
+LOCATIVE = frozenset("in im nach aus von bei vor um durch über nahe ins Richtung Stadt Gemeinde "
+                     "Region Hansestadt Landeshauptstadt".split())
+ROMAN = frozenset("I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI".split())
+# Words before or after a name that make it an organisation, event or work named after someone
+# ("Bündnis Sahra Wagenknecht", "Invictus Games", "Hans Böckler Stiftung"): not a person here.
+ORG_BEFORE_NAME = frozenset(
+    "Bündnis Bündnisses Galerie Stiftung Volksschule Grundschule Mittelschule Gymnasium Realschule "
+    "Gesamtschule Hotel Restaurant Café Verlag".split())
+ORG_AFTER_NAME = frozenset(
+    "Games Collaborative Stiftung Institut Foundation Award Awards Preis Cup Trophy Open Festival "
+    "GmbH AG SE KG Inc Ltd Group Holding Ventures Partners Capital Agency Agentur Verlag Gymnasium Schule Band "
+    "Orchester Quartett Trio Show Center Centre Arena Stadion Klinik".split())
+APOSTROPHE_NAME = re.compile(r"[A-Z][’'][A-ZÄÖÜ][^\W\d_]+")  # "D’León", "O'Brien"
+# Nouns of things, groups and works: a name right after one is no person ("Rockband Shirley
+# Holmes", "Zahlungssystem Wero", "Impfstoffhersteller Curevac").
+THING_ENDINGS = (
+    "band", "konzern", "hersteller", "unternehmen", "firma", "anbieter", "dienstleister", "system",
+    "plattform", "app", "marke", "serie", "film", "album", "sendung", "partei", "verein",
+    "netzwerk", "projekt", "programm", "software", "modell", "schiff", "magazin", "zeitung",
+    "portal", "label", "kette", "fonds", "versicherer", "startup", "start-up", "sender", "studio",
+    "festival", "initiative", "bündnis", "stiftung", "verband", "kampagne", "podcast", "roman",
+    "song", "impfstoff", "medikament", "präparat")
+ORDINAL_ADVERB = re.compile(r"(?:erst|zweit|dritt|viert|fünft|sechst|siebt|acht|neunt|zehnt)ens")
+# Last parts of hyphenated names that make an organisation or a place, not a person
+# ("Robert Koch-Institut", "Konrad-Adenauer-Straße").
+NOT_PERSON_HEADS = frozenset(
+    "institut stiftung preis schule gymnasium universität klinik klinikum krankenhaus straße "
+    "platz allee weg ring haus halle zentrum museum kaserne gesellschaft verlag gruppe".split())
+
+# Arabic article or kinship word bound to a name by a hyphen ("al-Scharaa", "ad-Din", "el-Sisi"):
+# written lowercase, so the CRF tends to leave it out of the person it belongs to.
+BOUND_PARTICLE = re.compile(r"(?:al|ad|an|ar|as|asch|at|az|el|ed|en|er|es|ul|ud|abu|ibn|bin)-[A-ZÄÖÜ]\w+")
+
+# Capitalised words that open a sentence and no name ("Denn Hendel ..."); not "Von", "Van", "De".
+FUNCTION_WORDS = frozenset(
+    "Denn Doch Aber Und Auch Wie Als Wenn Dass Weil Ob Nun Dann Zudem Laut Für Bei Nach Seit "
+    "Während Trotz Wegen Ohne Gegen Unter Über Dem Den Der Die Das Des Ein Eine Im Am Zum Zur "
+    "Beim Vom Ins Auf In Aus Mit Wovor Wo Wer Was Warum".split())
+
+
+class Lexicon:
+    """The word lists the features consult: places, first names, words seen lowercase.
+
+    Loaded from ``index/data``; each file is one entry a line, gzipped.
+    """
+
+    def __init__(self, data_dir: Path = DATA_DIR):
+        self.data_dir = Path(data_dir)
+        self.places = _read_list(self.data_dir / "places.txt.gz")
+        self.first_names = _read_list(self.data_dir / "first_names.txt.gz")
+        self.lowercase = _read_list(self.data_dir / "lowercase.txt.gz")
+        self.nouns = _read_list(self.data_dir / "nouns.txt.gz")
+        self.place_tokens = {p for p in self.places if " " not in p}
+        self.place_heads = {p.split(" ", 1)[0] for p in self.places if " " in p}
+        # Tokens that may make a sentence count a listed place the CRF left untagged (see
+        # rules.listed_places): places, their genitives, first words of places of two words and
+        # those words inflected ("Roten" for "Rotes Meer"), and street words.
+        inflected = {h[:-1] + "en" for h in self.place_heads if h.endswith("e")}
+        inflected.update(h[:-2] + "en" for h in self.place_heads if h.endswith(("es", "er")))
+        self.place_cues = frozenset().union(
+            self.place_tokens, {p + "s" for p in self.place_tokens}, self.place_heads, inflected,
+            STREET_WORDS)
+
+
+def _read_list(path: Path) -> frozenset[str]:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return frozenset(line.rstrip("\n") for line in fh if line.strip())
+    except FileNotFoundError:
+        return frozenset()
+
+
+def is_first_name(tok: str, lexicon: Lexicon) -> bool:
+    """A listed first name, also with its accents dropped ("Sérgio" as "Sergio") or hyphenated
+    from two ("Marie-Agnes")."""
+    first = lexicon.first_names
+    if tok in first:
+        return True
+    if "-" in tok and tok[:1].isupper():
+        return all(part in first for part in tok.split("-"))
+    if tok.isascii():
+        return False
+    return unicodedata.normalize("NFD", tok).encode("ascii", "ignore").decode() in first
+
