@@ -42,6 +42,7 @@ MAX_FACETS = 200
 MAX_SNIPPETS = 10
 MAX_FILTERS = 10
 MAX_BODY_BYTES = 1 << 20
+DRAIN_BYTES = 16 << 20
 MAX_BATCH_LINES = 1000
 #: Facet values the page asks for: the first PAGE_FACETS_SHOWN are shown, the rest
 #: behind "weitere", all searchable with the box above the list.
@@ -156,19 +157,31 @@ def search_options(params, *, facets=10, snippets=2):
 
 
 async def read_body(request, limit=MAX_BODY_BYTES):
-    """The request body, refused with 413 past ``limit`` bytes (counted, not trusted)."""
+    """The request body, refused with 413 past ``limit`` bytes (counted, not trusted).
+
+    A body somewhat over the limit is read to its end before the refusal, so the
+    client gets the 413 instead of a connection reset while it is still sending;
+    one over DRAIN_BYTES is refused at once.
+    """
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "too_large", f"the request body is {int(declared):,} bytes; at "
-                                         f"most {limit:,} are allowed")
+    declared = int(declared) if declared and declared.isdigit() else None
+    if declared is not None and declared > DRAIN_BYTES:
+        raise _too_large(declared, limit)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "too_large", f"the request body is over {limit:,} bytes; "
-                                             "send fewer lines a request")
-        chunks.append(chunk)
+        if size > DRAIN_BYTES:
+            raise _too_large(size, limit)
+        if size <= limit:
+            chunks.append(chunk)
+    if size > limit:
+        raise _too_large(size, limit)
     return b"".join(chunks)
+
+
+def _too_large(size, limit):
+    return ApiError(413, "too_large", f"the request body is {size:,} bytes or more; at most "
+                                      f"{limit:,} are allowed (send fewer lines a request)")
 
 
 # ------------------------------------------------------------------ template helpers

@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+import signal
 import socket
 
 from index.store import ENV_INDEX
@@ -27,6 +28,10 @@ def is_local(host):
 
 def check_token(host, token):
     """Raise ServeError when ``host`` is reachable from elsewhere and no good token guards it."""
+    if token is not None and not (token.isascii() and token.isprintable()
+                                  and " " not in token):
+        raise ServeError("the token must be printable ASCII without spaces (it travels "
+                         "in an HTTP header)")
     if token is not None and len(token) < MIN_TOKEN_CHARS:
         raise ServeError(f"the token has {len(token)} characters; use at least "
                          f"{MIN_TOKEN_CHARS} (e.g. `python3 -c 'import secrets; "
@@ -63,7 +68,17 @@ def serve(index_path, host="127.0.0.1", port=8080, workers=1, token=None):
         os.environ[ENV_TOKEN] = token
     else:
         os.environ.pop(ENV_TOKEN, None)
-    uvicorn.run("web.app:app_from_env", factory=True, host=host, port=port,
-                workers=workers if workers > 1 else None, log_level="warning",
-                access_log=False, server_header=False, proxy_headers=False,
-                timeout_graceful_shutdown=10)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again
+    # under the handlers it found: these make that a normal return, not a
+    # KeyboardInterrupt traceback or a death by SIGTERM.
+    caught = []
+    previous = {sig: signal.signal(sig, lambda sig, frame: caught.append(sig))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        uvicorn.run("web.app:app_from_env", factory=True, host=host, port=port,
+                    workers=workers if workers > 1 else None, log_level="warning",
+                    access_log=False, server_header=False, proxy_headers=False,
+                    timeout_graceful_shutdown=10)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
