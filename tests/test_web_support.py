@@ -196,3 +196,31 @@ def test_a_server_reachable_from_elsewhere_needs_a_long_token():
         check_token("127.0.0.1", "short")
     with pytest.raises(ServeError, match="ASCII"):
         check_token("127.0.0.1", "prüf-token-0123456789")
+
+
+# ---------------------------------------------------------------- the browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def chromium(user_data_dir, width=1280, height=1000):
+    """Debian's headless Chromium under Selenium, with a fresh empty profile.
+
+    Nothing is fetched: Selenium is given both executables, so its manager never
+    looks for a browser or driver of its own.
+    """
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={user_data_dir}", f"--window-size={width},{height}",
+                "--lang=de-DE"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
