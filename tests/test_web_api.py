@@ -2,6 +2,7 @@
 one error shape, the token, limits, clean stops and new commits picked up while serving."""
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -11,6 +12,8 @@ import urllib.parse
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cli import main
 from conftest import ROOT, SAMPLES
@@ -93,6 +96,39 @@ def test_the_comparison_covers_relaxed_phrases_suggestions_and_empty_results(ser
     assert server.json(url("/api/search", q="Giftköder", person="söder"))[1]["total"] == 0
     paged = server.json(url("/api/search", q="*", page=2, limit=5))[1]
     assert paged["offset"] == 5 and [h["rank"] for h in paged["hits"]] == [6, 7, 8, 9, 10]
+
+
+@pytest.mark.parametrize("params", [{"q": "Bayern"}, {"q": "Wahl", "sort": "date"},
+                                    {"person": "söder"}, {"q": "*", "page": 2}])
+def test_the_page_shows_what_the_api_returns(server, params):
+    """Page and API are one dict: the same hits in the same order, the same facet counts."""
+    status, _, body = server.request(url("/", **params))
+    html = body.decode("utf-8")
+    api = server.json(url("/api/search", facets=50, **params))[1]
+    assert status == 200
+    assert re.findall(r'<li class="hit" data-id="([^"]*)"', html) == \
+        [h["id"] for h in api["hits"]]
+    shown = re.findall(r'data-name="([^"]*)"><a href="[^"]*"(?: [^>]*)?><span class="name">'
+                       r'[^<]*</span> <span class="count">(\d+)</span>', html)
+    assert shown == [(v["value"], str(v["count"])) for kind in ("person", "place")
+                     for v in api["facets"][kind]]
+    assert f"{api['total']} Treffer" in html
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=30), person=st.text(max_size=12), limit=st.text(max_size=4))
+def test_any_parameters_get_an_answer_or_a_json_error(server, q, person, limit):
+    params = {"q": q, "limit": limit}
+    if person:
+        params["person"] = person
+    status, headers, body = server.request(url("/api/search", **params))
+    assert status in (200, 400), (params, status, body[:300])
+    assert headers.get_content_type() == "application/json"
+    data = json.loads(body)
+    assert ("error" in data) == (status == 400)
+    if status == 400:
+        assert data["error"]["message"] and data["error"]["kind"]
 
 
 def test_batch_answers_every_line_in_order(server):

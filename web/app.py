@@ -336,6 +336,8 @@ def create_app(index_path, token=None, refresh_every=None):
 
     async def login(request):
         nxt = _local_path(request.query_params.get("next"))
+        if not token:  # nothing to log in to
+            return RedirectResponse(nxt, status_code=303)
         if request.method == "GET":
             return page(request, "login.html", {"next": nxt, "failed": False, "q": ""})
         try:
@@ -345,7 +347,7 @@ def create_app(index_path, token=None, refresh_every=None):
         form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
         given = (form.get("token") or [""])[0]
         nxt = _local_path((form.get("next") or [nxt])[0])
-        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+        if not hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8")):
             return page(request, "login.html", {"next": nxt, "failed": True, "q": ""}, 401)
         response = RedirectResponse(nxt, status_code=303)
         response.set_cookie(COOKIE, _session_value(token), httponly=True, samesite="strict",
