@@ -73,6 +73,11 @@ class Library:
                     pass
         return self._engine
 
+    def article_count(self):
+        """How many articles the current commit holds (cheap, unlike :meth:`stats`)."""
+        with self._lock:
+            return self._current().searcher.doc_count()
+
     def generation(self):
         """The commit this process currently searches."""
         with self._lock:

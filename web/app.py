@@ -281,7 +281,6 @@ def create_app(index_path, token=None, refresh_every=None):
     templates = _templates()
 
     def page(request, name, context, status=200):
-        context = {**context, "token_required": bool(token)}
         return templates.TemplateResponse(request, name, context, status_code=status)
 
     def page_error(request, exc, status=None, title="Fehler"):
@@ -312,10 +311,7 @@ def create_app(index_path, token=None, refresh_every=None):
             context["pages"] = _pages(data["offset"], max(opts["limit"], 1), data["total"])
             context.update(_filter_views(opts, data, link))
         else:
-            try:
-                context["stats"] = await run_in_threadpool(library.stats)
-            except FundstelleError:
-                context["stats"] = None
+            context["articles"] = await run_in_threadpool(library.article_count)
         return page(request, "search.html", context)
 
     async def article_page(request):
