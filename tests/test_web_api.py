@@ -237,6 +237,17 @@ def test_article_similar_facets_and_stats_are_the_clis_json(server, web_index):
     assert stats == cli_json(web_index, "stats", "--format", "json")
 
 
+def test_without_script_the_article_page_lists_similar_articles_on_request(server):
+    html = server.request("/article/002_hochwasser-passau")[2].decode("utf-8")
+    assert 'href="/article/002_hochwasser-passau?similar=1"' in html
+    html = server.request("/article/002_hochwasser-passau?similar=1")[2].decode("utf-8")
+    similar = server.json("/api/similar/002_hochwasser-passau?limit=5&snippets=0")[1]
+    section = html[html.index('id="similar"'):]
+    assert similar["hits"]
+    for hit in similar["hits"]:
+        assert f'href="/article/{urllib.parse.quote(hit["id"], safe="")}"' in section
+
+
 def test_article_with_a_query_locates_its_words(server):
     data = server.json(url("/api/article/002_hochwasser-passau", q="Passau Donau"))[1]
     found = {data["text"][s:e].lower() for s, e in data["text_matches"]}

@@ -131,7 +131,7 @@ def test_a_person_of_a_hit_is_a_link_that_adds_the_filter(page):
     assert total(b) >= 1
 
 
-def test_opening_an_article_shows_the_whole_text_highlighted(page):
+def test_opening_an_article_shows_the_whole_text_highlighted(page, server):
     b = page("/?q=Hochwasser")
     link = hits(b)[0].find_element(By.CSS_SELECTOR, "h2 a")
     title = link.text
@@ -142,8 +142,9 @@ def test_opening_an_article_shows_the_whole_text_highlighted(page):
     assert "Dreiflüssestadt" in text.text  # a sentence from beyond the snippets
     assert "hochwasser" in {m.text.lower() for m in text.find_elements(By.TAG_NAME, "mark")}
     assert "Markus Söder" in [a.text for a in b.find_elements(By.CSS_SELECTOR, "a.person")]
-    similar = b.find_elements(By.CSS_SELECTOR, ".similar li a")
-    assert similar
+    similar = wait_for(b, ".similar li a")  # fetched from /api/similar by the page's script
+    assert [a.text for a in similar] == [h["title"] for h in server.json(
+        "/api/similar/002_hochwasser-passau?limit=5&snippets=0")[1]["hits"]]
     back = b.find_element(By.CSS_SELECTOR, ".back a")
     back.click()
     wait_for(b, "li.hit")
@@ -284,6 +285,7 @@ def test_hostile_articles_are_shown_as_text_and_nothing_runs(page, server):
         title = link.text
         link.click()
         wait_for(b, "article.article")
+        wait_for(b, ".similar li a")  # the script's list of similar articles, hostile too
         assert b.find_element(By.TAG_NAME, "h1").text == title
         assert_nothing_ran(b, server)
         if title == HOSTILE[0]["title"]:
@@ -299,5 +301,8 @@ def test_hostile_articles_are_shown_as_text_and_nothing_runs(page, server):
                 "<b>Stadtanzeiger</b>"
         else:
             assert b.find_element(By.CSS_SELECTOR, ".meta .id").text == HOSTILE[1]["id"]
+            # The script's list of similar articles holds the hostile title, as text.
+            assert HOSTILE[0]["title"] in [a.text for a in
+                                           b.find_elements(By.CSS_SELECTOR, ".similar li a")]
         b.back()
         wait_for(b, "li.hit")

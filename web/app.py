@@ -223,12 +223,17 @@ def safe_url(url):
     return url.strip() if scheme in ("http", "https") else None
 
 
-def article_href(article_id, q=None):
-    """The page of one article, with the query to highlight."""
+def article_href(article_id, q=None, similar=False):
+    """The page of one article, with the query to highlight (and its similar articles)."""
     href = "/article/" + urllib.parse.quote(str(article_id), safe="")
-    if q:
-        href += "?" + urllib.parse.urlencode({"q": q})
-    return href
+    params = ([("q", q)] if q else []) + ([("similar", "1")] if similar else [])
+    return href + ("?" + urllib.parse.urlencode(params) if params else "")
+
+
+def similar_src(article_id):
+    """The API address the article page's script reads its similar articles from."""
+    return "/api/similar/" + urllib.parse.quote(str(article_id), safe="") + \
+        "?limit=5&snippets=0"
 
 
 class Link:
@@ -267,6 +272,7 @@ def _templates():
     env.filters["german_date"] = german_date
     env.globals["safe_url"] = safe_url
     env.globals["article_href"] = article_href
+    env.globals["similar_src"] = similar_src
     env.globals["SORT_LABELS"] = SORT_LABELS
     env.globals["PAGE_FACETS_SHOWN"] = PAGE_FACETS_SHOWN
     return Jinja2Templates(env=env)
@@ -319,10 +325,15 @@ def create_app(index_path, token=None, refresh_every=None):
         q = request.query_params.get("q") or None
         if q and len(q) > MAX_QUERY_CHARS:
             q = None
+        # Similar articles take a more-like-this search (a second on full FANG): the
+        # page's script fetches them from /api/similar after the text is shown; without
+        # script, ?similar=1 renders them here.
         try:
             article = await run_in_threadpool(library.article, article_id, q)
-            similar = await run_in_threadpool(library.similar, article_id, limit=5,
-                                              snippets=0)
+            similar = None
+            if request.query_params.get("similar") == "1":
+                similar = await run_in_threadpool(library.similar, article_id, limit=5,
+                                                  snippets=0)
         except FundstelleError as exc:
             title = ("Artikel nicht gefunden" if isinstance(exc, ArticleNotFound)
                      else "Fehler")

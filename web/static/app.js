@@ -20,7 +20,58 @@ function filterFacet(input) {
   if (more && wanted) more.open = shownMore > 0;
 }
 
+const MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+                "September", "Oktober", "November", "Dezember"];
+
+// "2024-06-04" -> "4. Juni 2024", "2024-06" -> "Juni 2024", as the server writes dates.
+function germanDate(value) {
+  if (!value) return "ohne Datum";
+  const [year, month, day] = value.slice(0, 10).split("-");
+  if (!month) return year;
+  const name = MONTHS[Number(month) - 1] || month;
+  return day ? `${Number(day)}. ${name} ${year}` : `${name} ${year}`;
+}
+
+// The article page's similar articles: read from the API once the text is shown.
+// Titles and sources are article data: they only ever become text (textContent).
+async function loadSimilar(section) {
+  const pending = section.querySelector(".similar-pending");
+  if (!pending) return;
+  section.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(section.dataset.src, {credentials: "same-origin"});
+    if (!response.ok) return;  // the link to the server-rendered list stays
+    const data = await response.json();
+    let list;
+    if (data.hits.length) {
+      list = document.createElement("ul");
+      for (const hit of data.hits) {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = "/article/" + encodeURIComponent(hit.id);
+        link.textContent = hit.title || "(ohne Titel)";
+        const meta = document.createElement("span");
+        meta.className = "meta";
+        meta.textContent = germanDate(hit.date) + (hit.source ? " · " + hit.source : "");
+        item.append(link, " ", meta);
+        list.append(item);
+      }
+    } else {
+      list = document.createElement("p");
+      list.className = "meta";
+      list.textContent = "Keine ähnlichen Artikel gefunden.";
+    }
+    pending.replaceWith(list);
+  } catch (error) {
+    // Offline or the server stopped: the link to the server-rendered list stays.
+  } finally {
+    section.removeAttribute("aria-busy");
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const similar = document.getElementById("similar");
+  if (similar) loadSimilar(similar);
   for (const input of document.querySelectorAll("input.facet-filter")) {
     input.addEventListener("input", () => filterFacet(input));
   }
