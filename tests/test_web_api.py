@@ -302,6 +302,7 @@ def test_without_the_token_the_api_answers_401(guarded):
     assert status == 200 and data["total"] > 0
     status = guarded.request("/api/search/batch", data=b'{"id":1,"text":"Bayern"}')[0]
     assert status == 401
+    assert "Every request needs the token" in guarded.output()  # said when started
 
 
 def test_the_page_asks_for_the_token_once_and_keeps_a_cookie(guarded):
