@@ -550,6 +550,50 @@ def facets_cmd(settings, kind, query, prefix, limit, fmt):
             click.echo(f"{v.count:>7}  {clean_terminal(v.value)}")
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any but 127.0.0.1/::1 needs --token.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True,
+              help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes, each with the index open (2 use both cores of a "
+                   "two-core machine).")
+@click.option("--token", envvar="FUNDSTELLE_TOKEN", default=None, metavar="TOKEN",
+              help="Secret every request must carry (header `Authorization: Bearer TOKEN`, "
+                   "or the page's login form) [env: FUNDSTELLE_TOKEN].")
+@pass_settings
+def serve_cmd(settings, host, port, workers, token):
+    """Serve the index as a web page and a JSON API, until Ctrl-C.
+
+    The page is at http://HOST:PORT/, the API under /api/ (described at
+    /api/openapi.json). New commits of the index are picked up without a restart.
+
+    \b
+    Example:
+      fundstelle serve --port 8080
+      fundstelle serve --host 0.0.0.0 --token "$(cat ~/.fundstelle-token)"
+    """
+    from index.store import IndexStore
+    from web.server import ServeError, check_port, check_token, serve
+
+    try:
+        check_token(host, token)
+        articles = IndexStore.open(settings.index).doc_count()
+        check_port(host, port)
+    except ServeError as exc:
+        raise click.ClickException(f"{exc}.") from None
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving {settings.index} ({articles:,} articles) at http://{shown}:{port}/ "
+               f"with {workers} worker(s); Ctrl-C stops.", err=True)
+    if token:
+        click.echo("Every request needs the token: header `Authorization: Bearer TOKEN`, "
+                   "or the login form on the page.", err=True)
+    serve(settings.index, host=host, port=port, workers=workers, token=token)
+    click.echo("Stopped.", err=True)
+
+
 def run():
     """Console entry point: Click's main, with any unexpected error as one message."""
     try:
