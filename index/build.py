@@ -48,6 +48,11 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
     per core; 1 runs everything in this process). With ``optimize``, the index
     is merged into one segment at the end (smaller and faster to search; it
     rewrites the whole index). Returns an :class:`~index.store.IndexSummary`.
+
+    A run that cannot write (a full disk, a worker process that fails or is
+    killed, no memory) cancels its batch and raises IndexWriteFailed or one of
+    its kinds (DiskFull, OutOfMemory, WorkerFailed) with ``committed``, the
+    articles the index holds at its last commit: the same call again resumes.
     """
     kwargs = dict(entities=entities, batch_size=batch_size, stdin=stdin, progress=progress,
                   report=report, procs=procs, optimize=optimize)
@@ -64,7 +69,10 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
             return _index_locked(index_path, paths, stop, prune=prune, **kwargs)
     except (OSError, MemoryError, IndexWriteFailed) as exc:
         # Counted while the lock is held: no other run has committed since.
-        raise _run_failed(exc, index_path, rebuild) from exc
+        failed = _run_failed(exc, index_path, rebuild)
+        if failed is exc:
+            raise
+        raise failed from exc
     finally:
         lock.release()
 

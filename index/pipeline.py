@@ -23,6 +23,7 @@ import pickle
 import queue
 import signal
 import sys
+import traceback
 from itertools import islice
 from operator import itemgetter
 
@@ -397,9 +398,10 @@ class _EntityTask(SubWriterTask):
         except BaseException as exc:
             # The parent turns this report into the one message the user sees. An
             # exception out of run() would make multiprocessing print a traceback.
+            if os.environ.get(DEBUG_ENV):  # before the report: the parent may then kill us
+                traceback.print_exc()
+                sys.stderr.flush()
             self.resultqueue.put((os.getpid(), "failed", fault_report(exc), None))
-            if os.environ.get(DEBUG_ENV):
-                raise
             sys.exit(1)  # the report is flushed to the parent before the process ends
 
     def _process_file(self, filename, doc_count):
