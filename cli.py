@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import click
 
-from index.errors import (ArticleError, ArticleNotFound, EmptyQuery, FundstelleError,
-                          IndexLocked, IndexNotFound, IndexWriteFailed, QueryError,
-                          StaleIndex)
+from index.errors import (ArticleError, ArticleNotFound, DiskFull, EmptyQuery,
+                          FundstelleError, IndexLocked, IndexNotFound, IndexWriteFailed,
+                          OutOfMemory, QueryError, StaleIndex, WorkerFailed)
 from index.store import BATCH_SIZE, ENV_INDEX, default_index_path
 
 FORMATS = ("text", "json", "jsonl")
@@ -83,9 +83,7 @@ def _fail(exc, settings=None):
             f"another indexing run holds the index in {exc.path}{who}. "
             "Wait for it to finish, or pass --wait SECONDS.")
     if isinstance(exc, IndexWriteFailed):
-        return click.ClickException(
-            f"could not write the index in {exc.path}: {exc.reason}. The articles "
-            "committed before are kept; fix the cause and run the same command again.")
+        return click.ClickException(_index_failure(exc))
     if isinstance(exc, ArticleNotFound):
         return click.ClickException(f"no article with id {exc.args[0]!r} in {index}. "
                                     "`fundstelle search` shows the ids.")
@@ -112,6 +110,34 @@ def main(ctx, index_path):
 
 
 # ---------------------------------------------------------------- indexing
+
+def _index_failure(exc):
+    """The message for an indexing run that failed: what, where, what is kept, what next."""
+    if exc.rebuild:
+        kept = "The rebuild was abandoned; the index is unchanged"
+        again = "run the same command again"
+    else:
+        kept = "The index is intact at its last commit"
+        again = ("run the same command again: it resumes where the last commit left off "
+                 "and skips the unchanged articles")
+    if exc.committed is not None:
+        kept += f", with {exc.committed:,} article{'s' if exc.committed != 1 else ''}"
+    if isinstance(exc, DiskFull):
+        return (f"could not write the index in {exc.path}: {exc.reason}. {kept}. Free space "
+                f"on the disk that holds {exc.path}, then {again}.")
+    if isinstance(exc, OutOfMemory):
+        return (f"indexing into {exc.path} stopped: {exc.reason}. {kept}. Use fewer worker "
+                f"processes (--procs) or a smaller --batch-size, then {again}.")
+    if isinstance(exc, WorkerFailed):
+        if exc.signal:
+            return (f"indexing into {exc.path} stopped: {exc.reason}. {kept}. If nothing "
+                    f"stopped it on purpose, {again}.")
+        return (f"indexing into {exc.path} stopped: {exc.reason}. {kept}. This is a bug in "
+                "Fundstelle; run again with FUNDSTELLE_DEBUG=1 for the details and report "
+                "them.")
+    return (f"could not write the index in {exc.path}: {exc.reason}. {kept}. Fix the cause, "
+            f"then {again}.")
+
 
 @main.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
@@ -168,6 +194,9 @@ def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_siz
         sys.exit(130)
     except FundstelleError as exc:
         progress.clear()
+        if os.environ.get("FUNDSTELLE_DEBUG") and exc.__cause__ is not None:
+            import traceback
+            traceback.print_exception(exc.__cause__)
         raise _fail(exc, settings) from None
     progress.clear()
     click.echo(f"{settings.index}: {summary.line()}", err=True)

@@ -8,10 +8,10 @@ import signal
 import threading
 import time
 
-from index.errors import ArticleError, IndexWriteFailed
+from index.errors import ArticleError, DiskFull, IndexWriteFailed, OutOfMemory
 from index.ingest import Warning_, read_articles
-from index.pipeline import merge_small_segments, open_writer
-from index.store import BATCH_SIZE, IndexStore, IndexSummary, RunLock
+from index.pipeline import DISK_FULL_ERRNOS, merge_small_segments, open_writer
+from index.store import BATCH_SIZE, IndexStore, IndexSummary, RunLock, index_exists
 
 #: Seconds to wait for Whoosh's own lock. The RunLock already keeps other
 #: Fundstelle runs out; this only waits out a foreign Whoosh writer.
@@ -48,10 +48,18 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
     per core; 1 runs everything in this process). With ``optimize``, the index
     is merged into one segment at the end (smaller and faster to search; it
     rewrites the whole index). Returns an :class:`~index.store.IndexSummary`.
+
+    A run that cannot write (a full disk, a worker process that fails or is
+    killed, no memory) cancels its batch and raises IndexWriteFailed or one of
+    its kinds (DiskFull, OutOfMemory, WorkerFailed) with ``committed``, the
+    articles the index holds at its last commit: the same call again resumes.
     """
     kwargs = dict(entities=entities, batch_size=batch_size, stdin=stdin, progress=progress,
                   report=report, procs=procs, optimize=optimize)
-    lock = RunLock(index_path).acquire(lock_timeout)
+    try:
+        lock = RunLock(index_path).acquire(lock_timeout)
+    except (OSError, MemoryError) as exc:
+        raise _run_failed(exc, index_path, rebuild) from exc
     try:
         if lock.stale and report:
             report(Warning_(str(index_path), _stale_message(lock.stale)))
@@ -59,8 +67,50 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
             if rebuild:
                 return _rebuild(index_path, paths, stop, **kwargs)
             return _index_locked(index_path, paths, stop, prune=prune, **kwargs)
+    except (OSError, MemoryError, IndexWriteFailed) as exc:
+        # Counted while the lock is held: no other run has committed since.
+        failed = _run_failed(exc, index_path, rebuild)
+        if failed is exc:
+            raise
+        raise failed from exc
     finally:
         lock.release()
+
+
+def _run_failed(exc, index_path, rebuild):
+    """The IndexWriteFailed (DiskFull, OutOfMemory, ...) to raise for ``exc``, which
+    ended a run on ``index_path``, with the number of articles the index now holds.
+
+    The writer has been cancelled by then: the index is at its last commit.
+    """
+    if isinstance(exc, IndexWriteFailed):
+        failed = exc
+    elif isinstance(exc, MemoryError):
+        failed = OutOfMemory(index_path, "the indexing process", str(exc))
+    elif exc.errno in DISK_FULL_ERRNOS:
+        failed = DiskFull(index_path, exc.strerror or os.strerror(exc.errno))
+    else:
+        failed = IndexWriteFailed(index_path, _os_reason(exc))
+    failed.path = str(index_path)  # a rebuild wrote beside it; the user named this one
+    failed.rebuild = rebuild
+    failed.committed = _committed(index_path)
+    return failed
+
+
+def _os_reason(exc):
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
+def _committed(index_path):
+    """Articles in the index at ``index_path`` at its last commit (0 without one; None
+    when it cannot be read)."""
+    try:
+        if not index_exists(index_path):
+            return 0
+        return IndexStore.open(index_path).doc_count()
+    except Exception:  # the count only adds to the message; the failure is what matters
+        return None
 
 
 def _stale_message(info):
@@ -152,7 +202,7 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
 
 
 def _commit(writer, store, optimize=False):
-    """Commit, or cancel and raise IndexWriteFailed (a failed commit keeps Whoosh's lock).
+    """Commit, or cancel (a failed commit keeps Whoosh's lock) and raise what failed.
 
     With ``optimize``, every segment is merged into one; otherwise only small ones.
     """
@@ -161,13 +211,12 @@ def _commit(writer, store, optimize=False):
             writer.commit(optimize=True)
         else:
             writer.commit(mergetype=merge_small_segments)
-    except Exception as exc:
+    except BaseException:
         try:
             writer.cancel()
         except Exception:
-            pass
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise IndexWriteFailed(store.path, reason) from exc
+            pass  # the first error is the one to report
+        raise
 
 
 class _StopOnSignal:

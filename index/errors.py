@@ -32,12 +32,52 @@ class IndexLocked(FundstelleError):
 
 
 class IndexWriteFailed(FundstelleError):
-    """Writing to the index failed; what was committed before is kept."""
+    """Writing to the index failed; what was committed before is kept.
 
-    def __init__(self, path, reason):
+    ``committed`` is the number of articles the index holds at its last commit
+    (None when it could not be counted); ``rebuild`` says the failed run was a
+    rebuild, which leaves the old index as it was.
+    """
+
+    def __init__(self, path, reason, committed=None, rebuild=False):
         self.path = str(path)
         self.reason = reason
-        super().__init__(f"{self.path}: could not write the index: {reason}")
+        self.committed = committed
+        self.rebuild = rebuild
+        super().__init__(path, reason)
+
+    def __str__(self):
+        return f"{self.path}: could not write the index: {self.reason}"
+
+
+class DiskFull(IndexWriteFailed):
+    """The file system holding the index has no space left (or the user's quota is used up)."""
+
+    def __init__(self, path, reason="No space left on device", committed=None, rebuild=False):
+        super().__init__(path, reason, committed, rebuild)
+
+
+class OutOfMemory(IndexWriteFailed):
+    """An indexing process ran out of memory. ``where`` names it ("worker process 1234")."""
+
+    def __init__(self, path, where, detail="", committed=None, rebuild=False):
+        self.where = where
+        reason = f"{where} ran out of memory" + (f" ({detail})" if detail else "")
+        super().__init__(path, reason, committed, rebuild)
+
+
+class WorkerFailed(IndexWriteFailed):
+    """An indexing worker process failed or was killed; nothing of its batch was committed.
+
+    ``where`` names the worker ("worker process 1234"); ``signal`` is the name of
+    the signal that killed it ("SIGKILL"), or "" when it failed with an error.
+    """
+
+    def __init__(self, path, where, what, signal="", committed=None, rebuild=False):
+        self.where = where
+        self.what = what
+        self.signal = signal
+        super().__init__(path, f"{where} {what}", committed, rebuild)
 
 
 class ArticleError(FundstelleError):

@@ -17,19 +17,24 @@ so :func:`~index.build.index_paths` does not care which one it has.
 >>> writer.commit()                                             # doctest: +SKIP
 """
 
+import errno
 import os
 import pickle
 import queue
 import signal
+import sys
+import traceback
 from itertools import islice
 from operator import itemgetter
 
 from whoosh.fields import FieldType
+from whoosh.index import TOC, clean_files
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
 from whoosh.writing import LockError, SegmentWriter
 
 from index.analysis import PART_PREFIX
-from index.errors import FundstelleError, IndexLocked
+from index.errors import DiskFull, IndexLocked, IndexWriteFailed, OutOfMemory, WorkerFailed
 from index.postings import (CompactCodec, PostingBuffer, TermPostings,
                             WordCachePositions, trim_word_cache, write_buffered_postings)
 from index.store import WRITER_LIMITMB, article_document
@@ -40,9 +45,10 @@ HANDOVER_BATCH = 50
 #: Set on a document whose persons and places the worker must still find.
 _PENDING = "_fundstelle_pending_entities"
 
-
-class WorkerFailed(FundstelleError):
-    """An indexing worker process failed; nothing of its batch was committed."""
+#: The errors that mean the file system is full: no space, or the user's quota used up.
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+#: Set (to anything) to let failing workers print their traceback.
+DEBUG_ENV = "FUNDSTELLE_DEBUG"
 
 
 def default_procs():
@@ -145,10 +151,17 @@ def _with_entities(docs, extractor):
 
 
 class _BufferedPostings:
-    """Mixin for Whoosh segment writers: postings go to a :class:`PostingBuffer`."""
+    """Mixin for Whoosh segment writers: postings go to a :class:`PostingBuffer`, and
+    ``cancel`` works after a failed write."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        try:
+            super().__init__(*args, **kwargs)
+        except LockError:
+            raise
+        except BaseException:  # a full disk can fail the new segment's first bytes
+            self._abandon()
+            raise
         self.pool = PostingBuffer()
 
     def _flush_segment(self):
@@ -158,6 +171,111 @@ class _BufferedPostings:
         self.fieldwriter.close()
         if perdoc:
             perdoc.close()
+
+    def cancel(self):
+        """Drop what this writer wrote since the last commit; safe after a failed write."""
+        self._check_state()
+        self._abandon()
+
+    def _abandon(self):
+        """Close the new segment's files; the lock holder deletes them and releases the lock.
+
+        Whoosh's ``cancel`` stops at the first error closing the segment's files
+        (on a full disk their last flush fails), keeping its lock and temporary
+        folder, and leaves the new segment's files for the next commit to delete.
+        Here the lock holder deletes every file the last commit does not use
+        (this batch's segments, a half-written table of contents), so a failed
+        run leaves the folder as its last commit left it. A worker (no lock)
+        must not: the other workers' files are in the same folder.
+        """
+        for name in ("perdocwriter", "fieldwriter"):
+            part = getattr(self, name, None)
+            if part is not None and not part.is_closed:
+                try:
+                    part.close()
+                except Exception:
+                    pass  # a full disk fails the last flush; the file goes below
+        if getattr(self, "writelock", None) is None:
+            self.is_closed = True
+            return
+        try:
+            remove_uncommitted(self.storage, self.indexname, getattr(self, "schema", None))
+        finally:
+            self._finish()
+
+    def _finish(self):
+        try:
+            if getattr(self, "_tempstorage", None) is not None:
+                self._tempstorage.destroy()
+        except OSError:
+            pass  # a temporary folder left behind holds nothing the index needs
+        if self.writelock:
+            self.writelock.release()
+        self.is_closed = True
+
+
+def remove_uncommitted(storage, indexname, schema=None):
+    """Delete the files in the index folder that its last commit does not use.
+
+    A commit does this itself (Whoosh's ``clean_files``); after a failed one,
+    the files of the batch that failed (workers' segments, the parent's merged
+    segment, a table of contents written halfway) would otherwise stay until
+    the next commit, taking up the space a full disk lacks. Only the holder of
+    the index's write lock may call this.
+    """
+    try:
+        toc = TOC.read(storage, indexname, schema=schema)
+    except Exception:  # no readable commit: better to leave every file as it is
+        return
+    clean_files(storage, indexname, toc.generation, toc.segments)
+    unfinished_toc = f"_{indexname}_"  # TOC.write's temporary file: _MAIN_<gen>.toc.<time>
+    for name in storage.list():
+        if name.startswith(unfinished_toc) and ".toc." in name:
+            try:
+                storage.delete_file(name)
+            except OSError:
+                pass
+
+
+def fault_report(exc):
+    """What a worker tells its parent about the error that ends it: plain, picklable data."""
+    report = {"pid": os.getpid(), "type": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, OSError):
+        report.update(errno=exc.errno, strerror=exc.strerror)
+    return report
+
+
+def _end_report(task):
+    """The report for a worker that ended without sending one: killed, or it exited."""
+    code = task.exitcode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return {"pid": task.pid, "signal": name}
+    return {"pid": task.pid, "exitcode": code}
+
+
+def worker_fault(report, path):
+    """The domain exception for a worker's :func:`fault_report` (or :func:`_end_report`)."""
+    where = f"worker process {report.get('pid', '?')}"
+    number = report.get("errno")
+    if number in DISK_FULL_ERRNOS:
+        return DiskFull(path, report.get("strerror") or os.strerror(number))
+    if report.get("type") == "MemoryError":
+        return OutOfMemory(path, where, report.get("message") or "")
+    if number is not None:  # another file-system error: the index cannot be written
+        reason = report.get("strerror") or report.get("message") or os.strerror(number)
+        return IndexWriteFailed(path, f"{reason} (in {where})")
+    if report.get("signal"):
+        hint = " (the system may have run out of memory)" if report["signal"] == "SIGKILL" else ""
+        return WorkerFailed(path, where, f"was killed by {report['signal']}{hint}",
+                            signal=report["signal"])
+    if "exitcode" in report:
+        return WorkerFailed(path, where, f"ended with exit status {report['exitcode']} "
+                                         "before it had written its articles")
+    return WorkerFailed(path, where, f"failed: {report.get('type')}: {report.get('message')}")
 
 
 def _index_field(field, value):
@@ -275,10 +393,16 @@ class _EntityTask(SubWriterTask):
             # As the words: tokens whose entity features the parent's extractor lacks.
             features = self.extractor.new_features(tokens) if carries else []
             new_words = list(islice(words.items(), known, None)) if len(words) >= known else []
-            self.resultqueue.put((None, (writer.pool.fieldnames, new_words, features), segment))
-        except BaseException as exc:  # tell the parent instead of dying silently
-            self.resultqueue.put(("failed", f"{type(exc).__name__}: {exc}", None))
-            raise
+            self.resultqueue.put((os.getpid(), "done",
+                                  (writer.pool.fieldnames, new_words, features), segment))
+        except BaseException as exc:
+            # The parent turns this report into the one message the user sees. An
+            # exception out of run() would make multiprocessing print a traceback.
+            if os.environ.get(DEBUG_ENV):  # before the report: the parent may then kill us
+                traceback.print_exc()
+                sys.stderr.flush()
+            self.resultqueue.put((os.getpid(), "failed", fault_report(exc), None))
+            sys.exit(1)  # the report is flushed to the parent before the process ends
 
     def _process_file(self, filename, doc_count):
         writer = self.writer
@@ -303,6 +427,8 @@ class ParallelArticleWriter(_BufferedPostings, MpWriter):
                          **kwargs)
         self.extractor = extractor
         self.word_cache = {} if word_cache is None else word_cache
+        #: Worker pid → (fieldnames, new words, features), segment: the finished ones.
+        self._reported = {}
 
     def _new_task(self):
         task = _EntityTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
@@ -313,7 +439,11 @@ class ParallelArticleWriter(_BufferedPostings, MpWriter):
         return task
 
     def add_article(self, article, update=False):
-        """Queue one article for a worker (with ``update``, its old copy is deleted here)."""
+        """Queue one article for a worker (with ``update``, its old copy is deleted here).
+
+        Raises the failure of a worker as soon as it is known (DiskFull,
+        OutOfMemory, WorkerFailed, IndexWriteFailed), not only at the commit.
+        """
         doc = article_document(article, None)
         doc[_PENDING] = self.extractor is not None
         if update:
@@ -321,23 +451,72 @@ class ParallelArticleWriter(_BufferedPostings, MpWriter):
             self.delete_by_term("id", doc["id"])
         self.add_document(**doc)
 
+    def _enqueue(self):
+        # MpWriter._enqueue, except that a worker's failure is noticed at each
+        # hand-over file, and a full job queue is never waited on forever: the
+        # workers that should empty it may be gone.
+        self._receive()
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in self.docbuffer:
+                pickle.dump(item, f, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put((filename, len(self.docbuffer)))
+        self.docbuffer = []
+
+    def _put(self, job):
+        while True:
+            try:
+                self.jobqueue.put(job, timeout=0.5)
+                return
+            except queue.Full:
+                self._receive()
+
+    def _receive(self, timeout=0.0):
+        """Take the workers' reports that have come (waiting up to ``timeout`` for one).
+
+        Raises the first failure reported, or one for a worker that ended
+        without a report (killed by a signal, or exited).
+        """
+        wait = timeout
+        while self._take(wait):
+            wait = 0.0
+        for task in self.tasks:
+            if task.exitcode is not None and task.pid not in self._reported:
+                # A worker's report reaches the pipe before the worker ends.
+                while self._take(0.5):
+                    pass
+                if task.pid not in self._reported:
+                    raise worker_fault(_end_report(task), self.storage.folder)
+
+    def _take(self, wait):
+        """Take one report, waiting up to ``wait`` seconds; False when there was none."""
+        try:
+            if wait:
+                pid, tag, extra, segment = self.resultqueue.get(timeout=wait)
+            else:
+                pid, tag, extra, segment = self.resultqueue.get_nowait()
+        except queue.Empty:
+            return False
+        if tag == "failed":
+            raise worker_fault(extra, self.storage.folder)
+        self._reported[pid] = (extra, segment)
+        return True
+
     def _commit(self, mergetype, optimize, merge):
         # MpWriter._commit, except that a worker's failure raises instead of
         # silently dropping its segment.
         if self.docbuffer:
             self._enqueue()
         for _ in self.tasks:
-            self.jobqueue.put(None)
+            self._put(None)
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         results = self._carry_features(self._results())
         for task in self.tasks:
             task.join()
-        failed = [msg for tag, msg, _ in results if tag == "failed"]
-        if failed:
-            self.tasks = []
-            raise WorkerFailed("indexing worker failed: " + "; ".join(failed))
-        finalsegments += [segment for _, _, segment in results]
-        for _, (_, new_words), _ in results:
+        finalsegments += [segment for _, segment in results]
+        for (_, new_words), _ in results:
             self.word_cache.update(new_words)
             trim_word_cache(self.word_cache)
         if self._added:
@@ -351,34 +530,23 @@ class ParallelArticleWriter(_BufferedPostings, MpWriter):
         """Merge the workers' new entity features into the extractor the next workers are
         forked with; the results without them."""
         out = []
-        for tag, extra, segment in results:
-            if tag is None:
-                fieldnames, new_words, features = extra
-                if features:
-                    self.extractor.carry_features(features)
-                extra = (fieldnames, new_words)
-            out.append((tag, extra, segment))
+        for (fieldnames, new_words, features), segment in results:
+            if features:
+                self.extractor.carry_features(features)
+            out.append(((fieldnames, new_words), segment))
         return out
 
     def _results(self):
-        """One result per worker; a worker that died without one counts as failed."""
-        results = []
-        while len(results) < len(self.tasks):
-            try:
-                results.append(self.resultqueue.get(timeout=1.0))
-            except queue.Empty:
-                if not any(task.is_alive() for task in self.tasks):
-                    try:
-                        results.append(self.resultqueue.get(timeout=1.0))
-                    except queue.Empty:
-                        results.append(("failed", "a worker ended without a result", None))
-        return results
+        """Every worker's result, in the order the workers were started."""
+        while len(self._reported) < len(self.tasks):
+            self._receive(timeout=1.0)
+        return [self._reported[task.pid] for task in self.tasks]
 
     def cancel(self):
         """Stop the workers and release the lock; nothing of this batch is written."""
         for task in self.tasks:
             if task.is_alive():
                 task.kill()  # workers ignore SIGTERM
-                task.join()
+            task.join()
         self.tasks = []
-        SegmentWriter.cancel(self)
+        _BufferedPostings.cancel(self)

@@ -146,17 +146,21 @@ class IndexStore:
         (``<name>-<generation>.pickle``, written whole or not at all), and remove the
         files ``name`` kept for other commits. A read-only folder goes without."""
         path = self._cache_path(name, generation)
+        tmp = f"{path}.{os.getpid()}.tmp"
         try:
-            tmp = f"{path}.{os.getpid()}.tmp"
             with open(tmp, "wb") as f:
                 pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
+        except OSError:  # a full disk, a read-only folder: readers build the value themselves
+            _remove_quietly(tmp)  # a half-written file would only take up the space
+            return
+        try:
             for other in os.listdir(self.path):
                 if other.startswith(name + "-") and other.endswith(".pickle") \
                         and other != os.path.basename(path):
                     os.remove(os.path.join(self.path, other))
         except OSError:
-            pass  # readers build the value themselves
+            pass
 
     def _cache_path(self, name, generation):
         return os.path.join(self.path, f"{name}-{generation}.pickle")
@@ -317,8 +321,12 @@ class RunLock:
             self.stale = {}
         info = {"pid": os.getpid(), "host": socket.gethostname(),
                 "since": datetime.datetime.now().astimezone().isoformat(timespec="seconds")}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)
+        except OSError:  # a full disk: the run could not write its index either
+            self.release()
+            raise
         return self
 
     def release(self):
@@ -456,6 +464,17 @@ class IndexSummary:
 
 def _write_json(path, data):
     tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=1)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=1)
+        os.replace(tmp, path)
+    except OSError:
+        _remove_quietly(tmp)
+        raise
+
+
+def _remove_quietly(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass

@@ -5,7 +5,8 @@ import pickle
 import pytest
 
 from index.build import index_paths
-from index.pipeline import ParallelArticleWriter, SerialArticleWriter, WorkerFailed, open_writer
+from index.errors import OutOfMemory
+from index.pipeline import ParallelArticleWriter, SerialArticleWriter, open_writer
 from index.store import IndexStore
 
 from conftest import CORPUS, SHARED
@@ -120,7 +121,7 @@ def test_worker_failure_raises_and_writes_nothing(tmp_path, write_article):
     w = open_writer(store, _Broken(), procs=2)
     for article in read_articles([str(folder)]):
         w.add_article(article)
-    with pytest.raises(WorkerFailed, match="MemoryError"):
+    with pytest.raises(OutOfMemory, match=r"worker process \d+ ran out of memory \(simulated\)"):
         w.commit()
     w.cancel()
     assert IndexStore.open(store.path).doc_count() == 0

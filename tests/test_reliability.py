@@ -374,24 +374,28 @@ def test_a_failed_commit_releases_the_lock_and_says_what_is_kept(tmp_path, monke
     assert (summary.added, summary.unchanged) == (20, 10)
 
 
-def test_failed_commit_message_at_the_cli(tmp_path, monkeypatch):
+@pytest.mark.parametrize("number, says, next_step", [
+    (28, "No space left on device", "Free space on the disk that holds {ix}, then"),
+    (30, "Read-only file system", "Fix the cause, then")])
+def test_failed_commit_message_at_the_cli(tmp_path, monkeypatch, number, says, next_step):
     from click.testing import CliRunner
     from whoosh.writing import SegmentWriter
 
     from cli import main
 
-    def full_disk(self, *args, **kwargs):
-        raise OSError(28, "No space left on device")
+    def failing(self, *args, **kwargs):
+        raise OSError(number, os.strerror(number))
 
     make_archive(tmp_path / "a", n=2)
-    monkeypatch.setattr(SegmentWriter, "commit", full_disk)
-    r = CliRunner().invoke(main, ["--index", str(tmp_path / "ix"), "index", "--no-entities",
+    monkeypatch.setattr(SegmentWriter, "commit", failing)
+    ix = tmp_path / "ix"
+    r = CliRunner().invoke(main, ["--index", str(ix), "index", "--no-entities",
                                   "--procs", "1", str(tmp_path / "a")], catch_exceptions=False)
     assert r.exit_code == 1 and r.stdout == ""
-    assert r.stderr.strip().splitlines()[-1] == (
-        f"Error: could not write the index in {tmp_path / 'ix'}: No space left on device. "
-        "The articles committed before are kept; fix the cause and run the same command "
-        "again.")
+    assert r.stderr.strip().splitlines() == [
+        f"Error: could not write the index in {ix}: {says}. The index is intact at its last "
+        f"commit, with 0 articles. {next_step.format(ix=ix)} run the same command again: it "
+        "resumes where the last commit left off and skips the unchanged articles."]
 
 
 # ------------------------------------------------------------------ check
