@@ -30,6 +30,7 @@ from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, 
                                   W3PerDocWriter, W3PostingsWriter, W3TermInfo)
 from whoosh.columns import VarBytesColumn
 from whoosh.formats import Positions
+from whoosh.matching import ListMatcher
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -740,6 +741,12 @@ class CompactCodec(W3Codec):
 
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         if terminfo.is_inlined():
-            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+            ids, weights, values = terminfo.inlined_postings()
+            if not values:
+                # What CompactLeafMatcher gives for a posting without a value: Whoosh's
+                # ListMatcher would give the str '', which its merging writers reject.
+                values = (None if format_.fixed_value_size() == 0 else b"",)
+            return ListMatcher(ids, weights, values, format_, scorer=scorer, term=term,
+                               terminfo=terminfo)
         offset, length = terminfo.extent()
         return CompactLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)

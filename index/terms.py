@@ -74,8 +74,15 @@ def _get_weight(b, at, as_float):
 
 
 def _quarters(w):
-    """``w`` × 4 as an int when that is exact and small, else None."""
-    q = w * 4
+    """``w`` × 4 as an int when that is exact and small, else None.
+
+    ``w`` may be an int: a posting of weight 0.0 gives a maximum weight of
+    ``max(0, 0.0)``, the int 0.
+
+    >>> _quarters(1.25), _quarters(0), _quarters(0.1), _quarters(-1.0)
+    (5, 0, None, None)
+    """
+    q = float(w) * 4
     return int(q) if q.is_integer() and 0 <= q < 1 << 40 else None
 
 
@@ -412,7 +419,7 @@ class CompactTermsReader(base.TermsReader):
 
     def __contains__(self, term):
         try:
-            self.term_info(*term)
+            self._term_info(*term)
             return True
         except TermNotFound:
             return False
@@ -442,6 +449,15 @@ class CompactTermsReader(base.TermsReader):
         return (((name, btext), ti) for name, btext, ti in self._items_from(fieldname, prefix))
 
     def term_info(self, fieldname, tbytes):
+        """The term's info, a new object on each call: Whoosh's ``MultiReader`` adds a
+        segment's document offset to the one it is given (``combine_terminfos``)."""
+        found = self._term_info(fieldname, tbytes)
+        ti = W3TermInfo.__new__(W3TermInfo)
+        ti.__dict__.update(found.__dict__)
+        return ti
+
+    def _term_info(self, fieldname, tbytes):
+        """:meth:`term_info` without the copy, for this reader's own reads."""
         key = (fieldname, tbytes)
         found = self._infos.get(key, _UNSEEN)
         if found is _UNSEEN:
@@ -480,18 +496,18 @@ class CompactTermsReader(base.TermsReader):
 
     def frequency(self, fieldname, tbytes):
         try:
-            return self.term_info(fieldname, tbytes).weight()
+            return self._term_info(fieldname, tbytes).weight()
         except TermNotFound:  # Whoosh's readers expect a KeyError here
             raise KeyError((fieldname, tbytes)) from None
 
     def doc_frequency(self, fieldname, tbytes):
         try:
-            return self.term_info(fieldname, tbytes).doc_frequency()
+            return self._term_info(fieldname, tbytes).doc_frequency()
         except TermNotFound:
             raise KeyError((fieldname, tbytes)) from None
 
     def matcher(self, fieldname, tbytes, format_, scorer=None):
-        terminfo = self.term_info(fieldname, tbytes)
+        terminfo = self._term_info(fieldname, tbytes)
         return self._codec.postings_reader(self._postfile, terminfo, format_,
                                            term=(fieldname, tbytes), scorer=scorer)
 
