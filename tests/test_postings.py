@@ -124,12 +124,12 @@ def test_stored_fields_keep_the_compressed_text_as_it_is(tmp_path):
 
 def test_a_full_word_cache_writes_the_same_segment(tmp_path, monkeypatch):
     """A full cache drops the words added last; they are analysed again where they occur."""
-    import index.postings
+    import index.wordcache
 
     docs = [article_document(a) for a in _articles(60)]
     files = []
-    for name, cap in (("roomy", index.postings.CACHE_WORDS), ("full", 40)):
-        monkeypatch.setattr(index.postings, "CACHE_WORDS", cap)
+    for name, cap in (("roomy", index.wordcache.CACHE_WORDS), ("full", 40)):
+        monkeypatch.setattr(index.wordcache, "CACHE_WORDS", cap)
         store = IndexStore.create(str(tmp_path / name))
         w = BufferedSegmentWriter(store.ix, **writer_settings())
         for d in docs:

@@ -1,4 +1,4 @@
-"""The term dictionary of index.terms answers every lookup as Whoosh's own dictionary does."""
+"""The term dictionary of index.codec.terms answers every lookup as Whoosh's own dictionary does."""
 
 import random
 
@@ -8,8 +8,8 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import TermNotFound
 
-from index.postings import CompactCodec
-from index.terms import BLOCK_TERMS
+from index.codec import CompactCodec
+from index.codec.terms import BLOCK_TERMS
 
 
 def _words(n, seed=3):

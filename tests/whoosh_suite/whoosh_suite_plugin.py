@@ -23,8 +23,8 @@ def _install(our_writer):
     import whoosh.codec
     import whoosh.index
 
+    from index.codec import CompactCodec
     from index.pipeline import BufferedSegmentWriter
-    from index.postings import CompactCodec
 
     def default_codec(*args, **kwargs):
         return CompactCodec(*args, **kwargs)
