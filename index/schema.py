@@ -5,7 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from whoosh import fields
 
 from index.analysis import ANALYZER_VERSION, german_analyzer
-from index.postings import CompactPositions
+from index.wordcache import CompactPositions
 
 #: Title matches count this much more than body matches (BM25F field boost).
 TITLE_BOOST = 2.0
@@ -47,7 +47,7 @@ def build_schema():
 
 
 def _text(analyzer, field_boost=1.0, **kwargs):
-    """A TEXT field with positions, analysed through the word cache of :mod:`index.postings`.
+    """A TEXT field with positions, analysed through the word cache of :mod:`index.wordcache`.
 
     Positions are stored as compact gap arrays (schema version 3); indexing
     runs write them with the codec of ``index.pipeline.writer_settings``.

@@ -17,7 +17,7 @@ from whoosh.writing import LockError
 
 from index.errors import ArticleNotFound, IndexLocked, IndexNotFound, StaleIndex
 from index.ingest import Article, ArticleDate
-from index.postings import CompactCodec
+from index.codec import CompactCodec, create_index, open_index
 from index.schema import build_schema, index_metadata
 
 #: Where the index lives unless ``--index`` or ``FUNDSTELLE_INDEX`` say otherwise:
@@ -84,7 +84,7 @@ class IndexStore:
             if meta.get(key) != expected[key]:
                 raise StaleIndex(path, key, meta.get(key), expected[key])
         try:
-            ix = while_writers_commit(whoosh_index.open_dir, path)
+            ix = while_writers_commit(open_index, path)
         except Exception as exc:  # Whoosh raises bare errors for damaged tables of contents
             raise IndexNotFound(path, f"cannot be opened: {exc}") from exc
         return cls(path, ix, meta)
@@ -94,7 +94,7 @@ class IndexStore:
         """Create a new, empty index at ``path`` (the folder may exist)."""
         path = str(path)
         os.makedirs(path, exist_ok=True)
-        ix = whoosh_index.create_in(path, build_schema())
+        ix = create_index(path, build_schema())
         meta = dict(index_metadata(), created=time.strftime("%Y-%m-%dT%H:%M:%S"))
         _write_json(os.path.join(path, META_FILE), meta)
         return cls(path, ix, meta)

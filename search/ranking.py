@@ -3,7 +3,7 @@
 Whoosh scores through a tree of matchers that moves one document at a time: for a
 broad query over a large archive that is several Python calls per document and
 per node, most of a search's time. :class:`Ranker` reads each query word's
-posting list whole (``CompactLeafMatcher.ids_and_weights``) and combines the
+posting list whole (``index.codec.term_postings``) and combines the
 words as NumPy arrays over all articles of the index (one slot per document
 number), with the arithmetic of the matchers it replaces, in the same order, so
 the scores are the same numbers:
@@ -39,8 +39,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
-from index.postings import CompactLeafMatcher, all_ids_and_weights
-from index.terms import CompactTermsReader
+from index import codec
 from search.query import BestOf, CoordinatedOr, PartsOfWord, WordsNearby
 
 #: Proximity bonuses (``WordsNearby``) are computed for this many articles, the best by
@@ -294,9 +293,8 @@ class Ranker:
             # live() masks those out for all postings at once.
             for i, info in infos:
                 sub, offset = self._leaves[i]
-                terms = sub.reader()._terms
-                yield offset, terms._codec.postings_reader(
-                    terms._postfile, info, format_, term=(fieldname, btext))
+                yield offset, codec.term_matcher(sub.reader(), info, format_,
+                                                 term=(fieldname, btext))
             return
         for sub, offset in self._leaves:
             try:
@@ -320,12 +318,12 @@ class Ranker:
         if infos is not None:  # our segments: straight from the term infos, no matchers
             for i, info in infos:
                 sub, offset = self._leaves[i]
-                yield offset, all_ids_and_weights(sub.reader()._terms._postfile, info)
+                yield offset, codec.term_postings(sub.reader(), info)
             return
         for offset, m in self._segment_matchers(fieldname, found):
-            m = getattr(m, "child", m)
-            if isinstance(m, CompactLeafMatcher):
-                yield offset, m.ids_and_weights()
+            postings = codec.matcher_postings(getattr(m, "child", m))
+            if postings is not None:
+                yield offset, postings
                 continue
             ids, weights = [], []  # an inlined posting list, or another codec's
             while m.is_active():
@@ -365,13 +363,12 @@ class Ranker:
         matchers then come from Whoosh."""
         infos = []
         for i, (sub, _) in enumerate(self._leaves):
-            terms = getattr(sub.reader(), "_terms", None)
-            if not isinstance(terms, CompactTermsReader):
+            reader = sub.reader()
+            if not codec.is_compact(reader):
                 return None if (fieldname, btext) in self.searcher.reader() else []
-            try:
-                infos.append((i, terms.term_info(fieldname, btext)))
-            except TermNotFound:
-                continue
+            info = codec.segment_term_info(reader, fieldname, btext)
+            if info is not None:
+                infos.append((i, info))
         return infos
 
     def _new_scorer(self, fieldname, btext, infos):

@@ -1,4 +1,4 @@
-"""The term dictionary of index.terms answers every lookup as Whoosh's own dictionary does."""
+"""The term dictionary of index.codec.terms answers every lookup as Whoosh's own dictionary does."""
 
 import random
 
@@ -8,8 +8,8 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import TermNotFound
 
-from index.postings import CompactCodec
-from index.terms import BLOCK_TERMS
+from index.codec import CompactCodec
+from index.codec.terms import BLOCK_TERMS
 
 
 def _words(n, seed=3):
@@ -124,3 +124,46 @@ def test_a_term_just_after_each_term_is_missing_even_at_block_ends(pair):
             w3._terms.term_info(fieldname, text).doc_frequency()
         with pytest.raises(TermNotFound):
             ours._terms.term_info(fieldname, text + b"\x00")
+
+
+@pytest.mark.parametrize("writer", ["whoosh", "buffered"])
+def test_a_document_of_boost_zero_commits(tmp_path, writer):
+    """A posting of weight 0.0 makes the term's maximum weight ``max(0, 0.0)``, the int 0:
+    writing its term info raised AttributeError (an int has no ``is_integer``)."""
+    from whoosh.writing import SegmentWriter
+
+    from index.pipeline import BufferedSegmentWriter
+
+    schema = fields.Schema(id=fields.ID(stored=True), body=fields.TEXT)
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    cls = SegmentWriter if writer == "whoosh" else BufferedSegmentWriter
+    w = cls(ix, codec=CompactCodec())
+    w.add_document(id="a", body="Hochwasser in Passau", _boost=0.0)
+    w.add_document(id="b", body="Hochwasser an der Donau")
+    w.commit()
+    with ix.searcher() as s:
+        r = s.reader()
+        assert r.term_info("body", "passau").max_weight() == 0.0
+        assert r.term_info("body", "hochwasser").doc_frequency() == 2
+        assert sorted(s.document_number(id=i) for i in "ab") == [0, 1]
+
+
+def test_term_infos_of_several_segments_do_not_drift(tmp_path):
+    """Whoosh's MultiReader adds each segment's document offset to the term info it gets:
+    a term info shared between calls moved up by the offset on every call."""
+    schema = fields.Schema(body=fields.TEXT)
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    for texts in (["Die Maskenpflicht gilt", "Die Schulen bleiben zu"],
+                  ["Die Maskenpflicht endet", "Impfzentrum in Köln", "Maskenpflicht im Zug"]):
+        w = ix.writer(codec=CompactCodec())
+        for text in texts:
+            w.add_document(body=text)
+        w.commit(merge=False)
+    with ix.reader() as r:
+        assert len(r.leaf_readers()) == 2
+        for _ in range(3):
+            ti = r.term_info("body", "maskenpflicht")
+            assert (ti.min_id(), ti.max_id(), ti.doc_frequency()) == (0, 4, 3)
+            ti = r.term_info("body", "köln")  # one segment, one posting
+            assert (ti.min_id(), ti.max_id()) == (3, 3)
+        assert [list(m.all_ids()) for m in [r.postings("body", "köln")]] == [[3]]

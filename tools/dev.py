@@ -3,6 +3,7 @@
 
     python3 tools/dev.py demo    # .venv, install, index samples/, run searches
     python3 tools/dev.py test    # .venv, install with test extras, run pytest
+    python3 tools/dev.py whoosh-suite   # Whoosh 2.7.4's own tests with our codec (tools/whoosh_suite.py)
 
 Standard library only, so it works before anything is installed.
 """
@@ -61,12 +62,20 @@ def test(pytest_args):
     return subprocess.run([str(PY), "-m", "pytest", *pytest_args], cwd=ROOT).returncode
 
 
+def whoosh_suite(args):
+    ensure_venv()
+    return subprocess.run([str(PY), str(ROOT / "tools" / "whoosh_suite.py"), *args],
+                          cwd=ROOT).returncode
+
+
 def main(argv):
-    if not argv or argv[0] not in ("demo", "test"):
+    if not argv or argv[0] not in ("demo", "test", "whoosh-suite"):
         print(__doc__, file=sys.stderr)
         return 2
     if argv[0] == "demo":
         return demo()
+    if argv[0] == "whoosh-suite":
+        return whoosh_suite(argv[1:])
     return test(argv[1:])
 
 

@@ -1,0 +1,63 @@
+"""Fundstelle's files: posting blocks, term dictionary, stored fields, memory-mapped reading.
+
+The one place that knows the file formats of a segment; it imports only Whoosh.
+
+- :mod:`index.codec.segment`: :class:`CompactCodec`, its segments, and the index
+  folder that opens them (:func:`open_index`, :func:`create_index`);
+- :mod:`index.codec.blocks`: posting blocks (document numbers, weights, values);
+- :mod:`index.codec.positions`: positions as narrow arrays of gaps (``GapPositions``);
+- :mod:`index.codec.terms`: the term dictionary;
+- :mod:`index.codec.stored`: the stored-fields column;
+- :mod:`index.codec.buffer`: a segment's postings in memory while it is written;
+- :mod:`index.codec.mapped`: segment files read from the memory map.
+
+The functions below are what the search side needs beyond Whoosh's reader API: a
+word's postings in bulk, straight from the term dictionary of one segment.
+"""
+
+from index.codec.blocks import CompactLeafMatcher, all_ids_and_weights
+from index.codec.buffer import PostingBuffer, TermPostings, write_buffered_postings
+from index.codec.positions import GapPositions
+from index.codec.segment import (CompactCodec, CompactFileIndex, CompactSegment, create_index,
+                                 open_index)
+from index.codec.terms import CompactTermsReader
+
+__all__ = ["CompactCodec", "CompactFileIndex", "CompactSegment", "GapPositions", "PostingBuffer",
+           "TermPostings", "create_index", "is_compact", "matcher_postings", "open_index",
+           "segment_term_info", "term_matcher", "term_postings", "write_buffered_postings"]
+
+
+def is_compact(reader):
+    """Whether a segment reader (a leaf of Whoosh's ``MultiReader``) reads our codec's files."""
+    return isinstance(getattr(reader, "_terms", None), CompactTermsReader)
+
+
+def segment_term_info(reader, fieldname, btext):
+    """The term info of a term in one segment of ours (:func:`is_compact`), or None.
+
+    The info is the reader's own (cached, not a copy): read it, do not change it.
+    """
+    return reader._terms.lookup(fieldname, btext)
+
+
+def term_matcher(reader, info, format_, term=None):
+    """A leaf matcher over the postings ``info`` (from :func:`segment_term_info`) describes.
+
+    Unlike ``reader.postings()`` it does not skip deleted documents.
+    """
+    terms = reader._terms
+    return terms._codec.postings_reader(terms._postfile, info, format_, term=term)
+
+
+def term_postings(reader, info):
+    """The whole posting list ``info`` describes: (document numbers, weights), positions
+    not decoded, deleted documents included."""
+    return all_ids_and_weights(reader._terms._postfile, info)
+
+
+def matcher_postings(matcher):
+    """(document numbers, weights) of all postings of a fresh leaf matcher of ours, which
+    is used up afterwards; None for any other matcher."""
+    if isinstance(matcher, CompactLeafMatcher):
+        return matcher.ids_and_weights()
+    return None
