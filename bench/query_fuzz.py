@@ -97,6 +97,12 @@ def samples_index(folder):
     return str(path)
 
 
+def _kind(answer):
+    """An error line's kind; builds before issue 16 gave the error as a bare string."""
+    error = answer["error"]
+    return error["kind"] if isinstance(error, dict) else "(unstructured)"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--count", type=int, default=1000, help="query lines (default 1000)")
@@ -124,12 +130,13 @@ def main():
             bad_json += 1
             answers.append({})
     in_order = [a.get("id") for a in answers] == list(range(len(texts)))
-    kinds = collections.Counter(a["error"]["kind"] for a in answers if "error" in a)
+    kinds = collections.Counter(_kind(a) for a in answers if "error" in a)
     examples = collections.defaultdict(list)
     for a in answers:
-        if "error" in a and len(examples[a["error"]["kind"]]) < args.show:
-            examples[a["error"]["kind"]].append((texts[a["id"]], a["error"]["message"]))
-    answered = sum(1 for a in answers if "hits" in a)
+        if "error" in a and len(examples[_kind(a)]) < args.show:
+            message = a["error"]["message"] if isinstance(a["error"], dict) else a["error"]
+            examples[_kind(a)].append((texts[a["id"]], message))
+    answered = sum(1 for a in answers if "hits" in a and "error" not in a)
     hits = sum(1 for a in answers if a.get("total"))
 
     print(f"index:          {index if args.index else 'samples/ (fresh)'}")
