@@ -96,8 +96,9 @@ def _message(exc, settings=None):
     if isinstance(exc, errors.UnsupportedField):
         hint = {"date": f"filter dates with {dates}",
                 "person": "filter by person with --person NAME",
-                "place": "filter by place with --place NAME"}.get(
-                    exc.filter, f"no such field (to search it as words, quote it: \"{exc.part}\")")
+                "place": "filter by place with --place NAME",
+                None: f"no such field (to search it as words, quote it: "
+                      f"\"{errors.cut(exc.part)}\")"}[exc.filter]
         return (f"the query part {errors.quoted(exc.part)} names the field {exc.field!r}: "
                 f"{hint}. A query can search {fields}; plain words search both.")
     if isinstance(exc, errors.UnsupportedRange):

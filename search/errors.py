@@ -13,7 +13,7 @@ from index.errors import ArticleNotFound, FundstelleError
 __all__ = ["FundstelleError", "ArticleNotFound", "QueryError", "EmptyQuery", "QueryTooLong",
            "QuerySyntaxError", "OnlyExcludes", "UnsupportedField", "UnsupportedRange",
            "BadDate", "BadOption", "AmbiguousName", "UnknownName", "BadBatchLine",
-           "error_kind", "quoted", "QUERY_FIELDS", "DATE_FORMS"]
+           "error_kind", "quoted", "cut", "QUERY_FIELDS", "DATE_FORMS"]
 
 #: The fields a query may name (``title:Söder``); plain words search both.
 QUERY_FIELDS = ("title", "body")
@@ -78,7 +78,7 @@ class UnsupportedField(QueryError):
         elif self.filter:
             why = f"{self.filter}s are a filter, not query words: filter by {self.filter}"
         else:
-            why = f"there is no such field (to search it as words, quote it: \"{part}\")"
+            why = f"there is no such field (to search it as words, quote it: \"{cut(part)}\")"
         super().__init__(f"the query part {quoted(part)} names the field {field!r}: {why}. "
                          f"A query can name the fields {allowed} (plain words search both)")
 
@@ -182,5 +182,9 @@ def quoted(text, limit=60):
     >>> quoted("Lehrer " * 20, limit=20)
     "'Lehrer Lehrer Lehre…'"
     """
-    text = text if len(text) <= limit else text[:limit - 1] + "…"
-    return repr(text)
+    return repr(cut(text, limit))
+
+
+def cut(text, limit=60):
+    """``text`` cut to ``limit`` characters, with ``…`` where it was cut."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
