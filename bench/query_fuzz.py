@@ -19,6 +19,7 @@ import collections
 import json
 import pathlib
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -116,10 +117,14 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         index = args.index or samples_index(tmp)
         started = time.perf_counter()
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         p = subprocess.run([sys.executable, "-m", "cli", "--index", index, "search",
                             "--batch", "-"], input="\n".join(lines).encode("utf-8") + b"\n",
                            cwd=ROOT, capture_output=True)
         seconds = time.perf_counter() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu_after.ru_utime + cpu_after.ru_stime
+               - cpu_before.ru_utime - cpu_before.ru_stime)
 
     out = p.stdout.decode("utf-8").splitlines()
     answers, bad_json = [], 0
@@ -152,7 +157,8 @@ def main():
     stderr = p.stderr.decode("utf-8", "replace").strip()
     print(f"stderr:         {stderr.splitlines()[-1] if stderr else '(empty)'}"
           f"{'  [Traceback!]' if 'Traceback' in stderr else ''}")
-    print(f"time:           {seconds:.1f} s ({1000 * seconds / max(len(texts), 1):.1f} ms a line)")
+    print(f"time:           {seconds:.1f} s wall, {cpu:.1f} CPU-s "
+          f"({1000 * cpu / max(len(texts), 1):.1f} CPU-ms a line)")
     for kind, items in sorted(examples.items()):
         print(f"\n{kind}:")
         for text, message in items:
