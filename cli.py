@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import click
 
-from index.errors import (ArticleError, ArticleNotFound, DiskFull, EmptyQuery,
-                          FundstelleError, IndexLocked, IndexNotFound, IndexWriteFailed,
-                          OutOfMemory, QueryError, StaleIndex, WorkerFailed)
+from index.errors import (ArticleError, ArticleNotFound, DiskFull, FundstelleError,
+                          IndexLocked, IndexNotFound, IndexWriteFailed, OutOfMemory,
+                          StaleIndex, WorkerFailed)
 from index.store import BATCH_SIZE, ENV_INDEX, default_index_path
 
 FORMATS = ("text", "json", "jsonl")
@@ -60,38 +60,64 @@ def _json(data, indent=None):
 
 def _fail(exc, settings=None):
     """Turn a domain exception into a ClickException with the next step."""
+    return click.ClickException(_message(exc, settings))
+
+
+def _message(exc, settings=None):
+    """A domain exception in the command line's words: its options and the next step."""
     index = settings.index if settings else default_index_path()
     if isinstance(exc, IndexNotFound):
         if exc.reason == "no index there":
-            return click.ClickException(
-                f"no index in {exc.path}. Run `fundstelle index ARTICLES...` first "
-                f"(or point --index / {ENV_INDEX} at an index folder).")
-        return click.ClickException(f"the index in {exc.path} {exc.reason}. "
-                                    "Run `fundstelle check` to see what is wrong.")
+            return (f"no index in {exc.path}. Run `fundstelle index ARTICLES...` first "
+                    f"(or point --index / {ENV_INDEX} at an index folder).")
+        return (f"the index in {exc.path} {exc.reason}. "
+                "Run `fundstelle check` to see what is wrong.")
     if isinstance(exc, StaleIndex):
-        return click.ClickException(
-            f"the index in {exc.path} was built by another version of Fundstelle "
-            f"({exc.key} {exc.found!r}, this one needs {exc.expected!r}). "
-            f"Rebuild it: `fundstelle --index {exc.path} index --rebuild ARTICLES...`.")
+        return (f"the index in {exc.path} was built by another version of Fundstelle "
+                f"({exc.key} {exc.found!r}, this one needs {exc.expected!r}). "
+                f"Rebuild it: `fundstelle --index {exc.path} index --rebuild ARTICLES...`.")
     if isinstance(exc, IndexLocked):
         info = exc.info
         who = ""
         if info.get("pid"):
             host = f" on {info['host']}" if info.get("host") else ""
             who = f" (process {info['pid']}{host}, since {info.get('since', '?')})"
-        return click.ClickException(
-            f"another indexing run holds the index in {exc.path}{who}. "
-            "Wait for it to finish, or pass --wait SECONDS.")
+        return (f"another indexing run holds the index in {exc.path}{who}. "
+                "Wait for it to finish, or pass --wait SECONDS.")
     if isinstance(exc, IndexWriteFailed):
-        return click.ClickException(_index_failure(exc))
+        return _index_failure(exc)
     if isinstance(exc, ArticleNotFound):
-        return click.ClickException(f"no article with id {exc.args[0]!r} in {index}. "
-                                    "`fundstelle search` shows the ids.")
-    if isinstance(exc, EmptyQuery):
-        return click.ClickException(f"{exc}.")
-    if isinstance(exc, QueryError):
-        return click.ClickException(f"{exc}.")
-    return click.ClickException(str(exc))
+        return (f"no article with id {exc.args[0]!r} in {index}. "
+                "`fundstelle search` shows the ids.")
+    from search import errors
+
+    dates = f"--since DATE and/or --until DATE ({errors.DATE_FORMS})"
+    fields = " or ".join(f"{f}:WORD" for f in errors.QUERY_FIELDS)
+    if isinstance(exc, errors.UnsupportedField):
+        hint = {"date": f"filter dates with {dates}",
+                "person": "filter by person with --person NAME",
+                "place": "filter by place with --place NAME",
+                None: f"no such field (to search it as words, quote it: "
+                      f"\"{errors.cut(exc.part)}\")"}[exc.filter]
+        return (f"the query part {errors.quoted(exc.part)} names the field {exc.field!r}: "
+                f"{hint}. A query can search {fields}; plain words search both.")
+    if isinstance(exc, errors.UnsupportedRange):
+        what = "a range" if exc.complete else "part of a range (braces make ranges: {a TO b})"
+        return (f"the query part {errors.quoted(exc.part)} is {what}; a query cannot "
+                f"search ranges. For a date range use {dates}.")
+    if isinstance(exc, errors.BadDate):
+        return (f"bad date filter: --{exc.which} {exc.value!r}: {exc.reason}; "
+                f"write a date as {errors.DATE_FORMS}.")
+    if isinstance(exc, errors.BadOption):
+        return f"--{exc.option} {exc.value!r} is not allowed; {exc.allowed}."
+    if isinstance(exc, errors.AmbiguousName):
+        shown = ", ".join(f"{c} ({n})" for c, n in exc.candidates[:8])
+        more = f" and {len(exc.candidates) - 8} more" if len(exc.candidates) > 8 else ""
+        return (f"--{exc.facet} {exc.name!r} could mean: {shown}{more}; give the full "
+                f"name, e.g. --{exc.facet} \"{exc.candidates[0][0]}\".")
+    if isinstance(exc, errors.UnknownName):
+        return (f"{exc}. `fundstelle facets {exc.facet} --prefix ...` lists the names.")
+    return f"{exc}."
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -275,8 +301,8 @@ class _Progress:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="Output format.")
 @click.option("--batch", type=click.File("rb"), default=None, metavar="FILE",
-              help='JSON Lines of {"id": ..., "text": ...} queries (- for stdin); '
-                   "one JSON line of hits a query.")
+              help='JSON Lines of {"id": ..., "text": ...} queries (- for stdin); one JSON '
+                   "line answers each input line, in order. Exit 1 if any query failed.")
 @pass_settings
 def search_cmd(settings, query, limit, offset, page, sort, since, until, person, place,
                facets, snippets, fmt, batch):
@@ -301,8 +327,9 @@ def search_cmd(settings, query, limit, offset, page, sort, since, until, person,
         raise _fail(exc, settings) from None
     with engine:
         if batch is not None:
-            _run_batch(engine, batch, limit, sort, since, until, person, place,
-                       snippets or 0, facets or 0)
+            _run_batch(engine, batch, settings, limit=limit, offset=offset, sort=sort,
+                       since=since, until=until, person=person, place=place,
+                       snippets=snippets or 0, facets=facets or 0)
             return
         if not (query and query.strip()) and not (person or place or since or until):
             raise click.UsageError("give a QUERY, or --person/--place/--since/--until to "
@@ -330,41 +357,20 @@ def _echo_results(results, fmt, settings):
         click.echo(render_text(results, _styler(settings.color)), color=settings.color)
 
 
-def _run_batch(engine, stream, limit, sort, since, until, person, place, snippets, facets):
-    """Answer JSON Lines queries, one JSON line each, in this one process."""
-    for line_no, raw in enumerate(stream, 1):
-        if not raw.strip():
-            continue
-        try:
-            item = json.loads(raw.decode("utf-8"))
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                raise ValueError('expected {"id": ..., "text": "..."}')
-        except (ValueError, UnicodeDecodeError) as exc:
-            out = {"id": None, "line": line_no, "error": f"line {line_no}: {exc}", "hits": []}
-            click.echo(_json(out))
-            continue
-        qid = item.get("id")
-        try:
-            results = engine.search(item["text"], limit=limit, sort=sort, since=since,
-                                    until=until, person=person, place=place, facets=facets,
-                                    snippets=snippets)
-            out = {"id": qid, "total": results.total,
-                   "hits": [_batch_hit(h, snippets) for h in results.hits]}
-            if results.relaxed_query:
-                out["relaxed_query"] = results.relaxed_query
-            if facets:
-                out["facets"] = results.to_dict()["facets"]
-        except FundstelleError as exc:
-            out = {"id": qid, "error": str(exc), "hits": []}
+def _run_batch(engine, stream, settings, **options):
+    """Answer JSON Lines queries, one JSON line each, in this one process; exit 1 if any failed."""
+    from search.batch import failed, run_batch
+
+    lines = failures = 0
+    for out in run_batch(engine, stream, describe=lambda exc: _message(exc, settings),
+                         **options):
+        lines += 1
+        failures += failed(out)
         click.echo(_json(out))
-
-
-def _batch_hit(hit, snippets):
-    d = {"id": hit.id, "score": round(hit.score, 4), "rank": hit.rank, "title": hit.title,
-         "date": hit.date}
-    if snippets:
-        d["snippets"] = [s.to_dict() for s in hit.snippets]
-    return d
+    if failures:
+        click.echo(f"{failures} of {lines} queries failed; their lines carry the error.",
+                   err=True)
+        sys.exit(1)
 
 
 @main.command("similar")

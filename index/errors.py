@@ -94,13 +94,13 @@ class ArticleError(FundstelleError):
         super().__init__(f"{where}: {problem}")
 
 
-class QueryError(FundstelleError):
-    """A query string could not be understood."""
-
-
-class EmptyQuery(QueryError):
-    """A query that has nothing left to search for after analysis."""
-
-
 class ArticleNotFound(FundstelleError):
     """No article with the given id in the index."""
+
+
+def __getattr__(name):
+    """``QueryError`` and ``EmptyQuery`` live in ``search.errors`` now; old imports still work."""
+    if name in ("QueryError", "EmptyQuery"):
+        from search import errors  # only for callers of the old path: index never needs it
+        return getattr(errors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,7 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from index.analysis import PART_PREFIX
-from index.errors import ArticleNotFound, FundstelleError, QueryError
+from search.errors import ArticleNotFound, BadOption, FundstelleError
 from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
 from search.facets import FACET_FIELDS, FacetColumns
@@ -122,9 +122,10 @@ class SearchEngine:
         """
         started = time.perf_counter()
         if sort not in SORTS:
-            raise QueryError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
-        if limit < 0 or offset < 0:
-            raise QueryError("--limit and --offset must not be negative")
+            raise BadOption("sort", sort, f"use one of {', '.join(SORTS)}")
+        for option, value in (("limit", limit), ("offset", offset)):
+            if value < 0:
+                raise BadOption(option, value, "it must not be negative")
         person = [self.columns("person").resolve("person", n) for n in person or ()]
         place = [self.columns("place").resolve("place", n) for n in place or ()]
         has_filters = bool(person or place or since or until)
@@ -301,7 +302,7 @@ class SearchEngine:
     def facet_values(self, kind, text=None, prefix=None, limit=50):
         """Values of a facet with article counts, over a query's matches or all articles."""
         if kind not in FACET_FIELDS:
-            raise QueryError(f"unknown facet {kind!r}; use person or place")
+            raise BadOption("facet", kind, "use person or place")
         docs = None
         if text and text.strip():
             docs = set(self._searcher.docs_for_query(self.parse(text).query))

@@ -12,7 +12,7 @@ from itertools import chain
 import numpy as np
 
 from index.analysis import fold_diacritics
-from index.errors import FundstelleError
+from search.errors import AmbiguousName, UnknownName  # noqa: F401  (defined there; raised here)
 from search.results import FacetValue
 
 FACET_FIELDS = {"person": "persons", "place": "places"}
@@ -20,27 +20,6 @@ FACET_FIELDS = {"person": "persons", "place": "places"}
 BITSET_SCOPE = 2000
 #: Values in fewer articles than this get no bitset (they rarely make a broad query's top).
 BITSET_MIN_DF = 20
-
-
-class AmbiguousName(FundstelleError):
-    """A person or place filter that fits several names in the index."""
-
-    def __init__(self, kind, name, candidates):
-        self.kind, self.name, self.candidates = kind, name, candidates
-        shown = ", ".join(f"{c} ({n})" for c, n in candidates[:8])
-        more = f" and {len(candidates) - 8} more" if len(candidates) > 8 else ""
-        super().__init__(f"--{kind} {name!r} could mean: {shown}{more}; "
-                         f"give the full name, e.g. --{kind} \"{candidates[0][0]}\"")
-
-
-class UnknownName(FundstelleError):
-    """A person or place filter that fits no name in the index."""
-
-    def __init__(self, kind, name, close=()):
-        self.kind, self.name, self.close = kind, name, list(close)
-        hint = f" Did you mean: {', '.join(self.close)}?" if self.close else ""
-        super().__init__(f"no {kind} {name!r} in the index.{hint} "
-                         f"`fundstelle facets {kind} --prefix ...` lists the names")
 
 
 class FacetColumns:

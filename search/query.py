@@ -11,15 +11,17 @@ from dataclasses import dataclass
 
 from whoosh import qparser, query
 from whoosh.matching import Matcher, NullMatcher
+from whoosh.qparser import syntax
 from whoosh.query import NumericRange
 
 from index.analysis import (GERMAN_STOPWORDS, MODIFIER_BOOST, PART_PREFIX, WORD_RE,
                             WORDS_MODE, compound_parts, stem_word, strip_invisible)
-from index.errors import EmptyQuery, QueryError
 from index.ingest import ArticleDate
+from search.errors import (QUERY_FIELDS, BadDate, EmptyQuery, OnlyExcludes, QuerySyntaxError,
+                           QueryTooLong, UnsupportedField, UnsupportedRange, quoted)
 
-#: The fields a plain word is looked up in.
-TEXT_FIELDS = ("title", "body")
+#: The fields a plain word is looked up in (and the only ones a query may name).
+TEXT_FIELDS = QUERY_FIELDS
 _ALL = "_all"
 #: More query words than this is not a query but a pasted document.
 MAX_QUERY_WORDS = 400
@@ -344,6 +346,64 @@ class BestOfMatcher(CoordMatcher):
         return BestOfMatcher([c.copy() for c in self._children], self._tiebreak, self._boost)
 
 
+_BRACES = frozenset("{}")
+_PHRASE_NODE = qparser.PhrasePlugin.PhraseNode
+#: A field name: as Whoosh's, but starting with a letter and not before "/" or ":", so
+#: "12:30", "Covid-19: …" and "https://…" stay words. It starts where a word starts
+#: (after a hyphen too: "Vertreter:" in "US-Vertreter: Xi …", a word again before the
+#: space): tried at every position inside a word, Whoosh's ``\w+:`` made the tagging of
+#: a 20,000-letter word quadratic (3.8 s).
+_FIELD_EXPR = r"(?<!\w)(?P<text>[^\W\d_]\w*):(?![/:])"
+
+
+def check_syntax(tree, text):
+    """Raise on the parts of a parsed query that cannot be searched, naming them.
+
+    ``tree`` is the parser's syntax tree of ``text``. A field name other than
+    ``title`` or ``body`` (in any case) raises UnsupportedField; a range
+    (``[a TO b]``, ``{a TO b}``) raises UnsupportedRange. ``Title:`` is read as ``title:``.
+    """
+    for node in _syntax_nodes(tree):
+        if isinstance(node, syntax.GroupNode):
+            continue
+        field = getattr(node, "fieldname", None)
+        if isinstance(node, syntax.RangeNode):
+            raise UnsupportedRange(_part(node, text), field)
+        if (getattr(node, "has_text", False) and not isinstance(node, _PHRASE_NODE)
+                and _BRACES.intersection(node.text or "")):
+            # Braces only ever open or close a range; left as words they would vanish
+            # in analysis and the query would search something else than typed.
+            raise UnsupportedRange(_part(node, text), field, complete=False)
+        if field is None or field == _ALL:
+            continue
+        if field.lower() in TEXT_FIELDS:
+            node.fieldname = field.lower()
+        else:
+            raise UnsupportedField(_part(node, text), field)
+
+
+def _syntax_nodes(node):
+    yield node
+    if isinstance(node, syntax.GroupNode):
+        for child in node.nodes:
+            yield from _syntax_nodes(child)
+
+
+def _part(node, text):
+    """The query text of a syntax node, with the field name typed in front of it."""
+    start, end = node.startchar, node.endchar
+    if start is None or end is None:
+        return str(node)
+    field = getattr(node, "fieldname", None)
+    shown = text[start:end].strip()
+    if field and field != _ALL:
+        if text[:start].endswith(field + ":"):
+            shown = field + ":" + shown
+        else:  # a word of a group: date:(a OR b)
+            shown = f"{field}:({shown} …)"
+    return shown
+
+
 class _GermanParser(qparser.QueryParser):
     """Whoosh's parser with plain words expanded over title and body."""
 
@@ -354,6 +414,9 @@ class _GermanParser(qparser.QueryParser):
         self.drop_question_words = False
         self.add_plugin(qparser.FuzzyTermPlugin())
         self.remove_plugin_class(qparser.BoostPlugin)
+        # Unknown field names are kept (not turned into words) so that check_syntax can
+        # name them. A name before a space stays a word ("Fazit: gut").
+        self.replace_plugin(qparser.FieldsPlugin(expr=_FIELD_EXPR, remove_unknown=False))
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True,
                    removestops=True):
@@ -659,7 +722,7 @@ def _positive_leaves(q):
 
 
 def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False, reader=None):
-    """Parse a user's query string; raise EmptyQuery or QueryError with a reason.
+    """Parse a user's query string; raise a QueryError (``search.errors``) with a reason.
 
     ``reader`` (the index's) lets words match their other ``-s`` form where the index
     has it (:func:`s_form`).
@@ -673,8 +736,7 @@ def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False, rea
         raise EmptyQuery("the query is empty")
     words = WORD_RE.findall(text)
     if len(words) > MAX_QUERY_WORDS:
-        raise QueryError(f"the query has {len(words)} words; at most {MAX_QUERY_WORDS} "
-                         "are searched. Shorten it to its key words")
+        raise QueryTooLong(len(words), MAX_QUERY_WORDS)
     if text.strip() == "*":
         return ParsedQuery(text=text, query=query.Every(), words=[])
     prepared = _GENDER_QUERY_RE.sub(r"\1\2", text)
@@ -691,7 +753,12 @@ def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False, rea
         if left - QUESTION_WORDS - GERMAN_STOPWORDS:  # "Wie lange?" alone stays as typed
             prepared = fewer
     try:
-        q = parser.parse(prepared, normalize=False)
+        tree = parser.process(prepared)
+    except Exception as exc:  # Whoosh's tagger on odd syntax: its reason means nothing here
+        raise QuerySyntaxError(text) from exc
+    check_syntax(tree, prepared)
+    try:
+        q = tree.query(parser) or query.NullQuery
         q = _lucene_not(_expand(q, schema, fuzzy, reader))
         if type(q) is query.Or and len(q.subqueries) > 1:
             coordinated = len(typed) <= COORD_MAX_WORDS or (
@@ -703,17 +770,16 @@ def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False, rea
         if QUERY_PART_BOOST:
             q = _parts_as_bonus(q)
         q = q.normalize()
-    except Exception as exc:  # Whoosh's parser raises assorted errors on odd syntax
-        raise QueryError(f"could not parse the query {text!r}: {exc}") from None
+    except Exception as exc:  # Whoosh's query building on odd syntax (see QuerySyntaxError)
+        raise QuerySyntaxError(text) from exc
     if q is query.NullQuery or isinstance(q, query.NullQuery.__class__):
         lowered = [strip_invisible(w).lower() for w in words]
         if lowered and all(w in GERMAN_STOPWORDS for w in lowered):
-            raise EmptyQuery(f"the query {text!r} has only German stop words "
+            raise EmptyQuery(f"the query {quoted(text)} has only German stop words "
                              f"({', '.join(words[:6])}); add a word that carries meaning")
-        raise EmptyQuery(f"the query {text!r} has no words to search for")
+        raise EmptyQuery(f"the query {quoted(text)} has no words to search for")
     if _only_negative(q):
-        raise QueryError(f"the query {text!r} only excludes words; "
-                         "say what to find as well (e.g. 'Corona NOT Impfung')")
+        raise OnlyExcludes(text)
     return ParsedQuery(text=text, query=q, words=words)
 
 
@@ -729,16 +795,22 @@ def date_filter(since=None, until=None):
     """A filter query for articles whose date overlaps [since, until], or None.
 
     Either bound accepts ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; a month-only
-    article date matches any day of its month. Raises QueryError on a bad date.
+    article date matches any day of its month. Raises BadDate on a bad date.
     """
     parts = []
-    try:
-        if since:
-            parts.append(NumericRange("date_hi", ArticleDate.parse(since).lo, None))
-        if until:
-            parts.append(NumericRange("date_lo", 1, ArticleDate.parse(until).hi))
-    except ValueError as exc:
-        raise QueryError(f"bad date filter: {exc}") from None
+    if since:
+        parts.append(NumericRange("date_hi", _filter_date("since", since).lo, None))
+    if until:
+        parts.append(NumericRange("date_lo", 1, _filter_date("until", until).hi))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else query.And(parts)
+
+
+def _filter_date(which, value):
+    """``value`` as an ArticleDate, or BadDate naming the filter (``since``/``until``)."""
+    try:
+        return ArticleDate.parse(str(value))
+    except ValueError as exc:
+        reason = str(exc).split(" (expected")[0]
+        raise BadDate(which, value, reason) from None

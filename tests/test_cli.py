@@ -66,18 +66,99 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(run, monkeypatch):
     assert "\x1b[" not in r.stdout
 
 
-def test_batch_answers_every_query_in_one_process(run):
+def test_batch_answers_every_line_in_order_and_exits_1_when_one_failed(run):
     queries = "\n".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in
                         enumerate(["Lehrer Gewerkschaft", "Wo gab es Lawinengefahr?",
-                                   "die und der", "Raketenwerfer"]))
-    r = run("search", "--batch", "-", input=queries + "\nkein json\n")
+                                   "die und der", "Raketenwerfer", "date:{:a", "[a TO c]",
+                                   "Rakete"]))
+    r = run("search", "--batch", "-", input=queries + "\nkein json\n\n")
     out = [json.loads(line) for line in r.stdout.strip().split("\n")]
-    assert [o["id"] for o in out] == [0, 1, 2, 3, None]
+    assert [o["id"] for o in out] == [0, 1, 2, 3, 4, 5, 6, None, None]
     assert out[0]["hits"][0]["id"] == "06_gew-lehrer-schulstart"
-    assert set(out[0]["hits"][0]) >= {"id", "score", "rank"}
     assert out[1]["hits"][0]["id"] == "x02_schnee-tirol"
-    assert "stop words" in out[2]["error"]
-    assert "line 5" in out[4]["error"]
+    assert out[6]["hits"][0]["id"] == "02_nordkorea-raketen"
+    errors = {o["line"]: o["error"] for o in out if "error" in o}
+    assert sorted(errors) == [3, 5, 6, 8, 9]
+    assert errors[3]["kind"] == "empty_query" and "stop words" in errors[3]["message"]
+    assert errors[5]["kind"] == "range" and "'date:{:a'" in errors[5]["message"]
+    assert "--since" in errors[5]["message"]  # the CLI's words for the date filter
+    assert errors[6]["kind"] == "range" and "'[a TO c]'" in errors[6]["message"]
+    assert errors[8]["kind"] == errors[9]["kind"] == "bad_line"
+    assert "line 8" in errors[8]["message"]
+    assert r.exit_code == 1
+    assert r.stderr.strip() == "5 of 9 queries failed; their lines carry the error."
+
+
+def test_batch_exits_0_when_every_query_is_answered(run):
+    r = run("search", "--batch", "-",
+            input='{"id": "x", "text": "Lehrer"}\n{"id": "y", "text": "Rakete"}\n')
+    assert r.exit_code == 0 and r.stderr == ""
+    assert [json.loads(line)["id"] for line in r.stdout.splitlines()] == ["x", "y"]
+
+
+def test_batch_line_is_the_search_json_with_the_id(run):
+    """One JSON shape: a batch line is what --format json prints, with the id in front."""
+    args = ["--limit", "3", "--snippets", "1", "--facets", "2", "--since", "2020"]
+    single = json.loads(run("search", "Lehrer", "--format", "json", *args).stdout)
+    r = run("search", "--batch", "-", *args, input='{"id": 7, "text": "Lehrer"}\n')
+    line = json.loads(r.stdout)
+    assert list(line)[0] == "id" and line.pop("id") == 7
+    assert line == single
+    assert line["hits"][0]["snippets"] and line["facets"]["place"]
+
+
+def _whoosh_class_names():
+    """Names of Whoosh's classes that could leak into a message (CamelCase or CAPS)."""
+    import re
+
+    import whoosh.fields
+    import whoosh.matching
+    import whoosh.qparser
+    import whoosh.qparser.plugins
+    import whoosh.qparser.syntax
+    import whoosh.query
+
+    names = set()
+    for module in (whoosh.fields, whoosh.matching, whoosh.qparser, whoosh.qparser.plugins,
+                   whoosh.qparser.syntax, whoosh.query):
+        for name, value in vars(module).items():
+            if isinstance(value, type) and re.fullmatch(r"[A-Z][a-z]+[A-Z]\w+|[A-Z]{5,}",
+                                                          name):
+                names.add(name)
+    return names
+
+
+WHOOSH_NAMES = _whoosh_class_names()
+
+
+@pytest.mark.parametrize("query, part, allowed", [
+    ("date:{:a", "'date:{:a'", "--since DATE"),
+    ("title:{:a", "'title:{:a'", "ranges"),
+    ("{:a", "'{:a'", "ranges"),
+    ("[a TO c]", "'[a TO c]'", "--since DATE"),
+    ("nosuchfield:wort", "'nosuchfield:wort'", "title:WORD or body:WORD"),
+    ("Lehrer date:[2020 TO x]", "'date:[2020 TO x]'", "YYYY-MM-DD"),
+    ("date:2020", "'date:2020'", "--since DATE"),
+    ("persons:Söder", "'persons:Söder'", "--person NAME"),
+    ("places:Berlin", "'places:Berlin'", "--place NAME"),
+    ("text_z:Lehrer", "'text_z:Lehrer'", "title:WORD or body:WORD"),
+])
+def test_query_parts_that_make_no_sense_are_named_in_one_line(run, query, part, allowed):
+    r = run("search", query)
+    assert r.exit_code == 1 and r.stdout == ""
+    message = r.stderr.strip()
+    assert message.startswith("Error: the query part " + part) and "\n" not in message
+    assert allowed in message
+    for leak in ("Traceback", "KeyError", "STORED(", "_all", "unexpected"):
+        assert leak not in message
+    assert not {n for n in WHOOSH_NAMES if n in message}, message
+    # The same words answer the query in a batch.
+    r = run("search", "--batch", "-", input=json.dumps({"id": 1, "text": query}) + "\n")
+    assert json.loads(r.stdout)["error"]["message"] == message[len("Error: "):]
+
+
+def test_whoosh_class_names_are_known_to_the_leak_check():
+    assert {"NumericRange", "RangeNode", "STORED", "DisjunctionMax"} <= WHOOSH_NAMES
 
 
 def test_filters_on_the_command_line(run):
@@ -100,8 +181,9 @@ def test_page_and_sort(run):
 
 @pytest.mark.parametrize("args,message", [
     (["search", "die und der"], "only German stop words"),
-    (["search", "Lehrer", "--since", "2020-13"], "bad date filter"),
+    (["search", "Lehrer", "--since", "2020-13"], "bad date filter: --since '2020-13'"),
     (["search", "--person", "Gorbatschow"], "no person 'Gorbatschow'"),
+    (["search", "--person", "Gorbatschow"], "`fundstelle facets person --prefix ...`"),
     (["show", "gibt-es-nicht"], "no article with id"),
 ])
 def test_handled_errors_exit_1_with_a_message_on_stderr(run, args, message):

@@ -3,8 +3,8 @@
 import pytest
 
 from conftest import ids
-from index.errors import ArticleNotFound, EmptyQuery
-from search.facets import AmbiguousName, UnknownName
+from search.errors import (AmbiguousName, ArticleNotFound, BadDate, BadOption, EmptyQuery,
+                           QueryError, UnknownName, UnsupportedField, UnsupportedRange)
 
 
 def test_articles_with_all_words_rank_first(engine):
@@ -145,9 +145,11 @@ def test_place_filters_combine_with_and_and_facets_ignore_their_own_selection(en
     assert ids(r) == ["08_laschet-cdu-chef"]
 
 
-def test_unknown_name_suggests_the_facets_command(engine):
-    with pytest.raises(UnknownName, match="fundstelle facets person"):
+def test_unknown_name_is_named(engine):
+    with pytest.raises(UnknownName, match="no person 'Gorbatschow' in the index") as info:
         engine.search(None, person=["Gorbatschow"])
+    assert info.value.facet == "person" and info.value.name == "Gorbatschow"
+    assert "--" not in str(info.value)
 
 
 def test_ambiguous_surname_lists_the_candidates_most_frequent_first():
@@ -198,3 +200,107 @@ def test_questions_for_a_time_or_number_prefer_articles_that_hold_one(tmp_path):
             == "mit"
         # Asking "who" gives no year a bonus.
         assert ids(e.search("Wer hat die Universität Tübingen gegründet?"))[0] == "ohne"
+
+
+# ------------------------------------------------------------------ query errors
+
+@pytest.mark.parametrize("text, error, part, field", [
+    ("date:{:a", UnsupportedRange, "date:{:a", "date"),
+    ("title:{:a", UnsupportedRange, "title:{:a", "title"),
+    ("{:a", UnsupportedRange, "{:a", None),
+    ("Lehrer x}", UnsupportedRange, "x}", None),
+    ("[a TO c]", UnsupportedRange, "[a TO c]", None),
+    ("Lehrer date:[2020 TO x]", UnsupportedRange, "date:[2020 TO x]", "date"),
+    ("title:[Lehrer TO Schule]", UnsupportedRange, "title:[Lehrer TO Schule]", "title"),
+    ("nosuchfield:wort", UnsupportedField, "nosuchfield:wort", "nosuchfield"),
+    ("Lehrer persons:Söder", UnsupportedField, "persons:Söder", "persons"),
+    ("text_z:Lehrer", UnsupportedField, "text_z:Lehrer", "text_z"),
+    ("Lehrer date:(2020 OR 2021)", UnsupportedField, "date:(2020", "date"),
+])
+def test_query_parts_that_cannot_be_searched_are_named(engine, text, error, part, field):
+    with pytest.raises(error) as info:
+        engine.search(text)
+    exc = info.value
+    assert exc.part.startswith(part) and exc.field == field
+    message = str(exc)
+    assert repr(exc.part) in message
+    assert "YYYY-MM-DD" in message or "title: and body:" in message
+    assert "--" not in message  # the library speaks of the query, the CLI of its flags
+
+
+def test_field_names_and_colons_that_are_words_still_search(engine):
+    assert ids(engine.search("Title:Lehrer")) == ids(engine.search("title:Lehrer"))
+    assert ids(engine.search("title:Lehrer"))[0] == "07_lehrer-portraet"
+    for text in ("Fazit: Lehrer", "Lehrer 12:30", "Lehrer https://example.com/a",
+                 "Lehrer:innen", "[Video] Lehrer", '"Lehrer {"'):
+        assert "07_lehrer-portraet" in ids(engine.search(text)), text
+
+
+def test_a_date_filter_that_is_no_date_names_the_filter(engine):
+    with pytest.raises(BadDate, match=r"bad date filter: since '2020-13': month 13") as info:
+        engine.search("Lehrer", since="2020-13")
+    assert info.value.which == "since" and "YYYY-MM" in str(info.value)
+    with pytest.raises(BadDate, match="until 'gestern'"):
+        engine.search("Lehrer", until="gestern")
+
+
+def test_bad_options_are_errors_without_flag_names(engine):
+    for kwargs in ({"sort": "zufall"}, {"limit": -1}, {"offset": -3}):
+        with pytest.raises(BadOption) as info:
+            engine.search("Lehrer", **kwargs)
+        assert "--" not in str(info.value)
+
+
+def test_query_errors_moved_to_search_errors_and_old_imports_still_work():
+    import index.errors
+    import search.facets
+    from search import errors
+
+    assert index.errors.QueryError is errors.QueryError
+    assert index.errors.EmptyQuery is errors.EmptyQuery
+    assert search.facets.AmbiguousName is errors.AmbiguousName
+    assert search.facets.UnknownName is errors.UnknownName
+    assert issubclass(errors.UnsupportedRange, QueryError)
+    assert issubclass(errors.QueryError, index.errors.FundstelleError)
+    with pytest.raises(AttributeError):
+        index.errors.NoSuchError
+
+
+# ------------------------------------------------------------------ batches
+
+def test_batch_answers_every_line_in_order_with_the_search_json(engine):
+    from search.batch import run_batch
+
+    lines = ['{"id": "a", "text": "Lehrer Gewerkschaft"}',
+             '{"id": "b", "text": "date:{:a"}',
+             "",
+             "kein json",
+             '{"id": "e", "text": 5}',
+             b'{"id": "f", "text": "Rakete"}',
+             b'\xff\xfe',
+             '{"id": "h", "text": "die und der"}']
+    out = list(run_batch(engine, lines, limit=3, snippets=0, facets=0))
+    assert len(out) == len(lines)
+    assert [o["id"] for o in out] == ["a", "b", None, None, None, "f", None, "h"]
+    assert out[0] == {"id": "a", **engine.search("Lehrer Gewerkschaft", limit=3, snippets=0,
+                                                 facets=0).to_dict()}
+    assert out[5]["hits"][0]["id"] == "02_nordkorea-raketen"
+    kinds = [o["error"]["kind"] if "error" in o else None for o in out]
+    assert kinds == [None, "range", "bad_line", "bad_line", "bad_line", None, "bad_line",
+                     "empty_query"]
+    assert [o["line"] for o in out if "error" in o] == [2, 3, 4, 5, 7, 8]
+    assert "'date:{:a'" in out[1]["error"]["message"]
+    assert "empty line" in out[2]["error"]["message"]
+    assert "not JSON" in out[3]["error"]["message"]
+    assert "UTF-8" in out[6]["error"]["message"]
+
+
+def test_a_bug_in_one_query_is_an_internal_error_line_and_the_batch_goes_on(engine):
+    from search.batch import run_batch
+
+    lines = ['{"id": 1, "text": "Lehrer"}', '{"id": 2, "text": "Rakete"}']
+    # A limit of the wrong type fails inside the engine with a TypeError, as a bug would.
+    out = list(run_batch(engine, lines, limit="3"))
+    assert [o["id"] for o in out] == [1, 2]
+    assert all(o["error"]["kind"] == "internal" for o in out)
+    assert "bug in Fundstelle" in out[0]["error"]["message"]

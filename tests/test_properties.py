@@ -3,6 +3,8 @@
 - the analyzer never raises, and every token's offsets slice the input;
 - parse_query raises nothing but QueryError (EmptyQuery is one);
 - any query string through the CLI ends with exit status 0, 1 or 2, never a traceback;
+- a batch of N arbitrary lines gets N answer lines, in order, each a result or an error,
+  and exits 1 exactly when one is an error;
 - an article read from JSON Lines comes back from the index unchanged;
 - text for a terminal never carries an escape or control character.
 
@@ -24,10 +26,10 @@ from hypothesis import strategies as st
 from cli import main
 from index.analysis import german_analyzer
 from index.build import index_paths
-from index.errors import QueryError
 from index.schema import build_schema
 from index.store import IndexStore
 from search.query import parse_query
+from search.errors import QueryError
 from search.render import clean_terminal, marked_text, safe_json
 from search.results import Snippet
 
@@ -133,6 +135,55 @@ def test_hostile_queries_in_a_real_process(corpus_index, query):
     assert p.returncode in (0, 1, 2)
     assert "Traceback" not in p.stderr and "unexpected" not in p.stderr, p.stderr
     assert "\x1b" not in p.stdout + p.stderr
+
+
+# A batch line: a query (as JSON) or, now and then, a raw line that may not be JSON at all.
+BATCH_LINE = st.one_of(
+    GERMANISH.map(lambda text: ("query", text)),
+    GERMANISH.map(lambda text: ("query", text)),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+            max_size=40).map(lambda raw: ("raw", raw)),
+)
+
+
+def _expected_id(raw):
+    try:
+        item = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return item.get("id") if isinstance(item, dict) else None
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(BATCH_LINE, max_size=15))
+@example([("query", "date:{:a"), ("query", "{:a"), ("raw", ""), ("query", "[a TO c]"),
+          ("query", "Lehrer"), ("raw", "[[[["), ("query", "nosuchfield:wort\x00\u202e")])
+@example([("query", "Lehrer"), ("query", "Rakete")])
+@example([])
+def test_a_batch_of_n_lines_gets_n_answers_in_order(corpus_index, items):
+    lines = [json.dumps({"id": i, "text": value}, ensure_ascii=False) if kind == "query"
+             else value for i, (kind, value) in enumerate(items)]
+    data = "".join(line + "\n" for line in lines)
+    r = CliRunner().invoke(main, ["--index", corpus_index, "search", "--batch", "-"],
+                           input=data.encode("utf-8"))
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    out = r.stdout.splitlines()
+    assert len(out) == len(lines), (lines, out)
+    answers = [json.loads(line) for line in out]
+    failed = 0
+    for n, (line, answer) in enumerate(zip(lines, answers), 1):
+        assert answer["id"] == _expected_id(line)
+        if "error" in answer:
+            failed += 1
+            assert set(answer) == {"id", "line", "error"} and answer["line"] == n
+            assert set(answer["error"]) == {"kind", "message"}
+            assert answer["error"]["kind"] != "internal", answer
+            assert answer["error"]["message"] and "Traceback" not in answer["error"]["message"]
+        else:
+            assert answer["total"] >= len(answer["hits"])
+    assert r.exit_code == (1 if failed else 0)
+    assert "Traceback" not in r.stderr
 
 
 def test_stop_words_only_says_so(corpus_index):
