@@ -1,6 +1,7 @@
 """The bulk scorer gives every query Whoosh's own scores, over segments and deletions."""
 
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -79,18 +80,15 @@ def test_bulk_scores_are_whooshs_scores(changed_index, text):
             assert expected, f"{text!r} should match something in the corpus"
 
 
-def test_proximity_is_whooshs_for_the_best_articles_only(changed_index, monkeypatch):
-    import search.ranking
-
+def test_proximity_is_whooshs_for_the_best_articles_only(changed_index):
     text = "Die Lehrer und die Gewerkschaft streiten über Corona"
-    monkeypatch.setattr(search.ranking, "RERANK_DEPTH", 3)
     with SearchEngine(changed_index) as engine:
         s = engine.searcher
         q = engine.parse(text).query
         assert type(q).__name__ == "WordsNearby"
         expected = whoosh_scores(s, q)
         words = Ranker(s).scores(q.subqueries[0])
-        got = Ranker(s).scores(q)
+        got = Ranker(s, replace(engine.settings, rerank_depth=3)).scores(q)
         assert got.keys() == expected.keys() and len(got) > 3
         best = sorted(words, key=lambda d: (-words[d], d))[:3]
         assert {d: got[d] for d in best} == {d: expected[d] for d in best}
@@ -117,17 +115,14 @@ def test_top_orders_by_score_then_document_number_like_whoosh(changed_index):
             assert top(*Ranker(s).ranked(q), 5) == expected
 
 
-def test_kept_scores_of_common_words_are_the_scores_computed_anew(changed_index, monkeypatch):
-    from search import ranking
-
+def test_kept_scores_of_common_words_are_the_scores_computed_anew(changed_index):
     # Every word counts as common here; the cache holds a few postings only, so
     # words are evicted (least recently used first) and computed again.
-    monkeypatch.setattr(ranking, "SCORED_CACHE_MIN", 1)
-    monkeypatch.setattr(ranking, "SCORED_CACHE_POSTINGS", 12)
     with SearchEngine(changed_index) as engine:
         s = engine.searcher
         fresh = {t: Ranker(s).scores(engine.parse(t).query) for t in QUERIES}
-        ranker = Ranker(s)
+        ranker = Ranker(s, replace(engine.settings, scored_cache_min=1,
+                                   scored_cache_postings=12))
         for _ in range(2):  # the second round reads what the first kept
             for t in QUERIES:
                 assert ranker.scores(engine.parse(t).query) == fresh[t], t
