@@ -332,6 +332,8 @@ def word_query(text, fields_, schema, boost=1.0, reader=None, settings=DEFAULT_S
                          if stem not in GERMAN_STOPWORDS]
     other_form = s_form(text, stems[0], reader) \
         if len(stems) == 1 and reader and settings.s_form_boost else None
+    plural = plural_form(text, stems[0], reader) \
+        if len(stems) == 1 and reader and settings.s_form_boost else None
     for f in fields_:
         if len(stems) == 1:
             alternatives.append(query.Term(f, stems[0]))
@@ -339,6 +341,11 @@ def word_query(text, fields_, schema, boost=1.0, reader=None, settings=DEFAULT_S
                                            boost=settings.part_match_boost))
             if other_form:
                 alternatives.append(query.Term(f, other_form, boost=settings.s_form_boost))
+            if plural and plural != other_form:
+                alternatives.append(query.Term(f, plural, boost=settings.s_form_boost))
+                alternatives.append(query.Term(f, PART_PREFIX + plural,
+                                               boost=settings.part_match_boost
+                                               * settings.s_form_boost))
             # Parts in the body only: the same gains as with the title, half the terms.
             if parts_of_word and f == "body":
                 alternatives.append(PartsOfWord([_part_query(f, stem, boost, settings)
@@ -355,6 +362,32 @@ def word_query(text, fields_, schema, boost=1.0, reader=None, settings=DEFAULT_S
             elif parts and parts[0] != whole:
                 alternatives.append(query.Term(f, parts[0]))
     return _any(alternatives, boost, settings.field_tiebreak)
+
+
+#: Singular and plural endings Snowball leaves apart: ``Zentrum``/``Zentren``,
+#: ``Museum``/``Museen``, ``Virus``/``Viren``, ``Thema``/``Themen``.
+_PLURAL_ENDINGS = (("um", "en"), ("um", "a"), ("us", "en"), ("a", "en"), ("en", "um"),
+                   ("en", "us"), ("en", "a"), ("a", "um"))
+
+
+def plural_form(word, stem, reader):
+    """The stem of ``word``'s other number when Snowball keeps them apart, if the index
+    has it in at least a tenth as many articles: ``Impfzentren`` → ``impfzentrum``.
+
+    Only the endings in ``_PLURAL_ENDINGS`` are tried, longest word first.
+    """
+    w = strip_invisible(word).lower()
+    if len(w) < 6 or not w.isalpha():
+        return None
+    have = reader.doc_frequency("body", stem)
+    for old, new in _PLURAL_ENDINGS:
+        if w.endswith(old):
+            other = stem_word(w[:-len(old)] + new)
+            if other != stem:
+                found = reader.doc_frequency("body", other)
+                if found and found * 10 >= have:
+                    return other
+    return None
 
 
 def s_form(word, stem, reader):
