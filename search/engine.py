@@ -26,14 +26,7 @@ from search.snippets import TermMatcher, highlight_ranges, make_snippets
 from search.similar import key_terms, similar_query
 from search.suggest import SUGGEST_BELOW, Speller
 
-#: BM25 parameters: measured best on news here (FINDINGS: k1 0.9/b 0.4 was worse).
-BM25_K1 = 1.2
-BM25_B = 0.75
 SORTS = ("relevance", "date", "date-asc")
-#: A question asking for a time or a number ("Wann …?", "Wie viele …?") ranks, among its
-#: ANSWER_DEPTH best matches, those containing a year, date or number higher by this share.
-ANSWER_BOOST = 0.3
-ANSWER_DEPTH = 30
 _SPLITTER = CompoundSplitter()
 #: Facet columns are cached in the index folder as FACET_CACHE-<field>-<commit>.pickle
 #: (pickled FacetColumns): change the version when that class changes.
@@ -41,12 +34,16 @@ FACET_CACHE = "facets-v1"
 
 
 class SearchEngine:
-    """Searches one index; keeps its searcher and facet columns open between queries."""
+    """Searches one index; keeps its searcher and facet columns open between queries.
+
+    ``settings`` (:class:`search.settings.RankingSettings`, the shipped defaults unless
+    given) holds every ranking constant: benchmarks and tests pass variants.
+    """
 
     def __init__(self, index_path, settings=DEFAULT_SETTINGS):
         self.store = IndexStore.open(index_path)
         self.settings = settings
-        self.weighting = scoring.BM25F(B=BM25_B, K1=BM25_K1)
+        self.weighting = scoring.BM25F(B=settings.bm25_b, K1=settings.bm25_k1)
         # A commit beside us may delete the table of contents being opened.
         self._searcher = while_writers_commit(
             lambda: self.store.ix.searcher(weighting=self.weighting), tries=50)
@@ -185,10 +182,12 @@ class SearchEngine:
         key = None
         if sort != "relevance":
             key = self._date_column() * (1 if sort == "date" else -1)
-        kind = answer_kind(text) if key is None and ANSWER_BOOST and parsed else None
+        answer_boost = self.settings.answer_boost
+        kind = answer_kind(text) if key is None and answer_boost and parsed else None
         if kind:
             ranked = self._answers_first(top(candidates, candidate_scores,
-                                             max(want, ANSWER_DEPTH)), kind)[:want]
+                                             max(want, self.settings.answer_depth)),
+                                         kind)[:want]
         else:
             ranked = top(candidates, candidate_scores, want, key=key)
         total = len(candidates)
@@ -264,13 +263,13 @@ class SearchEngine:
         return words.get(stem, ())
 
     def _answers_first(self, ranked, kind):
-        """``ranked`` with ANSWER_BOOST for articles holding what the question asks for."""
+        """``ranked`` with ``answer_boost`` for articles holding what the question asks for."""
         pattern = ANSWER_PATTERNS[kind]
         out = []
         for docnum, score in ranked:
             f = self._searcher.stored_fields(docnum)
             if pattern.search(f.get("title") or "") or pattern.search(stored_text(f)):
-                score = score * (1.0 + ANSWER_BOOST)
+                score = score * (1.0 + self.settings.answer_boost)
             out.append((docnum, score))
         out.sort(key=lambda pair: (-pair[1], pair[0]))
         return out

@@ -39,7 +39,7 @@ _HOW_RE = re.compile(r"(?i)\b(wie)\s+(?:viele|vielen|lange|oft|hoch|groß|gross|
                      r"früh|schnell|schwer|teuer|genau)\b")
 
 #: Questions that ask for a number or a time, and what an answer to them contains. A
-#: sentence or article with such a token gets ANSWER_BOOST (see ``SearchEngine.search``).
+#: sentence or article with such a token gets ``answer_boost`` (see ``SearchEngine.search``).
 _ANSWER_QUESTIONS = (
     ("time", re.compile(r"(?i)^\W*(?:(?:seit|bis|ab|um|in|im)\s+)?(?:wann\b|welche[mnrs]?\s+"
                         r"(?:jahr|jahren|jahrhundert|monat|datum|zeitpunkt|zeitraum|tag|"

@@ -43,6 +43,15 @@ class RankingSettings:
     #: Weight of a word's other form with or without a final ``-s``.
     s_form_boost: float = 0.8
 
+    # --- the engine (search.engine) -------------------------------------------------------
+    #: BM25F parameters of every field.
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    #: A question asking for a time or a number ("Wann …?", "Wie viele …?") ranks, among its
+    #: ``answer_depth`` best matches, those holding a year, date or number higher by this share.
+    answer_boost: float = 0.3
+    answer_depth: int = 30
+
     # --- bulk scoring (search.ranking) ---------------------------------------------------
     #: Proximity bonuses of long queries are computed for this many best articles.
     rerank_depth: int = 400
