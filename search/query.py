@@ -594,8 +594,9 @@ class Keyword:
     """One word of a short keyword query, as the keyword ranking scores it.
 
     ``query`` is the word's node of the query tree (its fields and forms), ``parts``
-    its typed compound's parts (a bonus, or None), ``title`` its title terms and
-    ``body_terms`` the body terms whose positions place the word in an article.
+    its typed compound's parts (a bonus, or None), ``title`` its title terms,
+    ``body_terms`` the body terms whose positions place the word in an article and
+    ``part_terms`` those of its parts (where an article has only the parts).
     """
 
     text: str
@@ -603,6 +604,7 @@ class Keyword:
     parts: object
     title: object
     body_terms: tuple
+    part_terms: tuple = ()
 
 
 @dataclass
@@ -754,9 +756,12 @@ def _keywords(subqueries, typed):
         parts = [c for c in children if isinstance(c, PartsOfWord)]
         word = _rebuilt(sub, terms) if isinstance(sub, BestOf) else sub
         title = [c for c in terms if c.fieldname == "title"]
+        part_terms = tuple(leaf.text for p in parts for leaf in p.leaves()
+                           if type(leaf) is query.Term and leaf.fieldname == "body")
         out.append(Keyword(text=body[0], query=word.normalize(),
                            parts=parts[0] if parts else None,
-                           title=BestOf(title, tiebreak=0.0) if title else None, body_terms=body))
+                           title=BestOf(title, tiebreak=0.0) if title else None, body_terms=body,
+                           part_terms=part_terms))
     if len(out) < 2:
         return ()
     return tuple(out)

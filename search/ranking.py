@@ -127,10 +127,12 @@ class Ranker:
             hit, score = self._score(kw.query)
             own, found = score[cand], hit[cand]
             if kw.parts is not None:
-                part_hit, part_score = self._score(kw.parts)
+                _, part_score = self._score(kw.parts)
                 own = np.maximum(own, part_score[cand])
-                found = np.where(found, 1.0, np.where(part_hit[cand], settings.parts_coverage,
-                                                      0.0))
+                # Every part, not one: a short part (``hoch``, ``neu``) alone says little.
+                every = np.logical_and.reduce([self._score(c)[0][cand]
+                                               for c in kw.parts.subqueries])
+                found = np.where(found, 1.0, np.where(every, settings.parts_coverage, 0.0))
             total += own
             coverage += found
             titles.append(self._score(kw.title)[0][cand] if kw.title is not None else
@@ -180,7 +182,13 @@ class Ranker:
             else np.arange(len(cand))
         sel = np.sort(sel)
         docs = cand[sel]
-        positions = [self._body_positions(kw.body_terms, docs) for kw in keywords]
+        positions = []
+        for kw in keywords:
+            at = self._body_positions(kw.body_terms, docs)
+            if kw.part_terms:  # where only the parts are found, they place the word
+                lacking = np.array([d for d in docs.tolist() if d not in at], dtype=np.int64)
+                at.update(self._body_positions(kw.part_terms, lacking))
+            positions.append(at)
         n = len(keywords)
         close = np.zeros(len(sel))
         window = settings.together_window
