@@ -721,7 +721,8 @@ def parse_query(text, schema, *, fuzzy=False, reader=None, settings=DEFAULT_SETT
                 settings.question_coord and text.rstrip().endswith("?"))
             exponent = settings.coord_exponent if coordinated else 0.0
             q = CoordinatedOr(q.subqueries, boost=q.boost, exponent=exponent)
-            if coordinated and len(typed) <= settings.coord_max_words:
+            if coordinated and len(typed) <= settings.coord_max_words \
+                    and not _sentence_like(words):
                 keywords = _keywords(q.subqueries, typed)
             if len(typed) >= settings.proximity_min_words:
                 q = _with_proximity(q, settings)
@@ -740,6 +741,21 @@ def parse_query(text, schema, *, fuzzy=False, reader=None, settings=DEFAULT_SETT
         raise QueryError(f"the query {text!r} only excludes words; "
                          "say what to find as well (e.g. 'Corona NOT Impfung')")
     return ParsedQuery(text=text, query=q, words=words, keywords=keywords)
+
+
+def _sentence_like(words):
+    """True for a fragment of a sentence rather than key words: capitalised nouns or names
+    beside lowercase verbs or adjectives (``Tatverdächtiger festgenommen``, ``18 Menschen
+    verschleppt``). Key words are nouns and names, or all typed in lowercase.
+
+    >>> _sentence_like(["Tatverdächtiger", "festgenommen"]), _sentence_like(["Spahn", "Masken"])
+    (True, False)
+    >>> _sentence_like(["spahn", "masken"]), _sentence_like(["Corona-App", "Datenschutz"])
+    (False, False)
+    """
+    content = [w for w in words if w.lower() not in GERMAN_STOPWORDS and w[:1].isalpha()]
+    upper = [w[:1].isupper() for w in content]
+    return any(upper) and not all(upper) or any(w[:1].isdigit() for w in words)
 
 
 def _keywords(subqueries, typed):

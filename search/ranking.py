@@ -128,7 +128,8 @@ class Ranker:
             own, found = score[cand], hit[cand]
             if kw.parts is not None:
                 _, part_score = self._score(kw.parts)
-                own = np.maximum(own, part_score[cand])
+                own = np.maximum(own, part_score[cand]) if settings.best_form_only \
+                    else own + part_score[cand]
                 # Every part, not one: a short part (``hoch``, ``neu``) alone says little.
                 every = np.logical_and.reduce([self._score(c)[0][cand]
                                                for c in kw.parts.subqueries])
@@ -201,7 +202,11 @@ class Ranker:
                         continue
                     a, b = positions[i].get(d), positions[j].get(d)
                     if a and b:
-                        close[k] += window / (window + max(_min_gap(a, b) - 1, 0))
+                        if settings.together_count:
+                            near = _near_count(a, b, window)
+                            close[k] += near / (near + settings.together_count)
+                        else:
+                            close[k] += window / (window + max(_min_gap(a, b) - 1, 0))
         factor[sel] = 1.0 + settings.together_boost * close / (n * (n - 1) / 2)
         return factor
 
@@ -582,6 +587,22 @@ def _follows(first, second, slop):
 def _own_terms(keyword):
     """A keyword's body terms that are the word itself (not inside a compound)."""
     return [t for t in keyword.body_terms if not t.startswith(PART_PREFIX)]
+
+
+def _near_count(first, second, window):
+    """How many positions of the shorter list have one of the other within ``window``.
+
+    >>> _near_count([3, 40, 90], [9, 44], 10)
+    2
+    """
+    if len(first) > len(second):
+        first, second = second, first
+    n, size = 0, len(second)
+    for p in first:
+        k = bisect_left(second, p - window)
+        if k < size and second[k] <= p + window:
+            n += 1
+    return n
 
 
 def _min_gap(first, second):

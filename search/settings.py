@@ -67,10 +67,17 @@ class RankingSettings:
     #: multiplied by 1 + together_boost × closeness (1.0 for adjacent words, falling to
     #: a half at ``together_window`` words apart, averaged over the pairs of words).
     together_boost: float = 1.0
-    together_window: float = 15.0
+    together_window: float = 40.0
+    #: With a count k > 0, closeness is n / (n + k) for n places where the two words stand
+    #: within ``together_window`` words of each other (one passage in a side paragraph
+    #: is not an article about the pair), instead of the decay by the smallest gap.
+    together_count: float = 0.0
     #: Closeness is measured for this many of the re-scored articles, the best by their
     #: other features (reading positions costs a block of postings per article and word).
     together_depth: int = 60
+    #: A word counts by its best form (True) or by its forms' score plus its typed
+    #: compound's parts' bonus, as the query tree adds them (False).
+    best_form_only: bool = True
     #: A word found only through its typed compound's parts counts this much of a match
     #: in the coordination factor.
     parts_coverage: float = 0.5
@@ -82,7 +89,7 @@ class RankingSettings:
     lead_words: int = 60
     #: A query word names a person or place when at least this share of the articles
     #: holding it have it in their facets.
-    entity_share: float = 0.2
+    entity_share: float = 0.5
     #: Articles shorter than ``short_words`` body words score (length / short_words) **
     #: short_exponent of their score: BM25 rewards link lists and teasers too much.
     short_words: int = 120
