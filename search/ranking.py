@@ -187,8 +187,12 @@ class Ranker:
         for kw in keywords:
             at = self._body_positions(kw.body_terms, docs)
             if kw.part_terms:  # where only the parts are found, they place the word
-                lacking = np.array([d for d in docs.tolist() if d not in at], dtype=np.int64)
-                at.update(self._body_positions(kw.part_terms, lacking))
+                every = np.logical_and.reduce([self._score(c)[0][docs]
+                                               for c in kw.parts.subqueries])
+                lacking = np.array([d for d, e in zip(docs.tolist(), every.tolist())
+                                    if e and d not in at], dtype=np.int64)
+                if len(lacking):
+                    at.update(self._body_positions(_own_terms_of(kw.part_terms), lacking))
             positions.append(at)
         n = len(keywords)
         close = np.zeros(len(sel))
@@ -582,6 +586,11 @@ def _follows(first, second, slop):
         if second[j] - p <= slop:
             return True
     return False
+
+
+def _own_terms_of(terms):
+    """The terms that are words themselves (not ``+part`` terms inside compounds)."""
+    return [t for t in terms if not t.startswith(PART_PREFIX)]
 
 
 def _own_terms(keyword):

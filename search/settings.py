@@ -74,7 +74,7 @@ class RankingSettings:
     together_count: float = 0.0
     #: Closeness is measured for this many of the re-scored articles, the best by their
     #: other features (reading positions costs a block of postings per article and word).
-    together_depth: int = 60
+    together_depth: int = 30
     #: A word counts by its best form (True) or by its forms' score plus its typed
     #: compound's parts' bonus, as the query tree adds them (False).
     best_form_only: bool = True
