@@ -12,37 +12,38 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 
-from index.analysis import PART_PREFIX
+from index.analysis import PART_PREFIX, WORD_RE, fold_diacritics, stem_word, strip_invisible
+from index.compounds import CompoundSplitter
 from search.errors import ArticleNotFound, BadOption, FundstelleError
 from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
 from search.facets import FACET_FIELDS, FacetColumns
 from search.query import ANSWER_PATTERNS, answer_kind, date_filter, parse_query
 from search.ranking import Ranker, top
+from search.settings import DEFAULT_SETTINGS
 from search.results import Hit, SearchResults
 from search.snippets import TermMatcher, highlight_ranges, make_snippets
 from search.similar import key_terms, similar_query
 from search.suggest import SUGGEST_BELOW, Speller
 
-#: BM25 parameters: measured best on news here (FINDINGS: k1 0.9/b 0.4 was worse).
-BM25_K1 = 1.2
-BM25_B = 0.75
 SORTS = ("relevance", "date", "date-asc")
-#: A question asking for a time or a number ("Wann …?", "Wie viele …?") ranks, among its
-#: ANSWER_DEPTH best matches, those containing a year, date or number higher by this share.
-ANSWER_BOOST = 0.3
-ANSWER_DEPTH = 30
+_SPLITTER = CompoundSplitter()
 #: Facet columns are cached in the index folder as FACET_CACHE-<field>-<commit>.pickle
 #: (pickled FacetColumns): change the version when that class changes.
 FACET_CACHE = "facets-v1"
 
 
 class SearchEngine:
-    """Searches one index; keeps its searcher and facet columns open between queries."""
+    """Searches one index; keeps its searcher and facet columns open between queries.
 
-    def __init__(self, index_path):
+    ``settings`` (:class:`search.settings.RankingSettings`, the shipped defaults unless
+    given) holds every ranking constant: benchmarks and tests pass variants.
+    """
+
+    def __init__(self, index_path, settings=DEFAULT_SETTINGS):
         self.store = IndexStore.open(index_path)
-        self.weighting = scoring.BM25F(B=BM25_B, K1=BM25_K1)
+        self.settings = settings
+        self.weighting = scoring.BM25F(B=settings.bm25_b, K1=settings.bm25_k1)
         # A commit beside us may delete the table of contents being opened.
         self._searcher = while_writers_commit(
             lambda: self.store.ix.searcher(weighting=self.weighting), tries=50)
@@ -51,8 +52,10 @@ class SearchEngine:
     def _reset_caches(self):
         """Per-searcher state: facet columns, dates, the bulk scorer's lengths, the lexicon."""
         self._columns = {}
+        self._name_words = {}
+        self._named_docs = {}
         self._dates = None
-        self.ranker = Ranker(self._searcher)
+        self.ranker = Ranker(self._searcher, self.settings)
         self.speller = Speller(self._searcher, store=self.store)
 
     def __enter__(self):
@@ -102,7 +105,7 @@ class SearchEngine:
         """Parse a query string against this index's schema."""
         # The searcher's schema: ``ix.schema`` reads the table of contents from disk.
         return parse_query(text, self._searcher.schema, fuzzy=fuzzy,
-                           reader=self._searcher.reader())
+                           reader=self._searcher.reader(), settings=self.settings)
 
     def search(self, text=None, *, limit=10, offset=0, sort="relevance", since=None,
                until=None, person=(), place=(), facets=10, snippets=2, fragment_chars=260,
@@ -145,6 +148,10 @@ class SearchEngine:
 
         s = self._searcher
         ids, scores = self.ranker.ranked(q)
+        if parsed is not None and parsed.keywords and sort == "relevance":
+            ids, scores = self.ranker.rank_keywords(
+                parsed.keywords, ids, scores,
+                entities=[self._named(kw) for kw in parsed.keywords])
         dates = date_filter(since, until)
         if dates is not None:
             in_range = np.zeros(self.ranker.size, dtype=bool)
@@ -176,10 +183,12 @@ class SearchEngine:
         key = None
         if sort != "relevance":
             key = self._date_column() * (1 if sort == "date" else -1)
-        kind = answer_kind(text) if key is None and ANSWER_BOOST and parsed else None
+        answer_boost = self.settings.answer_boost
+        kind = answer_kind(text) if key is None and answer_boost and parsed else None
         if kind:
             ranked = self._answers_first(top(candidates, candidate_scores,
-                                             max(want, ANSWER_DEPTH)), kind)[:want]
+                                             max(want, self.settings.answer_depth)),
+                                         kind)[:want]
         else:
             ranked = top(candidates, candidate_scores, want, key=key)
         total = len(candidates)
@@ -213,14 +222,55 @@ class SearchEngine:
         out.seconds = time.perf_counter() - started
         return out
 
+    def _named(self, keyword):
+        """Where a query word names a person or place: a boolean array over all documents
+        of the articles whose facets hold a name with that word, else None.
+
+        A name's word matches the query word by stem (``Spahns``, ``Soeder``,
+        ``Heidelberger`` are ``Spahn``, ``Söder``, ``Heidelberg``). The word names one
+        only if at least ``entity_share`` of the articles holding it have it in their
+        facets: a topic word that a few articles tag as a name is no name.
+        """
+        stems = frozenset(t for t in keyword.body_terms if not t.startswith(PART_PREFIX))
+        if stems not in self._named_docs:
+            if len(self._named_docs) > 256:
+                self._named_docs.clear()
+            self._named_docs[stems] = self._named_uncached(stems)
+        return self._named_docs[stems]
+
+    def _named_uncached(self, stems):
+        docs = set()
+        for kind in ("person", "place"):
+            columns = self.columns(kind)
+            for stem in stems:
+                for vid in self._names_with(kind, columns, stem):
+                    docs |= columns.docs_of[vid]
+        if not docs:
+            return None
+        reader = self._searcher.reader()
+        holding = max(reader.doc_frequency("body", stem) for stem in stems)
+        if len(docs) < self.settings.entity_share * holding:
+            return None
+        named = np.zeros(self.ranker.size, dtype=bool)
+        named[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+        return named
+
+    def _names_with(self, kind, columns, stem):
+        """The value ids of the facet ``kind`` with a word whose stem is ``stem``."""
+        key = (kind, stem[:3])
+        words = self._name_words.get(key)
+        if words is None:
+            words = self._name_words[key] = _words_of_names(columns, stem[:3])
+        return words.get(stem, ())
+
     def _answers_first(self, ranked, kind):
-        """``ranked`` with ANSWER_BOOST for articles holding what the question asks for."""
+        """``ranked`` with ``answer_boost`` for articles holding what the question asks for."""
         pattern = ANSWER_PATTERNS[kind]
         out = []
         for docnum, score in ranked:
             f = self._searcher.stored_fields(docnum)
             if pattern.search(f.get("title") or "") or pattern.search(stored_text(f)):
-                score = score * (1.0 + ANSWER_BOOST)
+                score = score * (1.0 + self.settings.answer_boost)
             out.append((docnum, score))
         out.sort(key=lambda pair: (-pair[1], pair[0]))
         return out
@@ -233,7 +283,8 @@ class SearchEngine:
                 term = term.decode("utf-8") if isinstance(term, bytes) else term
                 stems.add(term.lstrip(PART_PREFIX))
         return TermMatcher(stems, words=parsed.words,
-                           fuzzy=parsed.expanded_by() == "fuzzy")
+                           fuzzy=parsed.expanded_by() == "fuzzy",
+                           parts=_typed_parts(parsed.words, parsed.part_stems()))
 
     def _date_column(self):
         """``date_lo`` of every article (YYYYMMDD, 0 for none), loaded on first date sort."""
@@ -307,6 +358,46 @@ class SearchEngine:
         if text and text.strip():
             docs = set(self._searcher.docs_for_query(self.parse(text).query))
         return self.columns(kind).browse(docs, prefix=prefix, n=limit)
+
+
+def _name_key(word):
+    """The first three letters of a word as its stem spells them (``Söder``, ``Soeder``: sod)."""
+    folded = fold_diacritics(word)
+    return folded.replace("ae", "a").replace("oe", "o").replace("ue", "u")[:3]
+
+
+def _words_of_names(columns, key):
+    """{stem of a word of a facet value: value ids}, for the words under one :func:`_name_key`
+    (``Jens Spahn`` under ``spahn`` with key ``spa``)."""
+    out = {}
+    index = getattr(columns, "_name_keys", None)
+    if index is None:
+        index = {}
+        for vid, name in enumerate(columns.values):
+            for word in WORD_RE.findall(name):
+                if len(word) > 2 and word[0].isupper():
+                    index.setdefault(_name_key(word), []).append((word, vid))
+        columns._name_keys = index
+    for word, vid in index.get(key, ()):
+        out.setdefault(stem_word(word), []).append(vid)
+    return out
+
+
+def _typed_parts(words, stems):
+    """{stem: the part as typed} of the compound parts of typed ``words`` among ``stems``.
+
+    >>> _typed_parts(["Hochwasser"], {"hoch", "wass"})
+    {'hoch': 'hoch', 'wass': 'wasser'}
+    """
+    out = {}
+    if not stems:
+        return out
+    for word in words:
+        for part in _SPLITTER.parts(strip_invisible(word).lower()):
+            stem = stem_word(part.text)
+            if stem in stems:
+                out.setdefault(stem, part.text)
+    return out
 
 
 def _intersect(sets):

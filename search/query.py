@@ -19,79 +19,19 @@ from index.analysis import (GERMAN_STOPWORDS, MODIFIER_BOOST, PART_PREFIX, WORD_
 from index.ingest import ArticleDate
 from search.errors import (QUERY_FIELDS, BadDate, EmptyQuery, OnlyExcludes, QuerySyntaxError,
                            QueryTooLong, UnsupportedField, UnsupportedRange, quoted)
+from search.settings import DEFAULT_SETTINGS
 
 #: The fields a plain word is looked up in (and the only ones a query may name).
 TEXT_FIELDS = QUERY_FIELDS
 _ALL = "_all"
 #: More query words than this is not a query but a pasted document.
 MAX_QUERY_WORDS = 400
-#: Exponent of the coordination factor (matched words / query words) ** COORD_EXPONENT.
-COORD_EXPONENT = 1.0
-#: Coordination applies to keyword queries up to this many typed words, stop words
-#: included. A longer query (a headline, a question, a pasted teaser) names words an
-#: article need not repeat: there coordination cost fang-title-de .025 MRR@10 (5k-article
-#: sample) and is left out. Counting stop words too keeps it off sentences such as
-#: "Caterer fürchten um ihre Existenz" (three content words): fang-title-de .395 → .400.
-COORD_MAX_WORDS = 3
-#: A question (a query ending in ``?``) keeps coordination at any length: every content
-#: word of "Wann wurde die Warschauer Börse gegründet?" narrows what is asked, and the
-#: answer names most of them. Same run, MRR@10 without → with: xquad-r-de .768 → .782,
-#: xquad-de .946 → .949, gnad-teaser-de .945 → .945 (teasers, no questions), fang-title-de
-#: .4486 → .4461: its 51 headlines that end in ``?`` lose (.385 → .337; "Wie bleibt die
-#: Regierung jetzt arbeitsfähig?" names the story, not an answer). Coordinating every long
-#: query instead cost gnad-teaser-de .005; exponents 0.5 / 0.75 gave xquad-r-de .778 / .780.
-QUESTION_COORD = True
 #: Question words, dropped from a query that has other content words: articles rarely
 #: repeat them, so their high idf only added noise ("Wann wurde die Börse eröffnet?").
 QUESTION_WORDS = frozenset("""
 wann warum weshalb weswegen wieso wer wem wen wessen wofür wodurch wozu woher wohin
 womit wovon worauf woran worin worüber wogegen wonach lautet lauten hieß hießen
 """.split())
-#: How much a word's weaker fields add to its best field (1.0 would sum them). Until the
-#: tiebreak survived parsing it was 0 in effect; 0.5 measured lower on every set
-#: (xquad-r-de .749 → .741 MRR@10), 0.1 about the same as 0 (within ±.002).
-FIELD_TIEBREAK = 0.1
-#: Weight of a word found inside a compound (``Raketenwerfer`` in
-#: ``Mehrfachraketenwerfern``) beside the word itself (1.0): exact matches rank first.
-#: Same run, MRR@10 at 0.3 / 0.5 / 0.7: xquad-r-de .763 / .765 / .768, xquad-de .942 /
-#: .943 / .943, gnad-teaser-de .944 / .945 / .946 (fang-title-de .446 → .449 at 0.7). At 0.7
-#: an article saying "Mehrfachraketenwerfern" three times (title too) outranks one with
-#: "Raketenwerfer" once: 0.5 keeps exact words first, as the issue asks.
-PART_MATCH_BOOST = 0.5
-#: With fuzzy matching on request: edits allowed (one for stems of five letters or
-#: fewer), and the weight of a near match.
-FUZZY_EDITS = 2
-FUZZY_BOOST = 0.5
-#: Weight of a hyphenated query word's parts (``Corona-Krise``) found apart in an article,
-#: summed like separate words: an article about the "Kinderbonus" is found by
-#: "Corona-Kinderbonus" without saying "Corona" (requiring all parts at 0.6 cost
-#: fang-title-de .007 MRR@10 on a 5k sample, xquad-r-de .005, gnad-teaser-de .003).
-HYPHEN_PART_BOOST = 0.8
-#: Weight of two neighbouring query words found at most PROXIMITY_SLOP positions apart
-#: in this order (stop words do not count), on top of the words' own scores. Headlines
-#: and teasers name phrases the article repeats: fang-title-de +.013 MRR@10 (8k-article
-#: sample), gnad-teaser-de +.005; questions lose a little (xquad-r-de -.004) and
-#: queries take about 40% longer (fang 8k: mean 78 → 110 ms in process).
-PROXIMITY_BOOST = 0.2
-PROXIMITY_SLOP = 3
-#: The bonus applies to queries of at least this many typed words (headlines, teasers,
-#: questions). Keyword queries of 1-4 words go without: each neighbouring pair is a phrase
-#: query scored article by article, and on full FANG it raised their p95 from 36 to 67 ms.
-PROXIMITY_MIN_WORDS = 5
-#: Weight of a typed compound's parts (``Regenwald`` → ``Regen``, ``Wald``), each as a
-#: word or inside another compound, as a bonus in articles some query word matches as
-#: typed (:func:`_parts_as_bonus`): parts never add matches. Same run, MRR@10 without →
-#: with: xquad-r-de .750 → .763, xquad-de .933 → .942, gnad-teaser-de .938 → .944,
-#: fang-title-de .422 → .427 (with S_FORM_BOOST). 0.6 and 0.8 measured within ±.002.
-#: Parts that could add matches (the first version) made a search for "Hildburghausen"
-#: match 12,000 of 20,000 articles.
-QUERY_PART_BOOST = 0.4
-
-#: Weight of a word's other form with or without a final ``-s`` (``Kita``/``Kitas``,
-#: ``Tesla``/``Teslas``) beside the form as typed (1.0). Snowball removes a final ``-s``
-#: only after b, d, f, g, h, k, l, m, n, r, t: ``Kitas``, ``Autos``, ``Trumps``, ``Chinas``
-#: keep it, so without this a search for ``Kita`` misses every article about ``Kitas``.
-S_FORM_BOOST = 0.8  # +.003 MRR@10 on xquad-r-de and xquad-de, ±0 on gnad-teaser-de
 #: Letters after which Snowball German already removes a final ``-s``.
 _S_ENDINGS = frozenset("bdfghklmnrt")
 
@@ -101,7 +41,7 @@ _HOW_RE = re.compile(r"(?i)\b(wie)\s+(?:viele|vielen|lange|oft|hoch|groß|gross|
                      r"früh|schnell|schwer|teuer|genau)\b")
 
 #: Questions that ask for a number or a time, and what an answer to them contains. A
-#: sentence or article with such a token gets ANSWER_BOOST (see ``SearchEngine.search``).
+#: sentence or article with such a token gets ``answer_boost`` (see ``SearchEngine.search``).
 _ANSWER_QUESTIONS = (
     ("time", re.compile(r"(?i)^\W*(?:(?:seit|bis|ab|um|in|im)\s+)?(?:wann\b|welche[mnrs]?\s+"
                         r"(?:jahr|jahren|jahrhundert|monat|datum|zeitpunkt|zeitraum|tag|"
@@ -153,7 +93,7 @@ class CoordinatedOr(query.Or):
     twelve-word question still ranks by its rare words.
     """
 
-    def __init__(self, subqueries, boost=1.0, exponent=COORD_EXPONENT):
+    def __init__(self, subqueries, boost=1.0, exponent=DEFAULT_SETTINGS.coord_exponent):
         super().__init__(subqueries, boost=boost)
         self.exponent = exponent
 
@@ -271,7 +211,7 @@ class WordsNearby(CoordinatedOr):
     """Plain query words, plus a bonus where neighbouring words stand close together.
 
     The first subquery holds the words; the others are :class:`query.Phrase` pairs with
-    slop, scored as their two words again, times ``PROXIMITY_BOOST``. They only add to
+    slop, scored as their two words again, times their boost (``proximity_boost``). They only add to
     the score: the matches are the words' matches.
     """
 
@@ -407,8 +347,9 @@ def _part(node, text):
 class _GermanParser(qparser.QueryParser):
     """Whoosh's parser with plain words expanded over title and body."""
 
-    def __init__(self, schema, fuzzy=False, reader=None):
+    def __init__(self, schema, fuzzy=False, reader=None, settings=DEFAULT_SETTINGS):
         super().__init__(_ALL, schema, group=qparser.OrGroup)
+        self.settings = settings
         self.fuzzy = fuzzy
         self.reader = reader
         self.drop_question_words = False
@@ -428,11 +369,12 @@ class _GermanParser(qparser.QueryParser):
         fields_ = TEXT_FIELDS if fieldname == _ALL else (fieldname,)
         if self.drop_question_words and text.lower() in QUESTION_WORDS:
             return None
-        exact = word_query(text, fields_, self.schema, boost, reader=self.reader)
-        return _with_fuzzy(exact, text, fields_) if self.fuzzy else exact
+        exact = word_query(text, fields_, self.schema, boost, reader=self.reader,
+                           settings=self.settings)
+        return _with_fuzzy(exact, text, fields_, self.settings) if self.fuzzy else exact
 
 
-def word_query(text, fields_, schema, boost=1.0, reader=None):
+def word_query(text, fields_, schema, boost=1.0, reader=None, settings=DEFAULT_SETTINGS):
     """The query for one typed word in the given fields, or None for a stop word.
 
     A hyphenated word matches as itself or as the phrase of its parts
@@ -447,23 +389,31 @@ def word_query(text, fields_, schema, boost=1.0, reader=None):
         return None
     alternatives = []
     parts_of_word = []
-    if len(stems) == 1 and QUERY_PART_BOOST:
+    if len(stems) == 1 and settings.query_part_boost:
         parts_of_word = [(stem, 1.0 if head else MODIFIER_BOOST)
                          for stem, head in compound_parts(text)
                          if stem not in GERMAN_STOPWORDS]
     other_form = s_form(text, stems[0], reader) \
-        if len(stems) == 1 and reader and S_FORM_BOOST else None
+        if len(stems) == 1 and reader and settings.s_form_boost else None
+    plural = plural_form(text, stems[0], reader) \
+        if len(stems) == 1 and reader and settings.s_form_boost else None
     for f in fields_:
         if len(stems) == 1:
             alternatives.append(query.Term(f, stems[0]))
-            alternatives.append(query.Term(f, PART_PREFIX + stems[0], boost=PART_MATCH_BOOST))
+            alternatives.append(query.Term(f, PART_PREFIX + stems[0],
+                                           boost=settings.part_match_boost))
             if other_form:
-                alternatives.append(query.Term(f, other_form, boost=S_FORM_BOOST))
+                alternatives.append(query.Term(f, other_form, boost=settings.s_form_boost))
+            if plural and plural != other_form:
+                alternatives.append(query.Term(f, plural, boost=settings.s_form_boost))
+                alternatives.append(query.Term(f, PART_PREFIX + plural,
+                                               boost=settings.part_match_boost
+                                               * settings.s_form_boost))
             # Parts in the body only: the same gains as with the title, half the terms.
             if parts_of_word and f == "body":
-                alternatives.append(PartsOfWord([_part_query(f, stem, boost)
+                alternatives.append(PartsOfWord([_part_query(f, stem, boost, settings)
                                                  for stem, boost in parts_of_word],
-                                                boost=QUERY_PART_BOOST))
+                                                boost=settings.query_part_boost))
         else:
             parts = [t.text for t in analyzer(text, mode="query")]
             whole = stems[0]
@@ -471,10 +421,36 @@ def word_query(text, fields_, schema, boost=1.0, reader=None):
             if len(parts) > 1:
                 alternatives.append(query.Phrase(f, parts))
                 alternatives.append(query.Or([query.Term(f, part) for part in parts],
-                                             boost=HYPHEN_PART_BOOST))
+                                             boost=settings.hyphen_part_boost))
             elif parts and parts[0] != whole:
                 alternatives.append(query.Term(f, parts[0]))
-    return _any(alternatives, boost)
+    return _any(alternatives, boost, settings.field_tiebreak)
+
+
+#: Singular and plural endings Snowball leaves apart: ``Zentrum``/``Zentren``,
+#: ``Museum``/``Museen``, ``Virus``/``Viren``, ``Thema``/``Themen``.
+_PLURAL_ENDINGS = (("um", "en"), ("um", "a"), ("us", "en"), ("a", "en"), ("en", "um"),
+                   ("en", "us"), ("en", "a"), ("a", "um"))
+
+
+def plural_form(word, stem, reader):
+    """The stem of ``word``'s other number when Snowball keeps them apart, if the index
+    has it in at least a tenth as many articles: ``Impfzentren`` → ``impfzentrum``.
+
+    Only the endings in ``_PLURAL_ENDINGS`` are tried, longest word first.
+    """
+    w = strip_invisible(word).lower()
+    if len(w) < 6 or not w.isalpha():
+        return None
+    have = reader.doc_frequency("body", stem)
+    for old, new in _PLURAL_ENDINGS:
+        if w.endswith(old):
+            other = stem_word(w[:-len(old)] + new)
+            if other != stem:
+                found = reader.doc_frequency("body", other)
+                if found and found * 10 >= have:
+                    return other
+    return None
 
 
 def s_form(word, stem, reader):
@@ -554,19 +530,20 @@ def _rebuilt(node, kept):
     return copy
 
 
-def _part_query(fieldname, stem, boost):
+def _part_query(fieldname, stem, boost, settings):
     """One part of a typed compound, as a word of its own or inside another compound."""
     return BestOf([query.Term(fieldname, stem),
-                   query.Term(fieldname, PART_PREFIX + stem, boost=PART_MATCH_BOOST)],
+                   query.Term(fieldname, PART_PREFIX + stem, boost=settings.part_match_boost)],
                   boost=boost, tiebreak=0.0)
 
 
-def _expand(q, schema, fuzzy=False, reader=None):
+def _expand(q, schema, fuzzy=False, reader=None, settings=DEFAULT_SETTINGS):
     """Replace queries on the virtual all-text field by queries on title and body.
 
-    With ``fuzzy``, each plain word also matches stems within ``FUZZY_EDITS`` of its own
-    (weighted ``FUZZY_BOOST``), as if typed ``word~``.
+    With ``fuzzy``, each plain word also matches stems within ``fuzzy_edits`` of its own
+    (weighted ``fuzzy_boost``), as if typed ``word~``.
     """
+    tiebreak = settings.field_tiebreak
     fieldname = getattr(q, "fieldname", None)
     if fieldname in (_ALL,) + TEXT_FIELDS and q.is_leaf():
         fields_ = TEXT_FIELDS if fieldname == _ALL else (fieldname,)
@@ -576,14 +553,15 @@ def _expand(q, schema, fuzzy=False, reader=None):
             if not words:
                 return query.NullQuery
             if len(words) == 1:
-                return _any([query.Term(f, words[0]) for f in fields_], q.boost)
-            return _any([query.Phrase(f, words, slop=q.slop) for f in fields_], q.boost)
+                return _any([query.Term(f, words[0]) for f in fields_], q.boost, tiebreak)
+            return _any([query.Phrase(f, words, slop=q.slop) for f in fields_], q.boost,
+                        tiebreak)
         if isinstance(q, query.FuzzyTerm):
             word = strip_invisible(q.text).lower()
             stem = stem_word(word)
             return _any([query.FuzzyTerm(f, stem, boost=q.boost, maxdist=q.maxdist,
                                          prefixlength=q.prefixlength) for f in fields_],
-                        q.boost)
+                        q.boost, tiebreak)
         if isinstance(q, (query.Prefix, query.Wildcard)):
             text = strip_invisible(q.text).lower()
             if isinstance(q, query.Prefix) or re.fullmatch(r"[^*?]+\*", text):
@@ -596,40 +574,41 @@ def _expand(q, schema, fuzzy=False, reader=None):
                 for f in fields_:
                     alts.append(query.Prefix(f, stem_text))
                     alts.append(query.Term(f, stem_word(stem_text)))
-                return _any(alts, q.boost)
+                return _any(alts, q.boost, tiebreak)
             if not text.strip("*?"):
                 return query.NullQuery
-            return _any([query.Wildcard(f, text) for f in fields_], q.boost)
+            return _any([query.Wildcard(f, text) for f in fields_], q.boost, tiebreak)
         if fieldname == _ALL and isinstance(q, query.Term):
-            exact = word_query(q.text, TEXT_FIELDS, schema, q.boost, reader=reader)
-            return (_with_fuzzy(exact, q.text, TEXT_FIELDS) if fuzzy else exact) \
+            exact = word_query(q.text, TEXT_FIELDS, schema, q.boost, reader=reader,
+                               settings=settings)
+            return (_with_fuzzy(exact, q.text, TEXT_FIELDS, settings) if fuzzy else exact) \
                 or query.NullQuery
         return q
     if isinstance(q, query.Every):
         return query.Every()
     if q.is_leaf():
         return q
-    return q.apply(lambda sub: _expand(sub, schema, fuzzy, reader))
+    return q.apply(lambda sub: _expand(sub, schema, fuzzy, reader, settings))
 
 
-def _with_fuzzy(exact, text, fields_):
-    """``exact`` (one word's query), or else a word within ``FUZZY_EDITS`` of its stem."""
+def _with_fuzzy(exact, text, fields_, settings=DEFAULT_SETTINGS):
+    """``exact`` (one word's query), or else a word within ``fuzzy_edits`` of its stem."""
     if exact is None:
         return None
     stem = stem_word(text)
-    edits = 1 if len(stem) <= 5 else FUZZY_EDITS
-    near = [query.FuzzyTerm(f, stem, boost=FUZZY_BOOST, maxdist=edits, prefixlength=1)
+    edits = 1 if len(stem) <= 5 else settings.fuzzy_edits
+    near = [query.FuzzyTerm(f, stem, boost=settings.fuzzy_boost, maxdist=edits, prefixlength=1)
             for f in fields_]
     return BestOf([exact] + near, tiebreak=0.0)
 
 
-def _any(alternatives, boost=1.0):
+def _any(alternatives, boost=1.0, tiebreak=DEFAULT_SETTINGS.field_tiebreak):
     """One query word's alternatives (fields, spellings): the best counts, the others add a little."""
     if len(alternatives) == 1:
         q = alternatives[0]
         q.boost = boost
         return q
-    return BestOf(alternatives, boost=boost, tiebreak=FIELD_TIEBREAK)
+    return BestOf(alternatives, boost=boost, tiebreak=tiebreak)
 
 
 def _body_stem(word_q):
@@ -642,12 +621,13 @@ def _body_stem(word_q):
     return None
 
 
-def _with_proximity(words_q):
+def _with_proximity(words_q, settings=DEFAULT_SETTINGS):
     """``words_q`` with a bonus for each pair of neighbouring words found near each other."""
-    if not PROXIMITY_BOOST:
+    if not settings.proximity_boost:
         return words_q
     stems = [_body_stem(sub) for sub in words_q.subqueries]
-    pairs = [query.Phrase("body", [a, b], slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)
+    pairs = [query.Phrase("body", [a, b], slop=settings.proximity_slop,
+                          boost=settings.proximity_boost)
              for a, b in zip(stems, stems[1:]) if a and b and a != b]
     return WordsNearby([words_q] + pairs) if pairs else words_q
 
@@ -672,13 +652,37 @@ def _lucene_not(q):
     return q.apply(_lucene_not)
 
 
+@dataclass(frozen=True)
+class Keyword:
+    """One word of a short keyword query, as the keyword ranking scores it.
+
+    ``query`` is the word's node of the query tree (its fields and forms), ``parts``
+    its typed compound's parts (a bonus, or None), ``title`` its title terms,
+    ``body_terms`` the body terms whose positions place the word in an article and
+    ``part_terms`` those of its parts (where an article has only the parts).
+    """
+
+    text: str
+    query: query.Query
+    parts: object
+    title: object
+    body_terms: tuple
+    part_terms: tuple = ()
+
+
 @dataclass
 class ParsedQuery:
-    """A parsed user query: the Whoosh query and the words a user typed."""
+    """A parsed user query: the Whoosh query and the words a user typed.
+
+    ``keywords`` is set for a plain query of two or three words (no operators,
+    phrases or wildcards): the engine then ranks its best matches by how closely and
+    how prominently the words stand together (``Ranker.rank_keywords``).
+    """
 
     text: str
     query: query.Query
     words: list
+    keywords: tuple = ()
 
     def terms(self, reader=None, limit=500):
         """The (field, term) pairs the query can match, prefixes expanded with ``reader``.
@@ -698,6 +702,16 @@ class ParsedQuery:
         return found
 
 
+    def part_stems(self):
+        """The stems that only a typed compound's parts ask for (``hoch``, ``wass`` of
+        ``Hochwasser``), not a typed word itself."""
+        words = {leaf.text for leaf in _positive_leaves(self.query, in_parts=False)
+                 if isinstance(getattr(leaf, "text", None), str)}
+        parts = {leaf.text for leaf in _positive_leaves(self.query, in_parts=True)
+                 if isinstance(getattr(leaf, "text", None), str)}
+        return {t.lstrip(PART_PREFIX) for t in parts - words} - \
+            {t.lstrip(PART_PREFIX) for t in words}
+
     def expanded_by(self):
         """``"fuzzy"`` when the query has ``word~`` parts, ``"prefix"`` for ``word*``, else None."""
         kinds = {type(leaf) for leaf in _positive_leaves(self.query)}
@@ -708,24 +722,32 @@ class ParsedQuery:
         return None
 
 
-def _positive_leaves(q):
+def _positive_leaves(q, in_parts=None):
+    """The leaves of ``q`` outside negations; with ``in_parts`` True only those inside a
+    typed compound's parts (:class:`PartsOfWord`), with False only those outside."""
     if isinstance(q, query.Not):
         return
     if isinstance(q, query.AndNot):
-        yield from _positive_leaves(q.a)
+        yield from _positive_leaves(q.a, in_parts)
         return
     if q.is_leaf():
-        yield q
+        if in_parts is not True:
+            yield q
         return
+    if isinstance(q, PartsOfWord):
+        if in_parts is False:
+            return
+        in_parts = None
     for sub in q.children():
-        yield from _positive_leaves(sub)
+        yield from _positive_leaves(sub, in_parts)
 
 
-def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False, reader=None):
+def parse_query(text, schema, *, fuzzy=False, reader=None, settings=DEFAULT_SETTINGS):
     """Parse a user's query string; raise a QueryError (``search.errors``) with a reason.
 
     ``reader`` (the index's) lets words match their other ``-s`` form where the index
-    has it (:func:`s_form`).
+    has it (:func:`s_form`); ``settings`` (:class:`search.settings.RankingSettings`)
+    sets the weights.
 
     >>> from index.schema import build_schema
     >>> q = parse_query("Lehrer Gewerkschaft fordern mehr Schutz", build_schema()).query
@@ -743,7 +765,8 @@ def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False, rea
     prepared = _PLUS_RE.sub(r"\1", _MINUS_RE.sub(r"\1NOT ", prepared))
     # A question mark ends a question; only inside a word is it a wildcard (Ma?er).
     prepared = _QUESTION_RE.sub("", prepared)
-    parser = _GermanParser(schema, fuzzy=fuzzy, reader=reader)
+    parser = _GermanParser(schema, fuzzy=fuzzy, reader=reader, settings=settings)
+    keywords = ()
     typed = [strip_invisible(w).lower() for w in words if w not in ("AND", "OR", "NOT")]
     # "Wer" alone is still searched: only a question with other words loses it.
     parser.drop_question_words = bool(set(typed) - QUESTION_WORDS - GERMAN_STOPWORDS)
@@ -759,15 +782,18 @@ def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False, rea
     check_syntax(tree, prepared)
     try:
         q = tree.query(parser) or query.NullQuery
-        q = _lucene_not(_expand(q, schema, fuzzy, reader))
+        q = _lucene_not(_expand(q, schema, fuzzy, reader, settings))
         if type(q) is query.Or and len(q.subqueries) > 1:
-            coordinated = len(typed) <= COORD_MAX_WORDS or (
-                QUESTION_COORD and text.rstrip().endswith("?"))
-            exponent = coord_exponent if coordinated else 0.0
+            coordinated = len(typed) <= settings.coord_max_words or (
+                settings.question_coord and text.rstrip().endswith("?"))
+            exponent = settings.coord_exponent if coordinated else 0.0
             q = CoordinatedOr(q.subqueries, boost=q.boost, exponent=exponent)
-            if len(typed) >= PROXIMITY_MIN_WORDS:
-                q = _with_proximity(q)
-        if QUERY_PART_BOOST:
+            if coordinated and len(typed) <= settings.coord_max_words \
+                    and not _sentence_like(words):
+                keywords = _keywords(q.subqueries, typed)
+            if len(typed) >= settings.proximity_min_words:
+                q = _with_proximity(q, settings)
+        if settings.query_part_boost:
             q = _parts_as_bonus(q)
         q = q.normalize()
     except Exception as exc:  # Whoosh's query building on odd syntax (see QuerySyntaxError)
@@ -780,7 +806,47 @@ def parse_query(text, schema, *, coord_exponent=COORD_EXPONENT, fuzzy=False, rea
         raise EmptyQuery(f"the query {quoted(text)} has no words to search for")
     if _only_negative(q):
         raise OnlyExcludes(text)
-    return ParsedQuery(text=text, query=q, words=words)
+    return ParsedQuery(text=text, query=q, words=words, keywords=keywords)
+
+
+def _sentence_like(words):
+    """True for a fragment of a sentence rather than key words: capitalised nouns or names
+    beside lowercase verbs or adjectives (``Tatverdächtiger festgenommen``, ``18 Menschen
+    verschleppt``). Key words are nouns and names, or all typed in lowercase.
+
+    >>> _sentence_like(["Tatverdächtiger", "festgenommen"]), _sentence_like(["Spahn", "Masken"])
+    (True, False)
+    >>> _sentence_like(["spahn", "masken"]), _sentence_like(["Corona-App", "Datenschutz"])
+    (False, False)
+    """
+    content = [w for w in words if w.lower() not in GERMAN_STOPWORDS and w[:1].isalpha()]
+    upper = [w[:1].isupper() for w in content]
+    return any(upper) and not all(upper) or any(w[:1].isdigit() for w in words)
+
+
+def _keywords(subqueries, typed):
+    """The :class:`Keyword` of each word of a plain short query, or () when it is not one."""
+    out = []
+    for sub in subqueries:
+        children = sub.subqueries if isinstance(sub, BestOf) else [sub]
+        if not all(type(c) is query.Term or isinstance(c, PartsOfWord) for c in children):
+            return ()  # a phrase, a wildcard, a hyphenated word's parts: not plain words
+        terms = [c for c in children if type(c) is query.Term]
+        body = tuple(c.text for c in terms if c.fieldname == "body")
+        if not body:
+            return ()
+        parts = [c for c in children if isinstance(c, PartsOfWord)]
+        word = _rebuilt(sub, terms) if isinstance(sub, BestOf) else sub
+        title = [c for c in terms if c.fieldname == "title"]
+        part_terms = tuple(leaf.text for p in parts for leaf in p.leaves()
+                           if type(leaf) is query.Term and leaf.fieldname == "body")
+        out.append(Keyword(text=body[0], query=word.normalize(),
+                           parts=parts[0] if parts else None,
+                           title=BestOf(title, tiebreak=0.0) if title else None, body_terms=body,
+                           part_terms=part_terms))
+    if len(out) < 2:
+        return ()
+    return tuple(out)
 
 
 def _only_negative(q):

@@ -28,6 +28,7 @@ their scores, 0.0 everywhere else (adding 0.0 changes no sum, and BM25 scores ar
 positive, so a 0.0 never wins a maximum).
 """
 
+from bisect import bisect_left
 from collections import OrderedDict
 from math import log
 from typing import NamedTuple
@@ -40,22 +41,9 @@ from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
 from index import codec
+from index.analysis import PART_PREFIX
 from search.query import BestOf, CoordinatedOr, PartsOfWord, WordsNearby
-
-#: Proximity bonuses (``WordsNearby``) are computed for this many articles, the best by
-#: the words' own scores; the rest keep those scores. A bonus is at most
-#: ``PROXIMITY_BOOST`` × the pair's scores, so an article further down rarely reaches the
-#: first page; reading positions costs a Python step per article and word.
-RERANK_DEPTH = 400
-
-
-#: A word found in at least this many articles keeps its scored postings for the next
-#: query (16 bytes a posting), up to SCORED_CACHE_POSTINGS postings in all. Decoding a
-#: posting list is a Python step per block of 128: "Corona", in 39,000 of 41,000 FANG
-#: articles in 22 segments, cost several ms a query each time.
-SCORED_CACHE_MIN = 2000
-SCORED_CACHE_POSTINGS = 4_000_000
-
+from search.settings import DEFAULT_SETTINGS
 
 class _BM25Stats(NamedTuple):
     """What the bulk BM25F needs of Whoosh's ``BM25FScorer``, computed the same way."""
@@ -69,8 +57,9 @@ class _BM25Stats(NamedTuple):
 class Ranker:
     """Bulk scorer over one Whoosh searcher; caches field lengths and deletions."""
 
-    def __init__(self, searcher):
+    def __init__(self, searcher, settings=DEFAULT_SETTINGS):
         self.searcher = searcher
+        self.settings = settings
         self._leaves = searcher.leaf_searchers()
         self.size = searcher.reader().doc_count_all()
         self._norms = {}
@@ -78,9 +67,13 @@ class Ranker:
         self._scorers = {}
         self._scored = OrderedDict()  # (field, word) → (ids, BM25 scores): common words only
         self._scored_postings = 0
+        self._query_terms = {}
+        self._query_nodes = {}
 
     def ranked(self, q):
         """(document numbers, scores) of every live article ``q`` matches, as arrays."""
+        self._query_terms = {}  # the rarer words' scored postings, for rank_keywords
+        self._query_nodes = {}  # each word's (hit, score), likewise
         hit, score = self._score(q)
         hit &= self.live()
         ids = np.flatnonzero(hit)
@@ -103,9 +96,181 @@ class Ranker:
             self._live = live
         return self._live
 
+    # --- keyword queries ------------------------------------------------------------------
+
+    def rank_keywords(self, keywords, ids, scores, entities=None):
+        """``(ids, scores)`` with the best ``keyword_depth`` articles scored as a keyword query.
+
+        For a reporter's two or three words the query tree's sum is too loose. Here each
+        word counts once, by its best form (the word as typed, another form, inside a
+        compound, or failing those its typed compound's parts); the sum is coordinated
+        by the share of words found; it is raised where the words stand together
+        (``together_boost``: adjacent words double it), where a word that names a person
+        or place is in the article's facets (``entity_boost``, ``entities``: one
+        boolean array over all documents per keyword, or None), and lowered for very
+        short articles (``short_words``). The articles below the depth keep their
+        order under the re-scored ones.
+        """
+        settings = self.settings
+        if len(ids) < 2 or len(keywords) < 2 or settings.keyword_depth <= 0:
+            return ids, scores
+        depth = min(settings.keyword_depth, len(ids))
+        best = np.argpartition(-scores, depth - 1)[:depth] if len(ids) > depth \
+            else np.arange(len(ids))
+        cand = np.sort(ids[best])
+        n = len(keywords)
+        total = np.zeros(len(cand))
+        coverage = np.zeros(len(cand))
+        titles = []
+        for kw in keywords:
+            hit, score = self._score(kw.query)
+            own, found = score[cand], hit[cand]
+            if kw.parts is not None:
+                _, part_score = self._score(kw.parts)
+                own = np.maximum(own, part_score[cand]) if settings.best_form_only \
+                    else own + part_score[cand]
+                # Every part, not one: a short part (``hoch``, ``neu``) alone says little.
+                every = np.logical_and.reduce([self._score(c)[0][cand]
+                                               for c in kw.parts.subqueries])
+                found = np.where(found, 1.0, np.where(every, settings.parts_coverage, 0.0))
+            total += own
+            coverage += found
+            titles.append(self._score(kw.title)[0][cand] if kw.title is not None else
+                          np.zeros(len(cand), dtype=bool))
+        total *= (coverage / n) ** settings.coord_exponent
+        if entities is not None and settings.entity_boost:
+            for kw, named, in_title in zip(keywords, entities, titles):
+                if named is None:
+                    continue
+                has = named[cand]
+                # Named in the title or lead, or more than once: the article is about it.
+                at = self._body_positions(_own_terms(kw), cand[has & ~in_title])
+                strong = in_title | np.array(
+                    [len(at.get(d, ())) > 1 or (d in at and at[d][0] < settings.lead_words)
+                     for d in cand.tolist()], dtype=bool)
+                total *= 1.0 + settings.entity_boost * np.where(
+                    has & strong, 1.0, np.where(has, 0.5, 0.0))
+        if settings.short_words:
+            length = self._body_lengths()[cand]
+            total *= np.minimum(1.0, np.maximum(length, 1) / settings.short_words) \
+                ** settings.short_exponent
+        if settings.together_boost and settings.together_depth > 0:
+            total *= self._together(keywords, cand, total, titles, settings)
+        out = scores.copy()
+        rest = np.ones(len(ids), dtype=bool)
+        rest[best] = False
+        if rest.any():
+            floor = total.min() if len(total) else 0.0
+            top_rest = out[rest].max()
+            if top_rest >= floor and top_rest > 0:
+                out[rest] *= floor / top_rest * 0.999
+        where = np.searchsorted(cand, ids[best])
+        out[best] = total[where]
+        return ids, out
+
+    def _together(self, keywords, cand, total, titles, settings):
+        """1 + ``together_boost`` × how close the words stand, for the best
+        ``together_depth`` of ``cand`` by ``total`` (1.0 for the others).
+
+        Closeness is averaged over the pairs of words: 1.0 when both are in the title
+        or next to each other in the body, ``window / (window + gap)`` for a gap of
+        more words, 0.0 when one of them is missing.
+        """
+        factor = np.ones(len(cand))
+        depth = min(settings.together_depth, len(cand))
+        sel = np.argpartition(-total, depth - 1)[:depth] if len(cand) > depth \
+            else np.arange(len(cand))
+        sel = np.sort(sel)
+        docs = cand[sel]
+        positions = []
+        for kw in keywords:
+            at = self._body_positions(kw.body_terms, docs)
+            if kw.part_terms:  # where only the parts are found, they place the word
+                every = np.logical_and.reduce([self._score(c)[0][docs]
+                                               for c in kw.parts.subqueries])
+                lacking = np.array([d for d, e in zip(docs.tolist(), every.tolist())
+                                    if e and d not in at], dtype=np.int64)
+                if len(lacking):
+                    at.update(self._body_positions(_own_terms_of(kw.part_terms), lacking))
+            positions.append(at)
+        n = len(keywords)
+        close = np.zeros(len(sel))
+        window = settings.together_window
+        for i in range(n):
+            for j in range(i + 1, n):
+                both_titles = titles[i][sel] & titles[j][sel]
+                for k, d in enumerate(docs.tolist()):
+                    if both_titles[k]:
+                        close[k] += 1.0
+                        continue
+                    a, b = positions[i].get(d), positions[j].get(d)
+                    if a and b:
+                        if settings.together_count:
+                            near = _near_count(a, b, window)
+                            close[k] += near / (near + settings.together_count)
+                        else:
+                            close[k] += window / (window + max(_min_gap(a, b) - 1, 0))
+        factor[sel] = 1.0 + settings.together_boost * close / (n * (n - 1) / 2)
+        return factor
+
+    def _body_positions(self, terms, cand):
+        """{document number: sorted positions of any of ``terms`` in the body} for ``cand``."""
+        merged = {}
+        for text in terms:
+            for d, at in self._positions_bulk("body", text, cand).items():
+                if d in merged:
+                    merged[d] = sorted(set(merged[d]).union(at))
+                else:
+                    merged[d] = at
+        return merged
+
+    def _positions_bulk(self, fieldname, text, ids):
+        """{document number: positions of the word} for the given (sorted) documents,
+        read block by block from the postings (``index.codec.term_positions``)."""
+        found = self._scorer(fieldname, text)
+        if found is None or not len(ids):
+            return {}
+        infos = found[2]
+        if infos is None:
+            return self._positions(fieldname, text, ids)
+        out = {}
+        for i, info in infos:
+            sub, offset = self._leaves[i]
+            size = sub.reader().doc_count_all()
+            local = ids[(ids >= offset) & (ids < offset + size)] - offset
+            if not len(local):
+                continue
+            got = codec.term_positions(sub.reader(), info, local.tolist())
+            for d, at in got.items():
+                out[d + offset] = at
+        return out
+
+    def _body_lengths(self):
+        """Every document's body length in words, as BM25 reads it (decoded length byte)."""
+        lengths = self._norms.get("body-lengths")
+        if lengths is None:
+            table = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+            codes = np.concatenate([
+                np.frombuffer(_length_bytes(sub.reader(), "body"), dtype=np.uint8)
+                for sub, _ in self._leaves]) if self._leaves else np.zeros(0, np.uint8)
+            lengths = self._norms["body-lengths"] = table[codes]
+        return lengths
+
     # --- nodes ---------------------------------------------------------------------------
 
     def _score(self, q):
+        if isinstance(q, (BestOf, PartsOfWord)):
+            # A word's node, asked again by rank_keywords after the whole tree.
+            try:
+                return self._query_nodes[q]
+            except KeyError:
+                found = self._query_nodes[q] = self._score_node(q)
+                return found
+            except TypeError:  # not hashable
+                pass
+        return self._score_node(q)
+
+    def _score_node(self, q):
         if isinstance(q, WordsNearby):
             return self._nearby(q)
         if isinstance(q, CoordinatedOr):
@@ -169,14 +334,15 @@ class Ranker:
         A pair is a two-word ``Phrase`` with slop; Whoosh scores it as the sum of the
         two words' scores where the second word follows the first within ``slop``
         positions, times the phrase's boost. Here that is computed from the words'
-        positions for the ``RERANK_DEPTH`` best articles only (exactly Whoosh's numbers
+        positions for the ``rerank_depth`` best articles only (exactly Whoosh's numbers
         there). Anything else among the pairs is scored by its matcher.
         """
         hit, total = self._score(q.subqueries[0])
         total = total.copy()
         ids = np.flatnonzero(hit & self.live())
-        if len(ids) > RERANK_DEPTH:
-            ids = np.sort(ids[np.argpartition(-total[ids], RERANK_DEPTH - 1)[:RERANK_DEPTH]])
+        depth = self.settings.rerank_depth
+        if len(ids) > depth:
+            ids = np.sort(ids[np.argpartition(-total[ids], depth - 1)[:depth]])
         for pair in q.subqueries[1:]:
             if type(pair) is not wq.Phrase or len(pair.words) != 2:
                 total += self._score(pair)[1]
@@ -239,14 +405,18 @@ class Ranker:
         if cached is not None:
             self._scored.move_to_end(key)
             ids, scored = cached
+        elif key in self._query_terms:
+            ids, scored = self._query_terms[key]
         else:
             ids, weights = self._postings(q.fieldname, found)
             norms = self._field_norms(q.fieldname, scorer)
             idf, k = scorer.idf, scorer.K1 + 1
             # scoring.bm25: idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
             scored = idf * ((weights * k) / (weights + norms[ids]))
-            if len(ids) >= SCORED_CACHE_MIN:
+            if len(ids) >= self.settings.scored_cache_min:
                 self._keep_scored(key, ids, scored)
+            else:
+                self._query_terms[key] = (ids, scored)
         hit[ids] = True
         score[ids] = _boosted(scored, q.boost)
         return hit, score
@@ -255,7 +425,8 @@ class Ranker:
         """Remember a common word's scored postings, the least recently used going first."""
         self._scored[key] = (ids, scored)
         self._scored_postings += len(ids)
-        while self._scored_postings > SCORED_CACHE_POSTINGS and len(self._scored) > 1:
+        while self._scored_postings > self.settings.scored_cache_postings \
+                and len(self._scored) > 1:
             _, (old_ids, _) = self._scored.popitem(last=False)
             self._scored_postings -= len(old_ids)
 
@@ -412,6 +583,51 @@ def _follows(first, second, slop):
         if second[j] - p <= slop:
             return True
     return False
+
+
+def _own_terms_of(terms):
+    """The terms that are words themselves (not ``+part`` terms inside compounds)."""
+    return [t for t in terms if not t.startswith(PART_PREFIX)]
+
+
+def _own_terms(keyword):
+    """A keyword's body terms that are the word itself (not inside a compound)."""
+    return [t for t in keyword.body_terms if not t.startswith(PART_PREFIX)]
+
+
+def _near_count(first, second, window):
+    """How many positions of the shorter list have one of the other within ``window``.
+
+    >>> _near_count([3, 40, 90], [9, 44], 10)
+    2
+    """
+    if len(first) > len(second):
+        first, second = second, first
+    n, size = 0, len(second)
+    for p in first:
+        k = bisect_left(second, p - window)
+        if k < size and second[k] <= p + window:
+            n += 1
+    return n
+
+
+def _min_gap(first, second):
+    """The smallest distance between a position in ``first`` and one in ``second`` (sorted).
+
+    >>> _min_gap([3, 40], [9, 44]), _min_gap([5], [5])
+    (4, 0)
+    """
+    if len(first) > len(second):
+        first, second = second, first
+    gap = abs(first[0] - second[0])
+    n = len(second)
+    for p in first:
+        k = bisect_left(second, p)
+        if k < n:
+            gap = min(gap, second[k] - p)
+        if k:
+            gap = min(gap, p - second[k - 1])
+    return gap
 
 
 def _boosted(scores, boost):

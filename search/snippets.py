@@ -35,8 +35,13 @@ class TermMatcher:
     ['raketenwerfer']
     """
 
-    def __init__(self, stems, prefixes=(), words=(), fuzzy=False):
+    def __init__(self, stems, prefixes=(), words=(), fuzzy=False, parts=None):
         self.stems = frozenset(stems)
+        #: {stem: the part as typed} of stems that only a typed compound's parts ask
+        #: for: a word matches one only when it starts with the part as spelled
+        #: (``Wasser`` for ``Hochwasser``'s ``wasser``; not ``höchsten`` for ``hoch``,
+        #: whose stem Snowball gives it).
+        self.parts = dict(parts or {})
         self.prefixes = tuple(prefixes)
         self.words = [w for w in words if strip_invisible(w).lower() not in GERMAN_STOPWORDS]
         self.fuzzy = fuzzy
@@ -62,16 +67,21 @@ class TermMatcher:
         forms = _word_forms(word)
         if forms is not None:
             clean, stem, parts = forms
-            if self._stem_matches(clean, stem):
+            if self._stem_matches(clean, stem) and self._own_form(clean, stem):
                 hit = (0, len(word), stem, "whole")
             else:
                 # The longest compound tail, else a leading part, that the query asked for.
                 for start, end, text, part_stem in parts:
-                    if self._stem_matches(text, part_stem):
+                    if self._stem_matches(text, part_stem) and self._own_form(text, part_stem):
                         hit = (start, end, part_stem, "compound")
                         break
         self._cache[word] = hit
         return hit
+
+    def _own_form(self, clean, stem):
+        """False when ``stem`` is only a typed compound's part and ``clean`` is not its form."""
+        typed = self.parts.get(stem)
+        return typed is None or clean.startswith(typed[:len(stem)])
 
     def _matches(self, text, start=0, end=None):
         """Yield ``(start, end, surface_word, stem, how)`` for each match."""
@@ -178,7 +188,7 @@ class TermMatcher:
             if typed is None:
                 typed = _closest(surface, self.words)
                 kind = "fuzzy" if self.fuzzy else "prefix" if self.prefixes else "stem"
-                if how == "compound":
+                if how == "compound" or stem in self.parts:
                     kind = "compound"
             elif how == "compound":
                 kind = "compound"

@@ -1,6 +1,7 @@
 """The ranking benchmark's metrics, and ranking rules it led to, on tiny hand-made data."""
 
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -8,6 +9,7 @@ from conftest import ROOT, ids
 
 sys.path.insert(0, str(ROOT / "bench"))
 import quality  # noqa: E402
+from search import SearchEngine  # noqa: E402
 
 
 def test_metrics_on_a_hand_computed_run():
@@ -45,11 +47,12 @@ def test_one_field_alternative_does_not_borrow_another_articles_score(engine):
 def test_field_tiebreak_survives_parsing():
     # Whoosh's CompoundQuery.apply dropped it: title matches added nothing to body matches.
     from index.schema import build_schema
-    from search.query import FIELD_TIEBREAK, BestOf, parse_query
+    from search.query import BestOf, parse_query
+    from search.settings import DEFAULT_SETTINGS
 
     q = parse_query("Raketenwerfer Litauen", build_schema()).query
     words = [s for s in _words(q).subqueries if isinstance(s, BestOf)]
-    assert words and all(w.tiebreak == FIELD_TIEBREAK > 0 for w in words)
+    assert words and all(w.tiebreak == DEFAULT_SETTINGS.field_tiebreak > 0 for w in words)
 
 
 def _words(q):
@@ -105,16 +108,15 @@ def test_a_question_is_coordinated_at_any_length(engine):
     assert ratio(asked) > ratio(told) * 1.2
 
 
-def test_typed_compound_parts_add_score_but_no_matches(engine, monkeypatch):
+def test_typed_compound_parts_add_score_but_no_matches(engine, corpus_index):
     # 06 says "Gewerkschaft" and "Lehrer", never "Lehrergewerkschaft"; 07 (a teacher's
     # portrait) says "Lehrer" but nothing of a union.
-    import search.query
-
-    monkeypatch.setattr(search.query, "QUERY_PART_BOOST", 0.4)
+    assert engine.settings.query_part_boost > 0
     assert ids(engine.search("Lehrergewerkschaft")) == []
     with_parts = {h.id: h.score for h in engine.search("Lehrergewerkschaft Schulstart").hits}
-    monkeypatch.setattr(search.query, "QUERY_PART_BOOST", 0.0)
-    without = {h.id: h.score for h in engine.search("Lehrergewerkschaft Schulstart").hits}
+    with SearchEngine(corpus_index, settings=replace(engine.settings,
+                                                     query_part_boost=0.0)) as plain:
+        without = {h.id: h.score for h in plain.search("Lehrergewerkschaft Schulstart").hits}
     assert set(with_parts) == set(without)
     assert with_parts["06_gew-lehrer-schulstart"] > without["06_gew-lehrer-schulstart"] * 1.2
 
@@ -125,15 +127,14 @@ def test_a_hyphenated_word_finds_an_article_that_uses_one_part(engine):
     assert ids(engine.search("Schulstart-Pannen")) == ["06_gew-lehrer-schulstart"]
 
 
-def test_neighbouring_query_words_score_higher_where_they_stand_together(engine, monkeypatch):
+def test_neighbouring_query_words_score_higher_where_they_stand_together(engine, corpus_index):
     # 06 names the "Gewerkschaft Erziehung und Wissenschaft"; "und" is a stop word.
-    import search.query
-
-    # Five typed words: the bonus is for sentence-like queries (PROXIMITY_MIN_WORDS).
+    # Five typed words: the bonus is for sentence-like queries (proximity_min_words).
     text = "Erziehung Wissenschaft fordert mehr Schutz"
     near = engine.search(text).hits[0]
-    monkeypatch.setattr(search.query, "PROXIMITY_BOOST", 0.0)
-    apart = engine.search(text).hits[0]
+    with SearchEngine(corpus_index, settings=replace(engine.settings,
+                                                     proximity_boost=0.0)) as plain:
+        apart = plain.search(text).hits[0]
     assert near.id == apart.id == "06_gew-lehrer-schulstart"
     assert near.score > apart.score * 1.1
 

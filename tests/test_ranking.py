@@ -1,6 +1,7 @@
 """The bulk scorer gives every query Whoosh's own scores, over segments and deletions."""
 
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -79,18 +80,15 @@ def test_bulk_scores_are_whooshs_scores(changed_index, text):
             assert expected, f"{text!r} should match something in the corpus"
 
 
-def test_proximity_is_whooshs_for_the_best_articles_only(changed_index, monkeypatch):
-    import search.ranking
-
+def test_proximity_is_whooshs_for_the_best_articles_only(changed_index):
     text = "Die Lehrer und die Gewerkschaft streiten über Corona"
-    monkeypatch.setattr(search.ranking, "RERANK_DEPTH", 3)
     with SearchEngine(changed_index) as engine:
         s = engine.searcher
         q = engine.parse(text).query
         assert type(q).__name__ == "WordsNearby"
         expected = whoosh_scores(s, q)
         words = Ranker(s).scores(q.subqueries[0])
-        got = Ranker(s).scores(q)
+        got = Ranker(s, replace(engine.settings, rerank_depth=3)).scores(q)
         assert got.keys() == expected.keys() and len(got) > 3
         best = sorted(words, key=lambda d: (-words[d], d))[:3]
         assert {d: got[d] for d in best} == {d: expected[d] for d in best}
@@ -117,17 +115,14 @@ def test_top_orders_by_score_then_document_number_like_whoosh(changed_index):
             assert top(*Ranker(s).ranked(q), 5) == expected
 
 
-def test_kept_scores_of_common_words_are_the_scores_computed_anew(changed_index, monkeypatch):
-    from search import ranking
-
+def test_kept_scores_of_common_words_are_the_scores_computed_anew(changed_index):
     # Every word counts as common here; the cache holds a few postings only, so
     # words are evicted (least recently used first) and computed again.
-    monkeypatch.setattr(ranking, "SCORED_CACHE_MIN", 1)
-    monkeypatch.setattr(ranking, "SCORED_CACHE_POSTINGS", 12)
     with SearchEngine(changed_index) as engine:
         s = engine.searcher
         fresh = {t: Ranker(s).scores(engine.parse(t).query) for t in QUERIES}
-        ranker = Ranker(s)
+        ranker = Ranker(s, replace(engine.settings, scored_cache_min=1,
+                                   scored_cache_postings=12))
         for _ in range(2):  # the second round reads what the first kept
             for t in QUERIES:
                 assert ranker.scores(engine.parse(t).query) == fresh[t], t
@@ -160,3 +155,131 @@ def test_segments_of_another_codec_are_scored_through_whoosh(changed_index, tmp_
         for text in ["Corona", "Lehrer Gewerkschaft", "Raketenwerfer", "Nichtvorhandenwort"]:
             q = engine.parse(text).query
             assert Ranker(s).scores(q) == pytest.approx(whoosh_scores(s, q), rel=1e-12), text
+
+
+# --- keyword queries of two or three words (Ranker.rank_keywords) ---------------------------
+
+_FILLER = ("Die Verwaltung legte am Montag ihren Bericht für das vergangene Quartal vor. "
+           "Die Zahl der Beschäftigten blieb demnach nahezu stabil, der Handel meldete leichte "
+           "Zuwächse, das Handwerk klagte über fehlende Fachkräfte. ")
+
+KEYWORD_ARTICLES = {
+    # About the pair: the minister and the masks in one sentence, his name in the lead.
+    "pair.txt": ("date 2020-04-02 Bund sucht Lieferanten\n\nGesundheitsminister Jens Spahn "
+                 "will mehr Schutzmasken in Deutschland herstellen lassen. Spahn sagte, die "
+                 "Schutzmasken aus China reichten nicht aus. " + _FILLER * 3),
+    # A long roundup of the labour market that names both words once, far apart.
+    "roundup.txt": ("date 2020-04-03 Arbeitsmarkt im Frühjahr\n\nIn den Apotheken waren "
+                    "Schutzmasken knapp. " + _FILLER * 12 + "Am Rande äußerte sich auch "
+                    "Jens Spahn zur Lage."),
+    # A two-line item with the name in its title and nothing on masks.
+    "short.txt": "date 2020-04-04 Spahn im Interview\n\nDas Gespräch mit Jens Spahn lesen Sie morgen.",
+    # Many forms of one query word (masks, mask compounds), nothing of the minister.
+    "forms.txt": ("date 2020-04-05 Masken überall\n\nSchutzmasken, Atemschutzmasken und "
+                  "Stoffmasken: Schutzmasken sind gefragt. Die Schutzmasken-Preise steigen, "
+                  "Schutzmaskenhersteller erweitern die Produktion. " + _FILLER * 2),
+    # The plural Snowball keeps apart from the singular.
+    "zentrum.txt": ("date 2020-12-01 Neues Impfzentrum\n\nDas Impfzentrum in der Messehalle "
+                    "öffnet im Januar. " + _FILLER),
+    "center.txt": "date 2020-12-02 Messe\n\nDie Messehalle bleibt geschlossen. " + _FILLER,
+}
+
+
+@pytest.fixture(scope="module")
+def keyword_index(tmp_path_factory):
+    from index.build import index_paths
+
+    root = tmp_path_factory.mktemp("keywords")
+    folder = root / "articles"
+    folder.mkdir()
+    for name, text in KEYWORD_ARTICLES.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    path = str(root / "index")
+    index_paths(path, [str(folder)])
+    return path
+
+
+def test_a_short_query_ranks_the_article_about_the_pair_first(keyword_index):
+    with SearchEngine(keyword_index) as engine:
+        got = [h.id for h in engine.search("Spahn Schutzmasken").hits]
+        assert got[0] == "pair"
+        # Both words far apart, one word's title, one word's many forms: all below.
+        assert set(got[1:]) >= {"roundup", "short", "forms"}
+
+
+def test_where_the_words_stand_together_counts(keyword_index):
+    with SearchEngine(keyword_index) as engine:
+        near = {h.id: h.score for h in engine.search("Spahn Schutzmasken").hits}
+    apart_settings = replace(engine.settings, together_boost=0.0)
+    with SearchEngine(keyword_index, settings=apart_settings) as engine:
+        flat = {h.id: h.score for h in engine.search("Spahn Schutzmasken").hits}
+    # The pair's sentence doubles its score; the roundup's words, a page apart, add little.
+    assert near["pair"] / flat["pair"] > 1.7
+    assert near["roundup"] / flat["roundup"] < 1.2
+
+
+def test_forms_of_one_word_count_once(keyword_index):
+    with SearchEngine(keyword_index) as engine:
+        parsed = engine.parse("Spahn Schutzmasken")
+        ids, scores = engine.ranker.ranked(parsed.query)
+        tree = dict(zip(ids.tolist(), scores.tolist()))
+        forms = engine.searcher.document_number(id="forms")
+        pair = engine.searcher.document_number(id="pair")
+        # The query tree adds the mask compounds' parts on top of the word's own score;
+        # the keyword ranking takes the best form, so the masks alone stay well below.
+        ranked = dict(zip(*(a.tolist() for a in engine.ranker.rank_keywords(
+            parsed.keywords, ids, scores))))
+        assert ranked[forms] / ranked[pair] < tree[forms] / tree[pair]
+        assert ranked[forms] < ranked[pair] / 2
+
+
+def test_a_plural_snowball_keeps_apart_is_found(keyword_index):
+    with SearchEngine(keyword_index) as engine:
+        assert [h.id for h in engine.search("Impfzentren Messehalle").hits][:2] == \
+            ["zentrum", "center"]
+
+
+def test_positions_read_in_bulk_are_the_matchers(changed_index):
+    import numpy as np
+
+    with SearchEngine(changed_index) as engine:
+        ranker = Ranker(engine.searcher)
+        ids = np.arange(ranker.size)
+        for word in ("lehr", "gewerkschaft", "corona", "+lehr", "bahn", "+bahnhof"):
+            bulk = ranker._positions_bulk("body", word, ids)
+            assert bulk, word
+            assert bulk == ranker._positions("body", word, ids), word
+            some = ids[::3]
+            assert ranker._positions_bulk("body", word, some) == \
+                {d: p for d, p in bulk.items() if d % 3 == 0}
+
+
+def test_a_word_naming_a_place_prefers_articles_about_that_place(tmp_path):
+    from index.build import index_paths
+
+    folder = tmp_path / "a"
+    folder.mkdir()
+    texts = {
+        "ort.txt": "date 2020-03-20 Strenge Regeln am Neckar\n\nDie Stadt Heidelberg verhängt "
+                   "eine nächtliche Ausgangssperre. Oberbürgermeister Eckart Würzner sagte, "
+                   "in Heidelberg sei die Lage ernst. " + _FILLER,
+        "thema.txt": "date 2020-03-21 Was die Ausgangssperre bedeutet\n\nEine Ausgangssperre "
+                     "ist mehr als eine Kontaktsperre. Wer gegen die Ausgangssperre verstößt, "
+                     "zahlt. Die Ausgangssperre gilt auch nachts. " + _FILLER,
+        "sonst.txt": "date 2020-03-22 Neue Zahlen aus Heidelberg\n\nIn Heidelberg stieg die "
+                     "Zahl der Fälle. Heidelberg meldet zwölf neue Infektionen. " + _FILLER,
+    }
+    for name, text in texts.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    index_paths(str(tmp_path / "ix"), [str(folder)])
+    with SearchEngine(str(tmp_path / "ix")) as engine:
+        parsed = engine.parse("Heidelberger Ausgangssperre")
+        named = [engine._named(kw) for kw in parsed.keywords]
+        assert named[0] is not None and named[1] is None  # Heidelberg is a place facet
+        hits = engine.search("Heidelberger Ausgangssperre").hits
+        assert hits[0].id == "ort"
+        scores = {h.id: h.score for h in hits}
+    plain = replace(engine.settings, entity_boost=0.0)
+    with SearchEngine(str(tmp_path / "ix"), settings=plain) as engine:
+        flat = {h.id: h.score for h in engine.search("Heidelberger Ausgangssperre").hits}
+    assert scores["ort"] / flat["ort"] > scores["thema"] / flat["thema"]

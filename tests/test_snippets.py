@@ -112,3 +112,27 @@ def test_splitting_only_the_text_near_matches_gives_the_same_snippets(typed, mon
              for t in texts for fc in (120, 260)]
     assert near == whole
     assert sum(1 for frags in whole if any(f.matches for f in frags)) > 3
+
+
+def test_a_compound_part_marks_only_its_own_forms(tmp_path):
+    # Snowball gives "höchsten" and "Höchst" (of "Höchststand") the stem of "hoch":
+    # Hochwasser's part "hoch" must not mark them; "Wasser" is a form of its part.
+    from index.build import index_paths
+    from search import SearchEngine
+
+    folder = tmp_path / "a"
+    folder.mkdir()
+    (folder / "flut.txt").write_text(
+        "date 2021-07-15 Hochwasser in Passau: Donau erreicht Höchststand\n\n"
+        "In Passau hat die Donau ihren Höchststand erreicht, über der höchsten "
+        "Meldestufe. Die Altstadt stand unter Wasser. Das Hochwasser geht langsam zurück.\n",
+        encoding="utf-8")
+    index_paths(str(tmp_path / "ix"), [str(folder)], entities=False)
+    with SearchEngine(str(tmp_path / "ix")) as engine:
+        hit = engine.search("Hochwasser Passau").hits[0]
+    surfaces = {m.surface for m in hit.matched}
+    assert {"Hochwasser", "Passau", "Wasser"} <= surfaces
+    assert not {s for s in surfaces if s.lower().startswith("höchst")}
+    marked = " ".join(s.marked() for s in hit.snippets) + hit.title
+    assert "[[Höchst" not in marked and "[[höchst" not in marked
+    assert ("Wasser", "compound") in {(m.surface, m.how) for m in hit.matched}

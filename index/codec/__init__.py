@@ -15,7 +15,7 @@ The functions below are what the search side needs beyond Whoosh's reader API: a
 word's postings in bulk, straight from the term dictionary of one segment.
 """
 
-from index.codec.blocks import CompactLeafMatcher, all_ids_and_weights
+from index.codec.blocks import CompactLeafMatcher, all_ids_and_weights, positions_of
 from index.codec.buffer import PostingBuffer, TermPostings, write_buffered_postings
 from index.codec.positions import GapPositions
 from index.codec.segment import (CompactCodec, CompactFileIndex, CompactSegment, create_index,
@@ -24,7 +24,7 @@ from index.codec.terms import CompactTermsReader
 
 __all__ = ["CompactCodec", "CompactFileIndex", "CompactSegment", "GapPositions", "PostingBuffer",
            "TermPostings", "create_index", "is_compact", "matcher_postings", "open_index",
-           "segment_term_info", "term_matcher", "term_postings", "write_buffered_postings"]
+           "segment_term_info", "term_matcher", "term_positions", "term_postings", "write_buffered_postings"]
 
 
 def is_compact(reader):
@@ -61,3 +61,10 @@ def matcher_postings(matcher):
     if isinstance(matcher, CompactLeafMatcher):
         return matcher.ids_and_weights()
     return None
+
+
+def term_positions(reader, info, docs):
+    """{document number: positions} of the term ``info`` describes, for the ``docs``
+    (ascending document numbers of this segment) that hold it; only the blocks that can
+    hold one of them are read."""
+    return positions_of(reader._terms._postfile, info, docs)
