@@ -325,28 +325,26 @@ def _fold(text):
 
 
 def query_matchers(query):
-    """Folded stems of the query's words (stop words dropped), for finding paragraphs."""
+    """{query word: its folded stem} (short words dropped), for finding paragraphs."""
     from index.analysis import stem_word
 
-    stems = []
+    stems = {}
     for word in re.findall(r"\w+", query):
         stem = _fold(stem_word(word))
-        if len(stem) >= 3 and stem not in stems:
-            stems.append(stem)
+        if len(stem) >= 3 and stem not in stems.values():
+            stems[word] = stem
     return stems
 
 
 def paragraph_hits(text, stems):
-    """The stems that occur in ``text``: as a word's stem, or inside a word (compounds)."""
+    """The query words whose stem occurs in ``text``: as a word's stem, or inside a word."""
     from index.analysis import stem_word
 
-    words = {_fold(w) for w in re.findall(r"\w+", text)}
-    stemmed = {_fold(stem_word(w)) for w in re.findall(r"\w+", text)}
-    found = []
-    for s in stems:
-        if s in stemmed or (len(s) >= 4 and any(s in w for w in words)):
-            found.append(s)
-    return found
+    raw = set(re.findall(r"\w+", text))
+    words = {_fold(w) for w in raw}
+    stemmed = {_fold(stem_word(w)) for w in raw}
+    return [word for word, s in stems.items()
+            if s in stemmed or (len(s) >= 4 and any(s in w for w in words))]
 
 
 def _doc_key(doc_id):
@@ -371,8 +369,8 @@ def write_pool(outdir, queries, runs, judged, corpus):
     for q in queries:
         stems = query_matchers(q["query"])
         lines = [f"# {q['qid']} · {q['category']} · `{q['query']}`", "",
-                 f"{len(todo[q['qid']])} documents to judge, in id order. Query stems looked "
-                 f"for: {', '.join(stems)}.",
+                 f"{len(todo[q['qid']])} documents to judge, in id order. Paragraphs are "
+                 f"marked with the query words whose stem they hold.",
                  "Grades: 2 about the combination the query asks for; 1 the combination is a "
                  "side topic, or one aspect only partly; 0 not about it.", ""]
         for doc_id in todo[q["qid"]]:
