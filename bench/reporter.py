@@ -352,15 +352,28 @@ def _doc_key(doc_id):
     return (doc_id[:m.start()], int(m.group(1))) if m else (doc_id, 0)
 
 
-def write_pool(outdir, queries, runs, judged, corpus):
-    """Write one ``<qid>.md`` per query with its unjudged top-10 documents; then ``READY``."""
+def read_pooled(folders):
+    """{qid: doc ids} already written to the pool files in ``folders`` (an earlier round)."""
+    pooled = defaultdict(set)
+    for folder in folders:
+        for path in Path(folder).glob("*.md"):
+            pooled[path.stem].update(re.findall(r"^## (\S+)", path.read_text(encoding="utf-8"),
+                                                flags=re.M))
+    return pooled
+
+
+def write_pool(outdir, queries, runs, judged, corpus, pooled=None):
+    """Write one ``<qid>.md`` per query with its unjudged top-10 documents; then ``READY``.
+
+    Documents in ``pooled`` ({qid: ids} of an earlier round still being judged) are left out.
+    """
     outdir.mkdir(parents=True, exist_ok=True)
     ready = outdir / "READY"
     if ready.exists():
         ready.unlink()
     todo = {}
     for q in queries:
-        done = judged.get(q["qid"], {})
+        done = set(judged.get(q["qid"], {})) | (pooled or {}).get(q["qid"], set())
         docs = {d for r in runs.values() for d in r.get(q["qid"], [])[:K] if d not in done}
         todo[q["qid"]] = sorted(docs, key=_doc_key)
     wanted = {d for docs in todo.values() for d in docs}
@@ -509,6 +522,9 @@ def main(argv=None):
                     help="'all', 'odd', 'even' or a comma-separated list of qids")
     ap.add_argument("--pool", type=Path, default=None, metavar="OUTDIR",
                     help="write the unjudged top-10 documents per query to OUTDIR for judging")
+    ap.add_argument("--pooled", type=Path, action="append", default=[], metavar="DIR",
+                    help="with --pool: leave out the documents of an earlier pool folder "
+                         "(repeatable), for a second round while the first is judged")
     ap.add_argument("--procs", type=int, default=1,
                     help="processes for building a baseline index (default: 1)")
     ap.add_argument("--runs", type=Path, default=None,
@@ -529,7 +545,7 @@ def main(argv=None):
     if args.runs:
         args.runs.write_text(json.dumps(runs, indent=1), encoding="utf-8")
     if args.pool:
-        write_pool(args.pool, queries, runs, judged, args.corpus)
+        write_pool(args.pool, queries, runs, judged, args.corpus, read_pooled(args.pooled))
     else:
         report(queries, runs, judged, names)
 
