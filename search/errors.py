@@ -13,7 +13,7 @@ from index.errors import ArticleNotFound, FundstelleError
 __all__ = ["FundstelleError", "ArticleNotFound", "QueryError", "EmptyQuery", "QueryTooLong",
            "QuerySyntaxError", "OnlyExcludes", "UnsupportedField", "UnsupportedRange",
            "BadDate", "BadOption", "AmbiguousName", "UnknownName", "BadBatchLine",
-           "error_kind", "quoted", "cut", "QUERY_FIELDS", "DATE_FORMS"]
+           "ParameterError", "Wording", "user_message", "error_kind", "quoted", "cut", "QUERY_FIELDS", "DATE_FORMS"]
 
 #: The fields a query may name (``title:Söder``); plain words search both.
 QUERY_FIELDS = ("title", "body")
@@ -188,3 +188,136 @@ def quoted(text, limit=60):
 def cut(text, limit=60):
     """``text`` cut to ``limit`` characters, with ``…`` where it was cut."""
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+class ParameterError(QueryError):
+    """A request parameter that is missing, malformed or out of range (the web API's)."""
+
+    kind = "parameter_error"
+
+
+class Wording:
+    """How a caller names the search's options and the next step a person can take.
+
+    The library's own words: options by their keyword (``since``), next steps
+    without commands. The command line subclasses it to name its flags
+    (``--since``) and commands; :func:`user_message` uses whichever it is given.
+    """
+
+    def option(self, name):
+        """An option as the caller spells it: ``since`` here, ``--since`` on the command line."""
+        return name
+
+    def step(self, key, exc):
+        """The caller's next step for ``key`` (see :data:`STEPS`), or None for the library's."""
+        return None
+
+
+#: The library's next steps, by the key a :class:`Wording` may reword.
+STEPS = {
+    "create_index": "Index articles into it first",
+    "check_index": "Check it to see what is wrong",
+    "rebuild_index": "Rebuild it from the articles",
+    "wait_lock": "Wait for it to finish, or wait longer for the lock",
+    "list_ids": "A search shows the ids",
+    "list_names": "The facet counts list the names",
+    "less_memory": "Use fewer worker processes or smaller batches",
+    "report_bug": "This is a bug in Fundstelle; run again with FUNDSTELLE_DEBUG=1 for the "
+                  "details and report them",
+}
+
+
+def user_message(exc, wording=None, index=None):
+    """One line for a person: what went wrong with ``exc`` and what to do next.
+
+    The one mapping from a domain exception to its message: the command line
+    and the web page both call it, the command line with a :class:`Wording`
+    that names its flags and commands. ``index`` is the index folder, for
+    errors that do not carry it.
+
+    >>> user_message(BadDate("since", "2020-13", "month 13"))
+    "bad date filter: since '2020-13': month 13; write a date as YYYY, YYYY-MM or YYYY-MM-DD."
+    """
+    from index.errors import IndexLocked, IndexNotFound, IndexWriteFailed, StaleIndex
+
+    w = wording or Wording()
+    o = w.option
+
+    def step(key):
+        return w.step(key, exc) or STEPS[key]
+
+    if isinstance(exc, IndexNotFound):
+        if exc.reason == "no index there":
+            return f"no index in {exc.path}. {step('create_index')}."
+        return f"the index in {exc.path} {exc.reason}. {step('check_index')}."
+    if isinstance(exc, StaleIndex):
+        return (f"the index in {exc.path} was built by another version of Fundstelle "
+                f"({exc.key} {exc.found!r}, this one needs {exc.expected!r}). "
+                f"{step('rebuild_index')}.")
+    if isinstance(exc, IndexLocked):
+        info = exc.info
+        who = ""
+        if info.get("pid"):
+            host = f" on {info['host']}" if info.get("host") else ""
+            who = f" (process {info['pid']}{host}, since {info.get('since', '?')})"
+        return f"another indexing run holds the index in {exc.path}{who}. {step('wait_lock')}."
+    if isinstance(exc, IndexWriteFailed):
+        return _write_failure(exc, step)
+    if isinstance(exc, ArticleNotFound):
+        where = f" in {index}" if index else ""
+        return f"no article with id {exc.args[0]!r}{where}. {step('list_ids')}."
+    dates = f"{o('since')} DATE and/or {o('until')} DATE ({DATE_FORMS})"
+    fields = " or ".join(f"{f}:WORD" for f in QUERY_FIELDS)
+    if isinstance(exc, UnsupportedField):
+        hint = {"date": f"filter dates with {dates}",
+                "person": f"filter by person with {o('person')} NAME",
+                "place": f"filter by place with {o('place')} NAME",
+                None: f"no such field (to search it as words, quote it: \"{cut(exc.part)}\")"
+                }[exc.filter]
+        return (f"the query part {quoted(exc.part)} names the field {exc.field!r}: "
+                f"{hint}. A query can search {fields}; plain words search both.")
+    if isinstance(exc, UnsupportedRange):
+        what = "a range" if exc.complete else "part of a range (braces make ranges: {a TO b})"
+        return (f"the query part {quoted(exc.part)} is {what}; a query cannot "
+                f"search ranges. For a date range use {dates}.")
+    if isinstance(exc, BadDate):
+        return (f"bad date filter: {o(exc.which)} {exc.value!r}: {exc.reason}; "
+                f"write a date as {DATE_FORMS}.")
+    if isinstance(exc, BadOption):
+        return f"{o(exc.option)} {exc.value!r} is not allowed; {exc.allowed}."
+    if isinstance(exc, AmbiguousName):
+        shown = ", ".join(f"{c} ({n})" for c, n in exc.candidates[:8])
+        more = f" and {len(exc.candidates) - 8} more" if len(exc.candidates) > 8 else ""
+        return (f"{o(exc.facet)} {exc.name!r} could mean: {shown}{more}; give the full "
+                f"name, e.g. {o(exc.facet)} \"{exc.candidates[0][0]}\".")
+    if isinstance(exc, UnknownName):
+        return f"{exc} {step('list_names')}."
+    return f"{exc}."
+
+
+def _write_failure(exc, step):
+    """The message for an indexing run that failed: what, where, what is kept, what next."""
+    from index.errors import DiskFull, OutOfMemory, WorkerFailed
+
+    if exc.rebuild:
+        kept = "The rebuild was abandoned; the index is unchanged"
+        again = "run the same command again"
+    else:
+        kept = "The index is intact at its last commit"
+        again = ("run the same command again: it resumes where the last commit left off "
+                 "and skips the unchanged articles")
+    if exc.committed is not None:
+        kept += f", with {exc.committed:,} article{'s' if exc.committed != 1 else ''}"
+    if isinstance(exc, DiskFull):
+        return (f"could not write the index in {exc.path}: {exc.reason}. {kept}. Free space "
+                f"on the disk that holds {exc.path}, then {again}.")
+    if isinstance(exc, OutOfMemory):
+        return (f"indexing into {exc.path} stopped: {exc.reason}. {kept}. "
+                f"{step('less_memory')}, then {again}.")
+    if isinstance(exc, WorkerFailed):
+        if exc.signal:
+            return (f"indexing into {exc.path} stopped: {exc.reason}. {kept}. If nothing "
+                    f"stopped it on purpose, {again}.")
+        return f"indexing into {exc.path} stopped: {exc.reason}. {kept}. {step('report_bug')}."
+    return (f"could not write the index in {exc.path}: {exc.reason}. {kept}. Fix the cause, "
+            f"then {again}.")

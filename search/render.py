@@ -118,31 +118,61 @@ def safe_json(data, **kwargs):
     return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def render_json(results):
-    """One JSON object for the whole result (see the README for its shape)."""
-    return safe_json(results.to_dict(), indent=2)
+def render_json(data):
+    """One JSON object for a whole result (a dict from :class:`~search.archive.Archive`)."""
+    return safe_json(data, indent=2)
 
 
-def render_jsonl(results):
-    """One JSON object a hit, a line each."""
-    return "\n".join(safe_json(h.to_dict()) for h in results.hits)
+def render_jsonl(data):
+    """One JSON object a hit (or a facet value), a line each; empty when there are none."""
+    rows = data["hits"] if "hits" in data else data["values"]
+    return "\n".join(safe_json(row) for row in rows)
 
 
-def render_article_text(article, persons=(), places=(), style=None):
-    """An article for reading in a terminal, control characters removed."""
+def render_article_text(article, style=None):
+    """An article (:meth:`Archive.article`'s dict) for reading in a terminal, controls removed."""
     style = style or (lambda kind, t: t)
-    lines = [style("title", clean_terminal(article.title or "(no title)"))]
-    meta = [article.date.display if article.date else "undated"]
-    if article.source:
-        meta.append(clean_terminal(article.source))
-    meta.append(clean_terminal(article.id))
+    lines = [style("title", clean_terminal(article["title"] or "(no title)"))]
+    meta = [article["date"][:10] if article["date"] else "undated"]
+    if article["source"]:
+        meta.append(clean_terminal(article["source"]))
+    meta.append(clean_terminal(article["id"]))
     lines.append(style("meta", " · ".join(meta)))
-    if article.url:
-        lines.append(style("meta", clean_terminal(article.url)))
-    if persons:
-        lines.append(style("meta", "Persons: ") + clean_terminal(", ".join(persons)))
-    if places:
-        lines.append(style("meta", "Places: ") + clean_terminal(", ".join(places)))
+    if article["url"]:
+        lines.append(style("meta", clean_terminal(article["url"])))
+    if article["persons"]:
+        lines.append(style("meta", "Persons: ") + clean_terminal(", ".join(article["persons"])))
+    if article["places"]:
+        lines.append(style("meta", "Places: ") + clean_terminal(", ".join(article["places"])))
     lines.append("")
-    lines.append(clean_terminal(article.text))
+    lines.append(clean_terminal(article["text"]))
+    return "\n".join(lines)
+
+
+def render_facets_text(data):
+    """A facet's values (:meth:`Archive.facets`'s dict), a count and a name a line."""
+    return "\n".join(f"{v['count']:>7}  {clean_terminal(v['value'])}" for v in data["values"])
+
+
+def render_stats_text(stats):
+    """The index's figures (:meth:`Archive.stats`'s dict), a label a line."""
+    lines = [f"index:     {stats['index']}",
+             f"articles:  {stats['articles']:,}",
+             f"dates:     {stats['date_from'] or '-'} … {stats['date_to'] or '-'}",
+             f"persons:   {stats['distinct_persons']:,} distinct",
+             f"places:    {stats['distinct_places']:,} distinct",
+             f"size:      {stats['size_bytes'] / 1e6:,.1f} MB"]
+    top = list(stats["sources"].items())[:10]
+    if top:
+        lines.append("sources:   " + ", ".join(f"{s or '(none)'} ({n})" for s, n in top))
+    return "\n".join(lines)
+
+
+def render_check_text(report):
+    """What a check found (:meth:`Archive.check`'s dict): a summary, then problems and notes."""
+    state = "ok" if report["ok"] else f"{len(report['problems'])} problem(s)"
+    lines = [f"{report['index']}: {state}: {report['articles']:,} articles in "
+             f"{len(report['segments'])} segment(s)"]
+    lines += [f"problem: {p['problem']}; {p['fix']}" for p in report["problems"]]
+    lines += [f"note: {note}" for note in report["notes"]]
     return "\n".join(lines)
