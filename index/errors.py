@@ -98,6 +98,10 @@ class ArticleNotFound(FundstelleError):
     """No article with the given id in the index."""
 
 
+class ModelFormatError(FundstelleError, ValueError):
+    """An entity model file that is no crfsuite crf1d model this reader understands."""
+
+
 def __getattr__(name):
     """``QueryError`` and ``EmptyQuery`` live in ``search.errors`` now; old imports still work."""
     if name in ("QueryError", "EmptyQuery"):

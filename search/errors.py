@@ -13,7 +13,8 @@ from index.errors import ArticleNotFound, FundstelleError
 __all__ = ["FundstelleError", "ArticleNotFound", "QueryError", "EmptyQuery", "QueryTooLong",
            "QuerySyntaxError", "OnlyExcludes", "UnsupportedField", "UnsupportedRange",
            "BadDate", "BadOption", "AmbiguousName", "UnknownName", "BadBatchLine",
-           "ParameterError", "Wording", "user_message", "error_kind", "quoted", "cut", "QUERY_FIELDS", "DATE_FORMS"]
+           "ParameterError", "Wording", "user_message", "error_kind", "quoted", "cut",
+           "QUERY_FIELDS", "DATE_FORMS"]
 
 #: The fields a query may name (``title:Söder``); plain words search both.
 QUERY_FIELDS = ("title", "body")

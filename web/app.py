@@ -26,6 +26,7 @@ from starlette.templating import Jinja2Templates
 
 from index.errors import (ArticleNotFound, FundstelleError, IndexNotFound, QueryError,
                           StaleIndex)
+from search.errors import user_message
 from search.render import clean_terminal, safe_json
 from search.results import interleave
 from web.adapter import Library, ParameterError, error_kind, index_path_from_env
@@ -72,11 +73,8 @@ def error_status(exc):
 
 
 def error_message(exc, index_path):
-    """The text the CLI shows for ``exc`` (``Error: …`` without the ``Error:``)."""
-    from cli import Settings, _fail
-    if isinstance(exc, ParameterError):
-        return f"{exc}."
-    return _fail(exc, Settings(index=index_path, color=False)).message
+    """The library's one line for ``exc`` (:func:`search.errors.user_message`)."""
+    return user_message(exc, index=index_path)
 
 
 class ApiError(Exception):
