@@ -18,13 +18,6 @@ from index.store import BATCH_SIZE, ENV_INDEX, default_index_path
 from search.errors import Wording
 
 FORMATS = ("text", "json", "jsonl")
-STYLES = {
-    "rank": {"fg": "bright_black"},
-    "title": {"bold": True},
-    "match": {"fg": "yellow", "bold": True},
-    "meta": {"fg": "bright_black"},
-    "warn": {"fg": "magenta"},
-}
 
 
 @dataclass
@@ -46,9 +39,8 @@ def _use_color(stream):
 
 def _styler(enabled):
     """Colour on a terminal; in a pipe, matches are marked ``[[like this]]`` instead."""
-    if not enabled:
-        return lambda kind, text: f"[[{text}]]" if kind == "match" else text
-    return lambda kind, text: click.style(text, **STYLES.get(kind, {}))
+    from search.render import style_for
+    return style_for(enabled)
 
 
 def _json(data, indent=None):

@@ -4,16 +4,26 @@ Article text is never trusted: control characters and escape sequences are
 made visible before anything reaches a terminal, and HTML output escapes it.
 """
 
-import html
 import json
 import re
-
-from search.results import interleave
 
 # C0 and C1 controls except tab and newline, DEL, and the bidirectional overrides
 # that can disguise text; ESC sequences are removed whole.
 _ESCAPE_SEQ_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+#: How a match is marked in plain text (a pipe, ``NO_COLOR``): ``[[Raketen]]``.
+PLAIN_MARK = ("[[", "]]")
+#: How a match is marked in HTML.
+HTML_MARK = ("<mark>", "</mark>")
+#: Terminal styles (``click.style`` keywords) of the parts of a text rendering.
+STYLES = {
+    "rank": {"fg": "bright_black"},
+    "title": {"bold": True},
+    "match": {"fg": "yellow", "bold": True},
+    "meta": {"fg": "bright_black"},
+    "warn": {"fg": "magenta"},
+}
 
 
 def clean_terminal(text):
@@ -29,26 +39,86 @@ def clean_terminal(text):
     return _CONTROL_RE.sub("\ufffd", text)
 
 
-def marked_text(snippet, style=None):
-    """A snippet's text for a terminal with matches styled (or ``[[…]]`` without style).
+def interleave(text, ranges, plain, mark):
+    """``text`` with ``plain`` applied between the ranges and ``mark`` to each range.
+
+    The one loop behind every rendering of match ranges: ``[[markers]]``,
+    terminal colour, HTML.
+
+    >>> interleave("Die Raketen flogen", [(4, 11)], str.upper, lambda m: "<" + m + ">")
+    'DIE <Raketen> FLOGEN'
+    """
+    out, pos = [], 0
+    for s, e in ranges:
+        out.append(plain(text[pos:s]))
+        out.append(mark(text[s:e]))
+        pos = e
+    out.append(plain(text[pos:]))
+    return "".join(out)
+
+
+def plain_style(kind, text):
+    """The style of text without colour: matches in :data:`PLAIN_MARK`, the rest as it is.
+
+    >>> plain_style("match", "Raketen"), plain_style("title", "Raketen")
+    ('[[Raketen]]', 'Raketen')
+    """
+    return PLAIN_MARK[0] + text + PLAIN_MARK[1] if kind == "match" else text
+
+
+def plain_marked(text, ranges):
+    """``text`` as it is, with each range in :data:`PLAIN_MARK`.
+
+    >>> plain_marked("Die Raketen flogen", [(4, 11)])
+    'Die [[Raketen]] flogen'
+    """
+    return interleave(text, ranges, str, lambda m: plain_style("match", m))
+
+
+def terminal_style(kind, text):
+    """The style of text on a colour terminal (:data:`STYLES`, through ``click.style``)."""
+    import click
+    return click.style(text, **STYLES.get(kind, {}))
+
+
+def style_for(color):
+    """:func:`terminal_style` with colour, else :func:`plain_style`."""
+    return terminal_style if color else plain_style
+
+
+def marked_text(snippet, style=plain_style):
+    """A snippet's text for a terminal with matches styled by ``style(kind, text)``.
 
     Each piece between match offsets is cleaned on its own, so escape
     sequences vanish without shifting the matches.
+
+    >>> from search.results import Snippet
+    >>> marked_text(Snippet("Die Raketen\\x1b[31m flogen", [(4, 11)], trailing=True))
+    'Die [[Raketen]] flogen…'
     """
-    style = style or (lambda piece: "[[" + piece + "]]")
-    body = _mark_ranges(snippet.text, snippet.matches, style)
+    body = _mark_ranges(snippet.text, snippet.matches, lambda t: style("match", t))
     return ("…" if snippet.leading else "") + body.strip() + ("…" if snippet.trailing else "")
 
 
-def marked_html(snippet):
-    """A snippet as HTML: article text escaped, matches in ``<mark>``."""
-    return interleave(snippet.text, snippet.matches, _html_text,
-                      lambda m: "<mark>" + _html_text(m) + "</mark>")
+def marked_html(text, ranges):
+    """Article text as HTML: escaped, controls removed, each valid range in :data:`HTML_MARK`.
+
+    >>> marked_html("Bär & <Raketen>", [(7, 14), (40, 50)])
+    'Bär &amp; &lt;<mark>Raketen</mark>&gt;'
+    """
+    text = text or ""
+    ranges = [r for r in (ranges or []) if 0 <= r[0] < r[1] <= len(text)]
+    return interleave(text, ranges, _html_text,
+                      lambda m: HTML_MARK[0] + _html_text(m) + HTML_MARK[1])
+
+
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;",
+                               "'": "&#39;"})
 
 
 def _html_text(text):
-    """Article text as HTML text: escaped, control characters and escapes removed."""
-    return html.escape(clean_terminal(text), quote=True)
+    """Article text as HTML text: escaped as Jinja escapes, controls and escapes removed."""
+    return clean_terminal(text).translate(_HTML_ESCAPES)
 
 
 def _mark_ranges(text, ranges, style):
@@ -87,7 +157,7 @@ def render_text(results, style):
         meta.append(f"score {hit.score:.2f}")
         lines.append("     " + style("meta", " · ".join(meta)))
         for snip in hit.snippets:
-            lines.append("     " + marked_text(snip, lambda t: style("match", t)))
+            lines.append("     " + marked_text(snip, style))
     for kind, values in results.facets.items():
         if values:
             lines.append("")

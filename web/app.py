@@ -14,7 +14,7 @@ import pathlib
 import urllib.parse
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -27,8 +27,7 @@ from starlette.templating import Jinja2Templates
 from index.errors import (ArticleNotFound, FundstelleError, IndexNotFound, QueryError,
                           StaleIndex)
 from search.errors import user_message
-from search.render import clean_terminal, safe_json
-from search.results import interleave
+from search.render import marked_html, safe_json
 from web.adapter import Library, ParameterError, error_kind, index_path_from_env
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -185,15 +184,8 @@ def _too_large(size, limit):
 # ------------------------------------------------------------------ template helpers
 
 def marked(text, ranges):
-    """Article text as HTML: escaped, control characters removed, matches in ``<mark>``."""
-    text = text or ""
-    ranges = [r for r in (ranges or []) if 0 <= r[0] < r[1] <= len(text)]
-    return Markup(interleave(text, ranges, _html_text,
-                             lambda m: "<mark>" + _html_text(m) + "</mark>"))
-
-
-def _html_text(text):
-    return str(escape(clean_terminal(text)))
+    """Article text as HTML: escaped, control characters removed, matches marked."""
+    return Markup(marked_html(text, ranges))
 
 
 def german_date(value, precision=None):
