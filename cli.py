@@ -75,6 +75,7 @@ class CliWording(Wording):
         "list_ids": "`fundstelle search` shows the ids",
         "list_names": "`fundstelle facets {exc.facet} --prefix ...` lists the names",
         "less_memory": "Use fewer worker processes (--procs) or a smaller --batch-size",
+        "install_model": "Reinstall Fundstelle or run `make model`",
     }
 
     def option(self, name):
@@ -419,18 +420,14 @@ def analyze_cmd(text, fmt):
     Example:
       fundstelle analyze "Der CDU-Chef besucht die Hauptbahnhöfe"
     """
-    from index.analysis import german_analyzer
-    from search.render import clean_terminal
+    from search.archive import Archive
+    from search.render import render_tokens_text
 
-    tokens = [{"term": t.text, "pos": t.pos, "start": t.startchar, "end": t.endchar,
-               "surface": text[t.startchar:t.endchar]}
-              for t in german_analyzer()(text, positions=True, chars=True)]
+    tokens = Archive.analyze(text)
     if fmt == "json":
         click.echo(_json(tokens, indent=2))
-        return
-    for t in tokens:
-        click.echo(f"{t['pos']:>4}  {t['start']:>5}-{t['end']:<5} "
-                   f"{clean_terminal(t['surface']):<24} {clean_terminal(t['term'])}")
+    elif tokens:
+        click.echo(render_tokens_text(tokens))
 
 
 @main.command("entities")
@@ -442,24 +439,21 @@ def entities_cmd(paths):
     Example:
       fundstelle entities samples/000_d78a48386e0168e9.txt
     """
-    from index.build import load_extractor
-    from index.ingest import Warning_, read_articles
+    from search.archive import Archive
 
-    extractor = load_extractor()
-    if extractor is None:
-        raise click.ClickException("no entity model is installed; reinstall Fundstelle "
-                                   "or run `make model`.")
     failed = 0
-    for item in read_articles(list(paths)):
-        if isinstance(item, ArticleError):
-            failed += 1
-            click.echo(f"error: {item}", err=True)
-        elif isinstance(item, Warning_):
-            click.echo(f"warning: {item}", err=True)
-        else:
-            found = extractor.extract(item.title, item.text)
-            click.echo(_json({"id": item.id, "persons": list(found.persons),
-                              "places": list(found.places)}))
+
+    def report(item):
+        nonlocal failed
+        failed += isinstance(item, ArticleError)
+        click.echo(f"{'error' if isinstance(item, ArticleError) else 'warning'}: {item}",
+                   err=True)
+
+    try:
+        for found in Archive.entities(paths, report=report):
+            click.echo(_json(found))
+    except FundstelleError as exc:
+        raise _fail(exc) from None
     if failed:
         sys.exit(1)
 

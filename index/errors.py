@@ -98,6 +98,13 @@ class ArticleNotFound(FundstelleError):
     """No article with the given id in the index."""
 
 
+class NoEntityModel(FundstelleError):
+    """No person/place model is installed."""
+
+    def __init__(self):
+        super().__init__("no entity model is installed")
+
+
 class ModelFormatError(FundstelleError, ValueError):
     """An entity model file that is no crfsuite crf1d model this reader understands."""
 

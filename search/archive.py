@@ -184,6 +184,46 @@ class Archive:
         from index.check import check_index
         return check_index(self.path).to_dict()
 
+    @staticmethod
+    def analyze(text):
+        """How German text is analysed, as ``fundstelle analyze --format json``.
+
+        One dict a token: its ``term``, position ``pos``, ``start``/``end``
+        offsets and the ``surface`` text they span.
+
+        >>> [(t["surface"], t["term"]) for t in Archive.analyze("Die Hauptbahnhöfe")]
+        [('Hauptbahnhöfe', 'hauptbahnhof')]
+        """
+        from index.analysis import german_analyzer
+
+        return [{"term": t.text, "pos": t.pos, "start": t.startchar, "end": t.endchar,
+                 "surface": text[t.startchar:t.endchar]}
+                for t in german_analyzer()(text, positions=True, chars=True)]
+
+    @staticmethod
+    def entities(paths, report=None):
+        """The persons and places of the articles under ``paths`` (no index needed).
+
+        Yields ``{"id", "persons", "places"}`` an article, as ``fundstelle
+        entities`` prints them; ``report(item)`` gets each ArticleError and
+        warning. Raises NoEntityModel when no model is installed.
+        """
+        from index.build import load_extractor
+        from index.errors import ArticleError, NoEntityModel
+        from index.ingest import Warning_, read_articles
+
+        extractor = load_extractor()
+        if extractor is None:
+            raise NoEntityModel()
+        for item in read_articles([str(p) for p in paths]):
+            if isinstance(item, (ArticleError, Warning_)):
+                if report is not None:
+                    report(item)
+                continue
+            found = extractor.extract(item.title, item.text)
+            yield {"id": item.id, "persons": list(found.persons),
+                   "places": list(found.places)}
+
     @classmethod
     def index(cls, path, paths, **options):
         """Index the articles under ``paths`` into the index folder ``path``.

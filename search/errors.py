@@ -223,6 +223,7 @@ STEPS = {
     "list_ids": "A search shows the ids",
     "list_names": "The facet counts list the names",
     "less_memory": "Use fewer worker processes or smaller batches",
+    "install_model": "Reinstall Fundstelle, or train the model again",
     "report_bug": "This is a bug in Fundstelle; run again with FUNDSTELLE_DEBUG=1 for the "
                   "details and report them",
 }
@@ -239,7 +240,8 @@ def user_message(exc, wording=None, index=None):
     >>> user_message(BadDate("since", "2020-13", "month 13"))
     "bad date filter: since '2020-13': month 13; write a date as YYYY, YYYY-MM or YYYY-MM-DD."
     """
-    from index.errors import IndexLocked, IndexNotFound, IndexWriteFailed, StaleIndex
+    from index.errors import (IndexLocked, IndexNotFound, IndexWriteFailed, NoEntityModel,
+                              StaleIndex)
 
     w = wording or Wording()
     o = w.option
@@ -264,6 +266,8 @@ def user_message(exc, wording=None, index=None):
         return f"another indexing run holds the index in {exc.path}{who}. {step('wait_lock')}."
     if isinstance(exc, IndexWriteFailed):
         return _write_failure(exc, step)
+    if isinstance(exc, NoEntityModel):
+        return f"{exc}. {step('install_model')}."
     if isinstance(exc, ArticleNotFound):
         where = f" in {index}" if index else ""
         return f"no article with id {exc.args[0]!r}{where}. {step('list_ids')}."

@@ -224,6 +224,13 @@ def render_facets_text(data):
     return "\n".join(f"{v['count']:>7}  {clean_terminal(v['value'])}" for v in data["values"])
 
 
+def render_tokens_text(tokens):
+    """Analysed tokens (:meth:`Archive.analyze`'s list): position, offsets, surface, term."""
+    return "\n".join(f"{t['pos']:>4}  {t['start']:>5}-{t['end']:<5} "
+                     f"{clean_terminal(t['surface']):<24} {clean_terminal(t['term'])}"
+                     for t in tokens)
+
+
 def render_stats_text(stats):
     """The index's figures (:meth:`Archive.stats`'s dict), a label a line."""
     lines = [f"index:     {stats['index']}",
