@@ -15,7 +15,6 @@ import click
 
 from index.errors import ArticleError, FundstelleError
 from index.store import BATCH_SIZE, ENV_INDEX, default_index_path
-from search.errors import Wording
 
 FORMATS = ("text", "json", "jsonl")
 
@@ -59,31 +58,21 @@ def _message(exc, settings=None):
     from search.errors import user_message
 
     index = settings.index if settings else default_index_path()
-    return user_message(exc, CliWording(), index=index)
+    return user_message(exc, index=index, option="--{}", steps=CLI_STEPS)
 
 
-class CliWording(Wording):
-    """The library's messages with this command line's flags and commands."""
-
-    STEPS = {
-        "create_index": "Run `fundstelle index ARTICLES...` first (or point --index / "
-                        f"{ENV_INDEX} at an index folder)",
-        "check_index": "Run `fundstelle check` to see what is wrong",
-        "rebuild_index": "Rebuild it: `fundstelle --index {exc.path} index --rebuild "
-                         "ARTICLES...`",
-        "wait_lock": "Wait for it to finish, or pass --wait SECONDS",
-        "list_ids": "`fundstelle search` shows the ids",
-        "list_names": "`fundstelle facets {exc.facet} --prefix ...` lists the names",
-        "less_memory": "Use fewer worker processes (--procs) or a smaller --batch-size",
-        "install_model": "Reinstall Fundstelle or run `make model`",
-    }
-
-    def option(self, name):
-        return f"--{name}"
-
-    def step(self, key, exc):
-        text = self.STEPS.get(key)
-        return text.format(exc=exc) if text else None
+#: The next steps of :func:`search.errors.user_message` as this command line says them.
+CLI_STEPS = {
+    "create_index": "Run `fundstelle index ARTICLES...` first (or point --index / "
+                    f"{ENV_INDEX} at an index folder)",
+    "check_index": "Run `fundstelle check` to see what is wrong",
+    "rebuild_index": "Rebuild it: `fundstelle --index {exc.path} index --rebuild ARTICLES...`",
+    "wait_lock": "Wait for it to finish, or pass --wait SECONDS",
+    "list_ids": "`fundstelle search` shows the ids",
+    "list_names": "`fundstelle facets {exc.facet} --prefix ...` lists the names",
+    "less_memory": "Use fewer worker processes (--procs) or a smaller --batch-size",
+    "install_model": "Reinstall Fundstelle or run `make model`",
+}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

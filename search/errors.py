@@ -13,7 +13,7 @@ from index.errors import ArticleNotFound, FundstelleError
 __all__ = ["FundstelleError", "ArticleNotFound", "QueryError", "EmptyQuery", "QueryTooLong",
            "QuerySyntaxError", "OnlyExcludes", "UnsupportedField", "UnsupportedRange",
            "BadDate", "BadOption", "AmbiguousName", "UnknownName", "BadBatchLine",
-           "ParameterError", "Wording", "user_message", "error_kind", "quoted", "cut",
+           "ParameterError", "user_message", "STEPS", "error_kind", "quoted", "cut",
            "QUERY_FIELDS", "DATE_FORMS"]
 
 #: The fields a query may name (``title:Söder``); plain words search both.
@@ -197,24 +197,7 @@ class ParameterError(QueryError):
     kind = "parameter_error"
 
 
-class Wording:
-    """How a caller names the search's options and the next step a person can take.
-
-    The library's own words: options by their keyword (``since``), next steps
-    without commands. The command line subclasses it to name its flags
-    (``--since``) and commands; :func:`user_message` uses whichever it is given.
-    """
-
-    def option(self, name):
-        """An option as the caller spells it: ``since`` here, ``--since`` on the command line."""
-        return name
-
-    def step(self, key, exc):
-        """The caller's next step for ``key`` (see :data:`STEPS`), or None for the library's."""
-        return None
-
-
-#: The library's next steps, by the key a :class:`Wording` may reword.
+#: The library's next steps, by the key a caller may reword (``steps`` of :func:`user_message`).
 STEPS = {
     "create_index": "Index articles into it first",
     "check_index": "Check it to see what is wrong",
@@ -229,13 +212,16 @@ STEPS = {
 }
 
 
-def user_message(exc, wording=None, index=None):
+def user_message(exc, *, index=None, option="{}", steps=None):
     """One line for a person: what went wrong with ``exc`` and what to do next.
 
-    The one mapping from a domain exception to its message: the command line
-    and the web page both call it, the command line with a :class:`Wording`
-    that names its flags and commands. ``index`` is the index folder, for
-    errors that do not carry it.
+    The one mapping from a domain exception to its message; the command line
+    and the web page both call it. In the library's words an option is named
+    by its keyword (``since``) and next steps name no command; a caller
+    rewords them: ``option`` formats an option's name (the command line
+    passes ``"--{}"``), ``steps`` replaces texts of :data:`STEPS` (``{exc}``
+    in them is the exception). ``index`` is the index folder, for errors that
+    do not carry it.
 
     >>> user_message(BadDate("since", "2020-13", "month 13"))
     "bad date filter: since '2020-13': month 13; write a date as YYYY, YYYY-MM or YYYY-MM-DD."
@@ -243,11 +229,11 @@ def user_message(exc, wording=None, index=None):
     from index.errors import (IndexLocked, IndexNotFound, IndexWriteFailed, NoEntityModel,
                               StaleIndex)
 
-    w = wording or Wording()
-    o = w.option
+    def o(name):
+        return option.format(name)
 
     def step(key):
-        return w.step(key, exc) or STEPS[key]
+        return ((steps or {}).get(key) or STEPS[key]).format(exc=exc)
 
     if isinstance(exc, IndexNotFound):
         if exc.reason == "no index there":
