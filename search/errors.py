@@ -13,7 +13,7 @@ from index.errors import ArticleNotFound, FundstelleError
 __all__ = ["FundstelleError", "ArticleNotFound", "QueryError", "EmptyQuery", "QueryTooLong",
            "QuerySyntaxError", "OnlyExcludes", "UnsupportedField", "UnsupportedRange",
            "BadDate", "BadOption", "AmbiguousName", "UnknownName", "BadBatchLine",
-           "ParameterError", "user_message", "STEPS", "error_kind", "quoted", "cut",
+           "ParameterError", "ServeError", "user_message", "STEPS", "error_kind", "quoted", "cut",
            "QUERY_FIELDS", "DATE_FORMS"]
 
 #: The fields a query may name (``title:Söder``); plain words search both.
@@ -163,6 +163,12 @@ class BadBatchLine(FundstelleError):
     def __init__(self, line, problem):
         self.line, self.problem = line, problem
         super().__init__(f"line {line}: {problem}")
+
+
+class ServeError(FundstelleError):
+    """The web server cannot start as asked (no token off this machine, a port in use)."""
+
+    kind = "serve"
 
 
 def error_kind(exc):
