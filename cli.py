@@ -13,19 +13,10 @@ from dataclasses import dataclass
 
 import click
 
-from index.errors import (ArticleError, ArticleNotFound, DiskFull, FundstelleError,
-                          IndexLocked, IndexNotFound, IndexWriteFailed, OutOfMemory,
-                          StaleIndex, WorkerFailed)
+from index.errors import ArticleError, FundstelleError
 from index.store import BATCH_SIZE, ENV_INDEX, default_index_path
 
 FORMATS = ("text", "json", "jsonl")
-STYLES = {
-    "rank": {"fg": "bright_black"},
-    "title": {"bold": True},
-    "match": {"fg": "yellow", "bold": True},
-    "meta": {"fg": "bright_black"},
-    "warn": {"fg": "magenta"},
-}
 
 
 @dataclass
@@ -47,9 +38,8 @@ def _use_color(stream):
 
 def _styler(enabled):
     """Colour on a terminal; in a pipe, matches are marked ``[[like this]]`` instead."""
-    if not enabled:
-        return lambda kind, text: f"[[{text}]]" if kind == "match" else text
-    return lambda kind, text: click.style(text, **STYLES.get(kind, {}))
+    from search.render import style_for
+    return style_for(enabled)
 
 
 def _json(data, indent=None):
@@ -65,59 +55,24 @@ def _fail(exc, settings=None):
 
 def _message(exc, settings=None):
     """A domain exception in the command line's words: its options and the next step."""
-    index = settings.index if settings else default_index_path()
-    if isinstance(exc, IndexNotFound):
-        if exc.reason == "no index there":
-            return (f"no index in {exc.path}. Run `fundstelle index ARTICLES...` first "
-                    f"(or point --index / {ENV_INDEX} at an index folder).")
-        return (f"the index in {exc.path} {exc.reason}. "
-                "Run `fundstelle check` to see what is wrong.")
-    if isinstance(exc, StaleIndex):
-        return (f"the index in {exc.path} was built by another version of Fundstelle "
-                f"({exc.key} {exc.found!r}, this one needs {exc.expected!r}). "
-                f"Rebuild it: `fundstelle --index {exc.path} index --rebuild ARTICLES...`.")
-    if isinstance(exc, IndexLocked):
-        info = exc.info
-        who = ""
-        if info.get("pid"):
-            host = f" on {info['host']}" if info.get("host") else ""
-            who = f" (process {info['pid']}{host}, since {info.get('since', '?')})"
-        return (f"another indexing run holds the index in {exc.path}{who}. "
-                "Wait for it to finish, or pass --wait SECONDS.")
-    if isinstance(exc, IndexWriteFailed):
-        return _index_failure(exc)
-    if isinstance(exc, ArticleNotFound):
-        return (f"no article with id {exc.args[0]!r} in {index}. "
-                "`fundstelle search` shows the ids.")
-    from search import errors
+    from search.errors import user_message
 
-    dates = f"--since DATE and/or --until DATE ({errors.DATE_FORMS})"
-    fields = " or ".join(f"{f}:WORD" for f in errors.QUERY_FIELDS)
-    if isinstance(exc, errors.UnsupportedField):
-        hint = {"date": f"filter dates with {dates}",
-                "person": "filter by person with --person NAME",
-                "place": "filter by place with --place NAME",
-                None: f"no such field (to search it as words, quote it: "
-                      f"\"{errors.cut(exc.part)}\")"}[exc.filter]
-        return (f"the query part {errors.quoted(exc.part)} names the field {exc.field!r}: "
-                f"{hint}. A query can search {fields}; plain words search both.")
-    if isinstance(exc, errors.UnsupportedRange):
-        what = "a range" if exc.complete else "part of a range (braces make ranges: {a TO b})"
-        return (f"the query part {errors.quoted(exc.part)} is {what}; a query cannot "
-                f"search ranges. For a date range use {dates}.")
-    if isinstance(exc, errors.BadDate):
-        return (f"bad date filter: --{exc.which} {exc.value!r}: {exc.reason}; "
-                f"write a date as {errors.DATE_FORMS}.")
-    if isinstance(exc, errors.BadOption):
-        return f"--{exc.option} {exc.value!r} is not allowed; {exc.allowed}."
-    if isinstance(exc, errors.AmbiguousName):
-        shown = ", ".join(f"{c} ({n})" for c, n in exc.candidates[:8])
-        more = f" and {len(exc.candidates) - 8} more" if len(exc.candidates) > 8 else ""
-        return (f"--{exc.facet} {exc.name!r} could mean: {shown}{more}; give the full "
-                f"name, e.g. --{exc.facet} \"{exc.candidates[0][0]}\".")
-    if isinstance(exc, errors.UnknownName):
-        return (f"{exc}. `fundstelle facets {exc.facet} --prefix ...` lists the names.")
-    return f"{exc}."
+    index = settings.index if settings else default_index_path()
+    return user_message(exc, index=index, option="--{}", steps=CLI_STEPS)
+
+
+#: The next steps of :func:`search.errors.user_message` as this command line says them.
+CLI_STEPS = {
+    "create_index": "Run `fundstelle index ARTICLES...` first (or point --index / "
+                    f"{ENV_INDEX} at an index folder)",
+    "check_index": "Run `fundstelle check` to see what is wrong",
+    "rebuild_index": "Rebuild it: `fundstelle --index {exc.path} index --rebuild ARTICLES...`",
+    "wait_lock": "Wait for it to finish, or pass --wait SECONDS",
+    "list_ids": "`fundstelle search` shows the ids",
+    "list_names": "`fundstelle facets {exc.facet} --prefix ...` lists the names",
+    "less_memory": "Use fewer worker processes (--procs) or a smaller --batch-size",
+    "install_model": "Reinstall Fundstelle or run `make model`",
+}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,34 +91,6 @@ def main(ctx, index_path):
 
 
 # ---------------------------------------------------------------- indexing
-
-def _index_failure(exc):
-    """The message for an indexing run that failed: what, where, what is kept, what next."""
-    if exc.rebuild:
-        kept = "The rebuild was abandoned; the index is unchanged"
-        again = "run the same command again"
-    else:
-        kept = "The index is intact at its last commit"
-        again = ("run the same command again: it resumes where the last commit left off "
-                 "and skips the unchanged articles")
-    if exc.committed is not None:
-        kept += f", with {exc.committed:,} article{'s' if exc.committed != 1 else ''}"
-    if isinstance(exc, DiskFull):
-        return (f"could not write the index in {exc.path}: {exc.reason}. {kept}. Free space "
-                f"on the disk that holds {exc.path}, then {again}.")
-    if isinstance(exc, OutOfMemory):
-        return (f"indexing into {exc.path} stopped: {exc.reason}. {kept}. Use fewer worker "
-                f"processes (--procs) or a smaller --batch-size, then {again}.")
-    if isinstance(exc, WorkerFailed):
-        if exc.signal:
-            return (f"indexing into {exc.path} stopped: {exc.reason}. {kept}. If nothing "
-                    f"stopped it on purpose, {again}.")
-        return (f"indexing into {exc.path} stopped: {exc.reason}. {kept}. This is a bug in "
-                "Fundstelle; run again with FUNDSTELLE_DEBUG=1 for the details and report "
-                "them.")
-    return (f"could not write the index in {exc.path}: {exc.reason}. {kept}. Fix the cause, "
-            f"then {again}.")
-
 
 @main.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
@@ -198,7 +125,7 @@ def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_siz
       fundstelle index samples/
       zcat articles.jsonl.gz | fundstelle index -
     """
-    from index.build import index_paths
+    from search.archive import Archive
     from search.render import clean_terminal
 
     progress = _Progress(enabled=sys.stderr.isatty(), paths=paths)
@@ -209,10 +136,10 @@ def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_siz
         click.echo(f"{kind}: {clean_terminal(str(item))}", err=True)
 
     try:
-        summary = index_paths(settings.index, list(paths), entities=entities,
-                              batch_size=batch_size, progress=progress.update,
-                              report=report, lock_timeout=wait_seconds, prune=prune,
-                              rebuild=rebuild, procs=procs, optimize=optimize)
+        summary = Archive.index(settings.index, paths, entities=entities,
+                                batch_size=batch_size, progress=progress.update,
+                                report=report, lock_timeout=wait_seconds, prune=prune,
+                                rebuild=rebuild, procs=procs, optimize=optimize)
     except KeyboardInterrupt:
         progress.clear()
         click.echo("Stopped at once: the index is at its last commit; "
@@ -317,56 +244,63 @@ def search_cmd(settings, query, limit, offset, page, sort, since, until, person,
       fundstelle search Impfstoff --person söder --since 2020-11 --format json
       fundstelle search --place Bayern --sort date
     """
-    from search.engine import SearchEngine
-
     if page is not None:
         offset = (page - 1) * limit
-    try:
-        engine = SearchEngine(settings.index)
-    except FundstelleError as exc:
-        raise _fail(exc, settings) from None
-    with engine:
+    if batch is None and not (query and query.strip()) and not (person or place or since
+                                                                 or until):
+        raise click.UsageError("give a QUERY, or --person/--place/--since/--until to "
+                               "list articles")
+    options = dict(limit=limit, offset=offset, sort=sort, since=since, until=until,
+                   person=person, place=place)
+    with _archive(settings) as archive:
         if batch is not None:
-            _run_batch(engine, batch, settings, limit=limit, offset=offset, sort=sort,
-                       since=since, until=until, person=person, place=place,
-                       snippets=snippets or 0, facets=facets or 0)
+            _run_batch(archive, batch, settings, snippets=snippets or 0, facets=facets or 0,
+                       **options)
             return
-        if not (query and query.strip()) and not (person or place or since or until):
-            raise click.UsageError("give a QUERY, or --person/--place/--since/--until to "
-                                   "list articles")
-        try:
-            results = engine.search(query, limit=limit, offset=offset, sort=sort,
-                                    since=since, until=until, person=person, place=place,
-                                    facets=10 if facets is None else facets,
-                                    snippets=2 if snippets is None else snippets)
-        except FundstelleError as exc:
-            raise _fail(exc, settings) from None
-    _echo_results(results, fmt, settings)
+        options.update(facets=10 if facets is None else facets,
+                       snippets=2 if snippets is None else snippets)
+        _echo_results(archive, "search", (query,), options, fmt, settings)
 
 
-def _echo_results(results, fmt, settings):
-    """Write a result page to stdout in the chosen format."""
+def _archive(settings):
+    """The Archive of ``--index``."""
+    from search.archive import Archive
+    return Archive(settings.index)
+
+
+def _echo_results(archive, what, args, options, fmt, settings):
+    """Run ``archive.search`` or ``archive.similar`` and write the page to stdout."""
     from search.render import render_json, render_jsonl, render_text
 
+    try:
+        if fmt == "text":
+            results = getattr(archive, f"{what}_results")(*args, **options)
+        else:
+            data = getattr(archive, what)(*args, **options)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
     if fmt == "json":
-        click.echo(render_json(results))
+        click.echo(render_json(data))
     elif fmt == "jsonl":
-        if results.hits:
-            click.echo(render_jsonl(results))
+        if data["hits"]:
+            click.echo(render_jsonl(data))
     else:
         click.echo(render_text(results, _styler(settings.color)), color=settings.color)
 
 
-def _run_batch(engine, stream, settings, **options):
+def _run_batch(archive, stream, settings, **options):
     """Answer JSON Lines queries, one JSON line each, in this one process; exit 1 if any failed."""
-    from search.batch import failed, run_batch
+    from search.batch import failed
 
     lines = failures = 0
-    for out in run_batch(engine, stream, describe=lambda exc: _message(exc, settings),
-                         **options):
-        lines += 1
-        failures += failed(out)
-        click.echo(_json(out))
+    try:
+        for out in archive.search_batch(stream, describe=lambda exc: _message(exc, settings),
+                                        **options):
+            lines += 1
+            failures += failed(out)
+            click.echo(_json(out))
+    except FundstelleError as exc:  # the index itself, before the first line
+        raise _fail(exc, settings) from None
     if failures:
         click.echo(f"{failures} of {lines} queries failed; their lines carry the error.",
                    err=True)
@@ -389,14 +323,9 @@ def similar_cmd(settings, article_id, limit, snippets, fmt):
     Example:
       fundstelle similar 02_nordkorea-raketen --limit 5
     """
-    from search.engine import SearchEngine
-
-    try:
-        with SearchEngine(settings.index) as engine:
-            results = engine.similar(article_id, limit=limit, snippets=snippets)
-    except FundstelleError as exc:
-        raise _fail(exc, settings) from None
-    _echo_results(results, fmt, settings)
+    with _archive(settings) as archive:
+        _echo_results(archive, "similar", (article_id,),
+                      dict(limit=limit, snippets=snippets), fmt, settings)
 
 
 @main.command("show")
@@ -411,21 +340,17 @@ def show_cmd(settings, article_id, fmt):
     Example:
       fundstelle show 000_d78a48386e0168e9
     """
-    from search.engine import SearchEngine
     from search.render import render_article_text
 
     try:
-        with SearchEngine(settings.index) as engine:
-            article, persons, places = engine.get(article_id)
+        with _archive(settings) as archive:
+            article = archive.article(article_id)
     except FundstelleError as exc:
         raise _fail(exc, settings) from None
     if fmt == "json":
-        d = article.to_dict()
-        d["date_precision"] = article.date.precision if article.date else None
-        d["persons"], d["places"] = persons, places
-        click.echo(_json(d, indent=2))
+        click.echo(_json(article, indent=2))
     else:
-        click.echo(render_article_text(article, persons, places, _styler(settings.color)),
+        click.echo(render_article_text(article, _styler(settings.color)),
                    color=settings.color)
 
 
@@ -440,24 +365,13 @@ def stats_cmd(settings, fmt):
     Example:
       fundstelle stats
     """
-    from index.store import IndexStore
+    from search.render import render_stats_text
 
     try:
-        stats = IndexStore.open(settings.index).stats()
+        stats = _archive(settings).stats()
     except FundstelleError as exc:
         raise _fail(exc, settings) from None
-    if fmt == "json":
-        click.echo(_json(stats, indent=2))
-        return
-    click.echo(f"index:     {stats['index']}")
-    click.echo(f"articles:  {stats['articles']:,}")
-    click.echo(f"dates:     {stats['date_from'] or '-'} … {stats['date_to'] or '-'}")
-    click.echo(f"persons:   {stats['distinct_persons']:,} distinct")
-    click.echo(f"places:    {stats['distinct_places']:,} distinct")
-    click.echo(f"size:      {stats['size_bytes'] / 1e6:,.1f} MB")
-    top = list(stats["sources"].items())[:10]
-    if top:
-        click.echo("sources:   " + ", ".join(f"{s or '(none)'} ({n})" for s, n in top))
+    click.echo(_json(stats, indent=2) if fmt == "json" else render_stats_text(stats))
 
 
 @main.command("check")
@@ -473,23 +387,14 @@ def check_cmd(settings, fmt):
     Example:
       fundstelle check
     """
-    from index.check import check_index
+    from search.render import render_check_text
 
     try:
-        report = check_index(settings.index)
+        report = _archive(settings).check()
     except FundstelleError as exc:
         raise _fail(exc, settings) from None
-    if fmt == "json":
-        click.echo(_json(report.to_dict(), indent=2))
-    else:
-        state = "ok" if report.ok else f"{len(report.problems)} problem(s)"
-        click.echo(f"{report.path}: {state}: {report.articles:,} articles in "
-                   f"{len(report.segments)} segment(s)")
-        for p in report.problems:
-            click.echo(f"problem: {p.what}; {p.fix}")
-        for note in report.notes:
-            click.echo(f"note: {note}")
-    if not report.ok:
+    click.echo(_json(report, indent=2) if fmt == "json" else render_check_text(report))
+    if not report["ok"]:
         sys.exit(1)
 
 
@@ -504,18 +409,14 @@ def analyze_cmd(text, fmt):
     Example:
       fundstelle analyze "Der CDU-Chef besucht die Hauptbahnhöfe"
     """
-    from index.analysis import german_analyzer
-    from search.render import clean_terminal
+    from search.archive import Archive
+    from search.render import render_tokens_text
 
-    tokens = [{"term": t.text, "pos": t.pos, "start": t.startchar, "end": t.endchar,
-               "surface": text[t.startchar:t.endchar]}
-              for t in german_analyzer()(text, positions=True, chars=True)]
+    tokens = Archive.analyze(text)
     if fmt == "json":
         click.echo(_json(tokens, indent=2))
-        return
-    for t in tokens:
-        click.echo(f"{t['pos']:>4}  {t['start']:>5}-{t['end']:<5} "
-                   f"{clean_terminal(t['surface']):<24} {clean_terminal(t['term'])}")
+    elif tokens:
+        click.echo(render_tokens_text(tokens))
 
 
 @main.command("entities")
@@ -527,24 +428,21 @@ def entities_cmd(paths):
     Example:
       fundstelle entities samples/000_d78a48386e0168e9.txt
     """
-    from index.build import load_extractor
-    from index.ingest import Warning_, read_articles
+    from search.archive import Archive
 
-    extractor = load_extractor()
-    if extractor is None:
-        raise click.ClickException("no entity model is installed; reinstall Fundstelle "
-                                   "or run `make model`.")
     failed = 0
-    for item in read_articles(list(paths)):
-        if isinstance(item, ArticleError):
-            failed += 1
-            click.echo(f"error: {item}", err=True)
-        elif isinstance(item, Warning_):
-            click.echo(f"warning: {item}", err=True)
-        else:
-            found = extractor.extract(item.title, item.text)
-            click.echo(_json({"id": item.id, "persons": list(found.persons),
-                              "places": list(found.places)}))
+
+    def report(item):
+        nonlocal failed
+        failed += isinstance(item, ArticleError)
+        click.echo(f"{'error' if isinstance(item, ArticleError) else 'warning'}: {item}",
+                   err=True)
+
+    try:
+        for found in Archive.entities(paths, report=report):
+            click.echo(_json(found))
+    except FundstelleError as exc:
+        raise _fail(exc) from None
     if failed:
         sys.exit(1)
 
@@ -566,23 +464,17 @@ def facets_cmd(settings, kind, query, prefix, limit, fmt):
       fundstelle facets person --prefix sö
       fundstelle facets place Hochwasser
     """
-    from search.engine import SearchEngine
-    from search.render import clean_terminal
+    from search.render import render_facets_text, render_json, render_jsonl
 
     try:
-        with SearchEngine(settings.index) as engine:
-            values = engine.facet_values(kind, query, prefix=prefix, limit=limit)
+        with _archive(settings) as archive:
+            data = archive.facets(kind, query, prefix=prefix, limit=limit)
     except FundstelleError as exc:
         raise _fail(exc, settings) from None
     if fmt == "json":
-        click.echo(_json({"facet": kind, "query": query, "prefix": prefix,
-                          "values": [v.to_dict() for v in values]}, indent=2))
-    elif fmt == "jsonl":
-        for v in values:
-            click.echo(_json(v.to_dict()))
-    else:
-        for v in values:
-            click.echo(f"{v.count:>7}  {clean_terminal(v.value)}")
+        click.echo(render_json(data))
+    elif data["values"]:
+        click.echo(render_jsonl(data) if fmt == "jsonl" else render_facets_text(data))
 
 
 @main.command("serve")
@@ -608,12 +500,11 @@ def serve_cmd(settings, host, port, workers, token):
       fundstelle serve --port 8080
       fundstelle serve --host 0.0.0.0 --token "$(cat ~/.fundstelle-token)"
     """
-    from index.store import IndexStore
     from web.server import ServeError, check_port, check_token, serve
 
     try:
         check_token(host, token)
-        articles = IndexStore.open(settings.index).doc_count()
+        articles = _archive(settings).article_count()
         check_port(host, port)
     except ServeError as exc:
         raise click.ClickException(f"{exc}.") from None

@@ -98,6 +98,17 @@ class ArticleNotFound(FundstelleError):
     """No article with the given id in the index."""
 
 
+class NoEntityModel(FundstelleError):
+    """No person/place model is installed."""
+
+    def __init__(self):
+        super().__init__("no entity model is installed")
+
+
+class ModelFormatError(FundstelleError, ValueError):
+    """An entity model file that is no crfsuite crf1d model this reader understands."""
+
+
 def __getattr__(name):
     """``QueryError`` and ``EmptyQuery`` live in ``search.errors`` now; old imports still work."""
     if name in ("QueryError", "EmptyQuery"):

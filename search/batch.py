@@ -66,15 +66,18 @@ def answer(engine, qid, text, line_no=None, describe=str, **options):
     return {"id": qid, **results.to_dict()}
 
 
-def run_batch(engine, lines, describe=str, **options):
+def run_batch(engine, lines, describe=str, skip_blank=False, **options):
     """Answer each line of ``lines`` (JSON Lines, bytes or str), yielding one dict per line.
 
     Blank and malformed lines are answered too (``kind`` ``bad_line``), so the
     n-th answer always belongs to the n-th line. ``describe(exc)`` words an
     error's message (the CLI adds its option names); ``options`` go to
-    :meth:`SearchEngine.search`.
+    :meth:`SearchEngine.search`. With ``skip_blank``, blank lines get no answer
+    (the web API's batch); line numbers still count them.
     """
     for line_no, raw in enumerate(lines, 1):
+        if skip_blank and not raw.strip():
+            continue
         try:
             qid, text = read_line(raw, line_no)
         except BadBatchLine as exc:

@@ -13,7 +13,8 @@ from index.errors import ArticleNotFound, FundstelleError
 __all__ = ["FundstelleError", "ArticleNotFound", "QueryError", "EmptyQuery", "QueryTooLong",
            "QuerySyntaxError", "OnlyExcludes", "UnsupportedField", "UnsupportedRange",
            "BadDate", "BadOption", "AmbiguousName", "UnknownName", "BadBatchLine",
-           "error_kind", "quoted", "cut", "QUERY_FIELDS", "DATE_FORMS"]
+           "ParameterError", "ServeError", "user_message", "STEPS", "error_kind", "quoted", "cut",
+           "QUERY_FIELDS", "DATE_FORMS"]
 
 #: The fields a query may name (``title:Söder``); plain words search both.
 QUERY_FIELDS = ("title", "body")
@@ -164,6 +165,12 @@ class BadBatchLine(FundstelleError):
         super().__init__(f"line {line}: {problem}")
 
 
+class ServeError(FundstelleError):
+    """The web server cannot start as asked (no token off this machine, a port in use)."""
+
+    kind = "serve"
+
+
 def error_kind(exc):
     """The ``kind`` of an error: its class's, else the class name in snake case.
 
@@ -188,3 +195,126 @@ def quoted(text, limit=60):
 def cut(text, limit=60):
     """``text`` cut to ``limit`` characters, with ``…`` where it was cut."""
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+class ParameterError(QueryError):
+    """A request parameter that is missing, malformed or out of range (the web API's)."""
+
+    kind = "parameter_error"
+
+
+#: The library's next steps, by the key a caller may reword (``steps`` of :func:`user_message`).
+STEPS = {
+    "create_index": "Index articles into it first",
+    "check_index": "Check it to see what is wrong",
+    "rebuild_index": "Rebuild it from the articles",
+    "wait_lock": "Wait for it to finish, or wait longer for the lock",
+    "list_ids": "A search shows the ids",
+    "list_names": "The facet counts list the names",
+    "less_memory": "Use fewer worker processes or smaller batches",
+    "install_model": "Reinstall Fundstelle, or train the model again",
+    "report_bug": "This is a bug in Fundstelle; run again with FUNDSTELLE_DEBUG=1 for the "
+                  "details and report them",
+}
+
+
+def user_message(exc, *, index=None, option="{}", steps=None):
+    """One line for a person: what went wrong with ``exc`` and what to do next.
+
+    The one mapping from a domain exception to its message; the command line
+    and the web page both call it. In the library's words an option is named
+    by its keyword (``since``) and next steps name no command; a caller
+    rewords them: ``option`` formats an option's name (the command line
+    passes ``"--{}"``), ``steps`` replaces texts of :data:`STEPS` (``{exc}``
+    in them is the exception). ``index`` is the index folder, for errors that
+    do not carry it.
+
+    >>> user_message(BadDate("since", "2020-13", "month 13"))
+    "bad date filter: since '2020-13': month 13; write a date as YYYY, YYYY-MM or YYYY-MM-DD."
+    """
+    from index.errors import (IndexLocked, IndexNotFound, IndexWriteFailed, NoEntityModel,
+                              StaleIndex)
+
+    def o(name):
+        return option.format(name)
+
+    def step(key):
+        return ((steps or {}).get(key) or STEPS[key]).format(exc=exc)
+
+    if isinstance(exc, IndexNotFound):
+        if exc.reason == "no index there":
+            return f"no index in {exc.path}. {step('create_index')}."
+        return f"the index in {exc.path} {exc.reason}. {step('check_index')}."
+    if isinstance(exc, StaleIndex):
+        return (f"the index in {exc.path} was built by another version of Fundstelle "
+                f"({exc.key} {exc.found!r}, this one needs {exc.expected!r}). "
+                f"{step('rebuild_index')}.")
+    if isinstance(exc, IndexLocked):
+        info = exc.info
+        who = ""
+        if info.get("pid"):
+            host = f" on {info['host']}" if info.get("host") else ""
+            who = f" (process {info['pid']}{host}, since {info.get('since', '?')})"
+        return f"another indexing run holds the index in {exc.path}{who}. {step('wait_lock')}."
+    if isinstance(exc, IndexWriteFailed):
+        return _write_failure(exc, step)
+    if isinstance(exc, NoEntityModel):
+        return f"{exc}. {step('install_model')}."
+    if isinstance(exc, ArticleNotFound):
+        where = f" in {index}" if index else ""
+        return f"no article with id {exc.args[0]!r}{where}. {step('list_ids')}."
+    dates = f"{o('since')} DATE and/or {o('until')} DATE ({DATE_FORMS})"
+    fields = " or ".join(f"{f}:WORD" for f in QUERY_FIELDS)
+    if isinstance(exc, UnsupportedField):
+        hint = {"date": f"filter dates with {dates}",
+                "person": f"filter by person with {o('person')} NAME",
+                "place": f"filter by place with {o('place')} NAME",
+                None: f"no such field (to search it as words, quote it: \"{cut(exc.part)}\")"
+                }[exc.filter]
+        return (f"the query part {quoted(exc.part)} names the field {exc.field!r}: "
+                f"{hint}. A query can search {fields}; plain words search both.")
+    if isinstance(exc, UnsupportedRange):
+        what = "a range" if exc.complete else "part of a range (braces make ranges: {a TO b})"
+        return (f"the query part {quoted(exc.part)} is {what}; a query cannot "
+                f"search ranges. For a date range use {dates}.")
+    if isinstance(exc, BadDate):
+        return (f"bad date filter: {o(exc.which)} {exc.value!r}: {exc.reason}; "
+                f"write a date as {DATE_FORMS}.")
+    if isinstance(exc, BadOption):
+        return f"{o(exc.option)} {exc.value!r} is not allowed; {exc.allowed}."
+    if isinstance(exc, AmbiguousName):
+        shown = ", ".join(f"{c} ({n})" for c, n in exc.candidates[:8])
+        more = f" and {len(exc.candidates) - 8} more" if len(exc.candidates) > 8 else ""
+        return (f"{o(exc.facet)} {exc.name!r} could mean: {shown}{more}; give the full "
+                f"name, e.g. {o(exc.facet)} \"{exc.candidates[0][0]}\".")
+    if isinstance(exc, UnknownName):
+        return f"{exc} {step('list_names')}."
+    return f"{exc}."
+
+
+def _write_failure(exc, step):
+    """The message for an indexing run that failed: what, where, what is kept, what next."""
+    from index.errors import DiskFull, OutOfMemory, WorkerFailed
+
+    if exc.rebuild:
+        kept = "The rebuild was abandoned; the index is unchanged"
+        again = "run the same command again"
+    else:
+        kept = "The index is intact at its last commit"
+        again = ("run the same command again: it resumes where the last commit left off "
+                 "and skips the unchanged articles")
+    if exc.committed is not None:
+        kept += f", with {exc.committed:,} article{'s' if exc.committed != 1 else ''}"
+    if isinstance(exc, DiskFull):
+        return (f"could not write the index in {exc.path}: {exc.reason}. {kept}. Free space "
+                f"on the disk that holds {exc.path}, then {again}.")
+    if isinstance(exc, OutOfMemory):
+        return (f"indexing into {exc.path} stopped: {exc.reason}. {kept}. "
+                f"{step('less_memory')}, then {again}.")
+    if isinstance(exc, WorkerFailed):
+        if exc.signal:
+            return (f"indexing into {exc.path} stopped: {exc.reason}. {kept}. If nothing "
+                    f"stopped it on purpose, {again}.")
+        return f"indexing into {exc.path} stopped: {exc.reason}. {kept}. {step('report_bug')}."
+    return (f"could not write the index in {exc.path}: {exc.reason}. {kept}. Fix the cause, "
+            f"then {again}.")

@@ -1,7 +1,7 @@
 """Result types: hits, snippets and facets, each with the JSON shape in ``to_dict()``.
 
 A snippet is text plus match ranges; colour, ``[[markers]]`` and HTML are
-renderings of that data (see :mod:`search.render`), never stored in it.
+renderings of that data (all in :mod:`search.render`), never stored in it.
 """
 
 from dataclasses import dataclass, field
@@ -27,31 +27,14 @@ class Snippet:
         return {"text": self.text, "matches": [list(m) for m in self.matches],
                 "start": self.start, "end": self.end}
 
-    def marked(self, before="[[", after="]]"):
-        """The text with each match wrapped in ``before`` and ``after``.
+    def marked(self):
+        """The text with each match in ``[[…]]`` (:func:`search.render.plain_marked`).
 
         >>> Snippet("Die Raketen flogen", [(4, 11)]).marked()
         'Die [[Raketen]] flogen'
         """
-        return interleave(self.text, self.matches, str, lambda m: before + m + after)
-
-
-def interleave(text, ranges, plain, mark):
-    """``text`` with ``plain`` applied between the ranges and ``mark`` to each range.
-
-    The one loop behind every rendering of match ranges: ``[[markers]]``,
-    terminal colour, HTML.
-
-    >>> interleave("Die Raketen flogen", [(4, 11)], str.upper, lambda m: "<" + m + ">")
-    'DIE <Raketen> FLOGEN'
-    """
-    out, pos = [], 0
-    for s, e in ranges:
-        out.append(plain(text[pos:s]))
-        out.append(mark(text[s:e]))
-        pos = e
-    out.append(plain(text[pos:]))
-    return "".join(out)
+        from search.render import plain_marked
+        return plain_marked(self.text, self.matches)
 
 
 @dataclass

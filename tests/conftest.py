@@ -24,6 +24,17 @@ def corpus_index(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def samples_index(tmp_path_factory):
+    """Path of an index holding the 21 bundled sample articles, with entities."""
+    from index.build import index_paths
+
+    path = tmp_path_factory.mktemp("samples") / "index"
+    summary = index_paths(str(path), [str(SAMPLES)])
+    assert summary.added == 21 and summary.failed == 0, summary
+    return str(path)
+
+
+@pytest.fixture(scope="session")
 def engine(corpus_index):
     from search import SearchEngine
 

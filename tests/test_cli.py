@@ -261,3 +261,67 @@ def test_facets_command(run):
     assert values[0] == {"value": "Berlin", "count": 2, "selected": False}
     r = run("facets", "person", "Lehrer")
     assert "Marlis Tepe" in r.stdout or "Stefan Krüger" in r.stdout
+
+
+# ---------------------------------------------------------------- golden output
+#
+# The text, json and jsonl output of search, show, facets and stats on the bundled
+# samples, compared byte for byte with tests/golden/cli/. Only what must vary is
+# normalised: the index path, sizes on disk and the creation time. To regenerate
+# after an intended change of output (e.g. of ranking), run
+#
+#     FUNDSTELLE_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_cli.py -k golden
+#
+# and review the diff of tests/golden/cli/ before committing it.
+
+import os
+import pathlib
+import re
+
+GOLDEN = pathlib.Path(__file__).resolve().parent / "golden" / "cli"
+UPDATE_GOLDEN = os.environ.get("FUNDSTELLE_UPDATE_GOLDEN") == "1"
+
+GOLDEN_CASES = {
+    "search-rakete": ["search", "Rakete"],
+    "search-bayern-by-date": ["search", "--place", "Bayern", "--sort", "date", "--limit", "3"],
+    "search-wahl-page-2": ["search", "Wahl", "--limit", "2", "--page", "2", "--facets", "3"],
+    "search-none": ["search", "Quantenchromodynamik"],
+    "show-hochwasser": ["show", "002_hochwasser-passau"],
+    "facets-person": ["facets", "person"],
+    "facets-place-hochwasser": ["facets", "place", "Hochwasser", "--limit", "5"],
+    "facets-person-prefix": ["facets", "person", "--prefix", "sö"],
+    "stats": ["stats"],
+}
+FORMATS_OF = {"search": ("text", "json", "jsonl"), "facets": ("text", "json", "jsonl"),
+              "show": ("text", "json"), "stats": ("text", "json")}
+GOLDEN_PARAMS = [(name, fmt) for name, args in GOLDEN_CASES.items()
+                 for fmt in FORMATS_OF[args[0]]]
+
+
+def _normalise(text, index):
+    """The output with what varies between runs replaced: index path, sizes, creation time."""
+    text = text.replace(os.path.abspath(index), "<INDEX>").replace(index, "<INDEX>")
+    text = re.sub(r'"size_bytes": \d+', '"size_bytes": "<SIZE>"', text)
+    text = re.sub(r'"created": "[^"]*"', '"created": "<CREATED>"', text)
+    return re.sub(r"(?m)^(size:\s+)[\d,.]+ MB$", r"\1<SIZE> MB", text)
+
+
+@pytest.mark.parametrize("name,fmt", GOLDEN_PARAMS, ids=[f"{n}.{f}" for n, f in GOLDEN_PARAMS])
+def test_golden_output(samples_index, name, fmt):
+    r = CliRunner().invoke(main, ["--index", samples_index, *GOLDEN_CASES[name],
+                                  "--format", fmt], env={"NO_COLOR": "1"},
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == ""
+    got = _normalise(r.stdout, samples_index)
+    path = GOLDEN / f"{name}.{fmt}"
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(got, encoding="utf-8")
+    assert path.exists(), f"no golden file {path}; run with FUNDSTELLE_UPDATE_GOLDEN=1"
+    assert got == path.read_text(encoding="utf-8"), f"output differs from {path}"
+
+
+def test_golden_files_are_all_in_use():
+    expected = {f"{n}.{f}" for n, f in GOLDEN_PARAMS}
+    assert {p.name for p in GOLDEN.iterdir()} == expected

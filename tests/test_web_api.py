@@ -162,7 +162,11 @@ def test_batch_takes_the_filters_of_the_url(server):
     assert answer["hits"][0]["snippets"]
 
 
-def test_bad_queries_get_400_with_the_clis_message(server, web_index):
+def test_bad_queries_get_400_with_the_librarys_message(server, web_index):
+    """The API words errors as the library does (user_message), the CLI adds its flags."""
+    from search import Archive
+    from search.errors import FundstelleError, user_message
+
     for cli_args, params in ((["der die das"], {"q": "der die das"}),
                              (["Lehrer", "--person", "Niemandvonhier"],
                               {"q": "Lehrer", "person": "Niemandvonhier"}),
@@ -171,7 +175,14 @@ def test_bad_queries_get_400_with_the_clis_message(server, web_index):
                              (["--", "-Streik"], {"q": "-Streik"})):
         status, data = server.json(url("/api/search", **params))
         assert status == 400, params
-        assert data["error"]["message"] == cli_error(web_index, "search", *cli_args)
+        with pytest.raises(FundstelleError) as raised, Archive(web_index) as archive:
+            archive.search(params["q"], person=[params["person"]] if "person" in params
+                           else (), since=params.get("since"))
+        message = data["error"]["message"]
+        assert message == user_message(raised.value, index=web_index)
+        assert "--" not in message and "fundstelle " not in message
+        cli = cli_error(web_index, "search", *cli_args)
+        assert cli.startswith(message.split(":")[0].split(". ")[0])
         assert data["error"]["kind"]
 
 
@@ -212,9 +223,15 @@ def test_wrong_methods_and_big_bodies_get_json_errors(server):
     assert status == 413 and "1,000" in data["error"]["message"]
 
 
-def test_unknown_article_is_404_with_the_clis_message(server, web_index):
+def test_unknown_article_is_404_with_the_librarys_message(server, web_index):
+    from search.errors import ArticleNotFound, user_message
+
     status, data = server.json("/api/article/gibt-es-nicht")
-    assert data["error"]["message"] == cli_error(web_index, "show", "gibt-es-nicht")
+    message = data["error"]["message"]
+    assert message == user_message(ArticleNotFound("gibt-es-nicht"), index=web_index)
+    core = f"no article with id 'gibt-es-nicht' in {web_index}. "
+    assert message.startswith(core)
+    assert cli_error(web_index, "show", "gibt-es-nicht").startswith(core)
 
 
 def test_article_similar_facets_and_stats_are_the_clis_json(server, web_index):

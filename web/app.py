@@ -14,7 +14,7 @@ import pathlib
 import urllib.parse
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -26,8 +26,8 @@ from starlette.templating import Jinja2Templates
 
 from index.errors import (ArticleNotFound, FundstelleError, IndexNotFound, QueryError,
                           StaleIndex)
-from search.render import clean_terminal, safe_json
-from search.results import interleave
+from search.errors import user_message
+from search.render import marked_html, safe_json
 from web.adapter import Library, ParameterError, error_kind, index_path_from_env
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -72,11 +72,8 @@ def error_status(exc):
 
 
 def error_message(exc, index_path):
-    """The text the CLI shows for ``exc`` (``Error: …`` without the ``Error:``)."""
-    from cli import Settings, _fail
-    if isinstance(exc, ParameterError):
-        return f"{exc}."
-    return _fail(exc, Settings(index=index_path, color=False)).message
+    """The library's one line for ``exc`` (:func:`search.errors.user_message`)."""
+    return user_message(exc, index=index_path)
 
 
 class ApiError(Exception):
@@ -187,15 +184,8 @@ def _too_large(size, limit):
 # ------------------------------------------------------------------ template helpers
 
 def marked(text, ranges):
-    """Article text as HTML: escaped, control characters removed, matches in ``<mark>``."""
-    text = text or ""
-    ranges = [r for r in (ranges or []) if 0 <= r[0] < r[1] <= len(text)]
-    return Markup(interleave(text, ranges, _html_text,
-                             lambda m: "<mark>" + _html_text(m) + "</mark>"))
-
-
-def _html_text(text):
-    return str(escape(clean_terminal(text)))
+    """Article text as HTML: escaped, control characters removed, matches marked."""
+    return Markup(marked_html(text, ranges))
 
 
 def german_date(value, precision=None):

@@ -6,14 +6,11 @@ import signal
 import socket
 
 from index.store import ENV_INDEX
+from search.errors import ServeError
 
 #: Addresses that only this machine reaches: serving there needs no token.
 LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
 MIN_TOKEN_CHARS = 16
-
-
-class ServeError(Exception):
-    """The server cannot start as asked (a message for the user)."""
 
 
 def is_local(host):

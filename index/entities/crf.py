@@ -30,16 +30,14 @@ from pathlib import Path
 
 import numpy as np
 
+from index.errors import ModelFormatError
+
 from . import features as token_features
 from .features import FeatureCache
 
 _HEADER = struct.Struct("<4sI4sIIIIIIIII")
 _FEATURE = np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])
 _STATE, _TRANSITION = 0, 1
-
-
-class ModelFormatError(ValueError):
-    """The file is no crfsuite crf1d model this reader understands."""
 
 
 @dataclass

@@ -1,0 +1,242 @@
+"""The one entry point to Fundstelle from Python: an index folder opened as an :class:`Archive`.
+
+The command line, the web server and scripts all call these methods; each returns
+the data that ``fundstelle COMMAND --format json`` prints for that command, as
+plain dicts and lists (what ``json.loads`` of that output gives).
+
+>>> from search import Archive                                        # doctest: +SKIP
+>>> with Archive("fundstelle-index") as archive:                      # doctest: +SKIP
+...     page = archive.search("Hochwasser", person=["Söder"], limit=3)
+...     [hit["id"] for hit in page["hits"]]
+['002_hochwasser-passau']
+
+Errors are domain exceptions (:mod:`search.errors`, :mod:`index.errors`);
+:func:`search.errors.user_message` words any of them for a person.
+"""
+
+import json
+
+from index.errors import FundstelleError
+from index.store import IndexStore, while_writers_commit
+
+#: How often to retry opening when a commit beside us deletes the files being opened.
+OPEN_TRIES = 50
+
+
+class Archive:
+    """An index folder, for searching, reading articles, counting facets and indexing.
+
+    Opening is cheap: the index is read on the first call that needs it (so
+    :meth:`check` works on an index too broken to search). Not safe to share
+    between threads without a lock; use one Archive per thread or process.
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+        self._engine = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return f"Archive({self.path!r})"
+
+    def close(self):
+        """Release the index's files (the Archive opens them again when used)."""
+        if self._engine is not None:
+            engine, self._engine = self._engine, None
+            engine.close()
+
+    @property
+    def engine(self):
+        """The :class:`~search.engine.SearchEngine` behind this Archive, opened on first use."""
+        if self._engine is None:
+            from search.engine import SearchEngine
+            self._engine = while_writers_commit(SearchEngine, self.path, tries=OPEN_TRIES)
+        return self._engine
+
+    def refresh(self):
+        """Search the newest commit from now on; an index rebuilt from scratch is opened anew."""
+        if self._engine is None:
+            return
+        try:
+            while_writers_commit(self._engine.refresh, tries=OPEN_TRIES)
+        except FundstelleError:
+            raise
+        except Exception:  # the old files are gone (a rebuild): open the new index
+            old, self._engine = self._engine, None
+            self.engine  # noqa: B018 -- opens the new index
+            try:
+                old.close()
+            except Exception:
+                pass
+
+    def generation(self):
+        """The commit this Archive currently searches."""
+        return self.engine.searcher.reader().generation()
+
+    def article_count(self):
+        """How many articles the current commit holds (cheap, unlike :meth:`stats`)."""
+        if self._engine is None:
+            return IndexStore.open(self.path).doc_count()
+        return self.engine.searcher.doc_count()
+
+    # ------------------------------------------------------------ searching
+
+    def search(self, query=None, *, limit=10, offset=0, sort="relevance", since=None,
+               until=None, person=(), place=(), facets=10, snippets=2):
+        """A page of hits as ``fundstelle search --format json`` prints it.
+
+        ``query`` may be None when ``person``, ``place``, ``since`` or ``until``
+        filter: then every article passing the filters matches. Dates are
+        ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``sort`` is ``relevance``,
+        ``date`` or ``date-asc``; ``facets`` is how many persons and places to
+        count, ``snippets`` how many fragments a hit gets.
+        """
+        return _plain(self.search_results(query, limit=limit, offset=offset, sort=sort,
+                                          since=since, until=until, person=person,
+                                          place=place, facets=facets,
+                                          snippets=snippets).to_dict())
+
+    def search_results(self, query=None, **options):
+        """:meth:`search` as a :class:`~search.results.SearchResults` (for the text renderers)."""
+        return self.engine.search(query, **options)
+
+    def search_batch(self, lines, *, describe=None, skip_blank=False, **options):
+        """Answer JSON Lines queries ``{"id", "text"}`` in order, one dict per line.
+
+        Each answer is :meth:`search`'s dict with ``id`` in front, or for a
+        line that is not such an object or whose query fails, ``{"id", "line",
+        "error": {"kind", "message"}}``; every line is answered (blank ones
+        too, unless ``skip_blank``). ``describe(exc)`` words an error (default:
+        :func:`search.errors.user_message`); ``options`` are :meth:`search`'s.
+        """
+        from search.batch import run_batch
+        from search.errors import user_message
+
+        for out in run_batch(self.engine, lines, describe=describe or user_message,
+                             skip_blank=skip_blank, **options):
+            yield _plain(out)
+
+    def similar(self, article_id, *, limit=10, snippets=1):
+        """Articles like this one, as ``fundstelle similar --format json`` prints them."""
+        return _plain(self.similar_results(article_id, limit=limit,
+                                           snippets=snippets).to_dict())
+
+    def similar_results(self, article_id, **options):
+        """:meth:`similar` as a :class:`~search.results.SearchResults`."""
+        return self.engine.similar(article_id, **options)
+
+    def article(self, article_id, query=None):
+        """An article as ``fundstelle show --format json`` prints it; raise ArticleNotFound.
+
+        With a ``query``, ``title_matches`` and ``text_matches`` hold the
+        character ranges of its words in the title and the text (none for a
+        query that cannot be parsed).
+        """
+        from search.errors import QueryError
+        from search.snippets import highlight_ranges
+
+        engine = self.engine
+        article, persons, places = engine.get(article_id)
+        d = article.to_dict()
+        d["date_precision"] = article.date.precision if article.date else None
+        d["persons"], d["places"] = persons, places
+        if query and query.strip():
+            try:
+                matcher = engine._term_matcher(engine.parse(query))
+            except QueryError:
+                matcher = None
+            if matcher is not None:
+                d["query"] = query
+                d["title_matches"] = [list(m) for m in
+                                      highlight_ranges(article.title or "", matcher)]
+                d["text_matches"] = [list(m) for m in
+                                     highlight_ranges(article.text or "", matcher)]
+        return _plain(d)
+
+    def facets(self, kind, query=None, prefix=None, limit=50):
+        """Persons or places with article counts, as ``fundstelle facets --format json``.
+
+        ``kind`` is ``person`` or ``place``; with a ``query`` the counts cover
+        its hits, else all articles; ``prefix`` keeps names with a word
+        starting so (case and accents ignored).
+        """
+        values = self.engine.facet_values(kind, query, prefix=prefix, limit=limit)
+        return _plain({"facet": kind, "query": query, "prefix": prefix,
+                       "values": [v.to_dict() for v in values]})
+
+    # ------------------------------------------------------------ the index itself
+
+    def stats(self):
+        """Counts, date range, sources and size, as ``fundstelle stats --format json``."""
+        return while_writers_commit(lambda: IndexStore.open(self.path).stats(),
+                                    tries=OPEN_TRIES)
+
+    def check(self):
+        """Read every segment and look for problems, as ``fundstelle check --format json``.
+
+        ``ok`` is False when there is a problem; each names what is wrong and the fix.
+        """
+        from index.check import check_index
+        return check_index(self.path).to_dict()
+
+    @staticmethod
+    def analyze(text):
+        """How German text is analysed, as ``fundstelle analyze --format json``.
+
+        One dict a token: its ``term``, position ``pos``, ``start``/``end``
+        offsets and the ``surface`` text they span.
+
+        >>> [(t["surface"], t["term"]) for t in Archive.analyze("Die Hauptbahnhöfe")]
+        [('Hauptbahnhöfe', 'hauptbahnhof')]
+        """
+        from index.analysis import german_analyzer
+
+        return [{"term": t.text, "pos": t.pos, "start": t.startchar, "end": t.endchar,
+                 "surface": text[t.startchar:t.endchar]}
+                for t in german_analyzer()(text, positions=True, chars=True)]
+
+    @staticmethod
+    def entities(paths, report=None):
+        """The persons and places of the articles under ``paths`` (no index needed).
+
+        Yields ``{"id", "persons", "places"}`` an article, as ``fundstelle
+        entities`` prints them; ``report(item)`` gets each ArticleError and
+        warning. Raises NoEntityModel when no model is installed.
+        """
+        from index.build import load_extractor
+        from index.errors import ArticleError, NoEntityModel
+        from index.ingest import Warning_, read_articles
+
+        extractor = load_extractor()
+        if extractor is None:
+            raise NoEntityModel()
+        for item in read_articles([str(p) for p in paths]):
+            if isinstance(item, (ArticleError, Warning_)):
+                if report is not None:
+                    report(item)
+                continue
+            found = extractor.extract(item.title, item.text)
+            yield {"id": item.id, "persons": list(found.persons),
+                   "places": list(found.places)}
+
+    @classmethod
+    def index(cls, path, paths, **options):
+        """Index the articles under ``paths`` into the index folder ``path``.
+
+        ``options`` are :func:`index.build.index_paths`'s (``entities``,
+        ``prune``, ``rebuild``, ``procs``, ``progress``, ``report``, ...).
+        Returns the run's :class:`~index.store.IndexSummary` (``to_dict()`` for
+        JSON); a run that cannot write raises IndexWriteFailed or one of its kinds.
+        """
+        from index.build import index_paths
+        return index_paths(str(path), [str(p) for p in paths], **options)
+
+
+def _plain(data):
+    """``data`` as JSON gives it back (tuples as lists), so every caller sees one shape."""
+    return json.loads(json.dumps(data))
