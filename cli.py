@@ -5,7 +5,6 @@ errors into one clear message, and renders. Results go to stdout; progress,
 warnings and errors to stderr.
 """
 
-import json
 import os
 import sys
 import time

@@ -24,8 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.templating import Jinja2Templates
 
-from index.errors import (ArticleNotFound, FundstelleError, IndexNotFound, QueryError,
-                          StaleIndex)
+from index.errors import ArticleNotFound, FundstelleError, IndexNotFound, StaleIndex
 from search.errors import user_message
 from search.render import marked_html, safe_json
 from web.adapter import Library, ParameterError, error_kind, index_path_from_env
