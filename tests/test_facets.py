@@ -126,3 +126,6 @@ def test_columns_pickle_as_flat_arrays_and_count_alike(monkeypatch):
             cols.top(scope, 7, selected=["Name 00299"])
     assert clone.browse(None, n=5) == cols.browse(None, n=5)
     assert clone.docs_for("Name 00000") == cols.docs_of[0]
+    odd = FacetColumns("persons", ["Müller, Anna", "Ömer"], [frozenset({0}), frozenset({1})],
+                       [(0,), (1,)])
+    assert pickle.loads(pickle.dumps(odd)).top(None, 2) == odd.top(None, 2)
