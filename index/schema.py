@@ -1,6 +1,5 @@
 """The Whoosh schema of a Fundstelle index, and the metadata stored beside it."""
 
-from importlib.metadata import PackageNotFoundError, version
 
 from whoosh import fields
 
@@ -57,16 +56,20 @@ def _text(analyzer, field_boost=1.0, **kwargs):
     return field
 
 
+def format_versions():
+    """The versions an index must have been written with to be searched correctly."""
+    return {"schema_version": SCHEMA_VERSION, "analyzer_version": ANALYZER_VERSION}
+
+
 def index_metadata():
     """What an index records about the code that wrote it."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "analyzer_version": ANALYZER_VERSION,
-        "snowballstemmer": _version("snowballstemmer"),
-    }
+    return dict(format_versions(), snowballstemmer=_version("snowballstemmer"))
 
 
 def _version(package):
+    # Imported here: opening an index for a search needs only format_versions().
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version(package)
     except PackageNotFoundError:

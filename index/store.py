@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import pickle
-import socket
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from whoosh.writing import LockError
 from index.errors import ArticleNotFound, IndexLocked, IndexNotFound, StaleIndex
 from index.ingest import Article, ArticleDate
 from index.codec import CompactCodec, create_index, open_index
-from index.schema import build_schema, index_metadata
+from index.schema import build_schema, format_versions, index_metadata
 
 #: Where the index lives unless ``--index`` or ``FUNDSTELLE_INDEX`` say otherwise:
 #: a visible folder in the current directory, like ``.git`` but not hidden.
@@ -79,7 +78,7 @@ class IndexStore:
                 meta = json.load(f)
         except (OSError, ValueError):
             meta = {}
-        expected = index_metadata()
+        expected = format_versions()
         for key in ("schema_version", "analyzer_version"):
             if meta.get(key) != expected[key]:
                 raise StaleIndex(path, key, meta.get(key), expected[key])
@@ -319,6 +318,8 @@ class RunLock:
             self.stale = json.loads(old) if old.strip() else {}
         except ValueError:
             self.stale = {}
+        import socket  # only writers lock: a search need not load it
+
         info = {"pid": os.getpid(), "host": socket.gethostname(),
                 "since": datetime.datetime.now().astimezone().isoformat(timespec="seconds")}
         try:

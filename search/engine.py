@@ -30,7 +30,7 @@ SORTS = ("relevance", "date", "date-asc")
 _SPLITTER = CompoundSplitter()
 #: Facet columns are cached in the index folder as FACET_CACHE-<field>-<commit>.pickle
 #: (pickled FacetColumns): change the version when that class changes.
-FACET_CACHE = "facets-v1"
+FACET_CACHE = "facets-v2"
 
 
 class SearchEngine:
@@ -95,7 +95,7 @@ class SearchEngine:
         reader = self._searcher.reader()
         name = f"{FACET_CACHE}-{fieldname}"
         cols = self.store.read_cache(name, reader.generation())
-        if isinstance(cols, FacetColumns) and len(cols.per_doc) == reader.doc_count_all():
+        if isinstance(cols, FacetColumns) and cols.doc_count == reader.doc_count_all():
             return cols
         cols = FacetColumns.from_reader(reader, fieldname)
         self.store.write_cache(name, reader.generation(), cols)

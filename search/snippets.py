@@ -6,7 +6,6 @@ boundaries (aware of ``z. B.``, ``Dr.``, ``3. Oktober``) and never mid-word.
 """
 
 import re
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 from index.analysis import GERMAN_STOPWORDS, WORD_RE, fold_diacritics, stem_word
@@ -209,6 +208,10 @@ def _closest(surface, words):
     """The typed word most like ``surface`` (for fuzzy and prefix matches)."""
     if not words:
         return ""
+    if len(words) == 1:
+        return words[0]
+    from difflib import SequenceMatcher  # imported when there is a choice to make
+
     folded = fold_diacritics(surface)
     return max(words, key=lambda w: SequenceMatcher(None, fold_diacritics(w), folded).ratio())
 

@@ -8,10 +8,7 @@ many articles use, then the word form behind that stem as the articles write it
 
 import re
 from collections import Counter
-from difflib import SequenceMatcher
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 from whoosh import query as wq
 
 from index.analysis import GERMAN_STOPWORDS, WORD_RE, fold_diacritics, stem_word
@@ -102,7 +99,7 @@ class Speller:
             # do use (``Rakete``) is only "corrected" towards a far more common one.
             if df <= known or (known and df < 5 * known):
                 continue
-            closeness = SequenceMatcher(None, stem, term).ratio()
+            closeness = _ratio(stem, term)
             key = (closeness * (1 + df) ** 0.25, df)
             if best is None or key > best[0]:
                 best = (key, term)
@@ -117,6 +114,9 @@ class Speller:
         Whoosh's ``terms_within`` counts them. An edit distance is at least the
         difference in length: only words of nearby lengths are compared.
         """
+        from rapidfuzz import process  # only for a query with few hits: not on every search
+        from rapidfuzz.distance import OSA
+
         by_length = self._words(fieldname, text[:1])
         choices = [w for n in range(len(text) - maxdist, len(text) + maxdist + 1)
                    for w in by_length.get(n, ())]
@@ -168,5 +168,12 @@ def surface_form(searcher, stem, typed="", fields=("body", "title")):
     if not forms:
         return None
     folded = fold_diacritics(typed)
-    return max(forms, key=lambda w: (SequenceMatcher(None, fold_diacritics(w), folded).ratio(),
+    return max(forms, key=lambda w: (_ratio(fold_diacritics(w), folded),
                                      forms[w]))
+
+
+def _ratio(a, b):
+    """difflib's ``SequenceMatcher(None, a, b).ratio()``, imported only when needed."""
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b).ratio()

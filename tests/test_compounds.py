@@ -1,12 +1,15 @@
 """German compounds: the splitter, the analyzer's part terms, and search by part."""
 
+import gzip
+import os
 import pickle
 
 import pytest
 
 from conftest import ids
 from index.analysis import PART_PREFIX, CompoundFilter, german_analyzer, stem_word
-from index.compounds import CompoundSplitter
+from index import compounds
+from index.compounds import CompoundSplitter, WordTable, load_vocabulary
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +84,56 @@ def test_phrases_do_not_match_compound_parts(engine):
     assert ids(engine.search('"Raketenwerfer vom Typ"', relax=False)) == []
     # By default the words are searched instead, and the result says so.
     assert engine.search('"Raketenwerfer vom Typ"').relaxed_query == "Raketenwerfer vom Typ"
+
+
+def test_word_table_gives_every_frequency_of_the_word_list_and_nothing_else():
+    table, words = WordTable.open(), load_vocabulary()
+    assert table is not None
+    assert all(table.get(w) == z for w, z in words.items())
+    near = [w[:-1] for w in list(words)[::50]] + [w + "e" for w in list(words)[::50]]
+    assert [table.get(w, 0.0) for w in near] == [words.get(w, 0.0) for w in near]
+    assert table.get("xqzjbahnhof") is None and "bahnhof" in table and "xqzj" not in table
+
+
+def _word_list(path, rows):
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write("# test list\n" + "".join(f"{w}\t{z}\n" for w, z in rows))
+    return str(path)
+
+
+def test_word_table_is_rebuilt_when_its_list_changes(tmp_path):
+    source = _word_list(tmp_path / "wl.tsv.gz", [("haupt", 420), ("bahnhof", 390)])
+    assert WordTable.open(source).get("bahnhof") == 3.9
+    assert os.path.exists(tmp_path / "wl.table")
+    source = _word_list(tmp_path / "wl.tsv.gz", [("haupt", 420), ("höfen", 250)])
+    table = WordTable.open(source)
+    assert (table.get("bahnhof"), table.get("höfen")) == (None, 2.5)
+
+
+def test_word_table_goes_to_the_cache_folder_when_it_cannot_be_kept_beside_the_list(
+        tmp_path, monkeypatch):
+    source = _word_list(tmp_path / "wl.tsv.gz", [("straße", 480)])
+    (tmp_path / "wl.table").mkdir()  # in the way, whoever runs the test
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert WordTable.open(source).get("straße") == 4.8
+    assert os.path.exists(tmp_path / "cache" / "fundstelle" / "wl.table")
+
+
+def test_a_torn_table_file_is_built_again(tmp_path):
+    source = _word_list(tmp_path / "wl.tsv.gz", [("bahnhof", 390)])
+    (tmp_path / "wl.table").write_bytes(b"FSWT1")
+    assert WordTable.open(source).get("bahnhof") == 3.9
+
+
+def test_splitter_reads_the_table_then_the_dict_and_splits_alike(monkeypatch):
+    words = ["hauptbahnhöfen", "bundeskanzlerin", "gesundheitsministerium", "ministern",
+             "infektionsschutzgesetz", "mehrfachraketenwerfern", "herausforderung"]
+    by_dict = CompoundSplitter(load_vocabulary())
+    monkeypatch.setattr(compounds, "DICT_AFTER_SPLITS", 3)
+    s = CompoundSplitter()
+    got = [s.split(w) for w in words]
+    assert isinstance(s.vocab, dict)  # switched after three words
+    assert got == [by_dict.split(w) for w in words]
+    fresh = CompoundSplitter()
+    fresh.split("hauptbahnhöfen")
+    assert isinstance(fresh.vocab, WordTable)

@@ -81,13 +81,15 @@ def test_facet_columns_are_cached_per_commit_in_the_index_folder(tmp_path, monke
     from conftest import CORPUS
     from index.build import index_paths
     from search import SearchEngine
+    from search.engine import FACET_CACHE
 
     path = str(tmp_path / "index")
     index_paths(path, [str(CORPUS)])
     with SearchEngine(path) as e:
         built = e.search("Lehrer", facets=5).facets
     cached = sorted(n for n in os.listdir(path) if n.startswith("facets-"))
-    assert [n.rsplit("-", 1)[0] for n in cached] == ["facets-v1-persons", "facets-v1-places"]
+    assert [n.rsplit("-", 1)[0] for n in cached] == [f"{FACET_CACHE}-persons",
+                                                      f"{FACET_CACHE}-places"]
 
     # A new engine reads the cache instead of the index's columns.
     def fail(*args):
@@ -107,3 +109,23 @@ def test_facet_columns_are_cached_per_commit_in_the_index_folder(tmp_path, monke
     assert "Leipzig" in places
     now = sorted(n for n in os.listdir(path) if n.startswith("facets-"))
     assert len(now) == 2 and not set(now) & set(cached)
+
+
+def test_columns_pickle_as_flat_arrays_and_count_alike(monkeypatch):
+    import pickle
+
+    cols = columns(3000, 300, 7)
+    clone = pickle.loads(pickle.dumps(cols, protocol=pickle.HIGHEST_PROTOCOL))
+    assert set(vars(cols)) >= {"_docs", "_vids"} and "per_doc" not in vars(clone)
+    assert clone.docs_of == cols.docs_of and clone.per_doc == cols.per_doc
+    assert clone.doc_count == 3000 and clone.values == cols.values
+    scope = set(range(0, 3000, 2))
+    for bitset_scope in (0, 10**9):
+        monkeypatch.setattr(facets, "BITSET_SCOPE", bitset_scope)
+        assert clone.top(scope, 7, selected=["Name 00299"]) == \
+            cols.top(scope, 7, selected=["Name 00299"])
+    assert clone.browse(None, n=5) == cols.browse(None, n=5)
+    assert clone.docs_for("Name 00000") == cols.docs_of[0]
+    odd = FacetColumns("persons", ["Müller, Anna", "Ömer"], [frozenset({0}), frozenset({1})],
+                       [(0,), (1,)])
+    assert pickle.loads(pickle.dumps(odd)).top(None, 2) == odd.top(None, 2)

@@ -1,0 +1,164 @@
+"""Cold-start times: each command as a new process, as a script calling ``fundstelle`` pays them.
+
+    python bench/coldstart.py --index /work/data/fang-index --word Impfstoff
+
+Runs each command ``--runs`` times (after one untimed run, so the page cache is
+warm, the word table built and the facet cache written) and prints the minimum
+and median wall time and CPU time (user + sys of the child, less noisy than wall
+on a shared machine), with ``python -c pass`` and ``python -c "import cli"`` beside
+them and the load average before and after. Without ``--index`` the bundled
+samples are indexed into a temporary folder first. A given index is searched
+through a temporary folder of links to its segment files, so nothing is written
+into it (searching writes its facet cache beside the index).
+
+The project's modules are byte-compiled first, as ``pip install`` does: with
+``PYTHONDONTWRITEBYTECODE`` set (as on the shared machine) an editable install
+would otherwise compile ``index/``, ``search/`` and ``cli.py`` from source on every
+run (about 50 ms). ``--no-compile`` measures without. ``--callgrind`` also counts
+the instructions of one run of each command under Valgrind: slow, but the same
+on a loaded machine, so before/after differences of a few per cent show.
+"""
+
+import argparse
+import compileall
+import json
+import re
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fundstelle():
+    """The ``fundstelle`` console script beside this Python, else ``python -c`` with cli."""
+    script = os.path.join(os.path.dirname(sys.executable), "fundstelle")
+    if os.path.exists(script):
+        return [script]
+    return [sys.executable, "-c", "import sys, cli; sys.argv[0] = 'fundstelle'; cli.run()"]
+
+
+def run_once(argv):
+    """(wall seconds, user+sys CPU seconds) of one run of ``argv``; exit on failure."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode("utf-8", "replace")
+    proc.stderr.close()
+    if proc.returncode:
+        sys.exit(f"{' '.join(argv)} failed ({proc.returncode}): {err.strip()[-500:]}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def instructions(argv):
+    """Instructions one run of ``argv`` executes, counted by Valgrind's callgrind."""
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+                         + argv, capture_output=True, text=True, cwd=ROOT).stderr
+    found = re.search(r"Collected : (\d+)", out)
+    if not found:
+        sys.exit(f"callgrind gave no count for {' '.join(argv)}: {out.strip()[-300:]}")
+    return int(found.group(1))
+
+
+def compile_project():
+    """Byte-compile the project's modules into __pycache__ (what an install does)."""
+    for name in ("index", "search", "web"):
+        compileall.compile_dir(os.path.join(ROOT, name), quiet=1)
+    compileall.compile_file(os.path.join(ROOT, "cli.py"), quiet=1)
+
+
+def link_index(index, folder):
+    """A folder that reads as ``index``: links to its segment files, copies of the rest."""
+    out = os.path.join(folder, "index")
+    os.mkdir(out)
+    for name in os.listdir(index):
+        src = os.path.join(os.path.abspath(index), name)
+        if name.endswith(".seg"):
+            os.symlink(src, os.path.join(out, name))
+        elif os.path.isfile(src):
+            shutil.copy2(src, out)
+    return out
+
+
+def first_hit(cmd, index, word):
+    out = subprocess.run(cmd + ["--index", index, "search", word, "--format", "json",
+                                "--facets", "0", "--snippets", "0", "--limit", "1"],
+                         capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    hits = json.loads(out)["hits"]
+    if not hits:
+        sys.exit(f"no hit for {word!r} in {index}: give another --word")
+    return hits[0]["id"]
+
+
+def build_samples(folder):
+    index = os.path.join(folder, "index")
+    subprocess.run(fundstelle() + ["--index", index, "index", os.path.join(ROOT, "samples")],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return index
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--index", help="index folder (default: the samples, indexed into /tmp)")
+    ap.add_argument("--word", help="the word searched [Impfstoff; Bundestag on the samples]")
+    ap.add_argument("--runs", type=int, default=10, help="timed runs per command [10]")
+    ap.add_argument("--no-compile", action="store_true",
+                    help="do not byte-compile the project's modules first")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="also count each command's instructions (Valgrind; slow)")
+    args = ap.parse_args()
+    if not args.no_compile:
+        compile_project()
+
+    tmp = tempfile.mkdtemp(prefix="coldstart-")
+    index = link_index(args.index, tmp) if args.index else build_samples(tmp)
+    args.word = args.word or ("Impfstoff" if args.index else "Bundestag")
+    try:
+        cmd = fundstelle() + ["--index", index]
+        doc = first_hit(fundstelle(), index, args.word)
+        commands = [
+            ("python -c pass", [sys.executable, "-c", "pass"]),
+            ("python -c 'import cli'", [sys.executable, "-c", "import cli"]),
+            (f"search {args.word}", cmd + ["search", args.word]),
+            (f"search {args.word} --format json --facets 0 --snippets 0",
+             cmd + ["search", args.word, "--format", "json", "--facets", "0",
+                    "--snippets", "0"]),
+            (f"search {args.word} --format json", cmd + ["search", args.word,
+                                                         "--format", "json"]),
+            ("show ID", cmd + ["show", doc]),
+        ]
+        load_before = os.getloadavg()
+        rows = []
+        for name, argv in commands:
+            run_once(argv)  # warm: page cache, word table, facet cache
+            times = [run_once(argv) for _ in range(args.runs)]
+            walls, cpus = [t[0] for t in times], [t[1] for t in times]
+            rows.append((name, min(walls), statistics.median(walls), min(cpus),
+                         statistics.median(cpus),
+                         instructions(argv) if args.callgrind else None))
+        load_after = os.getloadavg()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"index: {args.index or 'the samples'} (through {index}, removed)")
+    print(f"{args.runs} runs each; ms; load average (1/5/15 min) before "
+          f"{'/'.join(f'{x:.1f}' for x in load_before)}, after "
+          f"{'/'.join(f'{x:.1f}' for x in load_after)}; {os.cpu_count()} CPUs; modules "
+          f"{'as found' if args.no_compile else 'byte-compiled'}, PYTHONDONTWRITEBYTECODE="
+          f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}")
+    width = max(len(r[0]) for r in rows)
+    print(f"{'command':<{width}}  {'wall min':>8}  {'wall med':>8}  {'cpu min':>8}  {'cpu med':>8}"
+          + ("  {:>9}".format("M instr") if args.callgrind else ""))
+    for name, wmin, wmed, cmin, cmed, instr in rows:
+        print(f"{name:<{width}}  {wmin * 1000:8.0f}  {wmed * 1000:8.0f}  {cmin * 1000:8.0f}  "
+              f"{cmed * 1000:8.0f}" + (f"  {instr / 1e6:9.0f}" if instr is not None else ""))
+
+
+if __name__ == "__main__":
+    main()
