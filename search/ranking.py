@@ -107,8 +107,9 @@ class Ranker:
         by the share of words found; it is raised where the words stand together
         (``together_boost``: adjacent words double it), where a word that names a person
         or place is in the article's facets (``entity_boost``, ``entities``: one
-        boolean array over all documents per keyword, or None), and lowered for very
-        short articles (``short_words``). The articles below the depth keep their
+        boolean array over all documents per keyword, or None), and lowered where the
+        other words of such a query are said only in passing (``passing_penalty``) and
+        for very short articles (``short_words``). The articles below the depth keep their
         order under the re-scored ones.
         """
         settings = self.settings
@@ -150,6 +151,14 @@ class Ranker:
                      for d in cand.tolist()], dtype=bool)
                 total *= 1.0 + settings.entity_boost * np.where(
                     has & strong, 1.0, np.where(has, 0.5, 0.0))
+        if entities is not None and settings.passing_penalty \
+                and any(named is not None for named in entities):
+            for kw, named, in_title in zip(keywords, entities, titles):
+                if named is not None:
+                    continue
+                said = self._body_counts(kw.body_terms, cand)
+                passing = ~in_title & (said > 0) & (said < 2)
+                total *= np.where(passing, 1.0 - settings.passing_penalty, 1.0)
         if settings.short_words:
             length = self._body_lengths()[cand]
             total *= np.minimum(1.0, np.maximum(length, 1) / settings.short_words) \
@@ -212,6 +221,21 @@ class Ranker:
                             close[k] += window / (window + max(_min_gap(a, b) - 1, 0))
         factor[sel] = 1.0 + settings.together_boost * close / (n * (n - 1) / 2)
         return factor
+
+    def _body_counts(self, terms, cand):
+        """How often each of ``cand`` (sorted document numbers) says any of ``terms`` in
+        its body: the postings' weights, read whole (no positions)."""
+        counts = np.zeros(len(cand))
+        for text in terms:
+            found = self._scorer("body", text)
+            if found is None:
+                continue
+            ids, weights = self._postings("body", found)
+            if not len(ids):
+                continue
+            k = np.minimum(np.searchsorted(ids, cand), len(ids) - 1)
+            counts += np.where(ids[k] == cand, weights[k], 0.0)
+        return counts
 
     def _body_positions(self, terms, cand):
         """{document number: sorted positions of any of ``terms`` in the body} for ``cand``."""
