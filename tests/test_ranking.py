@@ -288,7 +288,8 @@ def test_a_word_naming_a_place_prefers_articles_about_that_place(tmp_path):
 
 def test_a_topic_said_once_beside_a_name_counts_less(tmp_path):
     """Beside a name, a topic word an article says once (not in its title) is a passing
-    mention: the article scores ``passing_penalty`` less. Without a name, nothing changes."""
+    mention: the article scores ``passing_penalty`` less. Without a name, only an article
+    that says every word in passing does."""
     from index.build import index_paths
 
     folder = tmp_path / "a"
@@ -305,6 +306,8 @@ def test_a_topic_said_once_beside_a_name_counts_less(tmp_path):
                      + _FILLER,
         "thema.txt": "date 2020-03-23 Was eine Ausgangssperre bedeutet\n\nEine Ausgangssperre "
                      "ist mehr als eine Kontaktsperre. " + _FILLER,
+        "nebenbei.txt": "date 2020-03-24 Der Handel im Frühjahr\n\n" + _FILLER + "Erst eine "
+                        "Kontaktsperre, dann eine Ausgangssperre? " + _FILLER,
     }
     for name, text in texts.items():
         (folder / name).write_text(text + "\n", encoding="utf-8")
@@ -322,6 +325,8 @@ def test_a_topic_said_once_beside_a_name_counts_less(tmp_path):
     assert named["einmal"] == pytest.approx(flat["einmal"] * (1 - shipped.passing_penalty))
     for said in ("oft", "titel"):  # twice in the body, or in the title: not in passing
         assert named[said] == pytest.approx(flat[said])
-    # No word names anyone: a topic pair is left alone.
-    assert scores(shipped, "Ausgangssperre Kontaktsperre") == \
+    # No word names anyone: only the side sentence that says both words once counts less.
+    pair, flat = scores(shipped, "Ausgangssperre Kontaktsperre"), \
         scores(off, "Ausgangssperre Kontaktsperre")
+    assert pair["nebenbei"] == pytest.approx(flat["nebenbei"] * (1 - shipped.passing_penalty))
+    assert pair["thema"] == pytest.approx(flat["thema"])
