@@ -94,6 +94,12 @@ class RankingSettings:
     #: short_exponent of their score: BM25 rewards link lists and teasers too much.
     short_words: int = 120
     short_exponent: float = 0.3
+    #: A word said at most once in an article's body and not in its title is said in
+    #: passing. Beside a word that names a person or place, the article scores this share
+    #: less for each other word it says once (``Trump`` and one sentence on disinfectant
+    #: is not an article about the two); without names, when it says every word in passing
+    #: (one side sentence on the pair).
+    passing_penalty: float = 0.3
 
 
 #: The shipped defaults.

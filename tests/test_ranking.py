@@ -8,6 +8,7 @@ import pytest
 from conftest import CORPUS, SAMPLES
 from search import SearchEngine
 from search.ranking import Ranker, top
+from search.settings import RankingSettings
 
 QUERIES = [
     "Corona",
@@ -283,3 +284,49 @@ def test_a_word_naming_a_place_prefers_articles_about_that_place(tmp_path):
     with SearchEngine(str(tmp_path / "ix"), settings=plain) as engine:
         flat = {h.id: h.score for h in engine.search("Heidelberger Ausgangssperre").hits}
     assert scores["ort"] / flat["ort"] > scores["thema"] / flat["thema"]
+
+
+def test_a_topic_said_once_beside_a_name_counts_less(tmp_path):
+    """Beside a name, a topic word an article says once (not in its title) is a passing
+    mention: the article scores ``passing_penalty`` less. Without a name, only an article
+    that says every word in passing does."""
+    from index.build import index_paths
+
+    folder = tmp_path / "a"
+    folder.mkdir()
+    texts = {
+        "oft.txt": "date 2020-03-20 Strenge Regeln am Neckar\n\nDie Stadt Heidelberg verhängt "
+                   "eine Ausgangssperre. Die Ausgangssperre gilt nachts, sagte der "
+                   "Oberbürgermeister in Heidelberg. " + _FILLER,
+        "einmal.txt": "date 2020-03-21 Neue Zahlen aus Heidelberg\n\nIn der Stadt Heidelberg "
+                      "stieg die Zahl der Fälle; eine Ausgangssperre sei nicht geplant. "
+                      "Heidelberg meldet zwölf neue Infektionen. " + _FILLER,
+        "titel.txt": "date 2020-03-22 Heidelberg prüft eine Ausgangssperre\n\nDie Stadt "
+                     "Heidelberg berät am Montag. Eine Ausgangssperre wäre die erste im Land. "
+                     + _FILLER,
+        "thema.txt": "date 2020-03-23 Was eine Ausgangssperre bedeutet\n\nEine Ausgangssperre "
+                     "ist mehr als eine Kontaktsperre. " + _FILLER,
+        "nebenbei.txt": "date 2020-03-24 Der Handel im Frühjahr\n\n" + _FILLER + "Erst eine "
+                        "Kontaktsperre, dann eine Ausgangssperre? " + _FILLER,
+    }
+    for name, text in texts.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    index_paths(str(tmp_path / "ix"), [str(folder)])
+
+    def scores(settings, query):
+        with SearchEngine(str(tmp_path / "ix"), settings=settings) as engine:
+            return {h.id: h.score for h in engine.search(query).hits}
+
+    shipped = replace(RankingSettings(), together_boost=0.0)
+    assert shipped.passing_penalty > 0
+    off = replace(shipped, passing_penalty=0.0)
+    named, flat = scores(shipped, "Heidelberg Ausgangssperre"), \
+        scores(off, "Heidelberg Ausgangssperre")
+    assert named["einmal"] == pytest.approx(flat["einmal"] * (1 - shipped.passing_penalty))
+    for said in ("oft", "titel"):  # twice in the body, or in the title: not in passing
+        assert named[said] == pytest.approx(flat[said])
+    # No word names anyone: only the side sentence that says both words once counts less.
+    pair, flat = scores(shipped, "Ausgangssperre Kontaktsperre"), \
+        scores(off, "Ausgangssperre Kontaktsperre")
+    assert pair["nebenbei"] == pytest.approx(flat["nebenbei"] * (1 - shipped.passing_penalty))
+    assert pair["thema"] == pytest.approx(flat["thema"])
