@@ -17,6 +17,7 @@ from index.compounds import CompoundSplitter
 from search.errors import ArticleNotFound, BadOption, FundstelleError
 from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
+from search.curation import Curation, curation_state
 from search.facets import FACET_FIELDS, FacetColumns
 from search.query import ANSWER_PATTERNS, answer_kind, date_filter, parse_query
 from search.ranking import Ranker, top
@@ -51,7 +52,11 @@ class SearchEngine:
 
     def _reset_caches(self):
         """Per-searcher state: facet columns, dates, the bulk scorer's lengths, the lexicon."""
+        self._raw_columns = {}
         self._columns = {}
+        self._curation = None
+        self._curation_state = None
+        self._names = {}
         self._name_words = {}
         self._named_docs = {}
         self._dates = None
@@ -80,10 +85,40 @@ class SearchEngine:
         return self._searcher
 
     def columns(self, kind):
-        """The facet column of ``person`` or ``place``, built on first use."""
+        """The facet column of ``person`` or ``place`` as the curation shows it.
+
+        Built on first use, and again whenever the index's curation file changes
+        (one ``stat`` a call): a long-running server applies a ``curate`` at once.
+        """
+        self.curation()
         if kind not in self._columns:
-            self._columns[kind] = self._load_columns(FACET_FIELDS[kind])
+            self._columns[kind] = self.raw_columns(kind).curated(self.names(kind))
         return self._columns[kind]
+
+    def raw_columns(self, kind):
+        """The facet column of ``person`` or ``place`` as indexed (no curation)."""
+        if kind not in self._raw_columns:
+            self._raw_columns[kind] = self._load_columns(FACET_FIELDS[kind])
+        return self._raw_columns[kind]
+
+    def curation(self):
+        """The index's :class:`~search.curation.Curation`, read again when its file
+        changed; raise BadCurationFile."""
+        state = curation_state(self.store.path)
+        if self._curation is None or state != self._curation_state:
+            self._curation = None
+            self._columns, self._names = {}, {}
+            self._name_words, self._named_docs = {}, {}
+            self._curation = Curation.load(self.store.path)
+            self._curation_state = state
+        return self._curation
+
+    def names(self, kind):
+        """The :class:`~search.curation.NameMap` of ``kind``: what each name shows as."""
+        curation = self.curation()
+        if kind not in self._names:
+            self._names[kind] = curation.names(kind)
+        return self._names[kind]
 
     def _load_columns(self, fieldname):
         """A facet column from the index folder's cache of this commit, else built and cached.
@@ -129,8 +164,8 @@ class SearchEngine:
         for option, value in (("limit", limit), ("offset", offset)):
             if value < 0:
                 raise BadOption(option, value, "it must not be negative")
-        person = [self.columns("person").resolve("person", n) for n in person or ()]
-        place = [self.columns("place").resolve("place", n) for n in place or ()]
+        person = [self._resolve("person", n) for n in person or ()]
+        place = [self._resolve("place", n) for n in place or ()]
         has_filters = bool(person or place or since or until)
         if text and text.strip():
             parsed = self.parse(text, fuzzy=fuzzy)
@@ -221,6 +256,12 @@ class SearchEngine:
                 out.suggestions = [fixed]
         out.seconds = time.perf_counter() - started
         return out
+
+    def _resolve(self, kind, name):
+        """The facet value a filter's ``name`` means, after the curation (a merged-away
+        name finds the name it was merged into; a hidden one raises HiddenName)."""
+        columns = self.columns(kind)
+        return columns.resolve(kind, self.names(kind).filter_name(kind, name))
 
     def _named(self, keyword):
         """Where a query word names a person or place: a boolean array over all documents
@@ -314,7 +355,8 @@ class SearchEngine:
             source=f.get("source") or "", url=f.get("url") or "",
             title_matches=highlight_ranges(title, matcher),
             snippets=snippets,
-            persons=_split(f.get("persons")), places=_split(f.get("places")),
+            persons=self.names("person").apply(_split(f.get("persons"))),
+            places=self.names("place").apply(_split(f.get("places"))),
             matched=matched,
         )
 
@@ -347,8 +389,9 @@ class SearchEngine:
         fields_ = self._searcher.document(id=str(article_id))
         if fields_ is None:
             raise ArticleNotFound(article_id)
-        return article_from_stored(fields_), _split(fields_.get("persons")), \
-            _split(fields_.get("places"))
+        return (article_from_stored(fields_),
+                self.names("person").apply(_split(fields_.get("persons"))),
+                self.names("place").apply(_split(fields_.get("places"))))
 
     def facet_values(self, kind, text=None, prefix=None, limit=50):
         """Values of a facet with article counts, over a query's matches or all articles."""

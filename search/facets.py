@@ -102,6 +102,28 @@ class FacetColumns:
                     per_doc[d] += (vid,)
         return cls(fieldname, values, docs_of, per_doc)
 
+    def curated(self, names):
+        """The column as a :class:`search.curation.NameMap` shows it: merged and renamed
+        values joined under their new name, hidden ones gone. ``self`` when nothing changes.
+
+        Value ids are numbered in name order again (ties in counts are broken by it).
+        """
+        if not names:
+            return self
+        shown = [names.canonical(v) if names.rewrites(v) else v for v in self.values]
+        if all(s == v for s, v in zip(shown, self.values)):
+            return self
+        values = sorted({s for s in shown if s is not None}, key=lambda n: n.encode("utf-8"))
+        ids = {v: i for i, v in enumerate(values)}
+        new_id = [None if s is None else ids[s] for s in shown]
+        docs_of = [set() for _ in values]
+        for vid, docs in enumerate(self.docs_of):
+            if new_id[vid] is not None:
+                docs_of[new_id[vid]] |= docs
+        per_doc = [tuple(sorted({new_id[v] for v in vids} - {None})) if vids else ()
+                   for vids in self.per_doc]
+        return FacetColumns(self.fieldname, values, [frozenset(d) for d in docs_of], per_doc)
+
     def count(self, docnums):
         """Counter of value id → number of ``docnums`` that have it."""
         # map() and chain() keep the loop over a broad query's documents in C.
