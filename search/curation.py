@@ -27,6 +27,7 @@ an earlier one, and names merged into ``A`` before follow it to ``B``. ``hide A`
 ['Angela Merkel', 'Olaf Scholz']
 """
 
+import hashlib
 import os
 from dataclasses import dataclass
 
@@ -222,6 +223,11 @@ class NameMap:
     def __len__(self):
         return len(self._to)
 
+    def digest(self):
+        """A short hash of what the map does (names a cache of the curated facets)."""
+        items = sorted(self._to.items(), key=lambda kv: kv[0])
+        return hashlib.sha1(repr(items).encode("utf-8")).hexdigest()[:16]
+
     def canonical(self, name):
         """The name ``name`` shows as, or None when hidden."""
         return self._to.get(fold_diacritics(name), name)
@@ -229,6 +235,16 @@ class NameMap:
     def rewrites(self, name):
         """Whether the curation names ``name`` (maps or hides it)."""
         return fold_diacritics(name) in self._to
+
+    def changes(self, values, folded):
+        """{index: shown name, or None when hidden} of the ``values`` (with their
+        ``folded`` forms) that the curation shows otherwise."""
+        out = {}
+        to = self._to
+        for vid, key in enumerate(folded):
+            if key in to and to[key] != values[vid]:
+                out[vid] = to[key]
+        return out
 
     def apply(self, names):
         """``names`` (an article's list) as shown: mapped, hidden ones dropped, each once."""

@@ -92,8 +92,24 @@ class SearchEngine:
         """
         self.curation()
         if kind not in self._columns:
-            self._columns[kind] = self.raw_columns(kind).curated(self.names(kind))
+            self._columns[kind] = self._curated_columns(kind, self.names(kind))
         return self._columns[kind]
+
+    def _curated_columns(self, kind, names):
+        """The curated column from the index folder's cache (per commit and curation),
+        else made from the indexed one and cached: a cold search loads one column."""
+        if not names:
+            return self.raw_columns(kind)
+        reader = self._searcher.reader()
+        name = f"{FACET_CACHE}-{FACET_FIELDS[kind]}-curated"
+        key = f"{reader.generation()}-{names.digest()}"
+        cols = self.store.read_cache(name, key)
+        if isinstance(cols, FacetColumns) and len(cols.per_doc) == reader.doc_count_all():
+            return cols
+        cols = self.raw_columns(kind).curated(names)
+        if cols is not self.raw_columns(kind):
+            self.store.write_cache(name, key, cols)
+        return cols
 
     def raw_columns(self, kind):
         """The facet column of ``person`` or ``place`` as indexed (no curation)."""
@@ -131,8 +147,12 @@ class SearchEngine:
         name = f"{FACET_CACHE}-{fieldname}"
         cols = self.store.read_cache(name, reader.generation())
         if isinstance(cols, FacetColumns) and len(cols.per_doc) == reader.doc_count_all():
+            if getattr(cols, "_folded", None) is None:  # a cache written before it kept them
+                cols._folded_index()
+                self.store.write_cache(name, reader.generation(), cols)
             return cols
         cols = FacetColumns.from_reader(reader, fieldname)
+        cols._folded_index()  # cached too: name resolution and the curation match folded names
         self.store.write_cache(name, reader.generation(), cols)
         return cols
 

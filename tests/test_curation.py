@@ -280,3 +280,27 @@ def test_later_entries_win_and_merged_names_follow():
     with pytest.raises(HiddenName):
         hidden.filter_name("person", "merkel")
     assert not NameMap() and NameMap().canonical("X") == "X"
+
+
+def test_curated_column_equals_the_names_mapped_article_by_article(index):
+    curate(str(index), "merge", "place", "München", "Bayern")
+    curate(str(index), "rename", "place", "Berlin", "Berlin (Hauptstadt)")
+    curate(str(index), "hide", "place", "Deutschland")
+    with SearchEngine(str(index)) as engine:
+        raw, cols, names = (engine.raw_columns("place"), engine.columns("place"),
+                            engine.names("place"))
+        expected = {}
+        for docnum, vids in enumerate(raw.per_doc):
+            for shown in names.apply([raw.values[v] for v in vids]):
+                expected.setdefault(shown, set()).add(docnum)
+        assert {v: set(cols.docs_for(v)) for v in cols.values} == expected
+        assert cols.values == sorted(cols.values, key=lambda v: v.encode("utf-8"))
+        for docnum, vids in enumerate(cols.per_doc):
+            assert list(vids) == sorted(vids)
+            assert {cols.values[v] for v in vids} == \
+                set(names.apply([raw.values[v] for v in raw.per_doc[docnum]]))
+    # A fresh engine reads the curated column from the folder's cache: the same counts.
+    assert list(index.glob("facets-v1-places-curated-*.pickle"))
+    with SearchEngine(str(index)) as engine:
+        again = engine.columns("place")
+        assert {v: set(again.docs_for(v)) for v in again.values} == expected
