@@ -685,6 +685,10 @@ def _curate(settings, action, kind, *names):
         return f"{name!r}" + (f" ({n:,} article{'s' if n != 1 else ''})" if n is not None
                              else "")
 
+    if action == "rename" and entry.to == entry.name:
+        click.echo(f"kept {kind} {entry.name!r} as printed (no automatic merge); "
+                   f"`fundstelle curate undo` takes it back.", err=True)
+        return
     what = {"merge": "merged", "rename": "renamed", "hide": "hid"}[action]
     line = f"{what} {kind} {counted(entry.name, change.name_articles)}"
     if entry.to is not None:
@@ -717,7 +721,7 @@ def curate_merge_cmd(settings, name, into, kind):
 @_kind_options
 @pass_settings
 def curate_rename_cmd(settings, old, new, kind):
-    """Show OLD as NEW (NEW may be a name no article gives).
+    """Show OLD as NEW (NEW may be a name no article gives; OLD OLD keeps it as printed).
 
     \b
     Example:

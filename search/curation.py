@@ -51,6 +51,17 @@ HEADER = (
 )
 
 
+#: The automatic consolidation of lone surnames (issue 20, section 2): a person facet value
+#: of one word (``Merkel``) is shown as the full name ending in it (``Angela Merkel``) when
+#: that full name is in at least SURNAME_SHARE of the articles that name any full name
+#: ending in that word (each full name's articles counted, summed) and in at least
+#: SURNAME_MIN_ARTICLES articles. Otherwise the surname stays as printed (``Schmidt``
+#: with Helmut, Olaf and Anna Schmidt). A user's entry for the surname overrides it;
+#: ``curate rename Trump Trump`` keeps it as printed.
+SURNAME_SHARE = 0.9
+SURNAME_MIN_ARTICLES = 3
+
+
 class CurationError(FundstelleError):
     """A curation that cannot be made or read."""
 
@@ -267,6 +278,39 @@ class NameMap:
         return shown
 
 
+def surname_merges(values, docs_of, folded=None, share=SURNAME_SHARE,
+                   min_articles=SURNAME_MIN_ARTICLES):
+    """The automatic merges of lone surnames into their dominant full name, as
+    :class:`Entry` objects marked ``automatic`` (see SURNAME_SHARE).
+
+    ``values`` are person names, ``docs_of`` their articles (sets), ``folded`` their
+    :func:`~index.analysis.fold_diacritics` forms (computed when not given).
+
+    >>> names = ["Angela Merkel", "Merkel", "Olaf Scholz", "Scholz", "Anna Scholz"]
+    >>> docs = [set(range(10)), {20}, set(range(5)), {21}, {30}]
+    >>> [(e.name, e.to) for e in surname_merges(names, docs, min_articles=3)]
+    [('Merkel', 'Angela Merkel')]
+    """
+    if folded is None:
+        folded = [fold_diacritics(v) for v in values]
+    by_last = {}
+    for vid, key in enumerate(folded):
+        words = key.split()
+        if len(words) >= 2:
+            by_last.setdefault(words[-1], []).append(vid)
+    out = []
+    for vid, key in enumerate(folded):
+        fulls = by_last.get(key)
+        if not fulls or " " in key or not values[vid][:1].isupper():
+            continue
+        counts = sorted(((len(docs_of[f]), values[f]) for f in fulls),
+                        key=lambda cn: (-cn[0], cn[1]))
+        best, name = counts[0]
+        if best >= min_articles and best >= share * sum(c for c, _ in counts):
+            out.append(Entry("merge", "person", values[vid], name, automatic=True))
+    return out
+
+
 # ------------------------------------------------------------- changing the file
 
 @dataclass
@@ -307,8 +351,8 @@ def curate(index_path, action, kind, name, to=None):
     raw, shown, columns = _facet_names(index_path, kind)
     name = _spelled(names[0], raw, shown)
     to = _spelled(names[1], shown, raw) if len(names) == 2 else None
-    if to is not None and to == name:
-        raise BadCurationEntry(f"{action} of the {kind} {name!r} into itself changes nothing")
+    if action == "merge" and to == name:
+        raise BadCurationEntry(f"merging the {kind} {name!r} into itself changes nothing")
     if action == "merge" and to is not None and fold_diacritics(to) == fold_diacritics(name):
         raise BadCurationEntry(f"{name!r} and {to!r} are already one {kind} (names match "
                                "without case and accents); to change the spelling use "
@@ -344,9 +388,19 @@ def load_curation(index_path):
 def listing(index_path):
     """The curation as data (``curate list --format json``): the file, its version and
     every entry in the order it applies; raise IndexNotFound or BadCurationFile."""
+    from search.engine import SearchEngine
+
     cur = load_curation(index_path)
+    automatic = []
+    try:
+        with SearchEngine(index_path) as engine:
+            automatic = engine.automatic("person")
+    except FundstelleError:  # an index that cannot be searched: its file still lists
+        pass
     return {"file": cur.path, "version": VERSION,
-            "entries": [e.to_dict() for e in cur.entries]}
+            "automatic": {"surname_share": SURNAME_SHARE,
+                          "surname_min_articles": SURNAME_MIN_ARTICLES},
+            "entries": [e.to_dict() for e in automatic + cur.entries]}
 
 
 def _require_index(index_path):

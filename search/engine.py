@@ -17,7 +17,8 @@ from index.compounds import CompoundSplitter
 from search.errors import ArticleNotFound, BadOption, FundstelleError
 from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
-from search.curation import Curation, curation_state
+from search.curation import (SURNAME_MIN_ARTICLES, SURNAME_SHARE, Curation, curation_state,
+                             surname_merges)
 from search.facets import FACET_FIELDS, FacetColumns
 from search.query import ANSWER_PATTERNS, answer_kind, date_filter, parse_query
 from search.ranking import Ranker, top
@@ -32,6 +33,11 @@ _SPLITTER = CompoundSplitter()
 #: Facet columns are cached in the index folder as FACET_CACHE-<field>-<commit>.pickle
 #: (pickled FacetColumns): change the version when that class changes.
 FACET_CACHE = "facets-v1"
+#: The curated facet columns (per commit and curation) and the automatic surname merges
+#: (per commit and rule) are cached as CURATED_CACHE-<field>-<commit>-<digest>.pickle and
+#: SURNAME_CACHE-<field>-<commit>-<rule>.pickle.
+CURATED_CACHE = "curated-v1"
+SURNAME_CACHE = "surnames-v1"
 
 
 class SearchEngine:
@@ -57,6 +63,7 @@ class SearchEngine:
         self._curation = None
         self._curation_state = None
         self._names = {}
+        self._automatic = None
         self._name_words = {}
         self._named_docs = {}
         self._dates = None
@@ -101,7 +108,7 @@ class SearchEngine:
         if not names:
             return self.raw_columns(kind)
         reader = self._searcher.reader()
-        name = f"{FACET_CACHE}-{FACET_FIELDS[kind]}-curated"
+        name = f"{CURATED_CACHE}-{FACET_FIELDS[kind]}"
         key = f"{reader.generation()}-{names.digest()}"
         cols = self.store.read_cache(name, key)
         if isinstance(cols, FacetColumns) and len(cols.per_doc) == reader.doc_count_all():
@@ -133,8 +140,25 @@ class SearchEngine:
         """The :class:`~search.curation.NameMap` of ``kind``: what each name shows as."""
         curation = self.curation()
         if kind not in self._names:
-            self._names[kind] = curation.names(kind)
+            self._names[kind] = curation.names(kind, automatic=self.automatic(kind))
         return self._names[kind]
+
+    def automatic(self, kind):
+        """The automatic merges of ``kind`` (lone surnames into their dominant full name,
+        :func:`search.curation.surname_merges`), cached in the index folder per commit."""
+        if kind != "person":
+            return []
+        if self._automatic is None:
+            reader = self._searcher.reader()
+            name = f"{SURNAME_CACHE}-{FACET_FIELDS[kind]}"
+            key = f"{reader.generation()}-{SURNAME_SHARE}-{SURNAME_MIN_ARTICLES}"
+            found = self.store.read_cache(name, key)
+            if not isinstance(found, list):
+                raw = self.raw_columns(kind)
+                found = surname_merges(raw.values, raw.docs_of, raw._folded_index())
+                self.store.write_cache(name, key, found)
+            self._automatic = found
+        return self._automatic
 
     def _load_columns(self, fieldname):
         """A facet column from the index folder's cache of this commit, else built and cached.
@@ -378,6 +402,7 @@ class SearchEngine:
             persons=self.names("person").apply(_split(f.get("persons"))),
             places=self.names("place").apply(_split(f.get("places"))),
             matched=matched,
+            persons_printed=_split(f.get("persons")), places_printed=_split(f.get("places")),
         )
 
     def similar(self, article_id, *, limit=10, snippets=1, fragment_chars=260):

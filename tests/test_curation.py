@@ -207,7 +207,7 @@ def test_list_json(index):
 
 
 def test_bad_entries_are_refused(index):
-    for args in (["merge", "Merkel", "merkel"], ["rename", "Merkel", "Merkel"],
+    for args in (["merge", "Merkel", "merkel"], ["merge", "Mauch", "Mauch"],
                  ["hide", " "]):
         result = fs(index, "curate", *args)
         assert result.exit_code == 1 and result.stderr.startswith("Error: "), args
@@ -300,7 +300,46 @@ def test_curated_column_equals_the_names_mapped_article_by_article(index):
             assert {cols.values[v] for v in vids} == \
                 set(names.apply([raw.values[v] for v in raw.per_doc[docnum]]))
     # A fresh engine reads the curated column from the folder's cache: the same counts.
-    assert list(index.glob("facets-v1-places-curated-*.pickle"))
+    assert list(index.glob("curated-v1-places-*.pickle"))
     with SearchEngine(str(index)) as engine:
         again = engine.columns("place")
         assert {v: set(again.docs_for(v)) for v in again.values} == expected
+
+
+# ------------------------------------------------------------- lone surnames (automatic)
+
+FULL_NAME = (" date 2021-06-01 Angela Merkel zieht Bilanz\n\n"
+             "Bundeskanzlerin Angela Merkel hat am Dienstag in Berlin Bilanz ihrer Amtszeit "
+             "gezogen. Die Pandemie habe das Land verändert, sagte Angela Merkel vor der "
+             "Hauptstadtpresse. Fragen zu ihrer Nachfolge wollte sie nicht beantworten.\n")
+
+
+def test_a_lone_surname_joins_its_dominant_full_name_once_it_dominates(index, tmp_path):
+    assert len(raw_docs(index, "person", "Angela Merkel")) == 2  # below the rule's minimum
+    assert facet(index, "person", "Merkel") == 1
+    assert not [e for e in json.loads(fs(index, "curate", "list", "--format",
+                                         "json").stdout)["entries"] if e["automatic"]]
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "merkel-bilanz.txt").write_text(FULL_NAME, encoding="utf-8")
+    assert fs(index, "index", str(new)).exit_code == 0
+    full = raw_docs(index, "person", "Angela Merkel")
+    assert len(full) == 3  # a later article makes the full name dominant
+    assert facet(index, "person", "Merkel") == 0
+    assert facet(index, "person", "Angela Merkel") == 4
+    listed = json.loads(fs(index, "curate", "list", "--format", "json").stdout)
+    assert {"action": "merge", "kind": "person", "name": "Merkel", "to": "Angela Merkel",
+            "automatic": True} in listed["entries"]
+    assert "merge\tperson\tMerkel\tAngela Merkel\t(automatic)" in fs(index, "curate",
+                                                                      "list").stdout
+    hit = next(h for h in search_json(index, "--person", "merkel")["hits"]
+               if h["id"] == "merkel-rede")
+    assert "Angela Merkel" in hit["persons"] and "Merkel" in hit["persons_printed"]
+    assert not (index / CURATION_FILE).exists()  # automatic merges are not written
+
+    # The user overrides it: keep the surname as printed, then take that back.
+    assert fs(index, "curate", "rename", "Merkel", "Merkel").exit_code == 0
+    assert facet(index, "person", "Merkel") == 1
+    assert "merkel-rede" not in ids_for(index, "--person", "Angela Merkel")
+    assert fs(index, "curate", "undo").exit_code == 0
+    assert facet(index, "person", "Merkel") == 0
