@@ -33,11 +33,9 @@ _SPLITTER = CompoundSplitter()
 #: Facet columns are cached in the index folder as FACET_CACHE-<field>-<commit>.pickle
 #: (pickled FacetColumns): change the version when that class changes.
 FACET_CACHE = "facets-v1"
-#: The curated facet columns (per commit and curation) and the automatic surname merges
-#: (per commit and rule) are cached as CURATED_CACHE-<field>-<commit>-<digest>.pickle and
-#: SURNAME_CACHE-<field>-<commit>-<rule>.pickle.
-CURATED_CACHE = "curated-v1"
-SURNAME_CACHE = "surnames-v1"
+#: The curated facet columns are cached per commit and curation as
+#: CURATED_CACHE-<field>-<commit>-<digest>.pickle.
+CURATED_CACHE = "facets-v1-curated"
 
 
 class SearchEngine:
@@ -145,20 +143,10 @@ class SearchEngine:
 
     def automatic(self, kind):
         """The automatic merges of ``kind`` (lone surnames into their dominant full name,
-        :func:`search.curation.surname_merges`), cached in the index folder per commit."""
+        :func:`search.curation.surname_merges`), kept with the facet column's cache."""
         if kind != "person":
             return []
-        if self._automatic is None:
-            reader = self._searcher.reader()
-            name = f"{SURNAME_CACHE}-{FACET_FIELDS[kind]}"
-            key = f"{reader.generation()}-{SURNAME_SHARE}-{SURNAME_MIN_ARTICLES}"
-            found = self.store.read_cache(name, key)
-            if not isinstance(found, list):
-                raw = self.raw_columns(kind)
-                found = surname_merges(raw.values, raw.docs_of, raw._folded_index())
-                self.store.write_cache(name, key, found)
-            self._automatic = found
-        return self._automatic
+        return self.raw_columns(kind)._surnames[1]
 
     def _load_columns(self, fieldname):
         """A facet column from the index folder's cache of this commit, else built and cached.
@@ -171,12 +159,11 @@ class SearchEngine:
         name = f"{FACET_CACHE}-{fieldname}"
         cols = self.store.read_cache(name, reader.generation())
         if isinstance(cols, FacetColumns) and len(cols.per_doc) == reader.doc_count_all():
-            if getattr(cols, "_folded", None) is None:  # a cache written before it kept them
-                cols._folded_index()
+            if _complete(cols):  # a cache written before these were kept with it
                 self.store.write_cache(name, reader.generation(), cols)
             return cols
         cols = FacetColumns.from_reader(reader, fieldname)
-        cols._folded_index()  # cached too: name resolution and the curation match folded names
+        _complete(cols)
         self.store.write_cache(name, reader.generation(), cols)
         return cols
 
@@ -446,6 +433,22 @@ class SearchEngine:
         if text and text.strip():
             docs = set(self._searcher.docs_for_query(self.parse(text).query))
         return self.columns(kind).browse(docs, prefix=prefix, n=limit)
+
+
+def _complete(cols):
+    """Add what is kept with a facet column's cache and not built with it: the folded
+    names (name resolution and the curation match them) and, for persons, the automatic
+    surname merges under their rule; True when something was added."""
+    added = False
+    if getattr(cols, "_folded", None) is None:
+        cols._folded_index()
+        added = True
+    rule = (SURNAME_SHARE, SURNAME_MIN_ARTICLES)
+    if cols.fieldname == FACET_FIELDS["person"] and \
+            getattr(cols, "_surnames", (None,))[0] != rule:
+        cols._surnames = (rule, surname_merges(cols.values, cols.docs_of, cols._folded))
+        added = True
+    return added
 
 
 def _name_key(word):

@@ -300,7 +300,7 @@ def test_curated_column_equals_the_names_mapped_article_by_article(index):
             assert {cols.values[v] for v in vids} == \
                 set(names.apply([raw.values[v] for v in raw.per_doc[docnum]]))
     # A fresh engine reads the curated column from the folder's cache: the same counts.
-    assert list(index.glob("curated-v1-places-*.pickle"))
+    assert list(index.glob("facets-v1-curated-places-*.pickle"))
     with SearchEngine(str(index)) as engine:
         again = engine.columns("place")
         assert {v: set(again.docs_for(v)) for v in again.values} == expected
