@@ -204,6 +204,11 @@ class Curation:
         (a user's entry for a name overrides an automatic one)."""
         return NameMap(list(automatic) + self.of_kind(kind))
 
+    def digest(self, kind):
+        """A short hash of the user's entries of ``kind`` (names a cache of curated facets)."""
+        lines = "\n".join(e.line() for e in self.of_kind(kind) if not e.automatic)
+        return hashlib.sha1(lines.encode("utf-8")).hexdigest()[:16]
+
     def undo(self, kind):
         """Remove and return the last user entry of ``kind``; raise NothingToUndo."""
         for i in range(len(self.entries) - 1, -1, -1):
@@ -233,11 +238,6 @@ class NameMap:
 
     def __len__(self):
         return len(self._to)
-
-    def digest(self):
-        """A short hash of what the map does (names a cache of the curated facets)."""
-        items = sorted(self._to.items(), key=lambda kv: kv[0])
-        return hashlib.sha1(repr(items).encode("utf-8")).hexdigest()[:16]
 
     def canonical(self, name):
         """The name ``name`` shows as, or None when hidden."""

@@ -61,7 +61,7 @@ class SearchEngine:
         self._curation = None
         self._curation_state = None
         self._names = {}
-        self._automatic = None
+        self._automatic = {}
         self._name_words = {}
         self._named_docs = {}
         self._dates = None
@@ -95,25 +95,31 @@ class SearchEngine:
         Built on first use, and again whenever the index's curation file changes
         (one ``stat`` a call): a long-running server applies a ``curate`` at once.
         """
-        self.curation()
+        curation = self.curation()
         if kind not in self._columns:
-            self._columns[kind] = self._curated_columns(kind, self.names(kind))
+            self._columns[kind] = self._curated_columns(kind, curation)
         return self._columns[kind]
 
-    def _curated_columns(self, kind, names):
-        """The curated column from the index folder's cache (per commit and curation),
-        else made from the indexed one and cached: a cold search loads one column."""
-        if not names:
-            return self.raw_columns(kind)
+    def _curated_columns(self, kind, curation):
+        """The curated column from the index folder's cache (per commit, user curation
+        and surname rule, holding the automatic merges), else made from the indexed one
+        and cached when it differs: a cold search loads one column."""
         reader = self._searcher.reader()
         name = f"{CURATED_CACHE}-{FACET_FIELDS[kind]}"
-        key = f"{reader.generation()}-{names.digest()}"
+        rule = f"{SURNAME_SHARE}-{SURNAME_MIN_ARTICLES}" if kind == "person" else "none"
+        key = f"{reader.generation()}-{curation.digest(kind)}-{rule}"
         cols = self.store.read_cache(name, key)
-        if isinstance(cols, FacetColumns) and len(cols.per_doc) == reader.doc_count_all():
-            return cols
-        cols = self.raw_columns(kind).curated(names)
-        if cols is not self.raw_columns(kind):
-            self.store.write_cache(name, key, cols)
+        if isinstance(cols, FacetColumns) and len(cols.per_doc) == reader.doc_count_all() \
+                and isinstance(getattr(cols, "_surnames", None), list):
+            automatic = cols._surnames
+        else:
+            raw = self.raw_columns(kind)
+            automatic = raw._surnames[1] if kind == "person" else []
+            cols = raw.curated(curation.names(kind, automatic=automatic))
+            if cols is not raw:
+                cols._surnames = automatic
+                self.store.write_cache(name, key, cols)
+        self._automatic[kind] = automatic
         return cols
 
     def raw_columns(self, kind):
@@ -128,7 +134,7 @@ class SearchEngine:
         state = curation_state(self.store.path)
         if self._curation is None or state != self._curation_state:
             self._curation = None
-            self._columns, self._names = {}, {}
+            self._columns, self._names, self._automatic = {}, {}, {}
             self._name_words, self._named_docs = {}, {}
             self._curation = Curation.load(self.store.path)
             self._curation_state = state
@@ -143,10 +149,9 @@ class SearchEngine:
 
     def automatic(self, kind):
         """The automatic merges of ``kind`` (lone surnames into their dominant full name,
-        :func:`search.curation.surname_merges`), kept with the facet column's cache."""
-        if kind != "person":
-            return []
-        return self.raw_columns(kind)._surnames[1]
+        :func:`search.curation.surname_merges`), kept with the facet caches."""
+        self.columns(kind)
+        return self._automatic[kind]
 
     def _load_columns(self, fieldname):
         """A facet column from the index folder's cache of this commit, else built and cached.
