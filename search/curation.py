@@ -54,12 +54,15 @@ HEADER = (
 #: The automatic consolidation of lone surnames (issue 20, section 2): a person facet value
 #: of one word (``Merkel``) is shown as the full name ending in it (``Angela Merkel``) when
 #: that full name is in at least SURNAME_SHARE of the articles that name any full name
-#: ending in that word (each full name's articles counted, summed) and in at least
+#: ending in that word, or starting with it (each full name's articles counted, summed:
+#: a word that is also a first name, as ``Michel``, stays as printed) and in at least
 #: SURNAME_MIN_ARTICLES articles. Otherwise the surname stays as printed (``Schmidt``
 #: with Helmut, Olaf and Anna Schmidt). A user's entry for the surname overrides it;
 #: ``curate rename Trump Trump`` keeps it as printed.
 SURNAME_SHARE = 0.9
 SURNAME_MIN_ARTICLES = 3
+#: Names the rule in cache keys: change it with the rule.
+SURNAME_RULE = f"v2-{SURNAME_SHARE}-{SURNAME_MIN_ARTICLES}"
 
 
 class CurationError(FundstelleError):
@@ -290,14 +293,18 @@ def surname_merges(values, docs_of, folded=None, share=SURNAME_SHARE,
     >>> docs = [set(range(10)), {20}, set(range(5)), {21}, {30}]
     >>> [(e.name, e.to) for e in surname_merges(names, docs, min_articles=3)]
     [('Merkel', 'Angela Merkel')]
+    >>> surname_merges(["Charles Michel", "Michel", "Michel Barnier"],
+    ...                [set(range(10)), {20}, set(range(5))], min_articles=3)
+    []
     """
     if folded is None:
         folded = [fold_diacritics(v) for v in values]
-    by_last = {}
+    by_last, first_articles = {}, {}
     for vid, key in enumerate(folded):
         words = key.split()
         if len(words) >= 2:
             by_last.setdefault(words[-1], []).append(vid)
+            first_articles[words[0]] = first_articles.get(words[0], 0) + len(docs_of[vid])
     out = []
     for vid, key in enumerate(folded):
         fulls = by_last.get(key)
@@ -306,7 +313,8 @@ def surname_merges(values, docs_of, folded=None, share=SURNAME_SHARE,
         counts = sorted(((len(docs_of[f]), values[f]) for f in fulls),
                         key=lambda cn: (-cn[0], cn[1]))
         best, name = counts[0]
-        if best >= min_articles and best >= share * sum(c for c, _ in counts):
+        as_first = first_articles.get(key, 0)  # Adrian, Michel: first names too
+        if best >= min_articles and best >= share * (sum(c for c, _ in counts) + as_first):
             out.append(Entry("merge", "person", values[vid], name, automatic=True))
     return out
 

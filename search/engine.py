@@ -17,8 +17,7 @@ from index.compounds import CompoundSplitter
 from search.errors import ArticleNotFound, BadOption, FundstelleError
 from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
-from search.curation import (SURNAME_MIN_ARTICLES, SURNAME_SHARE, Curation, curation_state,
-                             surname_merges)
+from search.curation import SURNAME_RULE, Curation, curation_state, surname_merges
 from search.facets import FACET_FIELDS, FacetColumns
 from search.query import ANSWER_PATTERNS, answer_kind, date_filter, parse_query
 from search.ranking import Ranker, top
@@ -106,7 +105,7 @@ class SearchEngine:
         and cached when it differs: a cold search loads one column."""
         reader = self._searcher.reader()
         name = f"{CURATED_CACHE}-{FACET_FIELDS[kind]}"
-        rule = f"{SURNAME_SHARE}-{SURNAME_MIN_ARTICLES}" if kind == "person" else "none"
+        rule = SURNAME_RULE if kind == "person" else "none"
         key = f"{reader.generation()}-{curation.digest(kind)}-{rule}"
         cols = self.store.read_cache(name, key)
         if isinstance(cols, FacetColumns) and len(cols.per_doc) == reader.doc_count_all() \
@@ -448,7 +447,7 @@ def _complete(cols):
     if getattr(cols, "_folded", None) is None:
         cols._folded_index()
         added = True
-    rule = (SURNAME_SHARE, SURNAME_MIN_ARTICLES)
+    rule = SURNAME_RULE
     if cols.fieldname == FACET_FIELDS["person"] and \
             getattr(cols, "_surnames", (None,))[0] != rule:
         cols._surnames = (rule, surname_merges(cols.values, cols.docs_of, cols._folded))
