@@ -534,5 +534,155 @@ def run():
         sys.exit(1)
 
 
+
+# ---------------------------------------------------------------- curation
+
+def _kind_options(f):
+    """``--person`` (the default) or ``--place``: which list a curation changes."""
+    f = click.option("--place", "kind", flag_value="place",
+                     help="Change the place list.")(f)
+    return click.option("--person", "kind", flag_value="person", default=True,
+                        help="Change the person list (the default).")(f)
+
+
+@main.group("curate")
+def curate_cmd():
+    """Fix the person and place lists: merge, rename or hide names; list or undo the changes.
+
+    The changes live in the index folder (curation.tsv), survive re-indexing and
+    --rebuild, and apply at once to facets, --person/--place filters and the names
+    of hits and of `show`, without re-indexing.
+
+    \b
+    Examples:
+      fundstelle curate merge Merkel "Angela Merkel"
+      fundstelle curate merge --place "Hansestadt Hamburg" Hamburg
+      fundstelle curate hide --place Essen
+      fundstelle curate undo --place
+    """
+
+
+def _curate(settings, action, kind, *names):
+    from search.curation import curate
+
+    try:
+        change = curate(settings.index, action, kind, *names)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    entry = change.entry
+
+    def counted(name, n):
+        return f"{name!r}" + (f" ({n:,} article{'s' if n != 1 else ''})" if n is not None
+                             else "")
+
+    if action == "rename" and entry.to == entry.name:
+        click.echo(f"kept {kind} {entry.name!r} as printed (no automatic merge); "
+                   f"`fundstelle curate undo` takes it back.", err=True)
+        return
+    what = {"merge": "merged", "rename": "renamed", "hide": "hid"}[action]
+    line = f"{what} {kind} {counted(entry.name, change.name_articles)}"
+    if entry.to is not None:
+        line += f" {'into' if action == 'merge' else 'to'} {counted(entry.to, change.to_articles)}"
+    click.echo(f"{line}; `fundstelle curate undo{'' if kind == 'person' else ' --place'}` "
+               "takes it back.", err=True)
+    if change.name_articles == 0:
+        click.echo(f"note: no article of {settings.index} names the {kind} {entry.name!r} "
+                   "now; the entry applies to articles indexed later.", err=True)
+
+
+@curate_cmd.command("merge")
+@click.argument("name")
+@click.argument("into")
+@_kind_options
+@pass_settings
+def curate_merge_cmd(settings, name, into, kind):
+    """Count the articles of NAME under INTO (a filter on either finds both).
+
+    \b
+    Example:
+      fundstelle curate merge Merkel "Angela Merkel"
+    """
+    _curate(settings, "merge", kind, name, into)
+
+
+@curate_cmd.command("rename")
+@click.argument("old")
+@click.argument("new")
+@_kind_options
+@pass_settings
+def curate_rename_cmd(settings, old, new, kind):
+    """Show OLD as NEW (NEW may be a name no article gives; OLD OLD keeps it as printed).
+
+    \b
+    Example:
+      fundstelle curate rename --place "Hansestadt Hamburg" Hamburg
+    """
+    _curate(settings, "rename", kind, old, new)
+
+
+@curate_cmd.command("hide")
+@click.argument("name")
+@_kind_options
+@pass_settings
+def curate_hide_cmd(settings, name, kind):
+    """Take NAME out of facets, filters and the names of hits.
+
+    \b
+    Example:
+      fundstelle curate hide --place Essen
+    """
+    _curate(settings, "hide", kind, name)
+
+
+@curate_cmd.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@pass_settings
+def curate_list_cmd(settings, fmt):
+    """List the curation of the index, in the order it applies.
+
+    \b
+    Example:
+      fundstelle curate list --format json
+    """
+    from search.curation import listing
+    from search.render import clean_terminal
+
+    try:
+        listed = listing(settings.index)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    if fmt == "json":
+        click.echo(_json(listed, indent=2))
+        return
+    if not listed["entries"]:
+        click.echo(f"no curation in {listed['file']}", err=True)
+    for e in listed["entries"]:
+        to = f"\t{clean_terminal(e['to'])}" if e["to"] is not None else ""
+        auto = "\t(automatic)" if e["automatic"] else ""
+        click.echo(f"{e['action']}\t{e['kind']}\t{clean_terminal(e['name'])}{to}{auto}")
+
+
+@curate_cmd.command("undo")
+@_kind_options
+@pass_settings
+def curate_undo_cmd(settings, kind):
+    """Take back the last merge, rename or hide of persons (or, with --place, places).
+
+    \b
+    Example:
+      fundstelle curate undo --place
+    """
+    from search.curation import undo
+
+    try:
+        change = undo(settings.index, kind)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    e = change.entry
+    to = f" {e.to!r}" if e.to is not None else ""
+    click.echo(f"undone: {e.action} {kind} {e.name!r}{to}", err=True)
+
+
 if __name__ == "__main__":
     run()

@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 
+from index.curation_file import carry_over_curation, curation_lock
 from index.errors import ArticleError, DiskFull, IndexWriteFailed, OutOfMemory
 from index.ingest import Warning_, read_articles
 from index.pipeline import DISK_FULL_ERRNOS, merge_small_segments, open_writer
@@ -292,7 +293,15 @@ def _rebuild(index_path, paths, stop, **kwargs):
     if summary.interrupted:
         shutil.rmtree(fresh, ignore_errors=True)
         return summary
-    _swap_dirs(fresh, index_path)
+    if os.path.isdir(index_path):
+        # The user's curation (search.curation) belongs to the folder, not to its
+        # articles: copied under its lock, so a `curate` meanwhile waits and then
+        # writes into the fresh index.
+        with curation_lock(index_path):
+            carry_over_curation(index_path, fresh)
+            _swap_dirs(fresh, index_path)
+    else:
+        _swap_dirs(fresh, index_path)
     shutil.rmtree(fresh, ignore_errors=True)  # now the old index
     return summary
 

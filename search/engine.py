@@ -17,6 +17,7 @@ from index.compounds import CompoundSplitter
 from search.errors import ArticleNotFound, BadOption, FundstelleError
 from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
+from search.curation import SURNAME_RULE, Curation, curation_state, surname_merges
 from search.facets import FACET_FIELDS, FacetColumns
 from search.query import ANSWER_PATTERNS, answer_kind, date_filter, parse_query
 from search.ranking import Ranker, top
@@ -31,6 +32,9 @@ _SPLITTER = CompoundSplitter()
 #: Facet columns are cached in the index folder as FACET_CACHE-<field>-<commit>.pickle
 #: (pickled FacetColumns): change the version when that class changes.
 FACET_CACHE = "facets-v2"
+#: The curated facet columns are cached per commit and curation as
+#: CURATED_CACHE-<field>-<commit>-<digest>.pickle.
+CURATED_CACHE = "facets-v2-curated"
 
 
 class SearchEngine:
@@ -51,7 +55,12 @@ class SearchEngine:
 
     def _reset_caches(self):
         """Per-searcher state: facet columns, dates, the bulk scorer's lengths, the lexicon."""
+        self._raw_columns = {}
         self._columns = {}
+        self._curation = None
+        self._curation_state = None
+        self._names = {}
+        self._automatic = {}
         self._name_words = {}
         self._named_docs = {}
         self._dates = None
@@ -80,10 +89,68 @@ class SearchEngine:
         return self._searcher
 
     def columns(self, kind):
-        """The facet column of ``person`` or ``place``, built on first use."""
+        """The facet column of ``person`` or ``place`` as the curation shows it.
+
+        Built on first use, and again whenever the index's curation file changes
+        (one ``stat`` a call): a long-running server applies a ``curate`` at once.
+        """
+        curation = self.curation()
         if kind not in self._columns:
-            self._columns[kind] = self._load_columns(FACET_FIELDS[kind])
+            self._columns[kind] = self._curated_columns(kind, curation)
         return self._columns[kind]
+
+    def _curated_columns(self, kind, curation):
+        """The curated column from the index folder's cache (per commit, user curation
+        and surname rule, holding the automatic merges), else made from the indexed one
+        and cached when it differs: a cold search loads one column."""
+        reader = self._searcher.reader()
+        name = f"{CURATED_CACHE}-{FACET_FIELDS[kind]}"
+        rule = SURNAME_RULE if kind == "person" else "none"
+        key = f"{reader.generation()}-{curation.digest(kind)}-{rule}"
+        cols = self.store.read_cache(name, key)
+        if isinstance(cols, FacetColumns) and cols.doc_count == reader.doc_count_all() \
+                and isinstance(getattr(cols, "_surnames", None), list):
+            automatic = cols._surnames
+        else:
+            raw = self.raw_columns(kind)
+            automatic = raw._surnames[1] if kind == "person" else []
+            cols = raw.curated(curation.names(kind, automatic=automatic))
+            if cols is not raw:
+                cols._surnames = automatic
+                self.store.write_cache(name, key, cols)
+        self._automatic[kind] = automatic
+        return cols
+
+    def raw_columns(self, kind):
+        """The facet column of ``person`` or ``place`` as indexed (no curation)."""
+        if kind not in self._raw_columns:
+            self._raw_columns[kind] = self._load_columns(FACET_FIELDS[kind])
+        return self._raw_columns[kind]
+
+    def curation(self):
+        """The index's :class:`~search.curation.Curation`, read again when its file
+        changed; raise BadCurationFile."""
+        state = curation_state(self.store.path)
+        if self._curation is None or state != self._curation_state:
+            self._curation = None
+            self._columns, self._names, self._automatic = {}, {}, {}
+            self._name_words, self._named_docs = {}, {}
+            self._curation = Curation.load(self.store.path)
+            self._curation_state = state
+        return self._curation
+
+    def names(self, kind):
+        """The :class:`~search.curation.NameMap` of ``kind``: what each name shows as."""
+        curation = self.curation()
+        if kind not in self._names:
+            self._names[kind] = curation.names(kind, automatic=self.automatic(kind))
+        return self._names[kind]
+
+    def automatic(self, kind):
+        """The automatic merges of ``kind`` (lone surnames into their dominant full name,
+        :func:`search.curation.surname_merges`), kept with the facet caches."""
+        self.columns(kind)
+        return self._automatic[kind]
 
     def _load_columns(self, fieldname):
         """A facet column from the index folder's cache of this commit, else built and cached.
@@ -96,8 +163,11 @@ class SearchEngine:
         name = f"{FACET_CACHE}-{fieldname}"
         cols = self.store.read_cache(name, reader.generation())
         if isinstance(cols, FacetColumns) and cols.doc_count == reader.doc_count_all():
+            if _complete(cols):  # a cache written before these were kept with it
+                self.store.write_cache(name, reader.generation(), cols)
             return cols
         cols = FacetColumns.from_reader(reader, fieldname)
+        _complete(cols)
         self.store.write_cache(name, reader.generation(), cols)
         return cols
 
@@ -129,8 +199,8 @@ class SearchEngine:
         for option, value in (("limit", limit), ("offset", offset)):
             if value < 0:
                 raise BadOption(option, value, "it must not be negative")
-        person = [self.columns("person").resolve("person", n) for n in person or ()]
-        place = [self.columns("place").resolve("place", n) for n in place or ()]
+        person = [self._resolve("person", n) for n in person or ()]
+        place = [self._resolve("place", n) for n in place or ()]
         has_filters = bool(person or place or since or until)
         if text and text.strip():
             parsed = self.parse(text, fuzzy=fuzzy)
@@ -221,6 +291,12 @@ class SearchEngine:
                 out.suggestions = [fixed]
         out.seconds = time.perf_counter() - started
         return out
+
+    def _resolve(self, kind, name):
+        """The facet value a filter's ``name`` means, after the curation (a merged-away
+        name finds the name it was merged into; a hidden one raises HiddenName)."""
+        columns = self.columns(kind)
+        return columns.resolve(kind, self.names(kind).filter_name(kind, name))
 
     def _named(self, keyword):
         """Where a query word names a person or place: a boolean array over all documents
@@ -314,8 +390,10 @@ class SearchEngine:
             source=f.get("source") or "", url=f.get("url") or "",
             title_matches=highlight_ranges(title, matcher),
             snippets=snippets,
-            persons=_split(f.get("persons")), places=_split(f.get("places")),
+            persons=self.names("person").apply(_split(f.get("persons"))),
+            places=self.names("place").apply(_split(f.get("places"))),
             matched=matched,
+            persons_printed=_split(f.get("persons")), places_printed=_split(f.get("places")),
         )
 
     def similar(self, article_id, *, limit=10, snippets=1, fragment_chars=260):
@@ -347,8 +425,9 @@ class SearchEngine:
         fields_ = self._searcher.document(id=str(article_id))
         if fields_ is None:
             raise ArticleNotFound(article_id)
-        return article_from_stored(fields_), _split(fields_.get("persons")), \
-            _split(fields_.get("places"))
+        return (article_from_stored(fields_),
+                self.names("person").apply(_split(fields_.get("persons"))),
+                self.names("place").apply(_split(fields_.get("places"))))
 
     def facet_values(self, kind, text=None, prefix=None, limit=50):
         """Values of a facet with article counts, over a query's matches or all articles."""
@@ -358,6 +437,22 @@ class SearchEngine:
         if text and text.strip():
             docs = set(self._searcher.docs_for_query(self.parse(text).query))
         return self.columns(kind).browse(docs, prefix=prefix, n=limit)
+
+
+def _complete(cols):
+    """Add what is kept with a facet column's cache and not built with it: the folded
+    names (name resolution and the curation match them) and, for persons, the automatic
+    surname merges under their rule; True when something was added."""
+    added = False
+    if getattr(cols, "_folded", None) is None:
+        cols._folded_index()
+        added = True
+    rule = SURNAME_RULE
+    if cols.fieldname == FACET_FIELDS["person"] and \
+            getattr(cols, "_surnames", (None,))[0] != rule:
+        cols._surnames = (rule, surname_merges(cols.values, cols.docs_of, cols._folded))
+        added = True
+    return added
 
 
 def _name_key(word):

@@ -68,6 +68,9 @@ class Hit:
     persons: list = field(default_factory=list)
     places: list = field(default_factory=list)
     matched: list = field(default_factory=list)
+    #: The names as the article prints them (``persons``/``places`` are the curated ones).
+    persons_printed: list = field(default_factory=list)
+    places_printed: list = field(default_factory=list)
 
     def to_dict(self):
         return {
@@ -82,6 +85,8 @@ class Hit:
             "url": self.url,
             "persons": list(self.persons),
             "places": list(self.places),
+            "persons_printed": list(self.persons_printed),
+            "places_printed": list(self.places_printed),
             "snippets": [s.to_dict() for s in self.snippets],
             "matched": [m.to_dict() for m in self.matched],
         }
