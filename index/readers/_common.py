@@ -1,0 +1,88 @@
+"""Helpers the readers share: opening a path or stream, ids, dates, paragraphs."""
+
+import gzip
+import os
+import re
+import zlib
+
+from index.errors import ArticleError
+
+_BLANK_RUN_RE = re.compile(r"\s*\n\s*")
+_SEP_WS_RE = re.compile(r"[ \t\u00a0]+")
+
+
+def name_of(path_or_stream):
+    """The file name a path or an open stream stands for (``-`` when it has none)."""
+    if isinstance(path_or_stream, (str, os.PathLike)):
+        return str(path_or_stream)
+    return str(getattr(path_or_stream, "name", "-"))
+
+
+def stem_of(path):
+    """The article id of a one-article file: its name without the format's ending.
+
+    >>> stem_of("seiten/wahl-2024.html.gz")
+    'wahl-2024'
+    """
+    name = os.path.basename(str(path))
+    lower = name.lower()
+    if lower.endswith(".gz"):
+        name, lower = name[:-3], lower[:-3]
+    return os.path.splitext(name)[0]
+
+
+def read_bytes(path_or_stream, limit, what):
+    """All bytes of a (possibly gzipped) file, at most ``limit``; ArticleError otherwise."""
+    source = name_of(path_or_stream)
+    try:
+        if isinstance(path_or_stream, (str, os.PathLike)):
+            with open(path_or_stream, "rb") as f:
+                data = f.read(limit + 1)
+        else:
+            data = path_or_stream.read(limit + 1)
+        if data[:2] == b"\x1f\x8b":
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            data = d.decompress(data, limit + 1)
+            if not d.eof and len(data) <= limit:
+                raise ArticleError(source, "truncated gzip file; skipped")
+    except zlib.error as exc:
+        raise ArticleError(source, f"damaged gzip file ({exc}); skipped") from None
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise ArticleError(source, f"cannot be read: {getattr(exc, 'strerror', None) or exc}") \
+            from None
+    if len(data) > limit:
+        raise ArticleError(source, f"larger than {limit / 1e6:g} MB, the most a {what} may "
+                                   "have; skipped")
+    if not data.strip():
+        raise ArticleError(source, f"empty file: no {what}")
+    return data
+
+
+def check_not_binary(data, source, what):
+    """Raise ArticleError when ``data`` holds NUL bytes (an image or archive, not text)."""
+    if b"\0" in data[:65536]:
+        raise ArticleError(source, f"binary data (contains NUL bytes), not a {what}; skipped")
+
+
+def paragraphs(text):
+    """Text with one blank line between paragraphs and single spaces inside them.
+
+    >>> paragraphs("Erster Absatz.\\n  Zweiter  Absatz.\\n\\n\\nDritter.")
+    'Erster Absatz.\\n\\nZweiter Absatz.\\n\\nDritter.'
+    """
+    parts = (_SEP_WS_RE.sub(" ", p).strip() for p in _BLANK_RUN_RE.split(text or ""))
+    return "\n\n".join(p for p in parts if p)
+
+
+def parse_date(value):
+    """An ArticleDate from a date string, or None when there is none or it is no date."""
+    from index.ingest import ArticleDate
+    if not value:
+        return None
+    value = str(value).strip()
+    for candidate in (value, value[:10]):
+        try:
+            return ArticleDate.parse(candidate)
+        except ValueError:
+            continue
+    return None
