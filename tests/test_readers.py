@@ -154,3 +154,90 @@ def test_deeply_nested_page_does_not_hang(tmp_path):
     assert len(items) == 1
     assert isinstance(items[0], (Article, ArticleError))
     assert "tief.html" in (items[0].origin if isinstance(items[0], Article) else str(items[0]))
+
+
+# --- WARC --------------------------------------------------------------------
+
+def _write_warc(path, gz=True):
+    """A small crawl: warcinfo, three pages (one captured twice), a revisit, an image, a 404."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    def response(writer, url, body, status="200 OK", ctype="text/html; charset=utf-8",
+                 date="2024-03-12T19:00:00Z"):
+        http = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
+        rec = writer.create_warc_record(url, "response", payload=BytesIO(body), length=len(body),
+                                        http_headers=http,
+                                        warc_headers_dict={"WARC-Date": date})
+        writer.write_record(rec)
+
+    base = "https://www.breisgau-bote.de/freiburg/"
+    with open(path, "wb") as f:
+        w = WARCWriter(f, gzip=gz)
+        w.write_record(w.create_warcinfo_record("crawl.warc.gz", {"software": "test"}))
+        response(w, base + "tram.html?utm_source=rss#kommentare",
+                 news_page(url=base + "tram.html").encode())
+        other = news_page(title="Freiburger Münster wird eingerüstet", url="",
+                          body=[p.replace("Straßenbahnlinie", "Münsterfassade") for p in BODY])
+        other = other.replace('<link rel="canonical" href="">', "").replace(
+            '<meta property="article:published_time" content="2024-03-12T18:30:00+01:00">', "")
+        response(w, base + "muenster.html", other.encode(), date="2024-04-02T08:00:00Z")
+        response(w, base + "logo.png", b"\x89PNG\r\n\x1a\n" + bytes(300), ctype="image/png")
+        response(w, base + "fehlt.html", b"<html><body>Nicht gefunden</body></html>",
+                 status="404 Not Found")
+        rev = w.create_revisit_record(base + "muenster.html", "sha1:AAAA",
+                                      base + "muenster.html", "2024-04-02T08:00:00Z")
+        w.write_record(rev)
+        updated = news_page(title="Straßenbahn nach Zähringen: Baubeginn verschoben",
+                            url=base + "tram.html", body=BODY[:2] + ["Der Baubeginn verschiebt "
+                            "sich nach Angaben der Stadt um ein Jahr auf 2027."])
+        response(w, base + "tram.html", updated.encode(), date="2024-05-01T10:00:00Z")
+
+
+def test_warc_records_mapped_skipped_and_latest_capture_wins(tmp_path):
+    _write_warc(tmp_path / "crawl.warc.gz")
+    items = list(read_articles([str(tmp_path)]))
+    assert not _errors(items)
+    arts = {a.id: a for a in _articles(items)}
+    base = "https://www.breisgau-bote.de/freiburg/"
+    assert set(arts) == {base + "tram.html", base + "muenster.html"}
+    tram = arts[base + "tram.html"]
+    assert tram.title == "Straßenbahn nach Zähringen: Baubeginn verschoben"
+    assert "auf 2027" in tram.text and tram.format == "warc"
+    assert tram.origin == str(tmp_path / "crawl.warc.gz")
+    assert arts[base + "muenster.html"].date.display == "2024-04-02", "WARC-Date is the fallback"
+    reasons = sorted(i.reason for i in items if type(i).__name__ == "Skipped")
+    assert reasons == ["WARC earlier capture", "WARC non-200", "WARC non-HTML", "WARC revisit"]
+
+
+def test_warc_truncated_and_empty_give_one_message_with_offset(tmp_path):
+    _write_warc(tmp_path / "full.warc.gz")
+    data = (tmp_path / "full.warc.gz").read_bytes()
+    (tmp_path / "cut").mkdir()
+    (tmp_path / "cut" / "halb.warc.gz").write_bytes(data[:int(len(data) * 0.6)])
+    (tmp_path / "cut" / "leer.warc.gz").write_bytes(b"")
+    (tmp_path / "cut" / "ok.html").write_text(news_page(), encoding="utf-8")
+    index = str(tmp_path / "ix")
+    res = _run("--index", index, "index", "--no-entities", "--procs", "1",
+               str(tmp_path / "cut"))
+    assert res.exit_code == 1
+    errors = [line for line in res.stderr.splitlines() if line.startswith("error")]
+    assert len([e for e in errors if "halb.warc.gz" in e]) == 1
+    assert "at byte" in next(e for e in errors if "halb.warc.gz" in e)
+    assert len([e for e in errors if "leer.warc.gz" in e]) == 1
+    res = _run("--index", index, "show", "--format", "json",
+               "https://www.breisgau-bote.de/freiburg/tram.html")
+    assert res.exit_code == 0, "the records before the damage are indexed"
+    assert _run("--index", index, "show", "ok").exit_code == 0
+
+
+def test_warc_uncompressed_with_procs_2(tmp_path):
+    (tmp_path / "w").mkdir()
+    _write_warc(tmp_path / "w" / "crawl.warc", gz=False)
+    index = str(tmp_path / "ix")
+    res = _run("--index", index, "index", "--no-entities", "--procs", "2", str(tmp_path / "w"))
+    assert res.exit_code == 0, res.stderr
+    assert "2 added" in res.stderr and "read: warc 2" in res.stderr
+    assert "1 WARC revisit" in res.stderr

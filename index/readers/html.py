@@ -43,12 +43,20 @@ def article_from_html(data, article_id, source, url=None, fallback_date=None):
 
     from index.ingest import Article
 
+    _quiet_libraries()
     try:
         tree = load_html(data)
         if tree is None:
             raise ArticleError(source, "not a web page (no HTML could be parsed); skipped")
         headings = [" ".join("".join(h.itertext()).split()) for h in tree.iter("h1")]
-        doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True)
+        # With a fallback (a crawl's capture date), only dates the page states in its
+        # markup count: the extensive search would turn "© 2024" into 2024-01-01.
+        params = None
+        if fallback_date is not None:
+            from trafilatura.settings import set_date_params
+            params = set_date_params(extensive=False)
+        doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True,
+                                          date_extraction_params=params)
     except (ValueError, TypeError, RecursionError, MemoryError) as exc:
         raise ArticleError(source, f"the web page could not be parsed ({exc})") from None
     if doc is None or not (doc.text or "").strip():
@@ -66,6 +74,17 @@ def article_from_html(data, article_id, source, url=None, fallback_date=None):
                    text=paragraphs(doc.text), date=parse_date(doc.date) or fallback_date,
                    source=site or host, url=doc.url or url or "", meta=meta,
                    origin=str(source))
+
+
+def _quiet_libraries():
+    """Keep trafilatura's and htmldate's log lines off stderr: problems reach the
+    user as our ArticleErrors, one per file."""
+    import logging
+    for name in ("trafilatura", "htmldate", "courlan", "justext"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(logging.NullHandler())
+            logger.propagate = False
 
 
 def split_authors(value):
