@@ -241,3 +241,189 @@ def test_warc_uncompressed_with_procs_2(tmp_path):
     assert res.exit_code == 0, res.stderr
     assert "2 added" in res.stderr and "read: warc 2" in res.stderr
     assert "1 WARC revisit" in res.stderr
+
+
+# --- feeds -------------------------------------------------------------------
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+     xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>Breisgau-Bote</title><link>https://www.breisgau-bote.de/</link>
+<item><title>Hochwasser an der Dreisam: Pegel sinkt</title>
+<link>https://www.breisgau-bote.de/freiburg/hochwasser-dreisam.html</link>
+<pubDate>Tue, 12 Mar 2024 08:15:00 +0100</pubDate><dc:creator>Jonas Keller</dc:creator>
+<description>Kurzfassung: Der Pegel sinkt.</description>
+<content:encoded><![CDATA[<p>Nach den starken Regenfällen sinkt der Pegel der Dreisam wieder.</p>
+<p>Die Feuerwehr Freiburg hob die Sperrung der Uferwege am Morgen auf.</p>]]></content:encoded>
+</item>
+<item><title>Gemeinderat billigt Haushalt</title>
+<link>https://www.breisgau-bote.de/freiburg/haushalt.html</link>
+<pubDate>Wed, 13 Mar 2024 19:00:00 +0100</pubDate>
+<description>Der Gemeinderat hat den Doppelhaushalt mit großer Mehrheit beschlossen.</description>
+</item></channel></rss>"""
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Rheinpfalz-Blog</title>
+<id>urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6</id><updated>2024-03-14T10:00:00Z</updated>
+<entry><title>Weinlese beginnt früher</title>
+<link href="https://blog.example.de/weinlese-2024"/><id>urn:uuid:1</id>
+<published>2024-03-14T09:00:00Z</published><updated>2024-03-14T10:00:00Z</updated>
+<author><name>Lea Schäfer</name></author>
+<content type="html">&lt;p&gt;Die Winzer in der Pfalz beginnen die Lese zwei Wochen früher als üblich.&lt;/p&gt;</content>
+</entry></feed>"""
+
+
+def test_rss_and_atom_feeds(tmp_path):
+    (tmp_path / "bote.rss").write_text(RSS, encoding="utf-8")
+    (tmp_path / "blog.xml").write_text(ATOM, encoding="utf-8")
+    items = list(read_articles([str(tmp_path)]))
+    assert not _errors(items)
+    arts = {a.id: a for a in _articles(items)}
+    flood = arts["https://www.breisgau-bote.de/freiburg/hochwasser-dreisam.html"]
+    assert flood.title == "Hochwasser an der Dreisam: Pegel sinkt"
+    assert flood.text == ("Nach den starken Regenfällen sinkt der Pegel der Dreisam wieder.\n\n"
+                          "Die Feuerwehr Freiburg hob die Sperrung der Uferwege am Morgen auf.")
+    assert flood.date.display == "2024-03-12" and flood.source == "Breisgau-Bote"
+    assert flood.meta["authors"] == ["Jonas Keller"] and flood.format == "feed"
+    budget = arts["https://www.breisgau-bote.de/freiburg/haushalt.html"]
+    assert budget.text.startswith("Der Gemeinderat hat den Doppelhaushalt"), "summary fallback"
+    wine = arts["https://blog.example.de/weinlese-2024"]
+    assert wine.url == wine.id and wine.date.display == "2024-03-14"
+    assert wine.text == "Die Winzer in der Pfalz beginnen die Lese zwei Wochen früher als üblich."
+
+
+# --- agency formats ----------------------------------------------------------
+
+NINJS = {
+    "uri": "urn:newsml:dpa.com:20240312:240312-99-12345",
+    "type": "text", "version": "1",
+    "versioncreated": "2024-03-12T10:15:00+01:00", "firstcreated": "2024-03-12T09:00:00+01:00",
+    "headline": "Lokführer streiken erneut im Fernverkehr",
+    "byline": "Miriam Vogt",
+    "body_html": "<p>Die Lokführergewerkschaft GDL hat erneut zu Streiks aufgerufen.</p>"
+                 "<p>Betroffen ist vor allem der Fernverkehr zwischen Hamburg und München.</p>",
+    "subject": [{"name": "Arbeitskampf", "code": "medtop:09000000"}],
+    "people": [{"name": "Claus Weselsky"}],
+    "places": [{"name": "Hamburg"}, {"name": "München"}],
+}
+
+NITF = """<?xml version="1.0" encoding="UTF-8"?>
+<nitf version="-//IPTC//DTD NITF 3.6//EN">
+<head><title>Sturmtief über Norddeutschland – Titel im Kopf</title>
+<pubdata type="web" name="Nordkurier" date.publication="20240311T060000+0100"/>
+<docdata><doc-id id-string="nk-2024-0311-sturm"/><date.issue norm="20240311T054500+0100"/>
+</docdata></head>
+<body><body.head><hedline><hl1>Sturmtief „Zoltan“ zieht über Norddeutschland</hl1></hedline>
+<byline>Von <person>Henrik Brandt</person></byline></body.head>
+<body.content><p>Das Sturmtief hat in der Nacht Bäume entwurzelt und Bahnstrecken blockiert.</p>
+<p>In Schleswig-Holstein fielen an vielen Schulen die ersten Stunden aus.</p></body.content>
+</body></nitf>"""
+
+NEWSML = """<?xml version="1.0" encoding="UTF-8"?>
+<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><itemSet>
+<newsItem guid="urn:newsml:example.de:20240315:wahl" version="2" standard="NewsML-G2"
+          standardversion="2.29">
+<itemMeta><itemClass qcode="ninat:text"/><provider literal="Beispiel-Agentur"/>
+<versionCreated>2024-03-15T12:00:00+01:00</versionCreated></itemMeta>
+<contentMeta><headline>Bürgermeisterwahl in Tübingen: Stichwahl nötig</headline>
+<by>Petra Sommer</by></contentMeta>
+<contentSet><inlineXML contenttype="application/xhtml+xml">
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title>x</title></head><body>
+<p>Keiner der vier Kandidaten erreichte die absolute Mehrheit.</p>
+<p>Die Stichwahl findet in drei Wochen statt.</p></body></html>
+</inlineXML></contentSet></newsItem></itemSet></newsMessage>"""
+
+
+def test_ninjs_json_and_jsonl(tmp_path):
+    (tmp_path / "dpa.json").write_text(json.dumps(NINJS, ensure_ascii=False), encoding="utf-8")
+    second = dict(NINJS, uri="urn:2", headline=None, headlines=[{"value": "Zweite Meldung"}],
+                  body_html=None, bodies=[{"contenttype": "text/plain",
+                                           "value": "Nur Text.\n\nZweiter Absatz."}])
+    (tmp_path / "mehr.json").write_text(json.dumps(NINJS) + "\n" + json.dumps(second) + "\n")
+    items = list(read_articles([str(tmp_path)]))
+    assert not _errors(items)
+    arts = {a.id: a for a in _articles(items) if a.origin.endswith("dpa.json")}
+    a = arts["urn:newsml:dpa.com:20240312:240312-99-12345"]
+    assert a.title == "Lokführer streiken erneut im Fernverkehr"
+    assert a.text == ("Die Lokführergewerkschaft GDL hat erneut zu Streiks aufgerufen.\n\n"
+                      "Betroffen ist vor allem der Fernverkehr zwischen Hamburg und München.")
+    assert a.date.value == "2024-03-12T10:15:00+01:00"
+    assert a.meta["people"] == [{"name": "Claus Weselsky"}]
+    assert a.meta["places"][1]["name"] == "München" and a.meta["subject"]
+    assert a.meta["authors"] == ["Miriam Vogt"] and a.format == "ninjs"
+    two = [a for a in _articles(items) if a.id == "urn:2"]
+    assert two[0].title == "Zweite Meldung" and two[0].text == "Nur Text.\n\nZweiter Absatz."
+
+
+def test_nitf_and_newsml(tmp_path):
+    (tmp_path / "sturm.xml").write_text(NITF, encoding="utf-8")
+    (tmp_path / "wahl.xml").write_text(NEWSML, encoding="utf-8")
+    items = list(read_articles([str(tmp_path)]))
+    assert not _errors(items)
+    arts = {a.id: a for a in _articles(items)}
+    storm = arts["nk-2024-0311-sturm"]
+    assert storm.title == "Sturmtief „Zoltan“ zieht über Norddeutschland"
+    assert storm.date.display == "2024-03-11" and storm.source == "Nordkurier"
+    assert storm.text.split("\n\n")[1] == ("In Schleswig-Holstein fielen an vielen Schulen "
+                                           "die ersten Stunden aus.")
+    assert storm.meta["authors"] == ["Henrik Brandt"] and storm.format == "nitf"
+    vote = arts["urn:newsml:example.de:20240315:wahl"]
+    assert vote.title == "Bürgermeisterwahl in Tübingen: Stichwahl nötig"
+    assert vote.text == ("Keiner der vier Kandidaten erreichte die absolute Mehrheit.\n\n"
+                         "Die Stichwahl findet in drei Wochen statt.")
+    assert vote.date.display == "2024-03-15" and vote.source == "Beispiel-Agentur"
+    assert vote.format == "newsml" and vote.meta["authors"] == ["Petra Sommer"]
+
+
+# --- hostile files -----------------------------------------------------------
+
+LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+<!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+<!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+<!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+<!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
+"""
+
+
+def test_hostile_xml_refused_and_the_rest_indexed(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "lachen.rss").write_text(LAUGHS + "<rss version='2.0'><channel><title>&lol9;</title>"
+                                    "<item><title>x</title><link>https://x.de/1</link>"
+                                    "<description>&lol9;</description></item></channel></rss>")
+    (src / "lachen-nitf.xml").write_text(LAUGHS + "<nitf><body><body.content><p>&lol9;</p>"
+                                         "</body.content></body></nitf>")
+    secret = tmp_path / "geheim.txt"
+    secret.write_text("GEHEIMES PASSWORT")
+    (src / "extern.xml").write_text(
+        f'<?xml version="1.0"?><!DOCTYPE nitf [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+        "<nitf><body><body.head><hedline><hl1>Leck</hl1></hedline></body.head>"
+        "<body.content><p>&xxe;</p></body.content></body></nitf>")
+    (src / "extern.rss").write_text(
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+        "<rss version='2.0'><channel><title>t</title><item><title>Leck</title>"
+        "<link>https://x.de/2</link><description>&xxe;</description></item></channel></rss>")
+    (src / "unbekannt.xml").write_text("<Bestellung><Artikel>Schrauben</Artikel></Bestellung>")
+    deep = "<p>" + "<b>" * 200_000 + "tief" + "</b>" * 200_000 + "</p>"
+    (src / "tief-nitf.xml").write_text(f"<nitf><body><body.content>{deep}</body.content>"
+                                       "</body></nitf>")
+    (src / "gut.rss").write_text(RSS, encoding="utf-8")
+    index = str(tmp_path / "ix")
+    res = _run("--index", index, "index", "--no-entities", "--procs", "1", str(src))
+    assert res.exit_code == 1
+    errors = [line for line in res.stderr.splitlines() if line.startswith("error")]
+    for name, words in (("lachen.rss", "entities"), ("lachen-nitf.xml", "entities"),
+                        ("extern.xml", "external entity"), ("extern.rss", "external entity"),
+                        ("unbekannt.xml", "not a known format")):
+        found = [e for e in errors if f"{name}:" in e]
+        assert len(found) == 1 and words in found[0], (name, res.stderr)
+    assert "GEHEIMES" not in res.stdout + res.stderr
+    assert "read: feed 2" in res.stderr
+    res = _run("--index", index, "show", "--format", "json",
+               "https://www.breisgau-bote.de/freiburg/haushalt.html")
+    assert res.exit_code == 0

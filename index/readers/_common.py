@@ -86,3 +86,93 @@ def parse_date(value):
         except ValueError:
             continue
     return None
+
+
+def safe_xml(data, source, what, required=True):
+    """Parse XML with defusedxml: entity declarations and external references refused.
+
+    Returns the root element. Raises ArticleError for an entity-expansion attack
+    (billion laughs), an external entity, and, when ``required``, for XML that
+    is not well-formed; returns None then otherwise.
+    """
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        return fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except defusedxml.EntitiesForbidden as exc:
+        if getattr(exc, "sysid", None) or getattr(exc, "pubid", None):
+            raise ArticleError(source, f"the {what} declares an external entity (a file or "
+                                       f"URL to be read in: {exc.sysid or exc.pubid}); "
+                                       "refused") from None
+        raise ArticleError(source, f"the {what} declares XML entities (an entity-expansion "
+                                   "attack such as billion laughs?); refused") from None
+    except defusedxml.ExternalReferenceForbidden:
+        raise ArticleError(source, f"the {what} refers to an external entity (a file or "
+                                   "URL to be read in); refused") from None
+    except defusedxml.DefusedXmlException as exc:
+        raise ArticleError(source, f"the {what} was refused: {exc}") from None
+    except (ParseError, RecursionError, ValueError) as exc:
+        if required:
+            raise ArticleError(source, f"not well-formed XML ({exc}); skipped") from None
+        return None
+
+
+_BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+               "pre", "tr", "section", "article", "hl1", "hl2", "ul", "ol", "table")
+
+
+def element_text(element):
+    """The text of an XML/XHTML element (NITF ``body.content``, an XHTML ``body``),
+    with a paragraph break after each block element.
+
+    >>> from xml.etree.ElementTree import fromstring
+    >>> element_text(fromstring("<body><p>Erster  Satz.</p><p>Zweiter <b>Satz</b>.</p></body>"))
+    'Erster Satz.\\n\\nZweiter Satz.'
+    """
+    out = []
+
+    def walk(el):  # an explicit stack: a document nested 100,000 deep must not recurse
+        stack = [(el, False)]
+        while stack:
+            node, closing = stack.pop()
+            if closing:
+                if _local(node.tag) in _BLOCK_TAGS:
+                    out.append("\n\n")
+                if node.tail:
+                    out.append(node.tail)
+                continue
+            if not isinstance(node.tag, str):  # comments, processing instructions
+                if node.tail:
+                    out.append(node.tail)
+                continue
+            if node.text:
+                out.append(node.text)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(list(node)))
+
+    for child in list(element):
+        walk(child)
+    return paragraphs((element.text or "") + "".join(out))
+
+
+def html_fragment_text(fragment):
+    """The text of an HTML fragment (a feed entry's content), paragraphs kept."""
+    import lxml.html
+    from lxml.etree import ParserError
+
+    if not fragment or "<" not in fragment:
+        return paragraphs(fragment or "")
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ParserError, ValueError):
+        return paragraphs(fragment)
+    for bad in root.xpath(".//script|.//style"):
+        bad.drop_tree()
+    return element_text(root)
+
+
+def _local(tag):
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
