@@ -139,6 +139,9 @@ def render_article_text(article, persons=(), places=(), style=None):
     lines.append(style("meta", " · ".join(meta)))
     if article.url:
         lines.append(style("meta", clean_terminal(article.url)))
+    authors = article.meta.get("authors") if isinstance(article.meta, dict) else None
+    if authors and isinstance(authors, list):
+        lines.append(style("meta", "By: ") + clean_terminal(", ".join(map(str, authors))))
     if persons:
         lines.append(style("meta", "Persons: ") + clean_terminal(", ".join(persons)))
     if places:

@@ -132,6 +132,7 @@ def test_html_indexed_and_shown_with_authors(tmp_path):
     assert shown["authors"] == ["Anna Weber"]
     assert shown["title"] == "Straßenbahn nach Zähringen wird verlängert"
     assert shown["source"] == "Breisgau-Bote"
+    assert "By: Anna Weber" in _run("--index", index, "show", "tram").stdout
     # a second run skips the unchanged page by its content hash
     res = _run("--index", index, "index", "--no-entities", "--procs", "1",
                str(tmp_path / "pages"))
