@@ -316,7 +316,8 @@ NITF = """<?xml version="1.0" encoding="UTF-8"?>
 </docdata></head>
 <body><body.head><hedline><hl1>Sturmtief „Zoltan“ zieht über Norddeutschland</hl1></hedline>
 <byline>Von <person>Henrik Brandt</person></byline></body.head>
-<body.content><p>Das Sturmtief hat in der Nacht Bäume entwurzelt und Bahnstrecken blockiert.</p>
+<body.content><p>Das Sturmtief hat in der Nacht Bäume entwurzelt
+und Bahnstrecken blockiert.</p>
 <p>In Schleswig-Holstein fielen an vielen Schulen die ersten Stunden aus.</p></body.content>
 </body></nitf>"""
 
@@ -365,6 +366,8 @@ def test_nitf_and_newsml(tmp_path):
     storm = arts["nk-2024-0311-sturm"]
     assert storm.title == "Sturmtief „Zoltan“ zieht über Norddeutschland"
     assert storm.date.display == "2024-03-11" and storm.source == "Nordkurier"
+    assert storm.text.split("\n\n")[0] == ("Das Sturmtief hat in der Nacht Bäume entwurzelt "
+                                           "und Bahnstrecken blockiert.")
     assert storm.text.split("\n\n")[1] == ("In Schleswig-Holstein fielen an vielen Schulen "
                                            "die ersten Stunden aus.")
     assert storm.meta["authors"] == ["Henrik Brandt"] and storm.format == "nitf"
@@ -428,3 +431,13 @@ def test_hostile_xml_refused_and_the_rest_indexed(tmp_path):
     res = _run("--index", index, "show", "--format", "json",
                "https://www.breisgau-bote.de/freiburg/haushalt.html")
     assert res.exit_code == 0
+
+
+def test_html_kicker_in_the_heading_is_not_the_title(tmp_path):
+    html = news_page(title="Verkehr: Straßenbahn nach Zähringen wird verlängert").replace(
+        "<h1>Verkehr: Straßenbahn nach Zähringen wird verlängert</h1>",
+        '<h1><span class="kicker">Verkehr</span> '
+        "<span>Straßenbahn nach Zähringen wird verlängert</span></h1>")
+    (tmp_path / "kicker.html").write_text(html, encoding="utf-8")
+    [a] = _articles(read_articles([str(tmp_path)]))
+    assert a.title == "Straßenbahn nach Zähringen wird verlängert"

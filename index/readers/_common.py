@@ -131,6 +131,8 @@ def element_text(element):
     >>> from xml.etree.ElementTree import fromstring
     >>> element_text(fromstring("<body><p>Erster  Satz.</p><p>Zweiter <b>Satz</b>.</p></body>"))
     'Erster Satz.\\n\\nZweiter Satz.'
+    >>> element_text(fromstring("<body><p>Eine Zeile\\nund ihre Fortsetzung.</p></body>"))
+    'Eine Zeile und ihre Fortsetzung.'
     """
     out = []
 
@@ -140,7 +142,7 @@ def element_text(element):
             node, closing = stack.pop()
             if closing:
                 if _local(node.tag) in _BLOCK_TAGS:
-                    out.append("\n\n")
+                    out.append("\0")  # a block ends; line breaks inside one do not count
                 if node.tail:
                     out.append(node.tail)
                 continue
@@ -155,7 +157,8 @@ def element_text(element):
 
     for child in list(element):
         walk(child)
-    return paragraphs((element.text or "") + "".join(out))
+    text = (element.text or "") + "".join(out)
+    return paragraphs("\n".join(" ".join(part.split()) for part in text.split("\0")))
 
 
 def html_fragment_text(fragment):
