@@ -441,3 +441,22 @@ def test_html_kicker_in_the_heading_is_not_the_title(tmp_path):
     (tmp_path / "kicker.html").write_text(html, encoding="utf-8")
     [a] = _articles(read_articles([str(tmp_path)]))
     assert a.title == "Straßenbahn nach Zähringen wird verlängert"
+
+
+def test_prune_and_rerun_with_warc_and_pages(tmp_path):
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    _write_warc(src / "sub" / "crawl.warc.gz")
+    (src / "tram.html").write_text(news_page(), encoding="utf-8")
+    (src / "bote.rss").write_text(RSS, encoding="utf-8")
+    index = str(tmp_path / "ix")
+    args = ("--index", index, "index", "--no-entities", "--procs", "1", "--prune", str(src))
+    res = _run(*args)
+    assert res.exit_code == 0, res.stderr
+    assert "5 added" in res.stderr and "read: feed 2, html 1, warc 2" in res.stderr
+    (src / "tram.html").unlink()
+    res = _run(*args)
+    assert "0 added, 0 updated, 4 unchanged" in res.stderr and "1 pruned" in res.stderr
+    assert _run("--index", index, "show", "tram").exit_code == 1
+    assert _run("--index", index, "show",
+                "https://www.breisgau-bote.de/freiburg/muenster.html").exit_code == 0
