@@ -10,7 +10,7 @@ import time
 
 from index.curation_file import carry_over_curation, curation_lock
 from index.errors import ArticleError, DiskFull, IndexWriteFailed, OutOfMemory
-from index.ingest import Warning_, read_articles
+from index.ingest import Skipped, Warning_, read_articles
 from index.pipeline import DISK_FULL_ERRNOS, merge_small_segments, open_writer
 from index.store import BATCH_SIZE, IndexStore, IndexSummary, RunLock, index_exists
 
@@ -146,8 +146,12 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
                 summary.warnings.append(item)
                 if report:
                     report(item)
+            elif isinstance(item, Skipped):
+                summary.skipped[item.reason] = summary.skipped.get(item.reason, 0) + 1
             else:
                 article = item
+                if article.format:
+                    summary.formats[article.format] = summary.formats.get(article.format, 0) + 1
                 if article.id in seen:
                     summary.duplicates += 1
                     dup = ArticleError(article.origin, f"article id {article.id!r} was already "

@@ -1,4 +1,5 @@
-"""Reading articles from plain-text files and JSON Lines, with validation.
+"""Reading articles from files, with validation: plain text and JSON Lines here,
+web pages, WARC crawls, feeds and the IPTC agency formats in :mod:`index.readers`.
 
 Readers yield :class:`Article` objects, and :class:`~index.errors.ArticleError`
 objects for what they could not read, so one bad file never stops a run.
@@ -104,6 +105,9 @@ class Article:
     url: str = ""
     meta: dict = field(default_factory=dict)
     origin: str = ""
+    #: The input format it was read from (``text``, ``jsonl``, ``html``, ``warc``, ...),
+    #: for the run's summary; not stored.
+    format: str = field(default="", compare=False)
 
     @property
     def content_hash(self):
@@ -133,6 +137,15 @@ class Warning_:
 
     def __str__(self):
         return f"{self.source}: {self.message}"
+
+
+@dataclass
+class Skipped:
+    """A record a reader passed over on purpose (a WARC revisit, an image), counted in
+    the summary by ``reason``."""
+
+    source: str
+    reason: str
 
 
 def decode_text(data, source):
@@ -317,18 +330,48 @@ def _open_problem(exc):
     return f"cannot be read: {exc.strerror or exc}"
 
 
+def _tagged(items, fmt):
+    for item in items:
+        if isinstance(item, Article):
+            item.format = item.format or fmt
+        yield item
+
+
 def read_file(path):
-    """Yield the articles (and errors, and warnings) of one file."""
+    """Yield the articles (and errors, and warnings) of one file.
+
+    Web pages, WARC, feeds and the agency formats go to :mod:`index.readers`;
+    ``.xml`` and ``.json`` files are sniffed, and one of no known format is
+    an ArticleError.
+    """
+    from index import readers
+
+    if readers.suffix_of(path):
+        try:
+            fmt = readers.format_of(path)
+        except OSError as exc:
+            yield ArticleError(path, _open_problem(exc))
+            return
+        if fmt is None:
+            yield ArticleError(path, "not a known format (expected a web page, WARC, "
+                                     "RSS/Atom feed, NITF, NewsML-G2 or ninjs); skipped")
+            return
+        yield from _tagged(readers.reader(fmt)(path), fmt)
+        return
+    yield from _tagged(_read_text_or_jsonl(path), "")
+
+
+def _read_text_or_jsonl(path):
     name = os.path.basename(path)
     lower = name.lower()
     try:
         if lower.endswith(".gz"):
             with gzip.open(path, "rb") as stream:
-                yield from read_jsonl_stream(stream, path)
+                yield from _tagged(read_jsonl_stream(stream, path), "jsonl")
             return
         if lower.endswith((".jsonl", ".ndjson")):
             with open(path, "rb") as stream:
-                yield from read_jsonl_stream(stream, path)
+                yield from _tagged(read_jsonl_stream(stream, path), "jsonl")
             return
         with open(path, "rb") as stream:
             data = stream.read(MAX_ARTICLE_BYTES + 1)
@@ -344,7 +387,9 @@ def read_file(path):
         if warning:
             yield warning
         article_id = name[:-4] if lower.endswith(".txt") else os.path.splitext(name)[0]
-        yield parse_plain_text(text, article_id, path)
+        article = parse_plain_text(text, article_id, path)
+        article.format = "text"
+        yield article
     except ArticleError as exc:
         yield exc
 
@@ -381,6 +426,9 @@ def _walk_dir(top, seen_dirs):
     except OSError as exc:
         yield ArticleError(top, f"directory cannot be read: {exc.strerror or exc}")
         return
+    if any(e.name == "fundstelle.json" for e in entries) and \
+            any(e.name.startswith("_MAIN_") for e in entries):
+        return  # a Fundstelle index (its fundstelle.json is no article)
     for entry in entries:
         if entry.name.startswith("."):
             continue
@@ -390,8 +438,13 @@ def _walk_dir(top, seen_dirs):
             is_dir = False
         if is_dir:
             yield from _walk_dir(entry.path, seen_dirs)
-        elif entry.name.lower().endswith(TEXT_SUFFIXES + JSONL_SUFFIXES):
+        elif entry.name.lower().endswith(TEXT_SUFFIXES + JSONL_SUFFIXES + _reader_suffixes()):
             yield entry.path
+
+
+def _reader_suffixes():
+    from index.readers import SUFFIXES
+    return tuple(SUFFIXES)
 
 
 def read_articles(paths, stdin=None):
@@ -409,6 +462,6 @@ def read_articles(paths, stdin=None):
             yield item
         elif item == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
-            yield from read_jsonl_stream(stream, "-")
+            yield from _tagged(read_jsonl_stream(stream, "-"), "jsonl")
         else:
             yield from read_file(item)

@@ -447,11 +447,17 @@ class IndexSummary:
     interrupted: str = ""
     problems: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    #: Articles read per input format (``html``, ``warc``, ``jsonl``, ...).
+    formats: dict = field(default_factory=dict)
+    #: Records passed over on purpose, per reason (``WARC revisit``, ``non-HTML``, ...).
+    skipped: dict = field(default_factory=dict)
 
     def to_dict(self):
-        return {k: getattr(self, k) for k in ("added", "updated", "unchanged", "failed",
-                                              "pruned", "duplicates", "seconds",
-                                              "interrupted")}
+        d = {k: getattr(self, k) for k in ("added", "updated", "unchanged", "failed",
+                                           "pruned", "duplicates", "seconds",
+                                           "interrupted")}
+        d["formats"], d["skipped"] = dict(self.formats), dict(self.skipped)
+        return d
 
     def line(self):
         """One human line for the end of a run."""
@@ -460,7 +466,17 @@ class IndexSummary:
                 f"{self.failed} failed"
                 + (f", {self.duplicates} duplicate ids" if self.duplicates else "")
                 + (f", {self.pruned} pruned" if self.pruned else "")
-                + f" in {self.seconds:.1f} s ({rate:.0f} articles/s)")
+                + f" in {self.seconds:.1f} s ({rate:.0f} articles/s)"
+                + self._by_format())
+
+    def _by_format(self):
+        """``; read: html 3, warc 12; skipped: 2 WARC revisit`` when there is any."""
+        out = ""
+        if self.formats:
+            out += "; read: " + ", ".join(f"{fmt} {n}" for fmt, n in sorted(self.formats.items()))
+        if self.skipped:
+            out += "; skipped: " + ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items()))
+        return out
 
 
 def _write_json(path, data):

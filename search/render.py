@@ -210,6 +210,9 @@ def render_article_text(article, style=None):
     lines.append(style("meta", " · ".join(meta)))
     if article["url"]:
         lines.append(style("meta", clean_terminal(article["url"])))
+    authors = article.get("authors")
+    if authors and isinstance(authors, list):
+        lines.append(style("meta", "By: ") + clean_terminal(", ".join(map(str, authors))))
     if article["persons"]:
         lines.append(style("meta", "Persons: ") + clean_terminal(", ".join(article["persons"])))
     if article["places"]:
