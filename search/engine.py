@@ -320,7 +320,7 @@ class SearchEngine:
             columns = self.columns(kind)
             for stem in stems:
                 for vid in self._names_with(kind, columns, stem):
-                    docs |= columns.docs_of[vid]
+                    docs |= columns.docs_of_value(vid)
         if not docs:
             return None
         reader = self._searcher.reader()

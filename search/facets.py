@@ -128,6 +128,11 @@ class FacetColumns:
         start, vids = self._vid_start, self._vids
         return [tuple(vids[start[d]:start[d + 1]]) for d in range(self.doc_count)]
 
+    def docs_of_value(self, vid):
+        """Frozenset of the docnums that have value ``vid`` (``docs_of[vid]`` without
+        making the sets of every value)."""
+        return self._doc_set(vid)
+
     def _df(self, vid):
         """Number of documents with value ``vid``."""
         return self._doc_start[vid + 1] - self._doc_start[vid]
@@ -235,12 +240,12 @@ class FacetColumns:
         for vid, nid in enumerate(new_id):
             if nid is not None:
                 sources.setdefault(nid, []).append(vid)
-        docs_of = [self.docs_of[src[0]] if len(src) == 1
-                   else frozenset().union(*(self.docs_of[v] for v in src))
+        docs_of = [self._doc_set(src[0]) if len(src) == 1
+                   else frozenset().union(*(self._doc_set(v) for v in src))
                    for _, src in sorted(sources.items())]
         # Unchanged values keep their order, so an article without a changed value
         # keeps sorted ids; the others are sorted again.
-        touched = set().union(*(self.docs_of[vid] for vid in changes))
+        touched = set().union(*(self._doc_set(vid) for vid in changes))
         lookup = new_id.__getitem__
         per_doc = [tuple(sorted({new_id[v] for v in vids} - {None})) if d in touched
                    else tuple(map(lookup, vids)) if vids else ()
