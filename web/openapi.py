@@ -84,8 +84,10 @@ def openapi():
                 "summary": "Many queries at once, like `fundstelle search --batch`.",
                 "description": "The body is JSON Lines of `{\"id\": …, \"text\": \"…\"}`. "
                                "The answer has one JSON line for every non-blank line, in "
-                               "order; a bad line or query gets `{\"id\", \"error\": "
-                               "{\"kind\", \"message\"}}` and the rest are answered.",
+                               "order: an answer is the object of `/api/search` with the "
+                               "line's `id`; a bad line or query gets `{\"id\", \"line\", "
+                               "\"error\": {\"kind\", \"message\"}}` and the rest are "
+                               "answered.",
                 "parameters": [*_FILTERS,
                                _param("facets", "Persons and places to count a query.",
                                       {"type": "integer", "minimum": 0, "default": 0}),
