@@ -32,7 +32,8 @@ def stem_of(path):
 
 
 def read_bytes(path_or_stream, limit, what):
-    """All bytes of a (possibly gzipped) file, at most ``limit``; ArticleError otherwise."""
+    """All bytes of a (possibly gzipped) text file, at most ``limit``; ArticleError when it
+    cannot be read, is too large, empty or binary (:func:`check_not_binary`)."""
     source = name_of(path_or_stream)
     try:
         if isinstance(path_or_stream, (str, os.PathLike)):
@@ -55,6 +56,7 @@ def read_bytes(path_or_stream, limit, what):
                                    "have; skipped")
     if not data.strip():
         raise ArticleError(source, f"empty file: no {what}")
+    check_not_binary(data, source, what)
     return data
 
 

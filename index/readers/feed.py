@@ -10,7 +10,7 @@ refused before feedparser sees it.
 import time
 
 from index.errors import ArticleError
-from index.readers._common import (check_not_binary, html_fragment_text, name_of, parse_date,
+from index.readers._common import (html_fragment_text, name_of, parse_date,
                                    read_bytes, safe_xml)
 
 #: The largest feed read, in bytes.
@@ -30,7 +30,6 @@ def read(path_or_stream):
     source = name_of(path_or_stream)
     try:
         data = read_bytes(path_or_stream, MAX_FEED_BYTES, "feed")
-        check_not_binary(data, source, "feed")
         safe_xml(data, source, "feed", required=False)
     except ArticleError as exc:
         yield exc

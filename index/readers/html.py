@@ -10,7 +10,7 @@ and the canonical URL. The id is the file name without its ending.
 import re
 
 from index.errors import ArticleError
-from index.readers._common import (check_not_binary, name_of, paragraphs, parse_date,
+from index.readers._common import (name_of, paragraphs, parse_date,
                                    read_bytes, stem_of)
 
 #: The largest page read, in bytes: saved pages carry scripts and styles.
@@ -30,7 +30,6 @@ def read(path_or_stream, url=None):
     source = name_of(path_or_stream)
     try:
         data = read_bytes(path_or_stream, MAX_PAGE_BYTES, "web page")
-        check_not_binary(data, source, "web page")
         yield article_from_html(data, stem_of(source), source, url=url)
     except ArticleError as exc:
         yield exc

@@ -9,7 +9,7 @@ content is only a remote reference are reported, not guessed at.
 """
 
 from index.errors import ArticleError
-from index.readers._common import (_local, check_not_binary, element_text, name_of, parse_date,
+from index.readers._common import (_local, element_text, name_of, parse_date,
                                    read_bytes, safe_xml, stem_of)
 from index.readers.nitf import find
 
@@ -69,7 +69,6 @@ def read(path_or_stream):
     source = name_of(path_or_stream)
     try:
         data = read_bytes(path_or_stream, MAX_NEWSML_BYTES, "NewsML-G2 document")
-        check_not_binary(data, source, "NewsML-G2 document")
         root = safe_xml(data, source, "NewsML-G2 document")
     except ArticleError as exc:
         yield exc

@@ -9,7 +9,7 @@ or ``body_html`` (2.x: ``bodies``) → text, ``versioncreated`` (else
 import json
 
 from index.errors import ArticleError
-from index.readers._common import (check_not_binary, html_fragment_text, name_of, paragraphs,
+from index.readers._common import (html_fragment_text, name_of, paragraphs,
                                    parse_date, read_bytes)
 
 #: The largest ninjs file read, in bytes.
@@ -66,7 +66,6 @@ def read(path_or_stream):
     source = name_of(path_or_stream)
     try:
         data = read_bytes(path_or_stream, MAX_NINJS_BYTES, "ninjs document")
-        check_not_binary(data, source, "ninjs document")
         text = data.decode("utf-8-sig")
     except ArticleError as exc:
         yield exc

@@ -9,7 +9,7 @@ holder or publication name → source.
 import re
 
 from index.errors import ArticleError
-from index.readers._common import (_local, check_not_binary, element_text, name_of, parse_date,
+from index.readers._common import (_local, element_text, name_of, parse_date,
                                    read_bytes, safe_xml, stem_of)
 
 #: The largest NITF file read, in bytes.
@@ -82,7 +82,6 @@ def read(path_or_stream):
     source = name_of(path_or_stream)
     try:
         data = read_bytes(path_or_stream, MAX_NITF_BYTES, "NITF document")
-        check_not_binary(data, source, "NITF document")
         root = safe_xml(data, source, "NITF document")
         if _local(root.tag) != "nitf":
             raise ArticleError(source, f"root element <{_local(root.tag)}>, not <nitf>")
