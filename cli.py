@@ -92,7 +92,9 @@ def _complete_names(kind):
                                         limit=COMPLETIONS)["values"]
         except Exception:  # completion must never print a traceback into the shell
             return []
-        return [CompletionItem(v["value"], help=f"{v['count']} articles") for v in values]
+        return [CompletionItem(v["value"], help=f"{v['count']} article"
+                                                 f"{'' if v['count'] == 1 else 's'}")
+                for v in values]
 
     return complete
 

@@ -48,6 +48,12 @@ MAX_BATCH_LINES = 1000
 PAGE_FACETS = 50
 PAGE_FACETS_SHOWN = 10
 SORT_LABELS = {"relevance": "Relevanz", "date": "Neueste zuerst", "date-asc": "Älteste zuerst"}
+#: ``--by`` of the timeline endpoint.
+TIMELINE_BY = ("day", "week", "month", "year")
+#: The facet kind (URL parameter) of each facet key of a result.
+FACET_KINDS = {"person": "person", "place": "place", "sources": "source"}
+#: The month histogram above the hits: its drawing area in SVG units.
+HISTOGRAM_WIDTH, HISTOGRAM_HEIGHT = 600, 72
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
           "September", "Oktober", "November", "Dezember")
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -147,6 +153,7 @@ def search_options(params, *, facets=10, snippets=2):
         "q": _text(params, "q"), "limit": limit, "offset": offset, "sort": sort,
         "since": _text(params, "since", 40), "until": _text(params, "until", 40),
         "person": _names(params, "person"), "place": _names(params, "place"),
+        "source": _names(params, "source"),
         "facets": _int(params, "facets", facets, 0, MAX_FACETS),
         "snippets": _int(params, "snippets", snippets, 0, MAX_SNIPPETS),
     }
@@ -228,7 +235,7 @@ def similar_src(article_id):
 class Link:
     """The current search's URL parameters, with helpers making links that change one thing."""
 
-    KEYS = ("q", "person", "place", "since", "until", "sort", "limit")
+    KEYS = ("q", "person", "place", "source", "since", "until", "sort", "limit")
 
     def __init__(self, params):
         self.pairs = [(k, v) for k, v in params.multi_items() if k in self.KEYS and v != ""]
@@ -252,6 +259,11 @@ class Link:
 
     def page(self, n):
         return self.with_("page", n if n > 1 else None)
+
+    def month(self, month):
+        """The same search narrowed to one month (``since`` and ``until`` both ``YYYY-MM``)."""
+        pairs = [(k, v) for k, v in self.pairs if k not in ("since", "until", "page")]
+        return self.href(pairs + [("since", month), ("until", month)])
 
 
 def _templates():
@@ -296,7 +308,8 @@ def create_app(index_path, token=None, refresh_every=None):
         context = {"opts": opts, "link": link, "data": None, "error": None,
                    "q": opts["q"] or "", "chips": _filter_views(opts, None, link)["chips"],
                    "facet_lists": []}
-        if opts["q"] or opts["person"] or opts["place"] or opts["since"] or opts["until"]:
+        if opts["q"] or opts["person"] or opts["place"] or opts["source"] or opts["since"] \
+                or opts["until"]:
             try:
                 context["data"] = await run_in_threadpool(library.search, **opts)
             except FundstelleError as exc:
@@ -305,6 +318,7 @@ def create_app(index_path, token=None, refresh_every=None):
             data = context["data"]
             context["pages"] = _pages(data["offset"], max(opts["limit"], 1), data["total"])
             context.update(_filter_views(opts, data, link))
+            context["histogram"] = histogram(data["facets"].get("dates") or [], link)
         else:
             context["articles"] = await run_in_threadpool(library.article_count)
         return page(request, "search.html", context)
@@ -389,12 +403,31 @@ def create_app(index_path, token=None, refresh_every=None):
 
     async def api_facets(request):
         kind = request.path_params["kind"]
-        if kind not in ("person", "place"):
-            raise ApiError(404, "not_found", f"no facet {kind!r}; use person or place")
+        if kind not in ("person", "place", "source"):
+            raise ApiError(404, "not_found", f"no facet {kind!r}; use person, place or source")
         params = request.query_params
         return _json_response(await run_in_threadpool(
             library.facets, kind, _text(params, "q"), prefix=_text(params, "prefix", 200),
             limit=_int(params, "limit", 50, 1, 1000)))
+
+    async def api_timeline(request):
+        params = request.query_params
+        by = _one(params, "by") or "month"
+        if by not in TIMELINE_BY:
+            raise ParameterError(f"by must be one of {', '.join(TIMELINE_BY)}, not {by!r}")
+        compare = _one(params, "compare") or "0"
+        if compare not in ("0", "1", "true", "false"):
+            raise ParameterError(f"compare must be 1 or 0, not {compare!r}")
+        queries = _names(params, "q")
+        for q in queries:
+            if len(q) > MAX_QUERY_CHARS:
+                raise ParameterError(f"q is {len(q):,} characters long; at most "
+                                     f"{MAX_QUERY_CHARS:,} are allowed")
+        return _json_response(await run_in_threadpool(
+            library.timeline, queries, by=by, since=_text(params, "since", 40),
+            until=_text(params, "until", 40), person=_names(params, "person"),
+            place=_names(params, "place"), source=_names(params, "source"),
+            compare=compare in ("1", "true")))
 
     async def api_stats(request):
         return _json_response(await run_in_threadpool(library.stats))
@@ -454,6 +487,7 @@ def create_app(index_path, token=None, refresh_every=None):
         Route("/api/article/{article_id:path}", api_article),
         Route("/api/similar/{article_id:path}", api_similar),
         Route("/api/facets/{kind}", api_facets),
+        Route("/api/timeline", api_timeline),
         Route("/api/stats", api_stats),
         Route("/api/openapi.json", api_openapi),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
@@ -477,13 +511,17 @@ def _filter_views(opts, data, link):
     A filter's URL value is what the reader typed (``söder``); the results name the
     person it resolved to (``Markus Söder``), which the facet list marks as selected.
     """
-    labels = {"person": ("Person", "Personen"), "place": ("Ort", "Orte")}
+    labels = {"person": ("Person", "Personen"), "place": ("Ort", "Orte"),
+              "source": ("Quelle", "Quellen")}
     chips, raw_of = [], {}
-    for kind in ("person", "place"):
+    for kind in ("person", "place", "source"):
         resolved = (data or {}).get("filters", {}).get(kind) or []
+        if kind == "source":  # any of them; one name may mean several spellings
+            for value in resolved:
+                raw_of[(kind, value)] = _source_raw(opts[kind], value)
         for i, raw in enumerate(opts[kind]):
-            shown = resolved[i] if i < len(resolved) else raw
-            raw_of[(kind, shown)] = raw
+            shown = raw if kind == "source" else resolved[i] if i < len(resolved) else raw
+            raw_of.setdefault((kind, shown), raw)
             chips.append({"kind": labels[kind][0], "shown": shown,
                           "remove": link.removing(kind, raw)})
     for key, label in (("since", "ab"), ("until", "bis")):
@@ -491,7 +529,8 @@ def _filter_views(opts, data, link):
             chips.append({"kind": "Datum " + label, "shown": opts[key],
                           "remove": link.removing(key)})
     facet_lists = []
-    for kind, values in ((data or {}).get("facets") or {}).items():
+    for key, values in ((data or {}).get("facets") or {}).items():
+        kind = FACET_KINDS.get(key, key)
         if kind not in labels:
             continue
         shown = []
@@ -501,6 +540,44 @@ def _filter_views(opts, data, link):
             shown.append({**v, "href": href})
         facet_lists.append({"kind": kind, "title": labels[kind][1], "entries": shown})
     return {"chips": chips, "facet_lists": facet_lists}
+
+
+def _source_raw(raws, value):
+    """Which of the typed source names ``raws`` selected the outlet ``value``."""
+    from index.analysis import fold_diacritics
+    from search.sources import site_name
+
+    folded = fold_diacritics(value)
+    for raw in raws:
+        want = fold_diacritics(raw.strip())
+        if want in (folded, site_name(value)) or set(want.split()) <= set(folded.split()):
+            return raw
+    return raws[0] if len(raws) == 1 else value
+
+
+def histogram(months, link):
+    """The bars of the ``dates`` facet as an SVG chart: one bar a month, each a link to
+    the search narrowed to that month.
+
+    Returns None for fewer than two months, else ``{"width", "height", "bars",
+    "first", "last"}`` with each bar's box, count, German label and link.
+    """
+    if len(months) < 2:
+        return None
+    most = max(m["count"] for m in months) or 1
+    step = HISTOGRAM_WIDTH / len(months)
+    gap = min(2.0, step / 4)
+    bars = []
+    for i, m in enumerate(months):
+        h = round(HISTOGRAM_HEIGHT * m["count"] / most, 1)
+        if m["count"] and h < 1:
+            h = 1.0
+        bars.append({"x": round(i * step + gap / 2, 2), "w": round(step - gap, 2),
+                     "y": round(HISTOGRAM_HEIGHT - h, 1), "h": h, "count": m["count"],
+                     "selected": m["selected"], "month": m["value"],
+                     "label": german_date(m["value"]), "href": link.month(m["value"])})
+    return {"width": HISTOGRAM_WIDTH, "height": HISTOGRAM_HEIGHT, "bars": bars,
+            "first": bars[0]["label"], "last": bars[-1]["label"]}
 
 
 def _pages(offset, limit, total):

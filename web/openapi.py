@@ -25,6 +25,8 @@ _FILTERS = [
            repeat=True),
     _param("place", "Only articles naming this place (repeatable; all must match).",
            {"type": "string"}, repeat=True),
+    _param("source", "Only articles from this outlet (repeatable; any may match). Case "
+           "and accents ignored; `zeit` finds `zeit.de`.", {"type": "string"}, repeat=True),
     _param("since", "Only articles from this date on: 2020, 2020-03 or 2020-03-15.",
            {"type": "string"}),
     _param("until", "Only articles up to this date.", {"type": "string"}),
@@ -70,7 +72,8 @@ def openapi():
                                                        "maximum": MAX_OFFSET, "default": 0}),
                     _param("page", "Page number: offset = (page - 1) × limit.",
                            {"type": "integer", "minimum": 1}),
-                    _param("facets", "How many persons and places to count.",
+                    _param("facets", "How many persons, places and sources to count "
+                           "(the `dates` facet lists every month of the matches).",
                            {"type": "integer", "minimum": 0, "maximum": MAX_FACETS,
                             "default": 10}),
                     _param("snippets", "Snippets a hit.",
@@ -78,8 +81,9 @@ def openapi():
                             "default": 2}),
                 ],
                 "responses": {"200": _ok("The result page: query, total, offset, limit, "
-                                         "sort, filters, hits, facets, suggestions, "
-                                         "relaxed_query, notes."), **errors}}},
+                                         "sort, filters, hits, facets (person, place, "
+                                         "sources, dates), suggestions, relaxed_query, "
+                                         "notes."), **errors}}},
             "/api/search/batch": {"post": {
                 "summary": "Many queries at once, like `fundstelle search --batch`.",
                 "description": "The body is JSON Lines of `{\"id\": …, \"text\": \"…\"}`. "
@@ -113,11 +117,11 @@ def openapi():
                                       {"type": "integer", "default": 1})],
                 "responses": {"200": _ok("A result page."), "404": _ERROR, **errors}}},
             "/api/facets/{kind}": {"get": {
-                "summary": "Persons or places with article counts "
+                "summary": "Persons, places or sources with article counts "
                            "(`fundstelle facets KIND --format json`).",
                 "parameters": [
-                    _param("kind", "person or place", {"type": "string",
-                                                       "enum": ["person", "place"]},
+                    _param("kind", "person, place or source",
+                           {"type": "string", "enum": ["person", "place", "source"]},
                            "path", required=True),
                     _param("q", "Count over this query's matches (default: all articles).",
                            {"type": "string"}),
@@ -128,6 +132,28 @@ def openapi():
                 "responses": {"200": _ok("facet, query, prefix and values "
                                          "[{value, count, selected}]."),
                               "404": _ERROR, **errors}}},
+            "/api/timeline": {"get": {
+                "summary": "Articles per period: the object `fundstelle timeline --format "
+                           "json` prints.",
+                "description": "Every period from the first match (or `since`) to the "
+                               "last (or `until`), empty ones 0; each series has `rows` "
+                               "of `{period, count}` and `left_out` (articles dated only "
+                               "by month or year in a finer grouping, or undated). With "
+                               "`compare=1`, each value of a parameter given several "
+                               "times (q, person, place, source) is a series.",
+                "parameters": [
+                    _param("q", "The query (repeatable with compare=1).",
+                           {"type": "string", "maxLength": MAX_QUERY_CHARS}, repeat=True),
+                    *[p for p in _FILTERS if p["name"] not in ("sort", "limit")],
+                    _param("by", "Length of a period (week: ISO week).",
+                           {"type": "string", "enum": ["day", "week", "month", "year"],
+                            "default": "month"}),
+                    _param("compare", "1: one series a value of a repeated parameter.",
+                           {"type": "string", "enum": ["0", "1"], "default": "0"}),
+                ],
+                "responses": {"200": _ok("by, compare, query, filters, from, to, series "
+                                         "[{label, kind, total, counted, left_out, rows}], "
+                                         "notes."), **errors}}},
             "/api/stats": {"get": {
                 "summary": "The index's counts (`fundstelle stats --format json`), and the "
                            "commit (generation) being searched.",
