@@ -1,4 +1,4 @@
-"""Tables out: search hits, facet values and timelines as CSV for spreadsheets.
+r"""Tables out: search hits, facet values and timelines as CSV for spreadsheets.
 
 RFC 4180 through the :mod:`csv` module: a header row, fields quoted when they hold a
 comma, quote or line break, records ending in CRLF, UTF-8. A UTF-8 byte order mark
