@@ -13,6 +13,8 @@ case-insensitively takes them all (one outlet spelt two ways); several
 outlets of one site name are ambiguous.
 """
 
+import re
+
 from index.analysis import fold_diacritics
 from search.errors import AmbiguousName, UnknownName
 
@@ -74,7 +76,10 @@ def _resolve_one(columns, name):
     if found:
         ranked = sorted(found, key=lambda v: (-len(columns.docs_for(v)), v))
         raise AmbiguousName(KIND, name, [(v, len(columns.docs_for(v))) for v in ranked])
-    close = sorted((v for v in values if folded[:3] and folded[:3] in fold_diacritics(v)),
+    words = {w for w in re.findall(r"\w+", folded) if len(w) > 2}
+    close = sorted((v for v in values
+                    if (folded[:3] and folded[:3] in fold_diacritics(v))
+                    or words & set(re.findall(r"\w+", fold_diacritics(v)))),
                    key=lambda v: -len(columns.docs_for(v)))[:5]
     raise UnknownName(KIND, name, close)
 
