@@ -25,7 +25,8 @@ from search.settings import DEFAULT_SETTINGS
 from search.results import Hit, SearchResults
 from search.snippets import TermMatcher, highlight_ranges, make_snippets
 from search.similar import key_terms, similar_query
-from search.sources import FACET_KEY as SOURCES_KEY, resolve_sources, source_docs
+from search.sources import FACET_KEY as SOURCES_KEY
+from search.sources import browse_sources, resolve_sources, source_docs
 from search.suggest import SUGGEST_BELOW, Speller
 
 SORTS = ("relevance", "date", "date-asc")
@@ -446,8 +447,9 @@ class SearchEngine:
         docs = None
         if text and text.strip():
             docs = set(self._searcher.docs_for_query(self.parse(text).query))
-        columns = self.sources() if kind == "source" else self.columns(kind)
-        return columns.browse(docs, prefix=prefix, n=limit)
+        if kind == "source":
+            return browse_sources(self.sources(), docs, prefix=prefix, n=limit)
+        return self.columns(kind).browse(docs, prefix=prefix, n=limit)
 
     # ------------------------------------------------------------ outlets, dates, all matches
 

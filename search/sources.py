@@ -84,6 +84,20 @@ def _resolve_one(columns, name):
     raise UnknownName(KIND, name, close)
 
 
+def browse_sources(columns, docnums=None, prefix=None, n=50):
+    """Outlets with article counts (:meth:`FacetColumns.browse`), most first; a ``prefix``
+    matches the start of the name, of its site name or of any of its words (``alp``
+    finds ``www.Alpenpost.at``), case and accents ignored."""
+    values = columns.browse(docnums, n=len(columns.values))
+    if prefix:
+        want = fold_diacritics(prefix.strip())
+        values = [v for v in values
+                  if any(w.startswith(want) for w in
+                         [fold_diacritics(v.value), site_name(v.value),
+                          *re.findall(r"\w+", fold_diacritics(v.value))])]
+    return values[:n]
+
+
 def source_docs(columns, values):
     """The docnums of the articles from any of ``values`` (a set), or None for no filter."""
     if not values:

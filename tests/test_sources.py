@@ -124,3 +124,15 @@ def test_the_source_column_is_cached_per_commit(outlets_index, tmp_path):
     with Archive(copy) as archive:
         archive.search(source=["bote"])
     assert [n for n in os.listdir(copy) if n.startswith("facets-v2-source-")]
+
+
+def test_a_prefix_finds_an_outlet_by_its_site_name_or_any_word(outlets_index):
+    with Archive(outlets_index) as archive:
+        def names(prefix):
+            return [v["value"] for v in archive.facets("source", prefix=prefix)["values"]]
+        assert names("alp") == ["www.Alpenpost.at"]
+        assert names("www") == ["www.Alpenpost.at"]
+        assert names("bot") == ["Märkischer Bote"]
+        assert names("RHEIN") == ["rheinblatt.de", "RHEINBLATT.DE"]
+        assert names("de") == ["rheinblatt.de", "RHEINBLATT.DE"]
+        assert names("zz") == []
