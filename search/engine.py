@@ -19,7 +19,7 @@ from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
 from search.curation import SURNAME_RULE, Curation, curation_state, surname_merges
 from search.facets import FACET_FIELDS, FacetColumns
-from search.query import ANSWER_PATTERNS, answer_kind, date_filter, parse_query
+from search.query import ANSWER_PATTERNS, answer_kind, parse_query
 from search.ranking import Ranker, top
 from search.settings import DEFAULT_SETTINGS
 from search.results import Hit, SearchResults
@@ -222,18 +222,15 @@ class SearchEngine:
             parsed = self.parse(text)  # raises EmptyQuery with the right message
             q = parsed.query
 
-        s = self._searcher
         ids, scores = self.ranker.ranked(q)
         if parsed is not None and parsed.keywords and sort == "relevance":
             ids, scores = self.ranker.rank_keywords(
                 parsed.keywords, ids, scores,
                 entities=[self._named(kw) for kw in parsed.keywords])
         undated_ids = ids  # the matches before the date filter, for the dates facet
-        dates = date_filter(since, until)
-        if dates is not None:
-            in_range = np.zeros(self.ranker.size, dtype=bool)
-            in_range[np.fromiter(s.docs_for_query(dates), dtype=np.int64)] = True
-            keep = in_range[ids]
+        if since or until:
+            # The date column: Whoosh's NumericRange postings took 0.4-0.9 s on FANG.
+            keep = self.date_column().in_range(since, until)[ids]
             ids, scores = ids[keep], scores[keep]
         base = set(ids.tolist())
 
@@ -512,14 +509,13 @@ class SearchEngine:
                 parsed.keywords, ids, scores,
                 entities=[self._named(kw) for kw in parsed.keywords])
         keep = np.ones(len(ids), dtype=bool)
-        dates = date_filter(since, until)
-        if dates is not None:
-            in_range = np.zeros(self.ranker.size, dtype=bool)
-            in_range[np.fromiter(self._searcher.docs_for_query(dates), dtype=np.int64)] = True
-            keep &= in_range[ids]
+        if since or until:
+            # The date column answers search.query.date_filter's question without reading the
+            # date postings (0.9 s a call on 41,000 articles).
+            keep &= self.date_column().in_range(since, until)[ids]
         for docs in (_intersect([self.columns("person").docs_for(n) for n in person]),
                      _intersect([self.columns("place").docs_for(n) for n in place]),
-                     source_docs(self.sources(), source)):
+                     source_docs(self.sources(), source) if source else None):
             if docs is not None:
                 keep &= np.isin(ids, np.fromiter(docs, dtype=np.int64, count=len(docs)))
         ids, scores = ids[keep], scores[keep]

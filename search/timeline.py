@@ -47,16 +47,48 @@ class DateColumn:
     def __init__(self, lo, precision):
         self.lo = np.asarray(lo, dtype=np.uint32)
         self.precision = np.asarray(precision, dtype=np.uint8)
+        self._hi = None
 
     def __len__(self):
         return len(self.lo)
 
-    def __getstate__(self):
+    def __getstate__(self):  # ``hi`` is made again from these when asked for
         return {"lo": self.lo.tobytes(), "precision": self.precision.tobytes()}
 
     def __setstate__(self, state):
+        self._hi = None
         self.lo = np.frombuffer(state["lo"], dtype=np.uint32)
         self.precision = np.frombuffer(state["precision"], dtype=np.uint8)
+
+    @property
+    def hi(self):
+        """The last day of each date (``YYYYMMDD``, 0 for none): the month's or year's
+        last for a month or year, as the index's ``date_hi``."""
+        if getattr(self, "_hi", None) is None:
+            lo = self.lo.astype(np.int64)
+            year, month = lo // 10000, lo // 100 % 100
+            start = (np.maximum(year, 1) - 1970).astype("datetime64[Y]").astype(
+                "datetime64[M]") + (np.maximum(month, 1) - 1)
+            month_end = ((start + 1).astype("datetime64[D]") - 1).astype(object)
+            hi = lo.copy()
+            months = self.precision == MONTH
+            hi[months] = [year[i] * 10000 + month[i] * 100 + month_end[i].day
+                          for i in np.flatnonzero(months)]
+            hi[self.precision == YEAR] = year[self.precision == YEAR] * 10000 + 1231
+            self._hi = hi
+        return self._hi
+
+    def in_range(self, since=None, until=None):
+        """A boolean array over the documents: True where the date overlaps [since,
+        until], as :func:`search.query.date_filter` selects (undated ones never)."""
+        from search.query import _filter_date
+
+        keep = self.lo > 0
+        if since:
+            keep &= self.hi >= _filter_date("since", since).lo
+        if until:
+            keep &= self.lo <= _filter_date("until", until).hi
+        return keep
 
     @classmethod
     def load(cls, engine):

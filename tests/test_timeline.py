@@ -188,3 +188,17 @@ def test_a_timeline_of_nothing_is_empty_not_an_error(outlets_index):
     assert data["series"][0]["rows"] == [] and data["series"][0]["total"] == 0
     r = cli(outlets_index, "timeline", "Vulkanausbruch")
     assert r.exit_code == 0 and "no dated article matches" in r.stdout
+
+
+@pytest.mark.parametrize("since,until", [("2020-03", None), (None, "2020-04-14"),
+                                         ("2020-05-20", "2020-05-20"), ("2020", "2020"),
+                                         ("2020-04-15", "2020-12-27"), ("2021", None)])
+def test_the_date_columns_range_is_the_date_filters(outlets_index, corpus_index, since, until):
+    from search.query import date_filter
+
+    for index in (outlets_index, corpus_index):
+        with Archive(index) as archive:
+            engine = archive.engine
+            by_postings = set(engine.searcher.docs_for_query(date_filter(since, until)))
+            mask = engine.date_column().in_range(since, until)
+            assert set(np.flatnonzero(mask).tolist()) == by_postings, (index, since, until)

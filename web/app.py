@@ -531,8 +531,8 @@ def _filter_views(opts, data, link):
     facet_lists = []
     for key, values in ((data or {}).get("facets") or {}).items():
         kind = FACET_KINDS.get(key, key)
-        if kind not in labels:
-            continue
+        if kind not in labels or (kind == "source" and not values):
+            continue  # an index without outlets (plain-text files) lists none
         shown = []
         for v in values:
             href = (link.removing(kind, raw_of.get((kind, v["value"]), v["value"]))
