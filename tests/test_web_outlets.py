@@ -93,3 +93,49 @@ def test_a_source_filter_shows_as_a_removable_chip_and_a_selected_value(server):
                           r'([^"]*)"', page)
     assert selected == [("Märkischer Bote", "/")]
     assert "4 Treffer" in page
+
+
+def read_csv(raw):
+    import csv
+    import io
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def test_tables_come_as_csv_downloads_equal_to_the_clis(server, outlets_index):
+    for path, pairs, cli_args in [
+        ("/api/search", [("q", "Söder"), ("format", "csv")],
+         ["search", "Söder", "--format", "csv"]),
+        ("/api/search", [("source", "bote"), ("format", "csv"), ("all", "1")],
+         ["search", "--source", "bote", "--all", "--format", "csv"]),
+        ("/api/facets/source", [("format", "csv")], ["facets", "source", "--format", "csv"]),
+        ("/api/timeline", [("person", "söder"), ("person", "laschet"), ("compare", "1"),
+                           ("format", "csv"), ("bom", "0")],
+         ["timeline", "--person", "söder", "--person", "laschet", "--compare", "--format",
+          "csv", "--no-bom"]),
+    ]:
+        status, headers, body = server.request(url(path, pairs))
+        assert status == 200, body[:300]
+        assert headers["content-type"] == "text/csv; charset=utf-8"
+        assert headers["content-disposition"].startswith("attachment; filename=")
+        printed = CliRunner().invoke(main, ["--index", outlets_index, *cli_args])
+        assert body == printed.stdout_bytes, path
+    assert read_csv(body)[0] == ["period", "Markus Söder", "Armin Laschet"]
+
+
+def test_csv_errors_come_before_any_row_and_in_the_apis_shape(server):
+    status, data = server.json(url("/api/search", [("q", "Söder"), ("format", "csv"),
+                                                   ("all", "1"), ("person", "Niemand")]))
+    assert status == 400 and data["error"]["kind"] == "unknown_name"
+    status, data = server.json(url("/api/search", [("q", "Söder"), ("all", "1")]))
+    assert status == 400 and "format=csv" in data["error"]["message"]
+    status, data = server.json(url("/api/timeline", [("q", "Söder"), ("format", "xlsx")]))
+    assert status == 400 and "format must be json or csv" in data["error"]["message"]
+
+
+def test_the_page_links_every_hit_as_csv(server):
+    page = server.request(url("/", [("q", "Söder"), ("page", "1"), ("sort", "date")]))[2]
+    href = html_lib.unescape(re.search(r'id="csv" href="([^"]*)"', page.decode()).group(1))
+    assert href == "/api/search?q=S%C3%B6der&sort=date&format=csv&all=1"
+    table = read_csv(server.request(href)[2])
+    assert [row[1] for row in table[1:]] == ["o05_soeder-disziplin", "o03_streit-oeffnungen",
+                                             "o01_soeder-regeln"]

@@ -129,6 +129,27 @@ class Library:
         self._stats = (generation, stats)
         return stats
 
+    def every_hit(self, q=None, *, sort="relevance", since=None, until=None, person=(),
+                  place=(), source=(), snippets=1):
+        """Every hit of a search, one dict at a time (``fundstelle search --all``).
+
+        The search runs now (errors raise here); the lock is then taken per hit, so
+        other requests are served while a long export is read.
+        """
+        if not (q and q.strip()) and not (person or place or source or since or until):
+            raise ParameterError("give a query (q), or person/place/source/since/until to "
+                                 "list articles")
+        with self._lock:
+            hits = self._current().iter_hits(q, sort=sort, since=since, until=until,
+                                             person=person, place=place, source=source,
+                                             snippets=snippets)
+        while True:
+            with self._lock:
+                hit = next(hits, None)
+            if hit is None:
+                return
+            yield hit
+
     def batch(self, lines, *, limit=10, sort="relevance", since=None, until=None, person=(),
               place=(), snippets=0, facets=0):
         """Answer JSON Lines queries ``{"id", "text"}``: one dict per non-blank line, in order.

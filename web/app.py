@@ -9,6 +9,7 @@ template (autoescape on), so the page and the API cannot drift apart. Errors on
 import contextlib
 import hashlib
 import hmac
+import itertools
 import os
 import pathlib
 import urllib.parse
@@ -25,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.templating import Jinja2Templates
 
 from index.errors import ArticleNotFound, FundstelleError, IndexNotFound, StaleIndex
+from search import export
 from search.errors import user_message
 from search.render import marked_html, safe_json
 from web.adapter import Library, ParameterError, error_kind, index_path_from_env
@@ -132,6 +134,33 @@ def _names(params, name):
         if len(v) > 200:
             raise ParameterError(f"a {name} name is at most 200 characters long")
     return values
+
+
+def table_format(params):
+    """``format`` (``json`` or ``csv``) and ``bom`` (1 or 0) of an endpoint that gives a table."""
+    fmt = _one(params, "format") or "json"
+    if fmt not in ("json", "csv"):
+        raise ParameterError(f"format must be json or csv, not {fmt!r}")
+    bom = _one(params, "bom") or "1"
+    if bom not in ("0", "1"):
+        raise ParameterError(f"bom must be 1 or 0, not {bom!r}")
+    return fmt, bom == "1"
+
+
+def _csv_response(records, filename):
+    """CSV records (:mod:`search.export`) streamed as a download."""
+    return StreamingResponse(
+        records, media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+def _peek(items):
+    """``items`` (an iterator) with its first item already read: a search's error is
+    raised here, before a response has started."""
+    first = next(items, None)
+    if first is None:
+        return iter(())
+    return itertools.chain([first], items)
 
 
 def search_options(params, *, facets=10, snippets=2):
@@ -260,6 +289,12 @@ class Link:
     def page(self, n):
         return self.with_("page", n if n > 1 else None)
 
+    def csv_of_all(self):
+        """The API's CSV of every hit of the current search (``format=csv&all=1``)."""
+        pairs = [(k, v) for k, v in self.pairs if k not in ("page", "limit")]
+        return "/api/search?" + urllib.parse.urlencode(pairs + [("format", "csv"),
+                                                                 ("all", "1")])
+
     def month(self, month):
         """The same search narrowed to one month (``since`` and ``until`` both ``YYYY-MM``)."""
         pairs = [(k, v) for k, v in self.pairs if k not in ("since", "until", "page")]
@@ -367,7 +402,25 @@ def create_app(index_path, token=None, refresh_every=None):
     # ---------------------------------------------------------------- API
 
     async def api_search(request):
-        opts = search_options(request.query_params)
+        params = request.query_params
+        opts = search_options(params)
+        fmt, bom = table_format(params)
+        if _one(params, "all") not in (None, "", "0", "1"):
+            raise ParameterError(f"all must be 1 or 0, not {_one(params, 'all')!r}")
+        if _one(params, "all") == "1":
+            if fmt != "csv":
+                raise ParameterError("all=1 streams every hit as CSV: add format=csv")
+            hits = library.every_hit(opts["q"], sort=opts["sort"], since=opts["since"],
+                                     until=opts["until"], person=opts["person"],
+                                     place=opts["place"], source=opts["source"],
+                                     snippets=min(opts["snippets"], 1))
+            first = await run_in_threadpool(_peek, hits)  # errors before the first byte
+            return _csv_response(export.search_csv(first, bom), "fundstelle-treffer.csv")
+        if fmt == "csv":
+            opts.update(facets=0, snippets=min(opts["snippets"], 1))
+            data = await run_in_threadpool(library.search, **opts)
+            return _csv_response(export.search_csv(data["hits"], bom),
+                                 "fundstelle-treffer.csv")
         return _json_response(await run_in_threadpool(library.search, **opts))
 
     async def api_batch(request):
@@ -406,9 +459,13 @@ def create_app(index_path, token=None, refresh_every=None):
         if kind not in ("person", "place", "source"):
             raise ApiError(404, "not_found", f"no facet {kind!r}; use person, place or source")
         params = request.query_params
-        return _json_response(await run_in_threadpool(
+        fmt, bom = table_format(params)
+        data = await run_in_threadpool(
             library.facets, kind, _text(params, "q"), prefix=_text(params, "prefix", 200),
-            limit=_int(params, "limit", 50, 1, 1000)))
+            limit=_int(params, "limit", 50, 1, 1000))
+        if fmt == "csv":
+            return _csv_response(export.facets_csv(data, bom), f"fundstelle-{kind}.csv")
+        return _json_response(data)
 
     async def api_timeline(request):
         params = request.query_params
@@ -418,16 +475,20 @@ def create_app(index_path, token=None, refresh_every=None):
         compare = _one(params, "compare") or "0"
         if compare not in ("0", "1", "true", "false"):
             raise ParameterError(f"compare must be 1 or 0, not {compare!r}")
+        fmt, bom = table_format(params)
         queries = _names(params, "q")
         for q in queries:
             if len(q) > MAX_QUERY_CHARS:
                 raise ParameterError(f"q is {len(q):,} characters long; at most "
                                      f"{MAX_QUERY_CHARS:,} are allowed")
-        return _json_response(await run_in_threadpool(
+        data = await run_in_threadpool(
             library.timeline, queries, by=by, since=_text(params, "since", 40),
             until=_text(params, "until", 40), person=_names(params, "person"),
             place=_names(params, "place"), source=_names(params, "source"),
-            compare=compare in ("1", "true")))
+            compare=compare in ("1", "true"))
+        if fmt == "csv":
+            return _csv_response(export.timeline_csv(data, bom), "fundstelle-zeitleiste.csv")
+        return _json_response(data)
 
     async def api_stats(request):
         return _json_response(await run_in_threadpool(library.stats))

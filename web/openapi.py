@@ -38,6 +38,16 @@ _FILTERS = [
 ]
 
 
+_TABLE = [
+    _param("format", "json, or csv: a download of the table (RFC 4180, UTF-8, header row; "
+           "the CLI's `--format csv`).", {"type": "string", "enum": ["json", "csv"],
+                                          "default": "json"}),
+    _param("bom", "With format=csv: 1 starts it with a UTF-8 byte order mark (for Excel), "
+           "0 not.", {"type": "string", "enum": ["1", "0"], "default": "1"}),
+]
+_CSV = {"text/csv": {"schema": {"type": "string"}}}
+
+
 def _ok(description, schema=None, media="application/json"):
     return {"description": description,
             "content": {media: {"schema": schema or {"type": "object"}}}}
@@ -46,7 +56,7 @@ def _ok(description, schema=None, media="application/json"):
 def openapi():
     """The description as a dict."""
     errors = {"400": _ERROR, "401": _ERROR}
-    return {
+    spec = {
         "openapi": "3.1.0",
         "info": {"title": "Fundstelle", "version": "0.1.0",
                  "description": "Search German news articles: the JSON objects of "
@@ -79,6 +89,10 @@ def openapi():
                     _param("snippets", "Snippets a hit.",
                            {"type": "integer", "minimum": 0, "maximum": MAX_SNIPPETS,
                             "default": 2}),
+                    *_TABLE,
+                    _param("all", "With format=csv: 1 streams every hit (limit, offset and "
+                           "page do not apply), like `search --all`.",
+                           {"type": "string", "enum": ["0", "1"], "default": "0"}),
                 ],
                 "responses": {"200": _ok("The result page: query, total, offset, limit, "
                                          "sort, filters, hits, facets (person, place, "
@@ -128,6 +142,7 @@ def openapi():
                     _param("prefix", "Only names with a word starting so.", {"type": "string"}),
                     _param("limit", "Values to list.", {"type": "integer", "minimum": 1,
                                                         "maximum": 1000, "default": 50}),
+                    *_TABLE,
                 ],
                 "responses": {"200": _ok("facet, query, prefix and values "
                                          "[{value, count, selected}]."),
@@ -150,6 +165,7 @@ def openapi():
                             "default": "month"}),
                     _param("compare", "1: one series a value of a repeated parameter.",
                            {"type": "string", "enum": ["0", "1"], "default": "0"}),
+                    *_TABLE,
                 ],
                 "responses": {"200": _ok("by, compare, query, filters, from, to, series "
                                          "[{label, kind, total, counted, left_out, rows}], "
@@ -162,3 +178,6 @@ def openapi():
                                           "responses": {"200": _ok("OpenAPI 3.1.")}}},
         },
     }
+    for path in ("/api/search", "/api/facets/{kind}", "/api/timeline"):
+        spec["paths"][path]["get"]["responses"]["200"]["content"].update(_CSV)
+    return spec
