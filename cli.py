@@ -16,6 +16,8 @@ from index.errors import ArticleError, FundstelleError
 from index.store import BATCH_SIZE, ENV_INDEX, default_index_path
 
 FORMATS = ("text", "json", "jsonl")
+#: The formats of commands whose output is a table.
+TABLE_FORMATS = FORMATS + ("csv",)
 
 
 @dataclass
@@ -72,6 +74,36 @@ CLI_STEPS = {
     "less_memory": "Use fewer worker processes (--procs) or a smaller --batch-size",
     "install_model": "Reinstall Fundstelle or run `make model`",
 }
+
+
+def _complete_names(kind):
+    """A Click ``shell_complete`` callback: the names of ``kind`` in the index starting
+    with what is typed (any word of them, case and accents ignored), most articles
+    first. Nothing, and no message, when there is no index or it cannot be read."""
+
+    def complete(ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        index = ctx.find_root().params.get("index_path") or default_index_path()
+        try:
+            from search.archive import Archive
+            with Archive(index) as archive:
+                values = archive.facets(kind, prefix=incomplete or None,
+                                        limit=COMPLETIONS)["values"]
+        except Exception:  # completion must never print a traceback into the shell
+            return []
+        return [CompletionItem(v["value"], help=f"{v['count']} article"
+                                                 f"{'' if v['count'] == 1 else 's'}")
+                for v in values]
+
+    return complete
+
+
+#: How many names a completion offers.
+COMPLETIONS = 50
+_complete_person = _complete_names("person")
+_complete_place = _complete_names("place")
+_complete_source = _complete_names("source")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -216,22 +248,31 @@ class _Progress:
               default="relevance", show_default=True, help="Order of the hits.")
 @click.option("--since", metavar="DATE", help="Only articles from DATE on (2020, 2020-03, 2020-03-15).")
 @click.option("--until", metavar="DATE", help="Only articles up to DATE (2020, 2020-03, 2020-03-15).")
-@click.option("--person", multiple=True, metavar="NAME",
+@click.option("--person", multiple=True, metavar="NAME", shell_complete=_complete_person,
               help="Only articles naming this person (repeatable; all must match).")
-@click.option("--place", multiple=True, metavar="NAME",
+@click.option("--place", multiple=True, metavar="NAME", shell_complete=_complete_place,
               help="Only articles naming this place (repeatable; all must match).")
+@click.option("--source", multiple=True, metavar="NAME", shell_complete=_complete_source,
+              help="Only articles from this outlet (repeatable; any may match; case "
+                   "ignored).")
 @click.option("--facets", type=click.IntRange(0), default=None,
-              help="How many persons and places to count [default: 10; 0 with --batch].")
+              help="How many persons, places and sources to count [default: 10; 0 with "
+                   "--batch].")
 @click.option("--snippets", type=click.IntRange(0), default=None,
-              help="Snippets a hit [default: 2; 0 with --batch].")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="Output format.")
+              help="Snippets a hit [default: 2; 0 with --batch; csv shows the first].")
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="text",
+              show_default=True, help="Output format (csv: one row a hit).")
+@click.option("--all", "every", is_flag=True,
+              help="Every hit, written as it is read (with --format csv or jsonl; "
+                   "--limit and --offset do not apply).")
+@click.option("--bom/--no-bom", default=True, show_default=True,
+              help="Start csv with a UTF-8 byte order mark (Excel needs it for umlauts).")
 @click.option("--batch", type=click.File("rb"), default=None, metavar="FILE",
               help='JSON Lines of {"id": ..., "text": ...} queries (- for stdin); one JSON '
                    "line answers each input line, in order. Exit 1 if any query failed.")
 @pass_settings
 def search_cmd(settings, query, limit, offset, page, sort, since, until, person, place,
-               facets, snippets, fmt, batch):
+               source, facets, snippets, fmt, every, bom, batch):
     """Search the index. QUERY words are stemmed German; articles with all words rank first.
 
     \b
@@ -242,16 +283,33 @@ def search_cmd(settings, query, limit, offset, page, sort, since, until, person,
       fundstelle search "Lehrer Gewerkschaft"
       fundstelle search Impfstoff --person söder --since 2020-11 --format json
       fundstelle search --place Bayern --sort date
+      fundstelle search Maskenpflicht --source zeit.de --all --format csv > treffer.csv
     """
     if page is not None:
         offset = (page - 1) * limit
-    if batch is None and not (query and query.strip()) and not (person or place or since
-                                                                 or until):
-        raise click.UsageError("give a QUERY, or --person/--place/--since/--until to "
-                               "list articles")
+    if batch is None and not (query and query.strip()) and not (person or place or source
+                                                                 or since or until):
+        raise click.UsageError("give a QUERY, or --person/--place/--source/--since/--until "
+                               "to list articles")
+    if every and fmt not in ("csv", "jsonl"):
+        raise click.UsageError("--all streams every hit as --format csv or jsonl")
+    if every and batch is not None:
+        raise click.UsageError("--all and --batch cannot be combined")
+    if fmt == "csv" and batch is not None:
+        raise click.UsageError("--batch answers in JSON Lines; drop --format csv")
     options = dict(limit=limit, offset=offset, sort=sort, since=since, until=until,
-                   person=person, place=place)
+                   person=person, place=place, source=source)
     with _archive(settings) as archive:
+        if every:
+            _echo_every_hit(archive, query, settings, fmt, bom, sort=sort, since=since,
+                            until=until, person=person, place=place, source=source,
+                            snippets=1 if snippets is None else snippets)
+            return
+        if fmt == "csv":
+            options.update(facets=0, snippets=1 if snippets is None else snippets)
+            _echo_csv(settings, lambda: archive.search(query, **options)["hits"],
+                      "search_csv", bom)
+            return
         if batch is not None:
             _run_batch(archive, batch, settings, snippets=snippets or 0, facets=facets or 0,
                        **options)
@@ -285,6 +343,29 @@ def _echo_results(archive, what, args, options, fmt, settings):
             click.echo(render_jsonl(data))
     else:
         click.echo(render_text(results, _styler(settings.color)), color=settings.color)
+
+
+def _echo_csv(settings, data, renderer, bom, *args):
+    """Write ``search.export.<renderer>(data(), bom)`` to stdout, record by record."""
+    from search import export
+
+    try:
+        for record in getattr(export, renderer)(data(), bom, *args):
+            click.echo(record, nl=False)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+
+
+def _echo_every_hit(archive, query, settings, fmt, bom, **options):
+    """Every hit of a search as CSV records or JSON lines, each written as it is read."""
+    if fmt == "csv":
+        _echo_csv(settings, lambda: archive.iter_hits(query, **options), "search_csv", bom)
+        return
+    try:
+        for hit in archive.iter_hits(query, **options):
+            click.echo(_json(hit))
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
 
 
 def _run_batch(archive, stream, settings, **options):
@@ -447,21 +528,25 @@ def entities_cmd(paths):
 
 
 @main.command("facets")
-@click.argument("kind", type=click.Choice(["person", "place"]))
+@click.argument("kind", type=click.Choice(["person", "place", "source"]))
 @click.argument("query", required=False)
 @click.option("--prefix", help="Only names with a word starting so (case and accents ignored).")
 @click.option("--limit", "-n", type=click.IntRange(1), default=50, show_default=True,
               help="Values to list.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="text",
+              show_default=True, help="Output format (csv: value,count).")
+@click.option("--bom/--no-bom", default=True, show_default=True,
+              help="Start csv with a UTF-8 byte order mark (Excel needs it for umlauts).")
 @pass_settings
-def facets_cmd(settings, kind, query, prefix, limit, fmt):
-    """List persons or places with their article counts, over all articles or a QUERY's hits.
+def facets_cmd(settings, kind, query, prefix, limit, fmt, bom):
+    """List persons, places or sources (outlets) with their article counts, over all
+    articles or a QUERY's hits.
 
     \b
     Examples:
       fundstelle facets person --prefix sö
       fundstelle facets place Hochwasser
+      fundstelle facets source --format csv > quellen.csv
     """
     from search.render import render_facets_text, render_json, render_jsonl
 
@@ -470,10 +555,81 @@ def facets_cmd(settings, kind, query, prefix, limit, fmt):
             data = archive.facets(kind, query, prefix=prefix, limit=limit)
     except FundstelleError as exc:
         raise _fail(exc, settings) from None
-    if fmt == "json":
+    if fmt == "csv":
+        _echo_csv(settings, lambda: data, "facets_csv", bom)
+    elif fmt == "json":
         click.echo(render_json(data))
     elif data["values"]:
         click.echo(render_jsonl(data) if fmt == "jsonl" else render_facets_text(data))
+
+
+@main.command("timeline")
+@click.argument("query", nargs=-1)
+@click.option("--by", type=click.Choice(["day", "week", "month", "year"]), default="month",
+              show_default=True, help="Length of a period (week: ISO weeks, Monday first).")
+@click.option("--since", metavar="DATE", help="Only articles from DATE on; the chart starts "
+                                             "there (2020, 2020-03, 2020-03-15).")
+@click.option("--until", metavar="DATE", help="Only articles up to DATE; the chart ends there.")
+@click.option("--person", multiple=True, metavar="NAME", shell_complete=_complete_person,
+              help="Only articles naming this person (repeatable; all must match, or one "
+                   "series each with --compare).")
+@click.option("--place", multiple=True, metavar="NAME", shell_complete=_complete_place,
+              help="Only articles naming this place (repeatable, as --person).")
+@click.option("--source", multiple=True, metavar="NAME", shell_complete=_complete_source,
+              help="Only articles from this outlet (repeatable; any may match, or one "
+                   "series each with --compare).")
+@click.option("--compare", is_flag=True,
+              help="One series for each value of an option given several times (QUERY, "
+                   "--person, --place, --source); options given once filter them all.")
+@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="text",
+              show_default=True, help="Output format (json/jsonl/csv rows: period, count).")
+@click.option("--bom/--no-bom", default=True, show_default=True,
+              help="Start csv with a UTF-8 byte order mark (Excel needs it for umlauts).")
+@pass_settings
+def timeline_cmd(settings, query, by, since, until, person, place, source, compare, fmt,
+                 bom):
+    """Count matching articles per day, week, month or year, as a bar chart or a table.
+
+    Every period from the first match (or --since) to the last (or --until) is
+    listed, empty ones with 0. An article dated only by month counts in its month
+    and year, not in a day or week; the output says how many were left out.
+
+    \b
+    Examples:
+      fundstelle timeline Maskenpflicht --by week
+      fundstelle timeline --person "Markus Söder" --person "Armin Laschet" --compare \\
+          --since 2020 --until 2020-12
+      fundstelle timeline Impfstoff --source zeit.de --format csv > impfstoff.csv
+    """
+    import shutil
+
+    from search.export import timeline_jsonl
+    from search.timeline import render_timeline_text
+
+    if not (query or person or place or source or since or until):
+        raise click.UsageError("give a QUERY, or --person/--place/--source/--since/--until "
+                               "to count articles")
+    if len(query) > 1 and not compare:
+        raise click.UsageError("give one QUERY (quote a query of several words), or "
+                               "several with --compare for one series each")
+    try:
+        with _archive(settings) as archive:
+            data = archive.timeline(list(query), by=by, since=since, until=until,
+                                    person=person, place=place, source=source,
+                                    compare=compare)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    if fmt == "csv":
+        _echo_csv(settings, lambda: data, "timeline_csv", bom)
+    elif fmt == "json":
+        click.echo(_json(data, indent=2))
+    elif fmt == "jsonl":
+        for row in timeline_jsonl(data):
+            click.echo(_json(row))
+    else:
+        width = shutil.get_terminal_size((80, 24)).columns
+        click.echo(render_timeline_text(data, width=width, style=_styler(settings.color)),
+                   color=settings.color)
 
 
 @main.command("serve")

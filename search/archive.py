@@ -87,18 +87,20 @@ class Archive:
     # ------------------------------------------------------------ searching
 
     def search(self, query=None, *, limit=10, offset=0, sort="relevance", since=None,
-               until=None, person=(), place=(), facets=10, snippets=2):
+               until=None, person=(), place=(), source=(), facets=10, snippets=2):
         """A page of hits as ``fundstelle search --format json`` prints it.
 
-        ``query`` may be None when ``person``, ``place``, ``since`` or ``until``
-        filter: then every article passing the filters matches. Dates are
+        ``query`` may be None when ``person``, ``place``, ``source``, ``since`` or
+        ``until`` filter: then every article passing the filters matches. Dates are
         ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``sort`` is ``relevance``,
-        ``date`` or ``date-asc``; ``facets`` is how many persons and places to
-        count, ``snippets`` how many fragments a hit gets.
+        ``date`` or ``date-asc``; ``facets`` is how many persons, places and
+        sources to count (with ``dates``, articles per month), ``snippets`` how many
+        fragments a hit gets. Every ``person`` and ``place`` must match, any
+        ``source`` (outlets, case-insensitive).
         """
         return _plain(self.search_results(query, limit=limit, offset=offset, sort=sort,
                                           since=since, until=until, person=person,
-                                          place=place, facets=facets,
+                                          place=place, source=source, facets=facets,
                                           snippets=snippets).to_dict())
 
     def search_results(self, query=None, **options):
@@ -159,15 +161,55 @@ class Archive:
         return _plain(d)
 
     def facets(self, kind, query=None, prefix=None, limit=50):
-        """Persons or places with article counts, as ``fundstelle facets --format json``.
+        """Persons, places or sources with article counts, as ``fundstelle facets --format json``.
 
-        ``kind`` is ``person`` or ``place``; with a ``query`` the counts cover
+        ``kind`` is ``person``, ``place`` or ``source``; with a ``query`` the counts cover
         its hits, else all articles; ``prefix`` keeps names with a word
         starting so (case and accents ignored).
         """
         values = self.engine.facet_values(kind, query, prefix=prefix, limit=limit)
         return _plain({"facet": kind, "query": query, "prefix": prefix,
                        "values": [v.to_dict() for v in values]})
+
+    # ------------------------------------------------------------ over time, and every hit
+
+    def timeline(self, query=None, *, by="month", since=None, until=None, person=(), place=(),
+                 source=(), compare=False):
+        """Matching articles per period, as ``fundstelle timeline --format json`` prints it.
+
+        ``by`` is ``day``, ``week`` (ISO), ``month`` or ``year``; ``query`` a string or
+        a list of them (several only with ``compare``: see
+        :func:`search.timeline.timeline`). Each series has ``rows`` of ``{period,
+        count}`` with empty periods 0, and ``left_out`` (articles dated too coarsely
+        for the grouping, or undated).
+        """
+        from search.timeline import timeline
+
+        queries = [query] if isinstance(query, str) else list(query or ())
+        return _plain(timeline(self.engine, queries, by=by, since=since, until=until,
+                               person=person, place=place, source=source, compare=compare))
+
+    def iter_hits(self, query=None, *, sort="relevance", since=None, until=None, person=(),
+                  place=(), source=(), snippets=1):
+        """Every hit of a search, in :meth:`search`'s order, one dict at a time.
+
+        For export: the hits are made one by one as they are read (stored fields,
+        snippets), so a search matching the whole archive is never held in memory.
+        Each dict is a hit of :meth:`search`; nothing is yielded for no hits. The
+        search runs at the call, so a bad query or filter raises there, before the
+        first hit is asked for.
+        """
+        engine = self.engine
+        matches = engine.matching(query, since=since, until=until, person=person,
+                                  place=place, source=source, sort=sort)
+
+        def hits():
+            for rank, (docnum, score) in enumerate(zip(matches.docnums.tolist(),
+                                                       matches.scores.tolist()), 1):
+                yield _plain(engine.hit(rank, docnum, score, matches,
+                                        snippets=snippets).to_dict())
+
+        return hits()
 
     # ------------------------------------------------------------ the index itself
 

@@ -159,9 +159,10 @@ def render_text(results, style):
         for snip in hit.snippets:
             lines.append("     " + marked_text(snip, style))
     for kind, values in results.facets.items():
-        if values:
+        if values and kind != "dates":  # a month histogram: `fundstelle timeline` draws it
             lines.append("")
-            label = {"person": "Persons", "place": "Places"}.get(kind, kind)
+            label = {"person": "Persons", "place": "Places", "sources": "Sources"}.get(kind,
+                                                                                        kind)
             items = ", ".join(f"{'*' if v.selected else ''}{clean_terminal(v.value)} ({v.count})"
                               for v in values)
             lines.append(style("meta", f"{label}: ") + items)

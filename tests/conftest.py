@@ -68,3 +68,19 @@ def write_article(tmp_path):
         return p
 
     return write
+
+
+OUTLETS = ROOT / "tests" / "fixtures" / "outlets.jsonl"
+
+
+@pytest.fixture(scope="session")
+def outlets_index(tmp_path_factory):
+    """Path of an index of tests/fixtures/outlets.jsonl: 9 articles written for the tests,
+    from three outlets (one spelt two ways), dated by day, time, month and year or not at
+    all, naming Markus Söder and Armin Laschet."""
+    from index.build import index_paths
+
+    path = tmp_path_factory.mktemp("outlets") / "index"
+    summary = index_paths(str(path), [str(OUTLETS)])
+    assert summary.added == 9 and summary.failed == 0, summary
+    return str(path)

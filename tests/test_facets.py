@@ -89,7 +89,8 @@ def test_facet_columns_are_cached_per_commit_in_the_index_folder(tmp_path, monke
         built = e.search("Lehrer", facets=5).facets
     cached = sorted(n for n in os.listdir(path) if n.startswith("facets-"))
     assert [n.rsplit("-", 1)[0] for n in cached] == [f"{FACET_CACHE}-persons",
-                                                      f"{FACET_CACHE}-places"]
+                                                      f"{FACET_CACHE}-places",
+                                                      f"{FACET_CACHE}-source"]
 
     # A new engine reads the cache instead of the index's columns.
     def fail(*args):
@@ -108,7 +109,7 @@ def test_facet_columns_are_cached_per_commit_in_the_index_folder(tmp_path, monke
         places = {f.value for f in e.search("Lehrer", facets=20).facets["place"]}
     assert "Leipzig" in places
     now = sorted(n for n in os.listdir(path) if n.startswith("facets-"))
-    assert len(now) == 2 and not set(now) & set(cached)
+    assert len(now) == 3 and not set(now) & set(cached)
 
 
 def test_columns_pickle_as_flat_arrays_and_count_alike(monkeypatch):

@@ -1,6 +1,7 @@
 """The JSON API against a real `fundstelle serve` on 127.0.0.1: same objects as the CLI,
 one error shape, the token, limits, clean stops and new commits picked up while serving."""
 
+import html as html_lib
 import json
 import re
 import shutil
@@ -110,8 +111,9 @@ def test_the_page_shows_what_the_api_returns(server, params):
         [h["id"] for h in api["hits"]]
     shown = re.findall(r'data-name="([^"]*)"><a href="[^"]*"(?: [^>]*)?><span class="name">'
                        r'[^<]*</span> <span class="count">(\d+)</span>', html)
-    assert shown == [(v["value"], str(v["count"])) for kind in ("person", "place")
-                     for v in api["facets"][kind]]
+    assert [(html_lib.unescape(name), count) for name, count in shown] == \
+        [(v["value"], str(v["count"])) for kind in ("person", "place", "sources")
+         for v in api["facets"][kind]]
     assert f"{api['total']} Treffer" in html
 
 
@@ -277,13 +279,15 @@ def test_openapi_describes_every_endpoint(server):
     assert status == 200 and spec["openapi"].startswith("3.")
     assert set(spec["paths"]) == {"/api/search", "/api/search/batch",
                                   "/api/article/{article_id}", "/api/similar/{article_id}",
-                                  "/api/facets/{kind}", "/api/stats", "/api/openapi.json"}
+                                  "/api/facets/{kind}", "/api/timeline", "/api/stats",
+                                  "/api/openapi.json"}
     for path, ops in spec["paths"].items():
         concrete = path.replace("{article_id}", "002_hochwasser-passau").replace(
             "{kind}", "person")
         for method in ops:
             if method == "get":
-                status = server.request(concrete + ("?q=Bayern" if "search" in path else ""))[0]
+                needs_q = "search" in path or "timeline" in path
+                status = server.request(concrete + ("?q=Bayern" if needs_q else ""))[0]
                 assert status == 200, path
 
 

@@ -70,15 +70,30 @@ class Library:
     # ------------------------------------------------------------ the API's objects
 
     def search(self, q=None, *, limit=10, offset=0, sort="relevance", since=None, until=None,
-               person=(), place=(), facets=10, snippets=2):
+               person=(), place=(), source=(), facets=10, snippets=2):
         """A result page as ``fundstelle search --format json`` prints it."""
-        if not (q and q.strip()) and not (person or place or since or until):
-            raise ParameterError("give a query (q), or person/place/since/until to list "
-                                 "articles")
+        if not (q and q.strip()) and not (person or place or source or since or until):
+            raise ParameterError("give a query (q), or person/place/source/since/until to "
+                                 "list articles")
         with self._lock:
             return self._current().search(q, limit=limit, offset=offset, sort=sort,
                                           since=since, until=until, person=person,
-                                          place=place, facets=facets, snippets=snippets)
+                                          place=place, source=source, facets=facets,
+                                          snippets=snippets)
+
+    def timeline(self, q=(), *, by="month", since=None, until=None, person=(), place=(),
+                 source=(), compare=False):
+        """Articles per period, as ``fundstelle timeline --format json`` prints it."""
+        if not (q or person or place or source or since or until):
+            raise ParameterError("give a query (q), or person/place/source/since/until to "
+                                 "count articles")
+        if len(q) > 1 and not compare:
+            raise ParameterError("q given several times; give it once, or compare=1 for "
+                                 "one series each")
+        with self._lock:
+            return self._current().timeline(list(q), by=by, since=since, until=until,
+                                            person=person, place=place, source=source,
+                                            compare=compare)
 
     def article(self, article_id, q=None):
         """An article as ``fundstelle show --format json`` prints it.
@@ -114,6 +129,27 @@ class Library:
         self._stats = (generation, stats)
         return stats
 
+    def every_hit(self, q=None, *, sort="relevance", since=None, until=None, person=(),
+                  place=(), source=(), snippets=1):
+        """Every hit of a search, one dict at a time (``fundstelle search --all``).
+
+        The search runs now (errors raise here); the lock is then taken per hit, so
+        other requests are served while a long export is read.
+        """
+        if not (q and q.strip()) and not (person or place or source or since or until):
+            raise ParameterError("give a query (q), or person/place/source/since/until to "
+                                 "list articles")
+        with self._lock:
+            hits = self._current().iter_hits(q, sort=sort, since=since, until=until,
+                                             person=person, place=place, source=source,
+                                             snippets=snippets)
+        while True:
+            with self._lock:
+                hit = next(hits, None)
+            if hit is None:
+                return
+            yield hit
+
     def batch(self, lines, *, limit=10, sort="relevance", since=None, until=None, person=(),
               place=(), snippets=0, facets=0):
         """Answer JSON Lines queries ``{"id", "text"}``: one dict per non-blank line, in order.
@@ -142,6 +178,8 @@ class Library:
             engine = self._current().engine
             engine.columns("person")
             engine.columns("place")
+            engine.sources()
+            engine.date_column()
             engine._date_column()
 
 

@@ -9,6 +9,7 @@ template (autoescape on), so the page and the API cannot drift apart. Errors on
 import contextlib
 import hashlib
 import hmac
+import itertools
 import os
 import pathlib
 import urllib.parse
@@ -25,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.templating import Jinja2Templates
 
 from index.errors import ArticleNotFound, FundstelleError, IndexNotFound, StaleIndex
+from search import export
 from search.errors import user_message
 from search.render import marked_html, safe_json
 from web.adapter import Library, ParameterError, error_kind, index_path_from_env
@@ -48,6 +50,12 @@ MAX_BATCH_LINES = 1000
 PAGE_FACETS = 50
 PAGE_FACETS_SHOWN = 10
 SORT_LABELS = {"relevance": "Relevanz", "date": "Neueste zuerst", "date-asc": "Älteste zuerst"}
+#: ``--by`` of the timeline endpoint.
+TIMELINE_BY = ("day", "week", "month", "year")
+#: The facet kind (URL parameter) of each facet key of a result.
+FACET_KINDS = {"person": "person", "place": "place", "sources": "source"}
+#: The month histogram above the hits: its drawing area in SVG units.
+HISTOGRAM_WIDTH, HISTOGRAM_HEIGHT = 600, 72
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
           "September", "Oktober", "November", "Dezember")
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -128,6 +136,33 @@ def _names(params, name):
     return values
 
 
+def table_format(params):
+    """``format`` (``json`` or ``csv``) and ``bom`` (1 or 0) of an endpoint that gives a table."""
+    fmt = _one(params, "format") or "json"
+    if fmt not in ("json", "csv"):
+        raise ParameterError(f"format must be json or csv, not {fmt!r}")
+    bom = _one(params, "bom") or "1"
+    if bom not in ("0", "1"):
+        raise ParameterError(f"bom must be 1 or 0, not {bom!r}")
+    return fmt, bom == "1"
+
+
+def _csv_response(records, filename):
+    """CSV records (:mod:`search.export`) streamed as a download."""
+    return StreamingResponse(
+        records, media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
+def _peek(items):
+    """``items`` (an iterator) with its first item already read: a search's error is
+    raised here, before a response has started."""
+    first = next(items, None)
+    if first is None:
+        return iter(())
+    return itertools.chain([first], items)
+
+
 def search_options(params, *, facets=10, snippets=2):
     """The keyword arguments of ``Library.search`` from URL parameters (the CLI's options).
 
@@ -147,6 +182,7 @@ def search_options(params, *, facets=10, snippets=2):
         "q": _text(params, "q"), "limit": limit, "offset": offset, "sort": sort,
         "since": _text(params, "since", 40), "until": _text(params, "until", 40),
         "person": _names(params, "person"), "place": _names(params, "place"),
+        "source": _names(params, "source"),
         "facets": _int(params, "facets", facets, 0, MAX_FACETS),
         "snippets": _int(params, "snippets", snippets, 0, MAX_SNIPPETS),
     }
@@ -228,7 +264,7 @@ def similar_src(article_id):
 class Link:
     """The current search's URL parameters, with helpers making links that change one thing."""
 
-    KEYS = ("q", "person", "place", "since", "until", "sort", "limit")
+    KEYS = ("q", "person", "place", "source", "since", "until", "sort", "limit")
 
     def __init__(self, params):
         self.pairs = [(k, v) for k, v in params.multi_items() if k in self.KEYS and v != ""]
@@ -252,6 +288,17 @@ class Link:
 
     def page(self, n):
         return self.with_("page", n if n > 1 else None)
+
+    def csv_of_all(self):
+        """The API's CSV of every hit of the current search (``format=csv&all=1``)."""
+        pairs = [(k, v) for k, v in self.pairs if k not in ("page", "limit")]
+        return "/api/search?" + urllib.parse.urlencode(pairs + [("format", "csv"),
+                                                                 ("all", "1")])
+
+    def month(self, month):
+        """The same search narrowed to one month (``since`` and ``until`` both ``YYYY-MM``)."""
+        pairs = [(k, v) for k, v in self.pairs if k not in ("since", "until", "page")]
+        return self.href(pairs + [("since", month), ("until", month)])
 
 
 def _templates():
@@ -296,7 +343,8 @@ def create_app(index_path, token=None, refresh_every=None):
         context = {"opts": opts, "link": link, "data": None, "error": None,
                    "q": opts["q"] or "", "chips": _filter_views(opts, None, link)["chips"],
                    "facet_lists": []}
-        if opts["q"] or opts["person"] or opts["place"] or opts["since"] or opts["until"]:
+        if opts["q"] or opts["person"] or opts["place"] or opts["source"] or opts["since"] \
+                or opts["until"]:
             try:
                 context["data"] = await run_in_threadpool(library.search, **opts)
             except FundstelleError as exc:
@@ -305,6 +353,7 @@ def create_app(index_path, token=None, refresh_every=None):
             data = context["data"]
             context["pages"] = _pages(data["offset"], max(opts["limit"], 1), data["total"])
             context.update(_filter_views(opts, data, link))
+            context["histogram"] = histogram(data["facets"].get("dates") or [], link)
         else:
             context["articles"] = await run_in_threadpool(library.article_count)
         return page(request, "search.html", context)
@@ -353,7 +402,25 @@ def create_app(index_path, token=None, refresh_every=None):
     # ---------------------------------------------------------------- API
 
     async def api_search(request):
-        opts = search_options(request.query_params)
+        params = request.query_params
+        opts = search_options(params)
+        fmt, bom = table_format(params)
+        if _one(params, "all") not in (None, "", "0", "1"):
+            raise ParameterError(f"all must be 1 or 0, not {_one(params, 'all')!r}")
+        if _one(params, "all") == "1":
+            if fmt != "csv":
+                raise ParameterError("all=1 streams every hit as CSV: add format=csv")
+            hits = library.every_hit(opts["q"], sort=opts["sort"], since=opts["since"],
+                                     until=opts["until"], person=opts["person"],
+                                     place=opts["place"], source=opts["source"],
+                                     snippets=min(opts["snippets"], 1))
+            first = await run_in_threadpool(_peek, hits)  # errors before the first byte
+            return _csv_response(export.search_csv(first, bom), "fundstelle-treffer.csv")
+        if fmt == "csv":
+            opts.update(facets=0, snippets=min(opts["snippets"], 1))
+            data = await run_in_threadpool(library.search, **opts)
+            return _csv_response(export.search_csv(data["hits"], bom),
+                                 "fundstelle-treffer.csv")
         return _json_response(await run_in_threadpool(library.search, **opts))
 
     async def api_batch(request):
@@ -389,12 +456,39 @@ def create_app(index_path, token=None, refresh_every=None):
 
     async def api_facets(request):
         kind = request.path_params["kind"]
-        if kind not in ("person", "place"):
-            raise ApiError(404, "not_found", f"no facet {kind!r}; use person or place")
+        if kind not in ("person", "place", "source"):
+            raise ApiError(404, "not_found", f"no facet {kind!r}; use person, place or source")
         params = request.query_params
-        return _json_response(await run_in_threadpool(
+        fmt, bom = table_format(params)
+        data = await run_in_threadpool(
             library.facets, kind, _text(params, "q"), prefix=_text(params, "prefix", 200),
-            limit=_int(params, "limit", 50, 1, 1000)))
+            limit=_int(params, "limit", 50, 1, 1000))
+        if fmt == "csv":
+            return _csv_response(export.facets_csv(data, bom), f"fundstelle-{kind}.csv")
+        return _json_response(data)
+
+    async def api_timeline(request):
+        params = request.query_params
+        by = _one(params, "by") or "month"
+        if by not in TIMELINE_BY:
+            raise ParameterError(f"by must be one of {', '.join(TIMELINE_BY)}, not {by!r}")
+        compare = _one(params, "compare") or "0"
+        if compare not in ("0", "1", "true", "false"):
+            raise ParameterError(f"compare must be 1 or 0, not {compare!r}")
+        fmt, bom = table_format(params)
+        queries = _names(params, "q")
+        for q in queries:
+            if len(q) > MAX_QUERY_CHARS:
+                raise ParameterError(f"q is {len(q):,} characters long; at most "
+                                     f"{MAX_QUERY_CHARS:,} are allowed")
+        data = await run_in_threadpool(
+            library.timeline, queries, by=by, since=_text(params, "since", 40),
+            until=_text(params, "until", 40), person=_names(params, "person"),
+            place=_names(params, "place"), source=_names(params, "source"),
+            compare=compare in ("1", "true"))
+        if fmt == "csv":
+            return _csv_response(export.timeline_csv(data, bom), "fundstelle-zeitleiste.csv")
+        return _json_response(data)
 
     async def api_stats(request):
         return _json_response(await run_in_threadpool(library.stats))
@@ -454,6 +548,7 @@ def create_app(index_path, token=None, refresh_every=None):
         Route("/api/article/{article_id:path}", api_article),
         Route("/api/similar/{article_id:path}", api_similar),
         Route("/api/facets/{kind}", api_facets),
+        Route("/api/timeline", api_timeline),
         Route("/api/stats", api_stats),
         Route("/api/openapi.json", api_openapi),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
@@ -477,13 +572,17 @@ def _filter_views(opts, data, link):
     A filter's URL value is what the reader typed (``söder``); the results name the
     person it resolved to (``Markus Söder``), which the facet list marks as selected.
     """
-    labels = {"person": ("Person", "Personen"), "place": ("Ort", "Orte")}
+    labels = {"person": ("Person", "Personen"), "place": ("Ort", "Orte"),
+              "source": ("Quelle", "Quellen")}
     chips, raw_of = [], {}
-    for kind in ("person", "place"):
+    for kind in ("person", "place", "source"):
         resolved = (data or {}).get("filters", {}).get(kind) or []
+        if kind == "source":  # any of them; one name may mean several spellings
+            for value in resolved:
+                raw_of[(kind, value)] = _source_raw(opts[kind], value)
         for i, raw in enumerate(opts[kind]):
-            shown = resolved[i] if i < len(resolved) else raw
-            raw_of[(kind, shown)] = raw
+            shown = raw if kind == "source" else resolved[i] if i < len(resolved) else raw
+            raw_of.setdefault((kind, shown), raw)
             chips.append({"kind": labels[kind][0], "shown": shown,
                           "remove": link.removing(kind, raw)})
     for key, label in (("since", "ab"), ("until", "bis")):
@@ -491,9 +590,10 @@ def _filter_views(opts, data, link):
             chips.append({"kind": "Datum " + label, "shown": opts[key],
                           "remove": link.removing(key)})
     facet_lists = []
-    for kind, values in ((data or {}).get("facets") or {}).items():
-        if kind not in labels:
-            continue
+    for key, values in ((data or {}).get("facets") or {}).items():
+        kind = FACET_KINDS.get(key, key)
+        if kind not in labels or (kind == "source" and not values):
+            continue  # an index without outlets (plain-text files) lists none
         shown = []
         for v in values:
             href = (link.removing(kind, raw_of.get((kind, v["value"]), v["value"]))
@@ -501,6 +601,44 @@ def _filter_views(opts, data, link):
             shown.append({**v, "href": href})
         facet_lists.append({"kind": kind, "title": labels[kind][1], "entries": shown})
     return {"chips": chips, "facet_lists": facet_lists}
+
+
+def _source_raw(raws, value):
+    """Which of the typed source names ``raws`` selected the outlet ``value``."""
+    from index.analysis import fold_diacritics
+    from search.sources import site_name
+
+    folded = fold_diacritics(value)
+    for raw in raws:
+        want = fold_diacritics(raw.strip())
+        if want in (folded, site_name(value)) or set(want.split()) <= set(folded.split()):
+            return raw
+    return raws[0] if len(raws) == 1 else value
+
+
+def histogram(months, link):
+    """The bars of the ``dates`` facet as an SVG chart: one bar a month, each a link to
+    the search narrowed to that month.
+
+    Returns None for fewer than two months, else ``{"width", "height", "bars",
+    "first", "last"}`` with each bar's box, count, German label and link.
+    """
+    if len(months) < 2:
+        return None
+    most = max(m["count"] for m in months) or 1
+    step = HISTOGRAM_WIDTH / len(months)
+    gap = min(2.0, step / 4)
+    bars = []
+    for i, m in enumerate(months):
+        h = round(HISTOGRAM_HEIGHT * m["count"] / most, 1)
+        if m["count"] and h < 1:
+            h = 1.0
+        bars.append({"x": round(i * step + gap / 2, 2), "w": round(step - gap, 2),
+                     "y": round(HISTOGRAM_HEIGHT - h, 1), "h": h, "count": m["count"],
+                     "selected": m["selected"], "month": m["value"],
+                     "label": german_date(m["value"]), "href": link.month(m["value"])})
+    return {"width": HISTOGRAM_WIDTH, "height": HISTOGRAM_HEIGHT, "bars": bars,
+            "first": bars[0]["label"], "last": bars[-1]["label"]}
 
 
 def _pages(offset, limit, total):

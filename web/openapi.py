@@ -25,6 +25,8 @@ _FILTERS = [
            repeat=True),
     _param("place", "Only articles naming this place (repeatable; all must match).",
            {"type": "string"}, repeat=True),
+    _param("source", "Only articles from this outlet (repeatable; any may match). Case "
+           "and accents ignored; `zeit` finds `zeit.de`.", {"type": "string"}, repeat=True),
     _param("since", "Only articles from this date on: 2020, 2020-03 or 2020-03-15.",
            {"type": "string"}),
     _param("until", "Only articles up to this date.", {"type": "string"}),
@@ -36,6 +38,16 @@ _FILTERS = [
 ]
 
 
+_TABLE = [
+    _param("format", "json, or csv: a download of the table (RFC 4180, UTF-8, header row; "
+           "the CLI's `--format csv`).", {"type": "string", "enum": ["json", "csv"],
+                                          "default": "json"}),
+    _param("bom", "With format=csv: 1 starts it with a UTF-8 byte order mark (for Excel), "
+           "0 not.", {"type": "string", "enum": ["1", "0"], "default": "1"}),
+]
+_CSV = {"text/csv": {"schema": {"type": "string"}}}
+
+
 def _ok(description, schema=None, media="application/json"):
     return {"description": description,
             "content": {media: {"schema": schema or {"type": "object"}}}}
@@ -44,7 +56,7 @@ def _ok(description, schema=None, media="application/json"):
 def openapi():
     """The description as a dict."""
     errors = {"400": _ERROR, "401": _ERROR}
-    return {
+    spec = {
         "openapi": "3.1.0",
         "info": {"title": "Fundstelle", "version": "0.1.0",
                  "description": "Search German news articles: the JSON objects of "
@@ -70,16 +82,22 @@ def openapi():
                                                        "maximum": MAX_OFFSET, "default": 0}),
                     _param("page", "Page number: offset = (page - 1) × limit.",
                            {"type": "integer", "minimum": 1}),
-                    _param("facets", "How many persons and places to count.",
+                    _param("facets", "How many persons, places and sources to count "
+                           "(the `dates` facet lists every month of the matches).",
                            {"type": "integer", "minimum": 0, "maximum": MAX_FACETS,
                             "default": 10}),
                     _param("snippets", "Snippets a hit.",
                            {"type": "integer", "minimum": 0, "maximum": MAX_SNIPPETS,
                             "default": 2}),
+                    *_TABLE,
+                    _param("all", "With format=csv: 1 streams every hit (limit, offset and "
+                           "page do not apply), like `search --all`.",
+                           {"type": "string", "enum": ["0", "1"], "default": "0"}),
                 ],
                 "responses": {"200": _ok("The result page: query, total, offset, limit, "
-                                         "sort, filters, hits, facets, suggestions, "
-                                         "relaxed_query, notes."), **errors}}},
+                                         "sort, filters, hits, facets (person, place, "
+                                         "sources, dates), suggestions, relaxed_query, "
+                                         "notes."), **errors}}},
             "/api/search/batch": {"post": {
                 "summary": "Many queries at once, like `fundstelle search --batch`.",
                 "description": "The body is JSON Lines of `{\"id\": …, \"text\": \"…\"}`. "
@@ -113,21 +131,45 @@ def openapi():
                                       {"type": "integer", "default": 1})],
                 "responses": {"200": _ok("A result page."), "404": _ERROR, **errors}}},
             "/api/facets/{kind}": {"get": {
-                "summary": "Persons or places with article counts "
+                "summary": "Persons, places or sources with article counts "
                            "(`fundstelle facets KIND --format json`).",
                 "parameters": [
-                    _param("kind", "person or place", {"type": "string",
-                                                       "enum": ["person", "place"]},
+                    _param("kind", "person, place or source",
+                           {"type": "string", "enum": ["person", "place", "source"]},
                            "path", required=True),
                     _param("q", "Count over this query's matches (default: all articles).",
                            {"type": "string"}),
                     _param("prefix", "Only names with a word starting so.", {"type": "string"}),
                     _param("limit", "Values to list.", {"type": "integer", "minimum": 1,
                                                         "maximum": 1000, "default": 50}),
+                    *_TABLE,
                 ],
                 "responses": {"200": _ok("facet, query, prefix and values "
                                          "[{value, count, selected}]."),
                               "404": _ERROR, **errors}}},
+            "/api/timeline": {"get": {
+                "summary": "Articles per period: the object `fundstelle timeline --format "
+                           "json` prints.",
+                "description": "Every period from the first match (or `since`) to the "
+                               "last (or `until`), empty ones 0; each series has `rows` "
+                               "of `{period, count}` and `left_out` (articles dated only "
+                               "by month or year in a finer grouping, or undated). With "
+                               "`compare=1`, each value of a parameter given several "
+                               "times (q, person, place, source) is a series.",
+                "parameters": [
+                    _param("q", "The query (repeatable with compare=1).",
+                           {"type": "string", "maxLength": MAX_QUERY_CHARS}, repeat=True),
+                    *[p for p in _FILTERS if p["name"] not in ("sort", "limit")],
+                    _param("by", "Length of a period (week: ISO week).",
+                           {"type": "string", "enum": ["day", "week", "month", "year"],
+                            "default": "month"}),
+                    _param("compare", "1: one series a value of a repeated parameter.",
+                           {"type": "string", "enum": ["0", "1"], "default": "0"}),
+                    *_TABLE,
+                ],
+                "responses": {"200": _ok("by, compare, query, filters, from, to, series "
+                                         "[{label, kind, total, counted, left_out, rows}], "
+                                         "notes."), **errors}}},
             "/api/stats": {"get": {
                 "summary": "The index's counts (`fundstelle stats --format json`), and the "
                            "commit (generation) being searched.",
@@ -136,3 +178,6 @@ def openapi():
                                           "responses": {"200": _ok("OpenAPI 3.1.")}}},
         },
     }
+    for path in ("/api/search", "/api/facets/{kind}", "/api/timeline"):
+        spec["paths"][path]["get"]["responses"]["200"]["content"].update(_CSV)
+    return spec
