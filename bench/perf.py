@@ -23,6 +23,14 @@ others (steal), so compare figures within one run.
 ``--workdir DIR`` keeps the ``ours+ent`` indexes; ``--queries-only --workdir DIR`` then times
 the queries again on them (after a change to searching) without indexing anything.
 
+``--index DIR`` times the queries on an existing index (full FANG: ``/work/data/fang-index``)
+without building anything; with ``--against ROOT`` (another checkout, e.g. main's code
+exported by ``git archive``) the same queries are timed with that code too, in alternating
+child processes, so the two p95s come from one run on one machine state. Process CPU time
+per query is printed beside wall time: on a shared machine it is the steadier figure.
+
+    python bench/perf.py --index /work/data/fang-index --against /tmp/main-code --rounds 3
+
 ``--profile`` instead profiles one serial indexing run of the first size with
 pyinstrument (``pip install pyinstrument``) and prints where the time goes.
 """
@@ -280,6 +288,60 @@ def time_queries(index_path, queries):
     return times
 
 
+#: Run in a child process with a checkout's root first on sys.path: that checkout's code
+#: times the queries (argv: root, index, queries JSON); prints wall and CPU ms as JSON.
+_TIMER = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from search import SearchEngine
+queries = json.load(open(sys.argv[3], encoding="utf-8"))
+with SearchEngine(sys.argv[2]) as e:
+    for q, filters in queries[:10]:
+        e.search(q, limit=10, snippets=2, facets=10, **filters)
+    wall, cpu = [], []
+    for q, filters in queries:
+        t, c = time.perf_counter(), time.process_time()
+        e.search(q, limit=10, snippets=2, facets=10, **filters)
+        wall.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+print(json.dumps({"wall": wall, "cpu": cpu}))
+"""
+
+
+def compare_queries(index_path, n, roots, rounds):
+    """Time the same ``n`` queries on ``index_path`` with each checkout of ``roots``,
+    alternating child processes for ``rounds`` rounds; print p50/p95 per checkout."""
+    queries = make_queries(index_path, n)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False,
+                                     encoding="utf-8") as f:
+        json.dump(queries, f, ensure_ascii=False)
+        qfile = f.name
+    try:
+        results = {root: {"wall": [], "cpu": []} for root in roots}
+        for r in range(rounds):
+            for root in roots:
+                load = os.getloadavg()[0]
+                out = subprocess.run([sys.executable, "-c", _TIMER, root, index_path, qfile],
+                                     capture_output=True, text=True, check=True, cwd=root)
+                got = json.loads(out.stdout.strip().splitlines()[-1])
+                for k in ("wall", "cpu"):
+                    results[root][k].append(got[k])
+                print(f"  round {r + 1} {root}: wall p50 {pct(got['wall'], 50):.1f} "
+                      f"p95 {pct(got['wall'], 95):.1f} ms, cpu p50 {pct(got['cpu'], 50):.1f} "
+                      f"p95 {pct(got['cpu'], 95):.1f} ms (load {load:.1f})", flush=True)
+    finally:
+        os.unlink(qfile)
+    print(f"\n{len(queries)} queries on {index_path}, {rounds} rounds; per checkout the round "
+          "with the lowest p95 (the least disturbed by other load)")
+    print("| code | wall p50 / p95 ms | CPU p50 / p95 ms |")
+    print("|---|---|---|")
+    for root in roots:
+        wall = min(results[root]["wall"], key=lambda t: pct(t, 95))
+        cpu = min(results[root]["cpu"], key=lambda t: pct(t, 95))
+        print(f"| {root} | {pct(wall, 50):.1f} / {pct(wall, 95):.1f} "
+              f"| {pct(cpu, 50):.1f} / {pct(cpu, 95):.1f} |")
+
+
 def cold_start(index_path, query="Corona Impfstoff", runs=3):
     """Median wall seconds of a whole ``fundstelle search`` command, and of ``import cli``."""
     # ``python -m cli`` is what the ``fundstelle`` script runs, from this checkout.
@@ -346,8 +408,16 @@ def main():
     ap.add_argument("--entities", action="store_true", help="with --profile: include entities")
     ap.add_argument("--queries-only", action="store_true",
                     help="time queries on the ours+ent indexes an earlier run kept in --workdir")
+    ap.add_argument("--index", help="time queries on this existing index only (no building)")
+    ap.add_argument("--against", action="append", default=[], metavar="ROOT",
+                    help="with --index: also time another checkout's code (repeatable)")
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="with --index: alternating rounds per checkout (default: 2)")
     args = ap.parse_args()
 
+    if args.index:
+        compare_queries(args.index, args.queries, [ROOT] + args.against, args.rounds)
+        return
     workdir = args.workdir or tempfile.mkdtemp(prefix="fundstelle-perf-")
     os.makedirs(workdir, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")]

@@ -12,6 +12,13 @@ and ``fang-title-de`` (28k news bodies, titles withheld: its documents come from
     .venv/bin/python bench/quality.py                       # all sets (fang takes minutes)
     .venv/bin/python bench/quality.py --sets xquad-r-de,xquad-de
     .venv/bin/python bench/quality.py --sets fang-title-de --limit-docs 5000 --limit-queries 300
+    .venv/bin/python bench/quality.py --sets fang-title-de --keep /tmp/quality --no-plain
+    .venv/bin/python bench/quality.py --sets fang-title-de --keep /tmp/quality --no-plain \
+        --cmd "../other/.venv/bin/python ../other/cli.py"      # another checkout, same index
+
+``--keep DIR`` keeps each set's index in ``DIR/<set>`` and reuses it when it is there (the
+ranking is query-side: one index serves a before/after pair); ``--cmd`` runs another
+checkout's fundstelle.
 
 ``--limit-docs`` keeps the documents judged relevant for the kept queries and fills up with
 others, so a quick run still scores every kept query (figures are then higher than on the full set).
@@ -24,6 +31,7 @@ import gzip
 import json
 import math
 import random
+import shlex
 import shutil
 import subprocess
 import sys
@@ -107,8 +115,11 @@ def metrics(runs, qrels, queries):
     return {"MRR@10": mrr / n, "nDCG@10": ndcg / n, "Recall@10": recall / n}
 
 
-def run_fundstelle(docs, queries, workdir):
-    """Index ``docs`` and answer ``queries`` through the CLI; return (runs, index s, search s)."""
+def run_fundstelle(docs, queries, workdir, cmd=None, keep=None):
+    """Index ``docs`` and answer ``queries`` through the CLI; return (runs, index s, search s).
+
+    With ``keep`` (a folder) the index is built there once and reused.
+    """
     docs_file = workdir / "docs.jsonl"
     with open(docs_file, "w", encoding="utf-8") as f:
         for d in docs:
@@ -117,16 +128,21 @@ def run_fundstelle(docs, queries, workdir):
     with open(queries_file, "w", encoding="utf-8") as f:
         for q in queries:
             f.write(json.dumps({"id": q["id"], "text": q["text"]}, ensure_ascii=False) + "\n")
-    index = workdir / "fundstelle-index"
-    cmd = fundstelle_cmd() + ["--index", str(index)]
+    index = (keep if keep is not None else workdir) / "fundstelle-index"
+    cmd = (cmd or fundstelle_cmd()) + ["--index", str(index)]
     started = time.perf_counter()
-    # Exit status 1 also reports skipped articles (e.g. duplicate ids): not fatal here.
-    done = subprocess.run(cmd + ["index", "--no-entities", "--rebuild", str(docs_file)],
-                          check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
+    built = index.parent / "BUILT"
+    marker = f"{len(docs)} documents\n"
+    if not (built.exists() and built.read_text() == marker):
+        # Exit status 1 also reports skipped articles (e.g. duplicate ids): not fatal here.
+        done = subprocess.run(cmd + ["index", "--no-entities", "--rebuild", str(docs_file)],
+                              check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
+        if done.returncode not in (0, 1) or not index.exists():
+            sys.exit(f"indexing failed ({done.returncode}): {done.stderr[-2000:]}")
+        if keep is not None:
+            built.write_text(marker)
     indexed = time.perf_counter() - started
-    if done.returncode not in (0, 1) or not index.exists():
-        sys.exit(f"indexing failed ({done.returncode}): {done.stderr[-2000:]}")
     started = time.perf_counter()
     out = subprocess.run(cmd + ["search", "--batch", str(queries_file), "--limit", str(K)],
                          check=False, capture_output=True, text=True)
@@ -181,6 +197,10 @@ def main(argv=None):
     ap.add_argument("--limit-queries", type=int, default=None,
                     help="run a seeded sample of this many queries a set")
     ap.add_argument("--no-plain", action="store_true", help="skip the plain Whoosh baseline")
+    ap.add_argument("--cmd", default=None,
+                    help="fundstelle command to run (default: this venv's fundstelle)")
+    ap.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                    help="keep each set's index in DIR/<set> and reuse it when present")
     ap.add_argument("--runs", type=Path, default=None,
                     help="write each system's ranked ids per query as JSON into this folder")
     args = ap.parse_args(argv)
@@ -193,7 +213,11 @@ def main(argv=None):
         print(f"{name}: {len(docs):,} documents, {len(queries):,} queries", file=sys.stderr)
         workdir = Path(tempfile.mkdtemp(prefix=f"fundstelle-quality-{name}-"))
         try:
-            systems = [("fundstelle", run_fundstelle)]
+            cmd = shlex.split(args.cmd) if args.cmd else None
+            keep = args.keep / name if args.keep else None
+            if keep is not None:
+                keep.mkdir(parents=True, exist_ok=True)
+            systems = [("fundstelle", lambda d, q, w: run_fundstelle(d, q, w, cmd, keep))]
             if not args.no_plain:
                 systems.append(("plain whoosh", run_plain_whoosh))
             for label, runner in systems:

@@ -105,7 +105,7 @@ class Ranker:
         word counts once, by its best form (the word as typed, another form, inside a
         compound, or failing those its typed compound's parts); the sum is coordinated
         by the share of words found; it is raised where the words stand together
-        (``together_boost``: adjacent words double it), where a word that names a person
+        (``together_boost``: adjacent words by half), where a word that names a person
         or place is in the article's facets (``entity_boost``, ``entities``: one
         boolean array over all documents per keyword, or None), and lowered where words
         are said only in passing (``passing_penalty``) and for very short articles

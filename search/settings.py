@@ -66,7 +66,7 @@ class RankingSettings:
     #: How much more an article scores where all query words stand together: the score is
     #: multiplied by 1 + together_boost × closeness (1.0 for adjacent words, falling to
     #: a half at ``together_window`` words apart, averaged over the pairs of words).
-    together_boost: float = 1.0
+    together_boost: float = 0.5
     together_window: float = 40.0
     #: With a count k > 0, closeness is n / (n + k) for n places where the two words stand
     #: within ``together_window`` words of each other (one passage in a side paragraph
