@@ -1,13 +1,21 @@
 """Person/place quality and speed of the entity extractor; prints figures, asserts nothing.
 
-Quality: 5-fold cross-validation by article on news-annotated. Each fold's model is trained on
-GermEval 2014 dev+test, our own fictional articles (tools/ner_data) and the other four folds'
-non-FANG articles (FANG texts are never trained on), and scored on the held-out fold: per-article sets,
-names compared after case folding, micro-averaged P/R/F1. The same run scores the GermEval-only
-baseline, and the shipped model in-sample as a sanity line only. Speed: articles/s on one core over
+Quality: 5-fold cross-validation by article on news-annotated and our annotated FANG sample-300
+articles (tools/ner_data/annotations/train.jsonl). Each fold's model is trained on GermEval 2014
+dev+test, our own fictional articles (tools/ner_data) and the other four folds' non-FANG
+articles (``--with-fang``: all of them; FANG texts never train the shipped model), and scored on
+the held-out fold: per-article sets, names compared after case folding, micro-averaged
+P/R/F1; the news-annotated part is also printed alone. ``--baseline`` adds the GermEval-only
+CRF; the shipped model is scored in-sample as a sanity line only. Speed: articles/s on one core over
 FANG sample-300 with the shipped model.
 
     .venv/bin/python bench/ner_quality.py [--shared PATH] [--folds 5] [--jobs 1] [--errors]
+    .venv/bin/python bench/ner_quality.py --heldout [--model PATH] [--errors]
+
+``--heldout`` scores one model (the shipped one unless ``--model``) on our own held-out set only
+(``tools/ner_data/annotations/heldout.jsonl``: 20 FANG sample-300 articles and 10 web pages of
+smaller outlets, annotated by reading before any change and never used to write a rule), split
+by source, and trains nothing. Never tune on its errors: print them only to report them.
 """
 
 from __future__ import annotations
@@ -95,21 +103,91 @@ def score(model_path: str, ids: list[str], gold: dict, texts: dict, errors: list
     return per, loc
 
 
+HELDOUT = ROOT / "tools" / "ner_data" / "annotations" / "heldout.jsonl"
+
+
+def read_heldout(shared: Path, path: Path = HELDOUT) -> tuple[dict, dict]:
+    """The held-out gold sets and each article's (title, text): FANG ids (``fang-*``) from
+    sample-300, web ids (``web-<page>``) extracted from the saved page with our HTML reader, as
+    an index run would."""
+    gold = {}
+    for line in path.open(encoding="utf-8"):
+        row = json.loads(line)
+        gold[row["id"]] = {"persons": set(row["persons"]), "places": set(row["places"]),
+                           "ambiguous": set(row.get("ignore", ()))}
+    texts = {}
+    for line in (shared / "data/fang-covid/sample-300.jsonl").open(encoding="utf-8"):
+        row = json.loads(line)
+        if row["id"] in gold:
+            texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
+    web = [i for i in gold if i.startswith("web-")]
+    if web:
+        from index.readers.html import article_from_html
+        pages = shared / "data/html-extraction"
+        urls = {}
+        for line in (pages / "gold.jsonl").open(encoding="utf-8"):
+            row = json.loads(line)
+            urls[row["file"]] = row["url"]
+        for aid in web:
+            name = aid[4:] + ".html"
+            art = article_from_html((pages / "pages" / name).read_bytes(), aid, name,
+                                    url=urls.get(name))
+            texts[aid] = (art.title, art.text)
+    return gold, texts
+
+
+def heldout(shared: Path, model: str | None, show: bool) -> None:
+    """Print one model's scores on the held-out set, per source and overall."""
+    gold, texts = read_heldout(shared)
+    groups = {"FANG sample-300 (news)": [i for i in sorted(gold) if i.startswith("fang-")],
+              "web pages of smaller outlets": [i for i in sorted(gold) if i.startswith("web-")],
+              "held-out overall": sorted(gold)}
+    print(f"held-out: {len(gold)} articles, model {model or 'shipped'}")
+    for name, ids in groups.items():
+        errors = [] if show and name == "held-out overall" else None
+        per, loc = score(model, ids, gold, texts, errors)
+        print(f"{name:42s} persons {per}   places {loc}   ({len(ids)} articles)")
+        for aid, kind, fp, fn in errors or ():
+            if fp or fn:
+                print(f"    {aid} {kind}: +{fp} -{fn}")
+
+
 def _run_fold(job):
-    shared, name, train_ids, test_ids, with_news, show = job
+    shared, name, train_ids, test_ids, with_news, show, with_fang = job
+    if not with_fang:
+        # FANG-COVID articles are scored but never trained on (as for the shipped model).
+        train_ids = [i for i in train_ids if train_ner.shippable(i)]
     germeval = train_ner.read_germeval(shared)
-    news = train_ner.read_news(shared)
-    gold, texts = train_ner.read_gold(shared)
+    news = {**train_ner.read_news(shared), **train_ner.read_annotated(shared)}
+    gold, texts = cv_gold(shared)
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "fold.crfsuite"
         # Our own fictional articles (tools/ner_data) always train, never score.
         own = train_ner.read_own() if with_news else []
-        # FANG-COVID articles are scored but never trained on (as for the shipped model).
-        train_ids = [i for i in train_ids if train_ner.shippable(i)]
         train_ner.train(model, germeval, ([news[i] for i in train_ids] if with_news else []) + own)
         errors = [] if show else None
         per, loc = score(str(model), test_ids, gold, texts, errors)
-    return name, per, loc, errors
+        # The same fold's scores on news-annotated alone, comparable with earlier sessions.
+        na = [i for i in test_ids if i in NEWS_ANNOTATED]
+        per_na, loc_na = score(str(model), na, gold, texts)
+    return name, per, loc, errors, per_na, loc_na
+
+
+NEWS_ANNOTATED: set[str] = set()
+
+
+def cv_gold(shared: Path) -> tuple[dict, dict]:
+    """Gold sets and texts of the cross-validated articles: news-annotated (58) and our
+    annotated FANG sample-300 training articles (``tools/ner_data/annotations/train.jsonl``)."""
+    gold, texts = train_ner.read_gold(shared)
+    NEWS_ANNOTATED.update(gold)
+    extra = train_ner.read_annotated_gold()
+    for line in (shared / "data/fang-covid/sample-300.jsonl").open(encoding="utf-8"):
+        row = json.loads(line)
+        if row["id"] in extra:
+            texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
+    gold.update(extra)
+    return gold, texts
 
 
 def speed(shared: Path, model: str | None) -> tuple[float, float, int]:
@@ -136,26 +214,41 @@ def main(argv=None) -> int:
                         help="folds trained at once (1: the machine is shared; each fold trains a CRF)")
     parser.add_argument("--errors", action="store_true", help="print each fold's wrong names")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--with-fang", action="store_true",
+                        help="folds train on FANG articles too (by default they are only scored)")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also train and score the GermEval-only baseline (one more CRF)")
+    parser.add_argument("--heldout", action="store_true",
+                        help="score one model on the held-out set only (trains nothing)")
+    parser.add_argument("--model", default=None, help="the model --heldout scores")
     args = parser.parse_args(argv)
+    if args.heldout:
+        heldout(args.shared, args.model, args.errors)
+        return 0
 
-    gold, texts = train_ner.read_gold(args.shared)
-    news = train_ner.read_news(args.shared)
+    gold, texts = cv_gold(args.shared)
+    news = {**train_ner.read_news(args.shared), **train_ner.read_annotated(args.shared)}
     ids = sorted(set(gold) & set(news) & set(texts))
     folds = folds_of(ids, args.folds)
-    jobs = [(args.shared, f"fold {i + 1}", [a for a in ids if a not in fold], fold, True, args.errors)
-            for i, fold in enumerate(folds)]
-    jobs.append((args.shared, "GermEval-only baseline (all 58 articles)", [], ids, False, False))
+    jobs = [(args.shared, f"fold {i + 1}", [a for a in ids if a not in fold], fold, True, args.errors,
+             args.with_fang) for i, fold in enumerate(folds)]
+    if args.baseline:
+        jobs.append((args.shared, f"GermEval-only baseline (all {len(ids)} articles)", [], ids,
+                     False, False, False))
 
     results = {}
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for name, per, loc, errors in pool.map(_run_fold, jobs):
-            results[name] = (per, loc, errors)
-    overall_per, overall_loc = Score(), Score()
-    print(f"news-annotated: {len(ids)} articles, {args.folds} folds by article "
-          f"(seed {SEED}); train = GermEval dev+test + own articles + other folds' non-FANG articles")
-    for name, (per, loc, errors) in results.items():
+        for name, per, loc, errors, per_na, loc_na in pool.map(_run_fold, jobs):
+            results[name] = (per, loc, errors, per_na, loc_na)
+    overall_per, overall_loc, na_per, na_loc = Score(), Score(), Score(), Score()
+    print(f"cross-validation: {len(ids)} articles ({len(NEWS_ANNOTATED & set(ids))} news-annotated, "
+          f"{len(set(ids) - NEWS_ANNOTATED)} annotated FANG sample-300), {args.folds} folds by "
+          f"article (seed {SEED}); train = GermEval dev+test + own articles + other folds"
+          + ("" if args.with_fang else "' non-FANG articles"))
+    for name, (per, loc, errors, per_na, loc_na) in results.items():
         if name.startswith("fold"):
-            for total, s in ((overall_per, per), (overall_loc, loc)):
+            for total, s in ((overall_per, per), (overall_loc, loc), (na_per, per_na),
+                             (na_loc, loc_na)):
                 total.tp += s.tp
                 total.fp += s.fp
                 total.fn += s.fn
@@ -164,6 +257,7 @@ def main(argv=None) -> int:
             if fp or fn:
                 print(f"    {aid} {kind}: +{fp} -{fn}")
     print(f"{'cross-validated overall':42s} persons {overall_per}   places {overall_loc}")
+    print(f"{'  of which news-annotated':42s} persons {na_per}   places {na_loc}")
     per, loc = score(None, ids, gold, texts)
     print(f"{'shipped model, IN-SAMPLE (sanity only)':42s} persons {per}   places {loc}")
     if not args.no_speed:

@@ -498,3 +498,98 @@ def test_samples_and_corpus_give_the_golden_sentences_and_entities():
         sentences = tokenize(title) + tokenize(body) if title.strip() else tokenize(body)
         assert [len(s) for s in sentences] == want["tagger_sentence_lengths"], key
         assert (list(e.persons), list(e.places)) == (want["persons"], want["places"]), key
+
+
+# --- issue 20 §1: normalisation and the kinds of error the owners listed -------------------------
+
+def _tagged(text, marks):
+    """The tagger's sentences of ``text`` and BIO tags that mark each (token, tag) in ``marks``,
+    in order of appearance, as a CRF might: the rules are tested apart from the model."""
+    sents = tokenize(text)
+    tags = [["O"] * len(s) for s in sents]
+    queue = list(marks)
+    for n, s in enumerate(sents):
+        for i, tok in enumerate(s):
+            if queue and tok == queue[0][0]:
+                tags[n][i] = queue.pop(0)[1]
+    assert not queue, queue
+    return sents, tags
+
+
+def test_genitive_of_a_full_name_before_a_noun_or_a_title_is_the_nominative(extractor):
+    sents, tags = _tagged(
+        "Sie las Henry Wadsworth Longfellows Gedicht. Die Rede von Hans Fuchs war kurz. "
+        "Danach zitierte sie Gerhart Hauptmanns «Die Weber».",
+        [("Henry", "B-PER"), ("Wadsworth", "I-PER"), ("Longfellows", "I-PER"),
+         ("Hans", "B-PER"), ("Fuchs", "I-PER"), ("Gerhart", "B-PER"), ("Hauptmanns", "I-PER")])
+    e = resolve(sents, tags, extractor.lexicon)
+    assert e.persons == ("Gerhart Hauptmann", "Hans Fuchs", "Henry Wadsworth Longfellow")
+
+
+def test_hyphenated_particle_and_accented_names_keep_their_fullest_form(extractor):
+    e = extractor.extract("", "Der SPD-Vorsitzende Norbert Walter-Borjans lobte Ursula von der "
+                              "Leyen. Walter-Borjans sagte, von der Leyen habe recht. In Wien traf "
+                              "Bundespräsident Alexander Van der Bellen den Trainer Zdeněk Vávra. "
+                              "Van der Bellen und Vávra sprachen lange.")
+    assert e.persons == ("Alexander Van der Bellen", "Norbert Walter-Borjans",
+                         "Ursula von der Leyen", "Zdeněk Vávra")
+    assert e.places == ("Wien",)
+
+
+def test_particles_after_a_first_name_and_an_initial_before_a_surname_join_the_name(extractor):
+    sents, tags = _tagged(
+        "Rafael van der Vaart feierte. Auch Theodor W. Adorno schrieb darüber. Anna K. lachte. "
+        "Danach sprach Olaf von der Bühne.",
+        [("Rafael", "B-PER"), ("Theodor", "B-PER"), ("W", "I-PER"), ("Anna", "B-PER"),
+         ("K", "I-PER"), ("Olaf", "B-PER")])
+    e = resolve(sents, tags, extractor.lexicon)
+    # "Bühne" is a noun, no surname; "Anna K." keeps only the first name it writes in full.
+    assert e.persons == ("Anna", "Olaf", "Rafael van der Vaart", "Theodor W. Adorno")
+
+
+def test_district_and_canton_words_are_no_part_of_the_place(extractor):
+    e = extractor.extract("", "Im Landkreis Ebersberg stieg die Inzidenz. Auch im Kanton Zürich "
+                              "und im Bezirk Reinickendorf gelten neue Regeln.")
+    assert e.places == ("Ebersberg", "Reinickendorf", "Zürich")
+
+
+def test_places_widened_to_their_listed_name_and_datelines_in_capitals(extractor):
+    sents, tags = _tagged(
+        "BERLIN (dpa) - Der Senat tagt. Gäste kamen aus Bergisch Gladbach und Frankfurt am Main.",
+        [("Gladbach", "B-LOC"), ("Frankfurt", "B-LOC"), ("Main", "B-LOC")])
+    e = resolve(sents, tags, extractor.lexicon)
+    assert e.places == ("Bergisch Gladbach", "Berlin", "Frankfurt am Main")
+
+
+def test_a_town_that_is_also_a_word_after_an_article_is_that_word(extractor):
+    sents, tags = _tagged("Das Essen war gut, beim Essen wurde gelacht. Am Abend fuhren alle nach "
+                          "Essen zurück.", [("Essen", "B-LOC"), ("Essen", "B-LOC"),
+                                            ("Essen", "B-LOC")])
+    assert resolve(sents, tags, extractor.lexicon).places == ("Essen",)
+    sents, tags = _tagged("Das Essen war gut, beim Essen wurde gelacht.",
+                          [("Essen", "B-LOC"), ("Essen", "B-LOC")])
+    assert resolve(sents, tags, extractor.lexicon).places == ()
+
+
+def test_a_towns_genitive_before_a_team_word_in_a_sports_report_is_the_team(extractor):
+    text = "Der EHC verlor 0:3 in Tampere. Münchens Torhüter Henrik Haukeland hielt lange."
+    marks = [("Tampere", "B-LOC"), ("Münchens", "B-LOC"), ("Henrik", "B-PER"),
+             ("Haukeland", "I-PER")]
+    e = resolve(*_tagged(text, marks), extractor.lexicon)
+    assert e.places == ("Tampere",)
+    e = resolve(*_tagged(text + " Das Rückspiel ist in München.", marks + [("München", "B-LOC")]),
+                extractor.lexicon)
+    assert e.places == ("München", "Tampere")
+    # Outside a sports report the genitive is the city's.
+    e = resolve(*_tagged("Münchens Torhüter Henrik Haukeland eröffnete die Ausstellung.",
+                         marks[1:]), extractor.lexicon)
+    assert e.places == ("München",)
+
+
+def test_a_one_word_person_after_a_role_or_beside_a_verb_of_saying_needs_less_confidence(extractor):
+    sents, tags = _tagged("Trainer Kovač war zufrieden. Die Lage sei ernst, sagte Schmitt. "
+                          "Müller lief weg.",
+                          [("Kovač", "B-PER"), ("Schmitt", "B-PER"), ("Müller", "B-PER")])
+    probs = [[0.7 if t != "O" else 1.0 for t in s] for s in tags]
+    e = resolve(sents, tags, extractor.lexicon, probs)
+    assert e.persons == ("Kovač", "Schmitt")  # "Müller" has no cue and stays below 0.9

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from index.entities import (DATA_DIR, DEFAULT_MODEL, FeatureCache, Lexicon,  # noqa: E402
-                            document_lowercase, tokenize)
+from index.entities import (DATA_DIR, DEFAULT_MODEL, TOKEN_RE, FeatureCache,  # noqa: E402
+                            Lexicon, document_lowercase, tokenize)
 
 DEFAULT_SHARED = ROOT.parent / "shared"
 OWN_PLACES = Path(__file__).resolve().parent / "own_places.txt"
@@ -86,7 +86,9 @@ def read_news(shared: Path) -> dict[str, list[tuple[list[str], list[str]]]]:
 
 def shippable(article_id: str) -> bool:
     """Whether a news-annotated article may train the shipped model: FANG-COVID texts (publishers'
-    copyright, the project ships nothing derived from them) are scored but never trained on."""
+    copyright, the project ships nothing derived from them) are scored but never trained on.
+    ``--with-fang`` trains on them too, for measuring only (index/models/README.md: it did not
+    help on the held-out set)."""
     return not article_id.startswith("fang-")
 
 
@@ -108,6 +110,82 @@ def read_gold(shared: Path) -> tuple[dict, dict]:
 
 
 OWN_NEWS = Path(__file__).resolve().parent / "ner_data" / "own_news.jsonl"
+ANNOTATED = Path(__file__).resolve().parent / "ner_data" / "annotations" / "train.jsonl"
+
+
+def _pattern(surface: str) -> tuple[list[str], int, int]:
+    """A surface's tokens and the part it tags: ``in [Olching]`` tags only ``Olching``, and
+    only after ``in``."""
+    if "[" in surface:
+        before, _, rest = surface.partition("[")
+        inner, _, after = rest.partition("]")
+        a, b, c = (TOKEN_RE.findall(x) for x in (before, inner, after))
+        return a + b + c, len(a), len(a) + len(b)
+    toks = TOKEN_RE.findall(surface)
+    return toks, 0, len(toks)
+
+
+def project(sentences: list[list[str]], marks: list[tuple[str, str]]
+            ) -> tuple[list[tuple[list[str], list[str]]], set[str]]:
+    """BIO tags for tokenized sentences from (surface, type) marks, type ``O`` keeping tokens
+    outside any name. Every occurrence of a surface is tagged, longer surfaces first; a token
+    claimed once stays claimed. Returns the sentences and the surfaces never found."""
+    patterns = sorted(((_pattern(s), kind, s) for s, kind in marks),
+                      key=lambda p: -len(p[0][0]))
+    unused = {s for _, _, s in patterns}
+    out = []
+    for toks in sentences:
+        tags = ["O"] * len(toks)
+        taken = [False] * len(toks)
+        for (ptoks, a, b), kind, surface in patterns:
+            n = len(ptoks)
+            if not n or n > len(toks):
+                continue
+            for i in range(len(toks) - n + 1):
+                if toks[i:i + n] != ptoks or any(taken[i + a:i + b]):
+                    continue
+                unused.discard(surface)
+                for j in range(i + a, i + b):
+                    taken[j] = True
+                    if kind != "O":
+                        tags[j] = ("B-" if j == i + a else "I-") + kind
+        out.append((toks, tags))
+    return out, unused
+
+
+def read_annotated(shared: Path, path: Path = ANNOTATED
+                   ) -> dict[str, list[tuple[list[str], list[str]]]]:
+    """Our annotations of FANG sample-300 articles (``tools/ner_data/annotations/train.jsonl``:
+    ids and names only) projected onto the articles' tokens, title included, as article id →
+    sentences of (tokens, tags). The texts are read from ``../shared``."""
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")] if path.exists() else []
+    want = {r["id"] for r in rows}
+    texts = {}
+    for line in (shared / "data/fang-covid/sample-300.jsonl").open(encoding="utf-8"):
+        row = json.loads(line)
+        if row["id"] in want:
+            texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
+    arts = {}
+    for row in rows:
+        title, text = texts[row["id"]]
+        marks = [(s, kind) for kind, surfaces in row["mentions"].items() for s in surfaces]
+        marks += [(s, "O") for s in row.get("outside", ())]
+        sents, unused = project(tokenize(title) + tokenize(text), marks)
+        if unused:
+            print(f"{row['id']}: annotated but not found: {sorted(unused)}", file=sys.stderr)
+        arts[row["id"]] = sents
+    return arts
+
+
+def read_annotated_gold(path: Path = ANNOTATED) -> dict[str, dict]:
+    """The per-article gold sets of our annotated training articles, as ``read_gold`` gives."""
+    gold = {}
+    if path.exists():
+        for line in path.open(encoding="utf-8"):
+            row = json.loads(line)
+            gold[row["id"]] = {"persons": set(row["persons"]), "places": set(row["places"]),
+                               "ambiguous": set()}
+    return gold
 
 
 def read_own(path: Path = OWN_NEWS) -> list[list[tuple[list[str], list[str]]]]:
@@ -251,16 +329,26 @@ def main(argv=None) -> int:
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
                         help="the shared folder holding data/ner (default: ../shared)")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="where to write the CRF")
+    parser.add_argument("--with-fang", action="store_true",
+                        help="also train on the FANG-COVID articles of news-annotated and of "
+                             "tools/ner_data/annotations (measuring only; not the shipped model)")
+    parser.add_argument("--no-lists", action="store_true",
+                        help="keep index/data's word lists as they are (train the CRF only)")
     args = parser.parse_args(argv)
     t0 = time.time()
     germeval = read_germeval(args.shared)
     news = read_news(args.shared)
-    build_lists(args.shared, germeval)
+    if args.with_fang:
+        news.update(read_annotated(args.shared))
+    if not args.no_lists:
+        build_lists(args.shared, germeval)
     own = read_own()
-    train(args.model, germeval, [news[k] for k in sorted(news) if shippable(k)] + own)
+    keep = [k for k in sorted(news) if shippable(k) or args.with_fang]
+    train(args.model, germeval, [news[k] for k in keep] + own)
     size = args.model.stat().st_size / 1e6
     print(f"{args.model}: {size:.1f} MB, {len(germeval)} GermEval sentences, "
-          f"{sum(map(shippable, news))} news articles, {len(own)} own articles, {time.time() - t0:.0f} s", file=sys.stderr)
+          f"{len(keep)} annotated news articles, {len(own)} own articles, "
+          f"{time.time() - t0:.0f} s", file=sys.stderr)
     return 0
 
 

@@ -3,14 +3,16 @@
 ``resolve`` runs them in order; each step is a function below, and what it is for is said there:
 
 1. every tagged span becomes a mention of a name with a kind (``_count_mentions``): a person span
-   is trimmed of roles and titles and dropped in bylines (``_person_mention``), a place span is
-   dropped when it is a noun and called an organisation after a club or institution word
-   (``_place_mention``);
-2. listed places the CRF left untagged are counted too (``_listed_places``);
+   is trimmed of roles and titles, joined over particles and initials, put in the nominative and
+   dropped in bylines (``_person_mention``), a place span is widened to the listed place it is
+   part of (``_widen_place``), cut of district words, dropped when it is a noun and called an
+   organisation after a club or institution word or for a team (``_place_mention``);
+2. listed places the CRF left untagged are counted too (``_listed_places``), and datelines in
+   capitals (``_datelines``);
 3. a one-word place that is the surname of a person named in full is that person
    (``_surnames_as_persons``);
-4. each name takes the kind most of its mentions have; a weak one-word person or unlisted place
-   is dropped (``_choose_kinds``);
+4. each name takes the kind most of its mentions have; a weak one-word person (weaker still
+   after a role or beside a verb of saying) or unlisted place is dropped (``_choose_kinds``);
 5. names after nouns of things are no persons (``_named_things``), two persons read as one are
    split (``_split_adjacent``), bare surnames get the first name the article gives them
    (``_complete_persons``);
@@ -35,13 +37,17 @@ from .names import (Entities, base_adjective, join_tokens, person_set, place_set
 from .tokens import document_lowercase, spans
 from .wordlists import (APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES, BYLINE_PREFIX, CLUB_HEADS,
                         DETERMINERS, DISTRICT, FUNCTION_WORDS, GUEST_CUES, LOCATIVE,
-                        NOT_PERSON_HEADS, NOUN_ENDINGS, ORDINAL_ADVERB, ORG_AFTER_NAME,
-                        ORG_BEFORE_NAME, ORG_HEADS, PARTICLES, PLACE_PREFIXES, PLACE_SUFFIXES,
-                        ROLE_ENDINGS, ROMAN, SPORT_WORDS, STREET_NAME, STREET_WORDS, THING_ENDINGS,
-                        TITLES, Lexicon, is_first_name)
+                        NAME_PARTICLES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
+                        ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
+                        PERSON_ROLES, PLACE_PREFIXES, PLACE_SUFFIXES, ROLE_ENDINGS, ROMAN,
+                        SAYING_VERBS, SPORT_WORDS, STREET_NAME, STREET_WORDS, TEAM_WORDS,
+                        THING_ENDINGS, TITLES, Lexicon, is_first_name)
 
 #: A one-word person is kept only if the CRF's marginal reached this in one of its mentions.
 MIN_SINGLE_PERSON = 0.9
+#: ... or this, where a role stands before it or a verb of saying beside it ("Trainer Kovač",
+#: "sagte Schmitt"): the context says it is a person.
+MIN_CUED_PERSON = 0.5
 #: A place not in the place list is kept only if the CRF's marginal reached this once.
 MIN_PLACE = 0.6
 
@@ -57,13 +63,15 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     """
     tokens_seen = set(chain.from_iterable(sentences))
     club_towns = _club_towns(sentences, tokens_seen)
-    votes, best, located = _count_mentions(sentences, tags, probs, lexicon, tokens_seen,
-                                           club_towns)
+    sport = _Sport(sentences, tokens_seen)
+    votes, best, located, cued = _count_mentions(sentences, tags, probs, lexicon, tokens_seen,
+                                                 club_towns, sport)
     if doc_lower is None:
         doc_lower = document_lowercase(sentences)
     _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower, tokens_seen)
+    _datelines(sentences, lexicon, votes, best)
     _surnames_as_persons(votes, located, lexicon)
-    persons, places = _choose_kinds(votes, best, located, lexicon)
+    persons, places = _choose_kinds(votes, best, located, lexicon, cued)
     things = _named_things(sentences, {p[0] for p in persons})
     persons = _split_adjacent([p for p in persons if p[0] not in things], lexicon, votes)
     persons = _complete_persons(persons, sentences, lexicon, tokens_seen)
@@ -71,27 +79,34 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
                     places=place_set(places, tokens_seen, lexicon))
 
 
-def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns):
+def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sport):
     """Count the tagged spans of an article as mentions of names, by kind.
 
     Returns ``votes`` (name → kind → mentions), ``best`` (name → the highest of its mentions'
-    lowest marginal within the span) and ``located`` (places written after "in", "nach", "aus"
-    and the like once at least).
+    lowest marginal within the span), ``located`` (places written after "in", "nach", "aus"
+    and the like once at least) and ``cued`` (one-word persons written once at least after a
+    role or beside a verb of saying).
     """
     votes: dict[Name, dict[str, int]] = {}
     best: dict[Name, float] = {}
     located: set[Name] = set()
+    cued: set[Name] = set()
     guest = not GUEST_CUES.isdisjoint(tokens_seen)
     for n, (sent, stags) in enumerate(zip(sentences, tags)):
         if stags.count("O") == len(stags):
             continue
         sprobs = probs[n] if probs else None
-        for kind, start, end in _merge_particles(sent, spans(sent, stags)):
+        covered = 0
+        for kind, start, end in _merge_particles(sent, spans(sent, stags), lexicon):
+            if start < covered:
+                continue  # inside a place widened to its listed name ("Frankfurt am Main")
             prob = min(sprobs[start:end]) if sprobs else 1.0
             if kind == "PER":
                 found = _person_mention(sent, start, end, lexicon, tokens_seen, n <= 1, guest)
             elif kind == "LOC":
-                found = _place_mention(sent, start, end, lexicon, club_towns, located)
+                start, end = _widen_place(sent, start, end, lexicon)
+                covered = end
+                found = _place_mention(sent, start, end, lexicon, club_towns, located, sport)
             else:
                 found = kind, tuple(sent[start:end])
             if found is None:
@@ -100,7 +115,38 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns):
             votes.setdefault(name, {}).setdefault(kind, 0)
             votes[name][kind] += 1
             best[name] = max(best.get(name, 0.0), prob)
-    return votes, best, located
+            if kind == "PER" and len(name) == 1 and name not in cued \
+                    and _person_cue(sent, start, end, name, lexicon):
+                cued.add(name)
+    return votes, best, located, cued
+
+
+def _person_cue(sent, start, end, name, lexicon) -> bool:
+    """Whether a one-word person stands right after a role or title ("Trainer Kovač", "seine
+    Frau Charlène") or beside a verb of saying ("sagte Schmitt", "Schmitt sagte"), with no
+    other capitalised word beside it ("Xi Jinping", "Derby Cycle")."""
+    tok = name[0]
+    if tok in lexicon.place_tokens or tok.lower().endswith(_NO_NAME_ENDINGS):
+        return False
+    i = sent.index(tok, start, end) if tok in sent[start:end] else start
+    prev = sent[i - 1] if i else ""
+    nxt = sent[i + 1] if i + 1 < len(sent) else ""
+    if prev in TITLES or _is_role_word(prev):
+        return not nxt[:1].isupper()
+    if prev[:1].isupper() or nxt[:1].isupper() and nxt not in SAYING_VERBS:
+        return False
+    return prev.lower() in SAYING_VERBS or nxt in SAYING_VERBS
+
+
+# Lowercase words before a place that end like an inflected adjective but are none.
+_NOT_ADJECTIVES = frozenset("gegen zwischen unter hinter über wegen oder aber neben wieder "
+                            "außer innerhalb außerhalb oberhalb unterhalb seitens entlang".split())
+_NO_NAME_ENDINGS = PERSON_ROLES + THING_ENDINGS + NOUN_ENDINGS + ("loge", "login")
+
+
+def _is_role_word(tok: str) -> bool:
+    return len(tok) > 5 and tok[:1].isupper() and tok[1:].islower() \
+        and tok.lower().endswith(PERSON_ROLES)
 
 
 def _person_mention(sent, start, end, lexicon, tokens_seen, first, guest):
@@ -117,36 +163,54 @@ def _person_mention(sent, start, end, lexicon, tokens_seen, first, guest):
     start, end = got
     if _in_byline(sent, start, end, first) or guest and _in_guest_note(sent, start, end):
         return None
-    name = tuple(sent[start:end])
+    name = _with_initials(sent[start:end])
     if end + 1 < len(sent) and sent[end] in ROMAN and sent[end + 1] == ".":
         name = name + (sent[end] + ".",)
     elif name[-1] in ROMAN and end < len(sent) and sent[end] == ".":
         name = name[:-1] + (name[-1] + ".",)
+    elif len(name) > 1 and len(name[-1]) == 1 and name[-1].isupper():
+        name = name[:-1]  # a first name and an initial, the surname not written: "Anna K."
+    elif _genitive_before_noun(name[-1], sent, end, lexicon) \
+            and (len(name) == 1 or is_first_name(name[0], lexicon)):
+        name = name[:-1] + (name[-1][:-1],)  # "Henry Wadsworth Longfellows Gedicht", "Putins Staat"
     if " ".join(name) in lexicon.places or name[0] in PLACE_PREFIXES:
         return "LOC", name
     return "PER", name
 
 
-def _place_mention(sent, start, end, lexicon, club_towns, located):
+def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
     """(kind, name) of a span tagged as a place, or None if it is no name; adds the name to
     ``located`` when the article writes it after a locative word ("in Schongau").
 
-    A role opening the span is no part of it ("Richter Moro"); a district word before it is
-    ("Landkreis Kassel"). An unlisted one-word span that is a noun, or follows an article ("den
-    Ball"), is dropped; an unlisted span opening with a first name is a person. A place after a
-    club or institution word ("FC Augsburg", "Uni Bielefeld"), or a club's town in a sports
-    report, is an organisation.
+    A role or a district word opening the span is no part of it ("Richter Moro", "Landkreis
+    Kassel" is Kassel). An unlisted one-word span that is a noun, or follows an article ("den
+    Ball"), is dropped, and so is a listed one that follows an article and is a lowercase word
+    too ("das Essen"); an unlisted span opening with a first name is a person. A place after a
+    club or institution word ("FC Augsburg", "Uni Bielefeld"), a club's town in a sports report,
+    and a town's genitive before a team word there ("Münchens Torhüter") are organisations.
     """
-    while end - start > 1 and (sent[start] in TITLES or sent[start][1:].islower()
+    while end - start > 1 and (sent[start] in TITLES or sent[start] in DISTRICT
+                               or sent[start][1:].islower()
                                and sent[start].lower().endswith(ROLE_ENDINGS)
                                and sent[start] not in lexicon.place_tokens):
         start += 1
-    if start > 0 and sent[start - 1] in DISTRICT:
-        start -= 1
     name = tuple(sent[start:end])
     if not name[-1][:1].isupper():
         return None
-    joined = " ".join(name)
+    joined = join_tokens(list(name))
+    before = sent[start - 1] if start else ""
+    if len(name) == 1 and (before in TITLES or _is_role_word(before)) \
+            and not (end < len(sent) and sent[end][:1].isupper()):
+        return "PER", name  # "Außenminister Maas", "Gesundheitspolitiker Lauterbach"
+    if len(name) == 1 and name[0].lower() in lexicon.lowercase and (
+            before.lower() in NOUN_MARKERS or before[:1].islower()
+            and before.endswith(("e", "es", "en", "er", "em")) and before not in _NOT_ADJECTIVES):
+        return None  # "das Essen", "kein Essen", "ein großes Essen"
+    if len(name) == 1 and name[0][-1:] == "s" and end < len(sent) and (
+            sent[end] in TEAM_WORDS or sent[end][:1].islower() and end + 1 < len(sent)
+            and sent[end + 1] in TEAM_WORDS) \
+            and (name[0][:-1] in lexicon.place_tokens or name[0] in club_towns) and sport():
+        return "ORG", name  # "Münchens Torhüter", "Hoffenheims neuen Trainer"
     if joined not in lexicon.places:
         if len(name) == 1 and name[0][1:].islower() and (
                 name[0] in lexicon.nouns or name[0].lower() in lexicon.lowercase
@@ -158,7 +222,6 @@ def _place_mention(sent, start, end, lexicon, club_towns, located):
                 and not name[0].lower().endswith(PLACE_SUFFIXES) \
                 and strip_genitive(joined, lexicon.places) not in lexicon.places:
             return None
-    before = sent[start - 1] if start else ""
     if _org_head(before) or name[0] in ORG_HEADS:
         return "ORG", name
     if before not in LOCATIVE and len(name) == 1 and (
@@ -169,13 +232,14 @@ def _place_mention(sent, start, end, lexicon, club_towns, located):
     return "LOC", name
 
 
-def _choose_kinds(votes, best, located, lexicon) -> tuple[list[Name], list[str]]:
+def _choose_kinds(votes, best, located, lexicon, cued=frozenset()) -> tuple[list[Name], list[str]]:
     """The persons (token tuples) and places (text) of an article, each name with the kind most
     of its mentions have (ties: place, then person).
 
     An organisation the article also writes after a locative word is a place ("im Klinikum
     Schongau" twice, "in Schongau" once). A one-word person below ``MIN_SINGLE_PERSON`` in all its
-    mentions, and an unlisted place below ``MIN_PLACE``, are dropped.
+    mentions (``MIN_CUED_PERSON`` if ``cued``), and an unlisted place below ``MIN_PLACE``, are
+    dropped.
     """
     persons, places = [], []
     for name, kinds in votes.items():
@@ -183,7 +247,8 @@ def _choose_kinds(votes, best, located, lexicon) -> tuple[list[Name], list[str]]
         if kind == "ORG" and name in located:
             kind = "LOC"
         if kind == "PER":
-            if len(name) > 1 or best[name] >= MIN_SINGLE_PERSON:
+            if len(name) > 1 or best[name] >= MIN_SINGLE_PERSON \
+                    or name in cued and best[name] >= MIN_CUED_PERSON:
                 persons.append(name)
         elif kind == "LOC":
             joined = join_tokens(list(name))
@@ -204,7 +269,13 @@ def _in_byline(sent: list[str], start: int, end: int, first: bool) -> bool:
         return True
     if start > 0 and sent[start - 1] == "/" and len(sent) <= end + 4:
         return True
+    # "Von Daniel Brössler und Matthias Kolb (SZ Plus)": a sentence of author names after a teaser.
+    if sent[0] == "Von" and all(t[:1].isupper() or t in _BYLINE_JOINERS for t in sent[1:]):
+        return True
     return False
+
+
+_BYLINE_JOINERS = frozenset("und , . ( ) :".split())
 
 
 
@@ -359,14 +430,101 @@ def _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower):
     return (tok,)
 
 
-def _merge_particles(sent, found):
+class _Sport:
+    """Whether an article is a sports report (two sports words, or a score counts double),
+    worked out once and only when a rule asks."""
+
+    def __init__(self, sentences, tokens_seen):
+        self.sentences, self.tokens_seen, self.answer = sentences, tokens_seen, None
+
+    def __call__(self) -> bool:
+        if self.answer is None:
+            self.answer = _is_sports_report(self.sentences)
+        return self.answer
+
+
+def _is_sports_report(sentences) -> bool:
+    sport = 0
+    for s in sentences:
+        for i, tok in enumerate(s):
+            if tok in SPORT_WORDS:
+                sport += 1
+            elif tok == ":" and 0 < i < len(s) - 1 and s[i - 1].isdigit() and s[i + 1].isdigit() \
+                    and len(s[i + 1]) < 3 and (i + 2 == len(s) or s[i + 2] != "Uhr"):
+                sport += 2
+            if sport >= 2:
+                return True
+    return False
+
+
+def _widen_place(sent, start, end, lexicon):
+    """A place span widened to the listed place it is part of: "Gladbach" in "Bergisch
+    Gladbach", "Frankfurt" in "Frankfurt am Main", "Rothenburg ob der Tauber"."""
+    places = lexicon.places
+    for k in (3, 2, 1):
+        # "Ottobrunn bei München" is listed too, but names two places.
+        if end + k <= len(sent) and sent[end + k - 1][:1].isupper() and sent[end] != "bei" \
+                and join_tokens(sent[start:end + k]) in places:
+            end += k
+            break
+    if start and sent[start - 1][:1].isupper() and sent[start - 1] not in lexicon.nouns \
+            and join_tokens(sent[start - 1:end]) in places:
+        start -= 1
+    return start, end
+
+
+def _datelines(sentences, lexicon, votes, best) -> None:
+    """A dateline in capitals opening a line ("BERLIN (dpa)", "ZÜRICH. –") names a place."""
+    for sent in sentences:
+        tok = sent[0] if len(sent) > 1 else ""
+        if len(tok) > 2 and tok.isupper() and tok.isalpha() and sent[1] in _DATELINE_MARKS:
+            name = (tok[0] + tok[1:].lower(),)
+            if name[0] in lexicon.place_tokens:
+                votes.setdefault(name, {}).setdefault("LOC", 0)
+                votes[name]["LOC"] += 1
+                best[name] = 1.0
+
+
+_DATELINE_MARKS = frozenset("( - – — . : / ,".split())
+_QUOTES = frozenset("« „ \" “ » ‚".split())
+
+
+def _genitive_before_noun(last: str, sent, end, lexicon) -> bool:
+    """Whether a name's last token is a genitive -s before what the person owns: a noun or a
+    quoted title ("Longfellows Gedicht", "Longfellows «The rainy day»")."""
+    if len(last) < 5 or last[-1] != "s" or last[-2] in "sxzßaeiouy" or end >= len(sent):
+        return False
+    nxt = sent[end]
+    if nxt[:1].islower() and nxt.endswith(("e", "en", "er", "es")) and end + 1 < len(sent):
+        nxt = sent[end + 1]  # "Putins betonte Gelassenheit"
+    return nxt in _QUOTES or nxt[1:].islower() and nxt in lexicon.nouns
+
+
+def _with_initials(tokens) -> tuple[str, ...]:
+    """A name's tokens with each initial joined to its full stop: ``Theodor W . Adorno`` →
+    ``Theodor W. Adorno``."""
+    if "." not in tokens:
+        return tuple(tokens)
+    out = []
+    for tok in tokens:
+        if tok == "." and out and len(out[-1]) == 1 and out[-1].isupper():
+            out[-1] += "."
+        else:
+            out.append(tok)
+    return tuple(out)
+
+
+def _merge_particles(sent, found, lexicon):
     """Join "Lula" + "da" + "Silva" and "Wout" + "van" + "Aert" into one person span, and a
-    person with a following "al-Scharaa" or "ad-Din"."""
+    person with a following "al-Scharaa" or "ad-Din"; a first name followed by name particles
+    and a capitalised word ("Rafael van der Vaart") and a name followed by an initial, its full
+    stop and the surname ("Theodor W. Adorno") are one person too."""
     out = []
     for kind, start, end in found:
         if kind == "PER":
             while end < len(sent) and BOUND_PARTICLE.fullmatch(sent[end]):
                 end += 1
+            end = _particle_surname(sent, start, end, lexicon)
         if out and kind == "PER" and out[-1][0] == "PER":
             pstart, pend = out[-1][1], out[-1][2]
             gap = sent[pend:start]
@@ -375,6 +533,41 @@ def _merge_particles(sent, found):
                 continue
         out.append((kind, start, end))
     return out
+
+
+def _particle_surname(sent, start, end, lexicon) -> int:
+    """The end of a person span taken on over a surname with particles after a first name
+    ("Rafael" + "van der Vaart") or after an initial ("Theodor W" + ". Adorno")."""
+    last = sent[end - 1]
+    if len(last) == 1 and last.isupper() and end + 1 < len(sent) and sent[end] == "." \
+            and _surname_like(sent[end + 1], lexicon):
+        return end + 2
+    if not is_first_name(last, lexicon):
+        return end
+    k = end
+    if k < len(sent) and sent[k] in NAME_PARTICLES:
+        k += 1
+        # "van der", "von den", "de la": an article only after a particle.
+        if k < len(sent) and sent[k] in _SECOND_PARTICLES and sent[k - 1] in _FIRST_PARTICLES:
+            k += 1
+    if k > end and k < len(sent) and _surname_like(sent[k], lexicon):
+        return k + 1
+    return end
+
+
+_FIRST_PARTICLES = frozenset("van von de".split())
+_SECOND_PARTICLES = frozenset("der den de la le".split())
+
+
+def _surname_like(tok: str, lexicon: Lexicon) -> bool:
+    """A capitalised word that may be a surname: no listed place, noun, role, nor a word
+    written lowercase elsewhere ("Spätestens")."""
+    return tok[:1].isupper() and tok[1:2].islower() and tok not in lexicon.place_tokens \
+        and tok not in lexicon.nouns and tok not in TITLES and tok not in FUNCTION_WORDS \
+        and tok.lower() not in lexicon.lowercase and not tok.endswith(_ADVERB_ENDINGS)
+
+
+_ADVERB_ENDINGS = ("stens", "lich", "weise", "mals", "dings", "falls", "wärts")
 
 
 def _is_role(tok: str, lexicon: Lexicon) -> bool:
@@ -389,6 +582,19 @@ def _is_role(tok: str, lexicon: Lexicon) -> bool:
         head = tok.rsplit("-", 1)[1]
         return head[:1].islower() or head in lexicon.nouns
     return False
+
+
+def _glued_role(tok: str, nxt: str, lexicon: Lexicon) -> bool:
+    """Whether ``tok`` is a role word before a first name and surname ("Weltfußballer Lionel
+    Messi", "Umweltreferentin Stephanie Jacobs", "Wirt Stephan Zirnbauer"): an unlisted word
+    ending like a noun of persons, right before a listed first name."""
+    return tok[1:].islower() and len(tok) > 3 and tok.lower().endswith(_PERSON_NOUN_ENDINGS) \
+        and nxt in lexicon.first_names and not is_first_name(tok, lexicon)
+
+
+_PERSON_NOUN_ENDINGS = ("er", "erin", "ent", "entin", "ist", "istin", "eur", "eurin", "at",
+                        "atin", "or", "orin", "wirt", "wirtin", "ling", "chef", "chefin", "loge",
+                        "login", "ant", "antin")
 
 
 def _is_demonym(tok: str, lexicon: Lexicon) -> bool:
@@ -415,10 +621,13 @@ def _trim_person_span(sent, start, end, lexicon, tokens_seen):
     Gesundheitsministerin Melanie Huml"), cut after a genitive name followed by what belongs to
     it ("Söders Kabinett", "Maduros Vizepräsidentin Delcy Rodríguez") or at a lowercase word."""
     while start < end and (_is_role(sent[start], lexicon)
-                           or end - start > 1 and _is_demonym(sent[start], lexicon)):
+                           or end - start > 1 and _is_demonym(sent[start], lexicon)
+                           or end - start > 2 and _glued_role(sent[start], sent[start + 1], lexicon)):
         start += 1
     for i in range(start + 1, end):
         prev = sent[i - 1]
+        if sent[i] == "." and len(prev) == 1 and prev.isupper():
+            continue  # "Theodor W. Adorno"
         if not sent[i][:1].isupper() and sent[i] not in PARTICLES \
                 and not BOUND_PARTICLE.fullmatch(sent[i]) or (
                 prev[-1:] == "s" and (sent[i] in lexicon.nouns or prev[:-1] in tokens_seen)):

@@ -51,6 +51,28 @@ NOUN_ENDINGS = ("ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "ismus
 # Names the news use for a place whose base form is another name.
 PLACE_ALIASES = {"Bundesrepublik": "Deutschland", "Bundesrepublik Deutschland": "Deutschland"}
 DISTRICT = frozenset("Landkreis Kreis Bezirk Stadtbezirk Kanton".split())
+# Role endings that make a capitalised word a role before a name ("Gesundheitsminister"): the
+# noun endings of ROLE_ENDINGS ("-ung", "-heit") left out.
+PERSON_ROLES = tuple(e for e in ROLE_ENDINGS if e not in (
+    "ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "ismus", "tagen", "bank", "gefängnis"))
+# Verbs of saying beside a one-word name make it a person ("sagte Schmitt", "Schmitt sagte"):
+# rules._person_cue.
+SAYING_VERBS = frozenset(
+    "sagte sagt sagten sagen so erklärte erklärt erklärten betonte betont meinte meint "
+    "berichtete berichtet warnte warnt kritisierte kritisiert forderte fordert schrieb schreibt "
+    "fragte fragt antwortete antwortet ergänzte ergänzt bestätigte bestätigt erzählte erzählt "
+    "kommentierte kommentiert räumte teilte kündigte glaubt glaubte hofft hoffte "
+    "zufolge laut sprach spricht verkündete verkündet".split())
+# Nouns that follow a town's genitive where the town stands for its team ("Münchens Torhüter",
+# "Kölns Abwehr"), in a sports report.
+TEAM_WORDS = frozenset(
+    "Trainer Cheftrainer Coach Torhüter Torwart Goalie Keeper Kapitän Abwehr Angriff Offensive "
+    "Defensive Stürmer Spieler Verteidiger Mannschaft Team Fans Anhänger Sieg Niederlage Aus Tor "
+    "Tore Treffer Führung Rückstand Kader Spielmacher Topscorer Mittelfeld Nachwuchs Reserve "
+    "Ultras Sportdirektor Manager Serie Heimspiel Auswärtsspiel".split())
+# Lowercase name particles: after a first name they open its surname ("Rafael van der Vaart",
+# "Ursula von der Leyen", "Paulo da Silva").
+NAME_PARTICLES = frozenset("van von de da di do dos du del della ten ter zu".split())
 # A place right after one of these words names a club ("FC Kaiserslautern", "ThSV Eisenach"); the
 # town alone is then the club wherever the article writes it without "in"/"nach"/"aus" before it.
 CLUB_HEADS = frozenset(
@@ -76,6 +98,11 @@ SPORT_WORDS = frozenset(
     "Halbzeit Abpfiff Anpfiff Punkte Punkt Sieg Niederlage Remis Derby Fans Stadion Elfmeter "
     "Meisterschaft Playoffs Viertelfinale Halbfinale Finale".split())
 DETERMINERS = frozenset("der die das den dem des ein eine einen einem einer eines".split())
+# Articles and the prepositions fused with one: a listed place right after one of them, whose
+# lowercase form is a word too, is that word ("das Essen", "beim Essen").
+NOUN_MARKERS = DETERMINERS | frozenset(
+    "beim zum zur vom kein keine keinen keinem keiner mein meine sein seine ihr ihre unser unsere "
+    "dieses diesem dieser jedes jedem viel wenig".split())
 # Place names that take an article ("die Falkensturmstraße", "der Vatikanstaat") end so.
 PLACE_SUFFIXES = ("straße", "strasse", "gasse", "weg", "allee", "platz", "ring", "damm", "ufer",
                   "chaussee", "see", "berg", "tal", "wald", "gebirge", "insel", "inseln", "staat",
