@@ -159,6 +159,8 @@ class Ranker:
                 ** settings.short_exponent
         if settings.together_boost and settings.together_depth > 0:
             total *= self._together(keywords, cand, total, titles, settings)
+        if settings.plain_fusion:
+            total = self._fused(total, self.plain_bm25(keywords, cand), settings)
         out = scores.copy()
         rest = np.ones(len(ids), dtype=bool)
         rest[best] = False
@@ -170,6 +172,83 @@ class Ranker:
         where = np.searchsorted(cand, ids[best])
         out[best] = total[where]
         return ids, out
+
+    def plain_bm25(self, keywords, docs):
+        """A plain BM25 of the typed words over title and body as one field, for ``docs``
+        (sorted document numbers).
+
+        It imitates a plain Snowball BM25 over decompounded documents (one field holding
+        title and text, compound parts as plain words, no coordination): each typed
+        word's stem and its typed compound's part stems are terms; a term's frequency is
+        its count in the title and the body plus its count inside compounds (``+stem``
+        terms, weighted ``part_count`` of their indexed weight); its idf counts the
+        articles holding it in any of those; the length is the title's plus the body's.
+        """
+        settings = self.settings
+        terms = []
+        for kw in keywords:
+            for t in (kw.text,) + tuple(kw.part_terms):
+                if not t.startswith(PART_PREFIX) and t not in terms:
+                    terms.append(t)
+        length, avgfl = self._plain_lengths()
+        K1, B = settings.bm25_k1, settings.bm25_b
+        norm = K1 * ((1 - B) + B * length[docs] / avgfl)
+        n = self.searcher.doc_count_all()
+        score = np.zeros(len(docs))
+        for t in terms:
+            tf = np.zeros(len(docs))
+            held = np.zeros(self.size, dtype=bool)
+            for fieldname in ("title", "body"):
+                for text, share in ((t, 1.0), (PART_PREFIX + t, settings.part_count)):
+                    ids, weights = self._weights(fieldname, text)
+                    if not len(ids):
+                        continue
+                    held[ids] = True
+                    k = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+                    tf += share * np.where(ids[k] == docs, weights[k], 0.0)
+            df = np.count_nonzero(held)
+            if df:
+                idf = log(n / (df + 1)) + 1
+                score += idf * tf * (K1 + 1) / (tf + norm)
+        return score
+
+    def _plain_lengths(self):
+        """Every document's title plus body length, and their mean over live documents."""
+        found = self._norms.get("plain-lengths")
+        if found is None:
+            length = self._lengths("title") + self._lengths("body")
+            live = self.live()
+            avgfl = max(length[live].mean(), 1e-9) if live.any() else 1.0
+            found = self._norms["plain-lengths"] = (length, avgfl)
+        return found
+
+    def _weights(self, fieldname, text):
+        """(sorted document numbers, weights) of a word in a field, its field boost taken
+        out (its count, for a plain word); read back out of its kept BM25 scores."""
+        found = self._scorer(fieldname, text)
+        if found is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        field_boost = getattr(self.searcher.schema[fieldname].format, "field_boost", 1.0) \
+            or 1.0
+        scorer = found[1]
+        if type(scorer) not in (BM25FScorer, _BM25Stats):
+            ids, weights = self._postings(fieldname, found)
+            return ids, weights / field_boost
+        ids, scored = self._scored_term(fieldname, text, found)
+        norms = self._field_norms(fieldname, scorer)[ids]
+        tf = scored * norms / np.maximum(scorer.idf * (scorer.K1 + 1) - scored, 1e-12)
+        return ids, np.round(tf / field_boost, 6)
+
+    def _fused(self, total, plain, settings):
+        """The keyword scores ``total`` fused with the plain BM25 ``plain`` of the same
+        articles: reciprocal ranks (``fusion_k`` > 0: 1 / (k + rank) + weight / (k + rank))
+        or, with ``fusion_k`` 0, each scaled to its best and mixed by ``plain_fusion``."""
+        w = settings.plain_fusion
+        if settings.fusion_k > 0:
+            k = settings.fusion_k
+            return 1.0 / (k + _ranks(total)) + w / (k + _ranks(plain))
+        top_total, top_plain = total.max(), plain.max()
+        return (1 - w) * total / (top_total or 1.0) + w * plain / (top_plain or 1.0)
 
     def _together(self, keywords, cand, total, titles, settings):
         """1 + ``together_boost`` × how close the words stand, for the best
@@ -294,13 +373,18 @@ class Ranker:
 
     def _body_lengths(self):
         """Every document's body length in words, as BM25 reads it (decoded length byte)."""
-        lengths = self._norms.get("body-lengths")
+        return self._lengths("body")
+
+    def _lengths(self, fieldname):
+        """Every document's length of ``fieldname`` in terms (decoded length byte)."""
+        key = f"{fieldname}-lengths"
+        lengths = self._norms.get(key)
         if lengths is None:
             table = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
             codes = np.concatenate([
-                np.frombuffer(_length_bytes(sub.reader(), "body"), dtype=np.uint8)
+                np.frombuffer(_length_bytes(sub.reader(), fieldname), dtype=np.uint8)
                 for sub, _ in self._leaves]) if self._leaves else np.zeros(0, np.uint8)
-            lengths = self._norms["body-lengths"] = table[codes]
+            lengths = self._norms[key] = table[codes]
         return lengths
 
     # --- nodes ---------------------------------------------------------------------------
@@ -447,26 +531,32 @@ class Ranker:
         scorer = found[1]
         if type(scorer) not in (BM25FScorer, _BM25Stats):
             return None
-        key = (q.fieldname, q.text)
-        cached = self._scored.get(key)
-        if cached is not None:
-            self._scored.move_to_end(key)
-            ids, scored = cached
-        elif key in self._query_terms:
-            ids, scored = self._query_terms[key]
-        else:
-            ids, weights = self._postings(q.fieldname, found)
-            norms = self._field_norms(q.fieldname, scorer)
-            idf, k = scorer.idf, scorer.K1 + 1
-            # scoring.bm25: idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-            scored = idf * ((weights * k) / (weights + norms[ids]))
-            if len(ids) >= self.settings.scored_cache_min:
-                self._keep_scored(key, ids, scored)
-            else:
-                self._query_terms[key] = (ids, scored)
+        ids, scored = self._scored_term(q.fieldname, q.text, found)
         hit[ids] = True
         score[ids] = _boosted(scored, q.boost)
         return hit, score
+
+    def _scored_term(self, fieldname, text, found):
+        """(document numbers, BM25 scores at boost 1) of a word, kept for the query (rarer
+        words) or between queries (common ones)."""
+        key = (fieldname, text)
+        cached = self._scored.get(key)
+        if cached is not None:
+            self._scored.move_to_end(key)
+            return cached
+        if key in self._query_terms:
+            return self._query_terms[key]
+        scorer = found[1]
+        ids, weights = self._postings(fieldname, found)
+        norms = self._field_norms(fieldname, scorer)
+        idf, k = scorer.idf, scorer.K1 + 1
+        # scoring.bm25: idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        scored = idf * ((weights * k) / (weights + norms[ids]))
+        if len(ids) >= self.settings.scored_cache_min:
+            self._keep_scored(key, ids, scored)
+        else:
+            self._query_terms[key] = (ids, scored)
+        return ids, scored
 
     def _keep_scored(self, key, ids, scored):
         """Remember a common word's scored postings, the least recently used going first."""
@@ -675,6 +765,17 @@ def _min_gap(first, second):
         if k:
             gap = min(gap, p - second[k - 1])
     return gap
+
+
+def _ranks(scores):
+    """1-based rank of each score, highest first; ties broken by position.
+
+    >>> _ranks(np.array([0.2, 0.9, 0.5])).tolist()
+    [3.0, 1.0, 2.0]
+    """
+    ranks = np.empty(len(scores))
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return ranks
 
 
 def _boosted(scores, boost):

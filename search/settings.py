@@ -100,6 +100,16 @@ class RankingSettings:
     #: is not an article about the two); without names, when it says every word in passing
     #: (one side sentence on the pair).
     passing_penalty: float = 0.3
+    #: Fusion with a plain BM25 of the typed words (``Ranker.plain_bm25``): its weight
+    #: (0: off). With ``fusion_k`` 0, each score scaled to its best among the re-scored
+    #: articles and mixed, (1 - weight) × keyword + weight × plain; with ``fusion_k`` > 0
+    #: the two orders are fused by reciprocal rank, 1 / (k + keyword rank) + weight /
+    #: (k + plain rank).
+    plain_fusion: float = 0.125
+    fusion_k: float = 0.0
+    #: The plain BM25 counts a word inside a compound (``+stem``) at this share of its
+    #: indexed weight (1.0 for a compound's tail, 0.5 for a leading part).
+    part_count: float = 1.0
 
 
 #: The shipped defaults.

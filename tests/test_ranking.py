@@ -208,8 +208,12 @@ def test_a_short_query_ranks_the_article_about_the_pair_first(keyword_index):
         assert set(got[1:]) >= {"roundup", "short", "forms"}
 
 
+#: The keyword ranking's own scores, before the fusion with the plain BM25 rescales them.
+UNFUSED = replace(RankingSettings(), plain_fusion=0.0)
+
+
 def test_where_the_words_stand_together_counts(keyword_index):
-    with SearchEngine(keyword_index) as engine:
+    with SearchEngine(keyword_index, settings=UNFUSED) as engine:
         near = {h.id: h.score for h in engine.search("Spahn Schutzmasken").hits}
     apart_settings = replace(engine.settings, together_boost=0.0)
     with SearchEngine(keyword_index, settings=apart_settings) as engine:
@@ -319,7 +323,7 @@ def test_a_topic_said_once_beside_a_name_counts_less(tmp_path):
         with SearchEngine(str(tmp_path / "ix"), settings=settings) as engine:
             return {h.id: h.score for h in engine.search(query).hits}
 
-    shipped = replace(RankingSettings(), together_boost=0.0)
+    shipped = replace(UNFUSED, together_boost=0.0)
     assert shipped.passing_penalty > 0
     off = replace(shipped, passing_penalty=0.0)
     named, flat = scores(shipped, "Heidelberg Ausgangssperre"), \
@@ -332,3 +336,88 @@ def test_a_topic_said_once_beside_a_name_counts_less(tmp_path):
         scores(off, "Ausgangssperre Kontaktsperre")
     assert pair["nebenbei"] == pytest.approx(flat["nebenbei"] * (1 - shipped.passing_penalty))
     assert pair["thema"] == pytest.approx(flat["thema"])
+
+
+# --- the plain BM25 fused with the keyword ranking (plain_fusion) ---------------------------
+
+def test_plain_bm25_is_bm25_over_title_and_body_as_one_field(tmp_path):
+    """``Ranker.plain_bm25`` scores each article as a plain BM25 index would that holds its
+    title and text in one field, compound parts as plain words (here the query's words are
+    found as words and as compounds' tails, which the index weighs 1.0 like a word)."""
+    import numpy as np
+    from whoosh import fields
+    from whoosh import index as whoosh_index
+    from whoosh.analysis import SpaceSeparatedTokenizer
+    from whoosh.query import Or, Term
+
+    from index.analysis import PART_PREFIX, german_analyzer
+    from index.build import index_paths
+
+    folder = tmp_path / "a"
+    folder.mkdir()
+    texts = {
+        "titel.txt": "date 2020-04-02 Lieferanten für Masken\n\nDie Masken kommen aus China. "
+                     "Minister Spahn prüft die Verträge. Die Masken sind teuer. " + _FILLER,
+        "teile.txt": "date 2020-04-03 Stoff statt Papier\n\nStoffmasken und Papiermasken: "
+                     "Spahn rät zu Stoffmasken, Spahn sagt es täglich. " + _FILLER * 2,
+        "lang.txt": "date 2020-04-04 Handel im Frühjahr\n\n" + _FILLER * 8 + "Auch Masken "
+                    "werden verkauft.",
+        "kurz.txt": "date 2020-04-05 Spahn im Interview\n\nDas Gespräch lesen Sie morgen.",
+        "ohne.txt": "date 2020-04-06 Wetter\n\nEs regnet in Köln. " + _FILLER,
+    }
+    for name, text in texts.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    index_paths(str(tmp_path / "ix"), [str(folder)])
+
+    analyzer = german_analyzer()
+    plain_ix = whoosh_index.create_in(str(tmp_path), fields.Schema(
+        id=fields.ID(stored=True), body=fields.TEXT(analyzer=SpaceSeparatedTokenizer())))
+    with SearchEngine(str(tmp_path / "ix")) as engine:
+        writer = plain_ix.writer()
+        for name in texts:
+            article = engine.get(name[:-4])[0]
+            terms = [t.text.lstrip(PART_PREFIX) for t in
+                     analyzer(f"{article.title}\n{article.text}", mode="index")]
+            writer.add_document(id=article.id, body=" ".join(terms))
+        writer.commit()
+        parsed = engine.parse("Spahn Masken")
+        assert [kw.text for kw in parsed.keywords] == ["spahn", "mask"]
+        plain = engine.ranker.plain_bm25(parsed.keywords, np.arange(engine.ranker.size))
+        ours = {engine.searcher.stored_fields(d)["id"]: s for d, s in enumerate(plain) if s}
+    with plain_ix.searcher() as s:
+        expected = {h["id"]: h.score for h in
+                    s.search(Or([Term("body", "spahn"), Term("body", "mask")]), limit=None)}
+    assert set(ours) == set(expected) == {"titel", "teile", "lang", "kurz"}
+    assert sorted(ours, key=ours.get) == sorted(expected, key=expected.get)
+    for doc, score in expected.items():  # field lengths are kept in one byte each
+        assert ours[doc] == pytest.approx(score, rel=0.03), doc
+
+
+def test_the_keyword_ranking_is_fused_with_the_plain_bm25(keyword_index):
+    import numpy as np
+
+    def rescored(settings):
+        with SearchEngine(keyword_index, settings=settings) as engine:
+            parsed = engine.parse("Spahn Schutzmasken")
+            ids, scores = engine.ranker.ranked(parsed.query)
+            ids, scores = engine.ranker.rank_keywords(parsed.keywords, ids, scores)
+            return ids, scores, engine.ranker.plain_bm25(parsed.keywords, ids)
+
+    ids, keyword, plain = rescored(UNFUSED)
+    assert len(ids) >= 4 and np.argmax(keyword) != np.argmax(plain)
+    shipped = RankingSettings()
+    assert shipped.plain_fusion > 0 and shipped.fusion_k == 0
+    w = shipped.plain_fusion
+    same_ids, fused, _ = rescored(shipped)
+    assert same_ids.tolist() == ids.tolist()
+    assert fused == pytest.approx((1 - w) * keyword / keyword.max() + w * plain / plain.max())
+    # By reciprocal rank: 1 / (k + rank) of each order.
+    _, by_rank, _ = rescored(replace(shipped, plain_fusion=1.0, fusion_k=60.0))
+    rank_of = {d: r for r, d in enumerate(np.argsort(-keyword, kind="stable"), 1)}
+    plain_rank = {d: r for r, d in enumerate(np.argsort(-plain, kind="stable"), 1)}
+    assert by_rank == pytest.approx([1 / (60 + rank_of[i]) + 1 / (60 + plain_rank[i])
+                                     for i in range(len(ids))])
+    # All weight on the plain BM25: its order.
+    _, only_plain, _ = rescored(replace(shipped, plain_fusion=1.0))
+    assert np.argsort(-only_plain, kind="stable").tolist() == \
+        np.argsort(-plain, kind="stable").tolist()
