@@ -149,7 +149,8 @@ class DaskShards:
 
 
 def build_on_cluster(address, targets, paths, *, report=None, prune=False, progress=None,
-                     entities=True, lock_timeout=0.0, client=None, **ignored):
+                     entities=True, lock_timeout=0.0, client=None, chunk_bytes=None,
+                     **ignored):
     """Index ``paths`` into the shard folders ``targets`` with tasks on a cluster.
 
     Returns the IndexSummary of the whole run. A task that fails for good raises
@@ -161,11 +162,13 @@ def build_on_cluster(address, targets, paths, *, report=None, prune=False, progr
     from cluster.build import plan_chunks, prune_shard, write_chunk
 
     started = time.monotonic()
+    if client is None and not isinstance(address, str):
+        client = address  # a Client made by the caller
     own = client is None
     client = client or connect(address)
     summary = IndexSummary()
     try:
-        chunks = plan_chunks(paths)
+        chunks = plan_chunks(paths, **({"chunk_bytes": chunk_bytes} if chunk_bytes else {}))
         run = uuid.uuid4().hex[:8]
         futures, where = [], {}
         for k, target in enumerate(targets):

@@ -97,13 +97,20 @@ class ShardedEngine:
 
     # --- statistics ---------------------------------------------------------------------
 
-    def _statistics(self, text, options):
-        """The collection statistics for one query: in this process, one CollectionStats
-        per commit of the shards that sums as it is asked; else phase one."""
+    def _current(self):
+        """Start a new state when any shard has committed since: statistics are
+        gathered anew and the surname merges decided again."""
         state = self.generation()
         if state != self._state:
             self._state, self._collection = state, None
             self._phase_one.clear()
+            self._surnames()
+        return state
+
+    def _statistics(self, text, options):
+        """The collection statistics for one query: in this process, one CollectionStats
+        per commit of the shards that sums as it is asked; else phase one."""
+        state = self._current()
         if getattr(self.shards, "local", False):
             if self._collection is None:
                 stats = sum_statistics(self.shards.map("statistics"))
@@ -120,6 +127,20 @@ class ShardedEngine:
         else:
             self._phase_one.move_to_end(key)
         return {"state": state, "stats": stats}
+
+    def _surnames(self):
+        """Decide the automatic surname merges from all shards' counts and hand them to
+        every shard (a lone ``Obama`` joins ``Barack Obama`` by the collection's
+        numbers, as in one index)."""
+        from search.curation import surname_merges
+
+        counts = {}
+        for part in self.shards.map("person_counts"):
+            for name, n in part.items():
+                counts[name] = counts.get(name, 0) + n
+        values = sorted(counts, key=lambda n: n.encode("utf-8"))
+        merges = surname_merges(values, [range(counts[v]) for v in values])
+        self.shards.map("use_surnames", [(e.name, e.to) for e in merges])
 
     # --- searching ----------------------------------------------------------------------
 
@@ -152,6 +173,7 @@ class ShardedEngine:
         for option, value in (("limit", limit), ("offset", offset)):
             if value < 0:
                 raise BadOption(option, value, "it must not be negative")
+        self._current()
         person = [self._resolve("person", n) for n in person or ()]
         place = [self._resolve("place", n) for n in place or ()]
         want = offset + limit
@@ -242,6 +264,7 @@ class ShardedEngine:
     def similar(self, article_id, *, limit=10, snippets=1, fragment_chars=260):
         """Articles like this one over all shards (its key terms from its own shard)."""
         started = time.perf_counter()
+        self._current()
         shard = self.owner(article_id)
         terms = self.shards.call(shard, "key_terms", article_id)
         hits, total = [], 0
@@ -268,6 +291,7 @@ class ShardedEngine:
 
     def facet_values(self, kind, text=None, prefix=None, limit=50):
         """``SearchEngine.facet_values`` over all shards."""
+        self._current()
         counts = self.shards.map("facet_counts", kind, text)
         if prefix:
             want = fold_diacritics(prefix.strip())

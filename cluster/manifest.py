@@ -7,7 +7,7 @@ Python's ``hash()``, which changes from process to process), so every run, on
 every machine, sends an article and its later updates and deletion to one shard.
 
 >>> shard_of("002_hochwasser-passau", 4)
-3
+2
 """
 
 import hashlib

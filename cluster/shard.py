@@ -87,6 +87,28 @@ class ShardSearcher:
                 "frequencies": {key: self.doc_frequency(*key) for key in frequencies},
                 "named": {frozenset(s): self.named_count(s) for s in named}}
 
+    def person_counts(self):
+        """{person name as indexed: articles} of this shard (for the surname merges)."""
+        return _counts(self.engine.raw_columns("person"), None)
+
+    def use_surnames(self, merges):
+        """Show lone surnames merged as the whole collection's counts decide
+        (``[(surname, full name)]`` from ``search.curation.surname_merges`` over all
+        shards' counts), not as this shard's own few articles would."""
+        from search.curation import Entry
+
+        engine = self.engine
+        automatic = [Entry("merge", "person", name, to, automatic=True) for name, to in merges]
+        curation = engine.curation()
+        raw = engine.raw_columns("person")
+        engine._columns.pop("person", None)
+        engine._names.pop("person", None)
+        engine._name_words.clear()
+        engine._named_docs = {}
+        cols = raw.curated(curation.names("person", automatic=automatic))
+        engine._columns["person"] = cols
+        engine._automatic["person"] = automatic
+
     def use(self, collection):
         """Rank with ``collection``: a CollectionStats, a Recorder, None for the shard's
         own numbers, or ``{"state", "stats"}`` as a cluster sends them (summed
