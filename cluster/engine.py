@@ -245,13 +245,7 @@ class ShardedEngine:
             best = choose_correction(facts[0]["stem"], facts)
             if best is None:
                 continue
-            holding = sorted(range(len(facts)), key=lambda i: -max(
-                facts[i]["candidates"].get(best, {}).values(), default=0))
-            better = None
-            for i in holding:
-                better = self.shards.call(i, "surface", best, word)
-                if better:
-                    break
+            better = self._surface(best, word)
             if better and better.lower() != word.lower():
                 corrections[word] = better
         if not corrections:
@@ -260,6 +254,22 @@ class ShardedEngine:
         for typed, better in corrections.items():
             fixed = re.sub(r"(?<!\w)" + re.escape(typed) + r"(?!\w)", better, fixed)
         return fixed
+
+    def _surface(self, stem, typed):
+        """``search.suggest.surface_form`` over all shards: the spellings in the
+        collection's best articles for ``stem``, nearest to ``typed`` on a tie."""
+        from search.suggest import SURFACE_SAMPLE, _ratio
+
+        samples = [e for part in self.shards.map("surface_samples", stem) for e in part]
+        samples.sort(key=lambda e: (-e[0], e[1]))
+        forms = {}
+        for _, _, found in samples[:SURFACE_SAMPLE]:
+            for w, n in found.items():
+                forms[w] = forms.get(w, 0) + n
+        if not forms:
+            return None
+        folded = fold_diacritics(typed)
+        return max(forms, key=lambda w: (_ratio(fold_diacritics(w), folded), forms[w]))
 
     def similar(self, article_id, *, limit=10, snippets=1, fragment_chars=260):
         """Articles like this one over all shards (its key terms from its own shard)."""
@@ -292,7 +302,8 @@ class ShardedEngine:
     def facet_values(self, kind, text=None, prefix=None, limit=50):
         """``SearchEngine.facet_values`` over all shards."""
         self._current()
-        counts = self.shards.map("facet_counts", kind, text)
+        collection = self._statistics(text, {}) if text and text.strip() else None
+        counts = self.shards.map("facet_counts", kind, text, collection=collection)
         if prefix:
             want = fold_diacritics(prefix.strip())
 

@@ -15,9 +15,9 @@ from search.facets import FACET_FIELDS
 from search.query import ANSWER_PATTERNS, answer_kind, date_filter
 from search.ranking import top
 from search.snippets import TermMatcher
-from search.suggest import MAX_WORD, SHORT_STEM, surface_form
+from search.suggest import MAX_WORD, SHORT_STEM, SURFACE_SAMPLE
 
-from index.analysis import stem_word
+from index.analysis import WORD_RE, stem_word
 from index.store import stored_text
 
 #: The fields whose lengths BM25 averages.
@@ -187,14 +187,14 @@ class ShardSearcher:
         settings = engine.settings
         has_filters = bool(person or place or since or until)
         if text and text.strip():
-            parsed = engine.parse(text, fuzzy=fuzzy)
+            parsed = self.parse(text, fuzzy=fuzzy)
             q = parsed.query
         elif has_filters:
             parsed, q = None, wq.Every()
             if sort == "relevance":
                 sort = "date"
         else:
-            parsed = engine.parse(text)
+            parsed = self.parse(text)
             q = parsed.query
         s = engine.searcher
         ranker = engine.ranker
@@ -247,6 +247,18 @@ class ShardSearcher:
         return {"total": int(len(candidates)), "entries": entries, "facets": counts,
                 "answer_kind": kind, "sort": sort}
 
+    def parse(self, text, fuzzy=False):
+        """``SearchEngine.parse`` with the collection's document frequencies: whether a
+        word's other ``-s`` form is searched too is the whole collection's call."""
+        from search.query import parse_query
+
+        engine = self.engine
+        reader = engine.searcher.reader()
+        if engine.collection is not None:
+            reader = _CollectionReader(reader, engine.collection)
+        return parse_query(text, engine.searcher.schema, fuzzy=fuzzy, reader=reader,
+                           settings=engine.settings)
+
     def hits(self, entries, text=None, *, fuzzy=False, snippets=2, fragment_chars=260,
              stems=None):
         """The final page's hits of this shard: ``[(rank, score, docnum)]`` → Hit objects,
@@ -261,14 +273,16 @@ class ShardSearcher:
         return [engine._hit(rank, docnum, score, matcher, snippets, fragment_chars)
                 for rank, score, docnum in entries]
 
-    def facet_counts(self, kind, text=None):
+    def facet_counts(self, kind, text=None, collection=None):
         """Every ``kind`` name's article count here, over a query's matches or all articles."""
         engine = self.engine
         if kind not in FACET_FIELDS:
             raise BadOption("facet", kind, "use person or place")
+        if collection is not None:
+            self.use(collection)
         docs = None
         if text and text.strip():
-            docs = set(engine.searcher.docs_for_query(engine.parse(text).query))
+            docs = set(engine.searcher.docs_for_query(self.parse(text).query))
         columns = engine.columns(kind)
         return _counts(columns, docs)
 
@@ -342,9 +356,20 @@ class ShardSearcher:
                                         for f in fields if f in reader.schema}
         return {"stem": stem, "known": known, "candidates": candidates}
 
-    def surface(self, stem, typed):
-        """The spelling this shard's articles use most for ``stem`` (or None)."""
-        return surface_form(self.engine.searcher, stem, typed)
+    def surface_samples(self, stem, fields=("body", "title")):
+        """``surface_form``'s sample from this shard: its best articles for ``stem``
+        as ``(score, id, {spelling: count})``, scored with the collection's numbers."""
+        forms_of = []
+        q = wq.Or([wq.Term(f, stem) for f in fields])
+        for hit in self.engine.searcher.search(q, limit=SURFACE_SAMPLE):
+            stored = hit.fields()
+            text = (stored.get("title") or "") + "\n" + stored_text(stored)
+            forms = {}
+            for w in WORD_RE.findall(text):
+                if len(w) >= len(stem) - 1 and stem_word(w) == stem:
+                    forms[w] = forms.get(w, 0) + 1
+            forms_of.append((float(hit.score), stored["id"], forms))
+        return forms_of
 
 
 def make_collection(stats, settings, lookup=None):
@@ -367,3 +392,20 @@ def _intersect(sets):
     for s in sets[1:]:
         out &= s
     return out
+
+
+class _CollectionReader:
+    """A shard's reader whose document frequencies are the collection's (for parsing)."""
+
+    def __init__(self, reader, collection):
+        self._reader, self._collection = reader, collection
+
+    def doc_frequency(self, fieldname, text):
+        btext = text if isinstance(text, bytes) else text.encode("utf-8")
+        return self._collection.doc_frequency(fieldname, btext)
+
+    def __contains__(self, term):
+        return term in self._reader
+
+    def __getattr__(self, name):
+        return getattr(self._reader, name)
