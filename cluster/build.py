@@ -329,3 +329,17 @@ def prune_shard(target, seen, paths, failed_sources=(), lock_timeout=120.0):
             raise
         _commit(writer, store)
     return removed
+
+
+def optimize_shard(target, lock_timeout=120.0):
+    """A cluster task after all chunks: merge the shard ``target`` into one segment."""
+    from index.build import INNER_LOCK_TIMEOUT, _commit
+    from index.pipeline import open_writer
+    from index.store import IndexStore, RunLock, index_exists
+
+    if not index_exists(target):
+        return
+    with RunLock(target).acquire(lock_timeout):
+        store = IndexStore.open(target)
+        _commit(open_writer(store, None, procs=1, timeout=INNER_LOCK_TIMEOUT), store,
+                optimize=True)

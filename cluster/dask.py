@@ -150,7 +150,7 @@ class DaskShards:
 
 def build_on_cluster(address, targets, paths, *, report=None, prune=False, progress=None,
                      entities=True, lock_timeout=0.0, client=None, chunk_bytes=None,
-                     **ignored):
+                     optimize=False, **ignored):
     """Index ``paths`` into the shard folders ``targets`` with tasks on a cluster.
 
     Returns the IndexSummary of the whole run. A task that fails for good raises
@@ -159,7 +159,7 @@ def build_on_cluster(address, targets, paths, *, report=None, prune=False, progr
     """
     from distributed import as_completed
 
-    from cluster.build import plan_chunks, prune_shard, write_chunk
+    from cluster.build import optimize_shard, plan_chunks, prune_shard, write_chunk
 
     started = time.monotonic()
     if client is None and not isinstance(address, str):
@@ -205,6 +205,9 @@ def build_on_cluster(address, targets, paths, *, report=None, prune=False, progr
                                     sorted(failed_sources), pure=False)
                       for k, target in enumerate(targets)]
             summary.pruned = sum(f.result() for f in pruned)
+        if optimize:
+            client.gather([client.submit(optimize_shard, target, pure=False)
+                           for target in targets])
         summary.seconds = time.monotonic() - started
     finally:
         if own:

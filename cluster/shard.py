@@ -334,6 +334,13 @@ class ShardSearcher:
                               for t in reader.lexicon("places")]
         return out
 
+    def warm(self, what):
+        """Load the ``person`` or ``place`` facet column, or the ``date`` column."""
+        if what == "date":
+            self.engine._date_column()
+        else:
+            self.engine.columns(what)
+
     def has_article(self, article_id):
         return self.engine.searcher.document_number(id=str(article_id)) is not None
 

@@ -124,6 +124,19 @@ def test_every_command_reads_a_sharded_index_as_one(sharded_samples, samples_ind
     assert similar["hits"] and "002_hochwasser-passau" not in [h["id"] for h in similar["hits"]]
 
 
+def test_the_web_library_serves_a_sharded_index(sharded_samples, samples_index):
+    from web.adapter import Library
+
+    many, one = Library(sharded_samples), Library(samples_index)
+    many.warm()
+    a, b = many.search("Hochwasser", person=["Söder"]), one.search("Hochwasser",
+                                                                    person=["Söder"])
+    assert a["hits"] == b["hits"] and a["total"] == b["total"] == 1
+    assert many.article_count() == 21 and many.generation()
+    many.close()
+    one.close()
+
+
 def test_errors_on_a_sharded_index_are_one_line(sharded_samples):
     missing = _cli(sharded_samples, "show", "no-such-article")
     assert missing.exit_code == 1 and "Traceback" not in missing.output
