@@ -129,7 +129,23 @@ class ShardedEngine:
         key = (text, tuple(sorted((k, repr(v)) for k, v in options.items())))
         stats = self._phase_one.get(key)
         if stats is None:
-            stats = sum_statistics(self.shards.map("needed_statistics", text, **options))
+            # What the query asks for does not depend on the page or the facets.
+            light = dict(options, want=0, facets=0) if "want" in options else options
+            parts = self.shards.map("needed_statistics", text, **light)
+            # A shard may not ask for every term (a phrase whose first word it lacks
+            # stops there): it still holds articles with the others. Ask it for the rest.
+            terms = set().union(*(p["frequencies"] for p in parts))
+            names = set().union(*(p["named"] for p in parts))
+            requests = []
+            for i, p in enumerate(parts):
+                missing = sorted(terms - set(p["frequencies"]))
+                named = [sorted(n) for n in names - set(p["named"])]
+                if missing or named:
+                    requests.append((i, "statistics", (missing, named), {}))
+            for extra in self.shards.calls(requests):
+                parts.append({"doc_count": 0, "field_lengths": {},
+                              "frequencies": extra["frequencies"], "named": extra["named"]})
+            stats = sum_statistics(parts)
             self._phase_one[key] = stats
             while len(self._phase_one) > STATS_CACHE:
                 self._phase_one.popitem(last=False)
