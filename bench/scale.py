@@ -153,7 +153,7 @@ def main():
         rates = {}
         for workers in (1, 2):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=":0")
             client = Client(cluster)
             seconds, added = build(source, os.path.join(workdir, f"local{workers}"), 2,
                                    client)

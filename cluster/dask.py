@@ -48,7 +48,7 @@ def connect(address):
     try:
         if address == "local":
             cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
-                                   processes=True, dashboard_address=None)
+                                   processes=True, dashboard_address=":0")
             client = Client(cluster)
             client._fundstelle_cluster = cluster
         else:

@@ -177,6 +177,24 @@ def test_updates_and_prune_reach_the_articles_shard(tmp_path):
         assert len(ids) == len(set(ids)) and all(shard_of(i, 4) == k for i in ids)
 
 
+def test_rebuild_keeps_the_shard_count_and_swaps_the_whole_folder(tmp_path):
+    src = tmp_path / "articles"
+    src.mkdir()
+    for n in range(6):
+        (src / f"b{n}.txt").write_text(f"date 2024-06-0{n + 1} Wahl in Bayern {n}\n\n"
+                                       "Die Wahl in Bayern ist entschieden.\n",
+                                       encoding="utf-8")
+    index = tmp_path / "index"
+    assert _cli(index, "index", "--shards", "2", "--procs", "1", "--no-entities",
+                str(src)).exit_code == 0
+    (src / "b5.txt").unlink()
+    again = _cli(index, "index", "--rebuild", "--procs", "1", "--no-entities", str(src))
+    assert again.exit_code == 0, again.output
+    assert Manifest.read(index).shards == 2
+    assert json.loads(_cli(index, "stats", "--format", "json").stdout)["articles"] == 5
+    assert not list(tmp_path.glob("index.rebuild-*"))
+
+
 # --- Dask: a real LocalCluster with worker processes -----------------------------------
 
 @pytest.fixture(scope="module")
@@ -184,7 +202,7 @@ def client():
     from distributed import Client, LocalCluster
 
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+                           dashboard_address=":0")
     c = Client(cluster)
     yield c
     c.close()

@@ -42,7 +42,7 @@ def fang_pair(tmp_path_factory):
         out.writelines(itertools.islice(f, ARTICLES))
     Archive.index(root / "one", [source])
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+                           dashboard_address=":0")
     client = Client(cluster)
     Archive.index(root / "sharded", [source], shards=SHARDS, cluster=client)
     one, sharded = Archive(root / "one"), ShardedArchive(root / "sharded", cluster=client)
