@@ -142,9 +142,16 @@ def main(ctx, index_path):
               help="At the end, merge the index into one segment: about a third smaller and "
                    "faster to search, at the cost of rewriting it (about a CPU minute per "
                    "10,000 articles).")
+@click.option("--shards", type=click.IntRange(1, 4096), default=None,
+              help="Build a sharded index of N ordinary indexes (articles routed by a hash "
+                   "of their id); every command searches it as one [default: 1, or the "
+                   "sharded index's own count].")
+@click.option("--cluster", envvar="FUNDSTELLE_CLUSTER", default=None, metavar="ADDRESS",
+              help="Run the work on a Dask cluster: `local` (one worker process per core) "
+                   "or a scheduler's address, tcp://host:8786 [env FUNDSTELLE_CLUSTER].")
 @pass_settings
 def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_size, procs,
-              optimize):
+              optimize, shards, cluster):
     """Index articles: plain-text files, JSON Lines (.jsonl, .jsonl.gz), folders, or - for stdin.
 
     Plain-text files start with a line ` date YYYY-MM Title` (or YYYY-MM-DD),
@@ -170,7 +177,8 @@ def index_cmd(settings, paths, entities, prune, rebuild, wait_seconds, batch_siz
         summary = Archive.index(settings.index, paths, entities=entities,
                                 batch_size=batch_size, progress=progress.update,
                                 report=report, lock_timeout=wait_seconds, prune=prune,
-                                rebuild=rebuild, procs=procs, optimize=optimize)
+                                rebuild=rebuild, procs=procs, optimize=optimize,
+                                shards=shards, cluster=cluster)
     except KeyboardInterrupt:
         progress.clear()
         click.echo("Stopped at once: the index is at its last commit; "
@@ -270,9 +278,12 @@ class _Progress:
 @click.option("--batch", type=click.File("rb"), default=None, metavar="FILE",
               help='JSON Lines of {"id": ..., "text": ...} queries (- for stdin); one JSON '
                    "line answers each input line, in order. Exit 1 if any query failed.")
+@click.option("--cluster", envvar="FUNDSTELLE_CLUSTER", default=None, metavar="ADDRESS",
+              help="Search a sharded index's shards on a Dask cluster (`local` or "
+                   "tcp://host:8786) instead of in this process [env FUNDSTELLE_CLUSTER].")
 @pass_settings
 def search_cmd(settings, query, limit, offset, page, sort, since, until, person, place,
-               source, facets, snippets, fmt, every, bom, batch):
+               source, facets, snippets, fmt, every, bom, batch, cluster):
     """Search the index. QUERY words are stemmed German; articles with all words rank first.
 
     \b
@@ -299,7 +310,11 @@ def search_cmd(settings, query, limit, offset, page, sort, since, until, person,
         raise click.UsageError("--batch answers in JSON Lines; drop --format csv")
     options = dict(limit=limit, offset=offset, sort=sort, since=since, until=until,
                    person=person, place=place, source=source)
-    with _archive(settings) as archive:
+    try:
+        archive = _archive(settings, cluster=cluster)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    with archive:
         if every:
             _echo_every_hit(archive, query, settings, fmt, bom, sort=sort, since=since,
                             until=until, person=person, place=place, source=source,
@@ -319,9 +334,14 @@ def search_cmd(settings, query, limit, offset, page, sort, since, until, person,
         _echo_results(archive, "search", (query,), options, fmt, settings)
 
 
-def _archive(settings):
-    """The Archive of ``--index``."""
+def _archive(settings, cluster=None):
+    """The Archive of ``--index`` (a sharded one searched on ``cluster``, if given)."""
     from search.archive import Archive
+    if cluster:
+        from cluster.archive import ShardedArchive
+        from cluster.manifest import is_sharded
+        if is_sharded(settings.index):
+            return ShardedArchive(settings.index, cluster=cluster)
     return Archive(settings.index)
 
 

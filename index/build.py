@@ -30,7 +30,7 @@ def load_extractor():
 
 def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdin=None,
                 progress=None, report=None, lock_timeout=0.0, prune=False, rebuild=False,
-                procs=None, optimize=False):
+                procs=None, optimize=False, items=None):
     """Index the articles under ``paths`` into the index at ``index_path``.
 
     Unchanged articles (same content hash) are skipped, changed ones replaced.
@@ -54,9 +54,14 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
     killed, no memory) cancels its batch and raises IndexWriteFailed or one of
     its kinds (DiskFull, OutOfMemory, WorkerFailed) with ``committed``, the
     articles the index holds at its last commit: the same call again resumes.
+
+    ``items``, when given, is what the run indexes instead of reading ``paths``
+    (Articles, ArticleErrors and warnings as :func:`index.ingest.read_articles`
+    yields them): a sharded index (``cluster.build``) hands each shard its own.
+    ``paths`` still name the folders ``prune`` looks under.
     """
     kwargs = dict(entities=entities, batch_size=batch_size, stdin=stdin, progress=progress,
-                  report=report, procs=procs, optimize=optimize)
+                  report=report, procs=procs, optimize=optimize, items=items)
     try:
         lock = RunLock(index_path).acquire(lock_timeout)
     except (OSError, MemoryError) as exc:
@@ -121,7 +126,7 @@ def _stale_message(info):
 
 
 def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progress,
-                  report, prune=False, procs=None, optimize=False):
+                  report, prune=False, procs=None, optimize=False, items=None):
     """The body of an indexing run; the caller holds the RunLock."""
     started = time.monotonic()
     store = IndexStore.open_or_create(index_path)
@@ -133,7 +138,9 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
     failed_sources = set()
     pending = 0
     try:
-        for n, item in enumerate(read_articles(paths, stdin=stdin), 1):
+        if items is None:
+            items = read_articles(paths, stdin=stdin)
+        for n, item in enumerate(items, 1):
             if progress:
                 progress(n)
             if isinstance(item, ArticleError):

@@ -429,6 +429,8 @@ def _walk_dir(top, seen_dirs):
     if any(e.name == "fundstelle.json" for e in entries) and \
             any(e.name.startswith("_MAIN_") for e in entries):
         return  # a Fundstelle index (its fundstelle.json is no article)
+    if any(e.name == "fundstelle-shards.json" for e in entries):
+        return  # a sharded Fundstelle index (cluster.manifest)
     for entry in entries:
         if entry.name.startswith("."):
             continue

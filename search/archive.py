@@ -31,6 +31,15 @@ class Archive:
     between threads without a lock; use one Archive per thread or process.
     """
 
+    def __new__(cls, path=None, *args, **kwargs):
+        # One opener: a folder with a shard manifest opens as a ShardedArchive.
+        if cls is Archive and path is not None:
+            from cluster.manifest import is_sharded
+            if is_sharded(path):
+                from cluster.archive import ShardedArchive
+                return super().__new__(ShardedArchive)
+        return super().__new__(cls)
+
     def __init__(self, path):
         self.path = str(path)
         self._engine = None
@@ -274,7 +283,17 @@ class Archive:
         ``prune``, ``rebuild``, ``procs``, ``progress``, ``report``, ...).
         Returns the run's :class:`~index.store.IndexSummary` (``to_dict()`` for
         JSON); a run that cannot write raises IndexWriteFailed or one of its kinds.
+        With ``shards`` N > 1 (or on a sharded index, or with ``cluster``, an
+        address or ``local``), :func:`cluster.build.index_sharded` writes a sharded
+        index; ``shards=1`` is an ordinary index.
         """
+        from cluster.manifest import is_sharded
+
+        shards, cluster = options.pop("shards", None), options.pop("cluster", None)
+        if (shards or 1) > 1 or cluster or is_sharded(path):
+            from cluster.build import index_sharded
+            return index_sharded(str(path), [str(p) for p in paths], shards=shards,
+                                 cluster=cluster, **options)
         from index.build import index_paths
         return index_paths(str(path), [str(p) for p in paths], **options)
 

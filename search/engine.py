@@ -49,6 +49,9 @@ class SearchEngine:
     def __init__(self, index_path, settings=DEFAULT_SETTINGS):
         self.store = IndexStore.open(index_path)
         self.settings = settings
+        #: The collection's statistics when this index is one shard of several (see
+        #: ``Ranker.collection``); None: this index's own.
+        self.collection = None
         self.weighting = scoring.BM25F(B=settings.bm25_b, K1=settings.bm25_k1)
         # A commit beside us may delete the table of contents being opened.
         self._searcher = while_writers_commit(
@@ -67,7 +70,7 @@ class SearchEngine:
         self._named_docs = {}
         self._dates = None
         self._timeline = None  # search.timeline.DateColumn, made on first use
-        self.ranker = Ranker(self._searcher, self.settings)
+        self.ranker = Ranker(self._searcher, self.settings, collection=self.collection)
         self.speller = Speller(self._searcher, store=self.store)
 
     def __enter__(self):
@@ -329,12 +332,21 @@ class SearchEngine:
             for stem in stems:
                 for vid in self._names_with(kind, columns, stem):
                     docs |= columns.docs_of_value(vid)
-        if not docs:
-            return None
-        reader = self._searcher.reader()
-        holding = max(reader.doc_frequency("body", stem) for stem in stems)
-        if len(docs) < self.settings.entity_share * holding:
-            return None
+        if self.collection is not None:
+            # One shard of several: whether the word names someone is the collection's
+            # call (an array here even when none of this shard's articles name them).
+            holding = max(self.collection.doc_frequency("body", stem.encode("utf-8"))
+                          for stem in stems)
+            named = self.collection.named_count(stems)
+            if not named or named < self.settings.entity_share * holding:
+                return None
+        else:
+            if not docs:
+                return None
+            reader = self._searcher.reader()
+            holding = max(reader.doc_frequency("body", stem) for stem in stems)
+            if len(docs) < self.settings.entity_share * holding:
+                return None
         named = np.zeros(self.ranker.size, dtype=bool)
         named[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
         return named

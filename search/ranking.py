@@ -57,9 +57,14 @@ class _BM25Stats(NamedTuple):
 class Ranker:
     """Bulk scorer over one Whoosh searcher; caches field lengths and deletions."""
 
-    def __init__(self, searcher, settings=DEFAULT_SETTINGS):
+    def __init__(self, searcher, settings=DEFAULT_SETTINGS, collection=None):
         self.searcher = searcher
         self.settings = settings
+        #: When this index is one shard of several: the whole collection's statistics
+        #: (``cluster.stats.CollectionStats``: ``doc_count_all()``,
+        #: ``doc_frequency(field, term bytes)``, ``avg_field_length(field)``, ``weighting``),
+        #: so idf and average lengths are the collection's. None: this index's own.
+        self.collection = collection
         self._leaves = searcher.leaf_searchers()
         self.size = searcher.reader().doc_count_all()
         self._norms = {}
@@ -682,13 +687,21 @@ class Ranker:
     def _new_scorer(self, fieldname, btext, infos):
         s = self.searcher
         weighting = s.weighting
-        if infos is None or type(weighting) is not BM25F or weighting._field_B \
+        whole = self.collection
+        # A shard's searcher scores with the collection's BM25F (whole.weighting).
+        bm25 = type(weighting) is BM25F or (whole is not None and weighting is whole.weighting)
+        if infos is None or not bm25 or weighting._field_B \
                 or not s.schema[fieldname].scorable:
             return weighting.scorer(s, fieldname, btext)
-        # Whoosh's WeightingModel.idf and BM25FScorer, from the infos at hand.
-        n = sum(info.doc_frequency() for _, info in infos)
-        idf = log(s.doc_count_all() / (n + 1)) + 1
-        return _BM25Stats(idf, s.avg_field_length(fieldname) or 1, weighting.B, weighting.K1)
+        if whole is not None:
+            n, count = whole.doc_frequency(fieldname, btext), whole.doc_count_all()
+            avgfl = whole.avg_field_length(fieldname)
+        else:
+            # Whoosh's WeightingModel.idf and BM25FScorer, from the infos at hand.
+            n = sum(info.doc_frequency() for _, info in infos)
+            count, avgfl = s.doc_count_all(), s.avg_field_length(fieldname)
+        idf = log(count / (n + 1)) + 1
+        return _BM25Stats(idf, avgfl or 1, weighting.B, weighting.K1)
 
     def _field_norms(self, fieldname, scorer):
         """Per document: ``K1 * ((1 - B) + B * fl / avgfl)``, as BM25 computes it."""
