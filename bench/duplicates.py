@@ -1,0 +1,131 @@
+"""Agency copies on a corpus: signature cost, Jaccard of candidate pairs, groups, sample pairs.
+
+    nice python bench/duplicates.py pairs [--corpus PATH] [--limit N]
+    nice python bench/duplicates.py groups --index PATH [--sample 50] [--seed 21]
+
+``pairs`` signs every article of the corpus (default: FANG in ``../shared``),
+finds candidate pairs with LSH at a low threshold (0.3) and prints how many
+pairs have an estimated Jaccard in each band: what :data:`index.duplicates.THRESHOLD`
+was chosen from. It also prints the signing cost per article.
+
+``groups`` reads the ``dupgroup`` column of a built index and prints the number
+of groups, their size distribution and ``--sample`` random pairs of articles
+that share a group (ids, sources, estimated Jaccard; never the texts), to be
+judged by reading them with ``fundstelle show ID``. The judgments are kept in
+``bench/duplicates-judged.tsv``.
+"""
+
+import argparse
+import collections
+import gzip
+import json
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from index.duplicates import NUM_PERM, Signer  # noqa: E402
+
+DEFAULT_CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                              "shared", "data", "fang-covid", "articles.jsonl.gz")
+
+
+def read_corpus(path, limit=0):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        for n, line in enumerate(f):
+            if limit and n >= limit:
+                break
+            yield json.loads(line)
+
+
+def pairs(args):
+    from datasketch import MinHashLSH
+
+    signer = Signer()
+    sigs, sources = {}, {}
+    started = time.process_time()
+    count = 0
+    for art in read_corpus(args.corpus, args.limit):
+        count += 1
+        sig = signer.signature(art.get("text") or "")
+        if sig is not None:
+            sigs[art["id"]] = sig
+            sources[art["id"]] = art.get("source") or ""
+    cpu = time.process_time() - started
+    print(f"{count} articles, {len(sigs)} long enough to sign; "
+          f"signing {cpu:.1f} CPU-s ({1000 * cpu / max(count, 1):.2f} ms an article)")
+    lsh = MinHashLSH(threshold=0.3, num_perm=NUM_PERM)
+    for key, sig in sigs.items():
+        lsh.insert(key, signer.minhash(hashvalues=sig), check_duplication=False)
+    bands = collections.Counter()
+    same_source = collections.Counter()
+    seen = set()
+    for key, sig in sigs.items():
+        for other in lsh.query(signer.minhash(hashvalues=sig)):
+            if other == key or (other, key) in seen:
+                continue
+            seen.add((key, other))
+            j = float((sigs[other] == sig).sum()) / NUM_PERM
+            band = min(int(j * 10), 9) / 10
+            bands[band] += 1
+            same_source[band] += sources[key] == sources[other]
+    print("| est. Jaccard | pairs | same source |")
+    print("|---|---|---|")
+    for band in sorted(bands):
+        print(f"| {band:.1f}–{band + 0.1:.1f} | {bands[band]} | {same_source[band]} |")
+
+
+def groups(args):
+    from index.store import IndexStore
+
+    store = IndexStore.open(args.index)
+    with store.ix.searcher() as s:
+        reader = s.reader()
+        column = list(reader.column_reader("dupgroup"))
+        members = collections.defaultdict(list)
+        for docnum, group in enumerate(column):
+            if reader.has_deletions() and reader.is_deleted(docnum):
+                continue
+            members[group].append(docnum)
+        sizes = collections.Counter(len(m) for m in members.values())
+        grouped = [m for m in members.values() if len(m) > 1]
+        print(f"{sum(len(m) for m in members.values())} articles, "
+              f"{len(grouped)} groups of 2 or more holding {sum(map(len, grouped))} articles")
+        print("| size | groups |")
+        print("|---|---|")
+        for size in sorted(sizes):
+            if size > 1:
+                print(f"| {size} | {sizes[size]} |")
+        rng = random.Random(args.seed)
+        # Pairs drawn by group, so large groups do not fill the sample.
+        signer = Signer()
+        from index.store import stored_text
+        chosen = rng.sample(grouped, min(args.sample, len(grouped)))
+        print("\nid_a\tid_b\tsource_a\tsource_b\test_jaccard")
+        for group in chosen:
+            a, b = rng.sample(group, 2)
+            fa, fb = s.stored_fields(a), s.stored_fields(b)
+            sa, sb = signer.signature(stored_text(fa)), signer.signature(stored_text(fb))
+            j = float((sa == sb).sum()) / NUM_PERM if sa is not None and sb is not None else 0
+            print(f"{fa['id']}\t{fb['id']}\t{fa.get('source')}\t{fb.get('source')}\t{j:.2f}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("pairs")
+    p.add_argument("--corpus", default=DEFAULT_CORPUS)
+    p.add_argument("--limit", type=int, default=0)
+    g = sub.add_parser("groups")
+    g.add_argument("--index", required=True)
+    g.add_argument("--sample", type=int, default=50)
+    g.add_argument("--seed", type=int, default=21)
+    args = ap.parse_args()
+    (pairs if args.cmd == "pairs" else groups)(args)
+
+
+if __name__ == "__main__":
+    main()
