@@ -119,6 +119,7 @@ class Archive:
         from search.batch import run_batch
         from search.errors import user_message
 
+        options.setdefault("collapse", True)  # as search() does
         for out in run_batch(self.engine, lines, describe=describe or user_message,
                              skip_blank=skip_blank, **options):
             yield _plain(out)

@@ -87,7 +87,7 @@ def log_likelihood(both, n_target, totals, n_scope):
     """Signed G² for each other name: ``both`` articles name it and the target,
     ``totals`` name it, ``n_target`` name the target, of ``n_scope`` articles.
 
-    >>> [round(g, 1) for g in log_likelihood(np.array([10, 10]), 20, np.array([10, 1000]), 2000)]
+    >>> [round(float(g), 1) for g in log_likelihood(np.array([10, 10]), 20, np.array([10, 1000]), 2000)]
     [98.2, 0.0]
     """
     k11 = both.astype(float)

@@ -277,13 +277,16 @@ def test_openapi_describes_every_endpoint(server):
     assert status == 200 and spec["openapi"].startswith("3.")
     assert set(spec["paths"]) == {"/api/search", "/api/search/batch",
                                   "/api/article/{article_id}", "/api/similar/{article_id}",
-                                  "/api/facets/{kind}", "/api/stats", "/api/openapi.json"}
+                                  "/api/facets/{kind}", "/api/stats", "/api/openapi.json",
+                                  "/api/cooccurrence"}
     for path, ops in spec["paths"].items():
         concrete = path.replace("{article_id}", "002_hochwasser-passau").replace(
             "{kind}", "person")
+        query = {"search": "?q=Bayern", "cooccurrence": "?place=Bayern"}.get(
+            path.rsplit("/", 1)[-1], "")
         for method in ops:
             if method == "get":
-                status = server.request(concrete + ("?q=Bayern" if "search" in path else ""))[0]
+                status = server.request(concrete + query)[0]
                 assert status == 200, path
 
 

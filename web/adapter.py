@@ -70,15 +70,17 @@ class Library:
     # ------------------------------------------------------------ the API's objects
 
     def search(self, q=None, *, limit=10, offset=0, sort="relevance", since=None, until=None,
-               person=(), place=(), facets=10, snippets=2):
-        """A result page as ``fundstelle search --format json`` prints it."""
+               person=(), place=(), facets=10, snippets=2, collapse=True):
+        """A result page as ``fundstelle search --format json`` prints it (agency copies
+        collapsed unless ``collapse`` is False)."""
         if not (q and q.strip()) and not (person or place or since or until):
             raise ParameterError("give a query (q), or person/place/since/until to list "
                                  "articles")
         with self._lock:
             return self._current().search(q, limit=limit, offset=offset, sort=sort,
                                           since=since, until=until, person=person,
-                                          place=place, facets=facets, snippets=snippets)
+                                          place=place, facets=facets, snippets=snippets,
+                                          collapse=collapse)
 
     def article(self, article_id, q=None):
         """An article as ``fundstelle show --format json`` prints it.
@@ -98,6 +100,13 @@ class Library:
         """A facet's values, as ``fundstelle facets KIND --format json`` prints them."""
         with self._lock:
             return self._current().facets(kind, q, prefix=prefix, limit=limit)
+
+    def cooccurrence(self, kind, name, q=None, *, since=None, until=None, limit=20,
+                     min_count=2):
+        """Who appears with a person or place, as ``fundstelle cooccurrence --format json``."""
+        with self._lock:
+            return self._current().cooccurrence(kind, name, q, since=since, until=until,
+                                                limit=limit, min_count=min_count)
 
     def stats(self):
         """What ``fundstelle stats --format json`` prints, computed once per commit.
