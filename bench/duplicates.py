@@ -2,6 +2,7 @@
 
     nice python bench/duplicates.py pairs [--corpus PATH] [--limit N]
     nice python bench/duplicates.py groups --index PATH [--sample 50] [--seed 21]
+    nice python bench/duplicates.py cost [--corpus PATH] [--limit 2000] [--runs 2]
 
 ``pairs`` signs every article of the corpus (default: FANG in ``../shared``),
 finds candidate pairs with LSH at a low threshold (0.3) and prints how many
@@ -13,6 +14,11 @@ of groups, their size distribution and ``--sample`` random pairs of articles
 that share a group (ids, sources, estimated Jaccard; never the texts), to be
 judged by reading them with ``fundstelle show ID``. The judgments are kept in
 ``bench/duplicates-judged.tsv``.
+
+``cost`` indexes the same ``--limit`` articles (spread over the corpus) with
+and without grouping, alternating, ``--runs`` times each, every run a fresh
+index in a child process with entities and two workers; it prints wall and
+CPU seconds (the whole process tree's) per run and the median difference.
 """
 
 import argparse
@@ -113,6 +119,49 @@ def groups(args):
             print(f"{fa['id']}\t{fb['id']}\t{fa.get('source')}\t{fb.get('source')}\t{j:.2f}")
 
 
+def cost(args):
+    import statistics
+    import shutil
+    import tempfile
+
+    bench = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, bench)
+    import perf
+
+    workdir = tempfile.mkdtemp(prefix="fundstelle-dupcost-")
+    try:
+        total = perf.count_lines(args.corpus)
+        src, text_mb = perf.subset(args.corpus, args.limit, total, workdir)
+        print(f"{min(args.limit, total)} articles, {text_mb:.1f} MB of text, "
+              f"load {os.getloadavg()[0]:.1f}")
+        print("| run | grouping | wall s | cpu s |")
+        print("|---|---|---|---|")
+        figures = {True: [], False: []}
+        code = ("import resource, sys; from index.build import index_paths; "
+                "index_paths(sys.argv[1], [sys.argv[2]], procs=2, "
+                "duplicates=sys.argv[3] == '1'); "
+                "u = [resource.getrusage(w) for w in "
+                "(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]; "
+                "print(sum(r.ru_utime + r.ru_stime for r in u))")
+        root = os.path.dirname(bench)
+        env = dict(os.environ, PYTHONWARNINGS="ignore", PYTHONPATH=root)
+        for run in range(args.runs):
+            for flag in (False, True):
+                out = os.path.join(workdir, f"index-{run}-{int(flag)}")
+                wall, cpu, _, _ = perf.run_measured(
+                    [sys.executable, "-c", code, out, src, "1" if flag else "0"], env=env)
+                figures[flag].append((wall, cpu))
+                print(f"| {run + 1} | {'on' if flag else 'off'} | {wall:.1f} | {cpu:.1f} |",
+                      flush=True)
+                shutil.rmtree(out, ignore_errors=True)
+        for i, what in ((0, "wall"), (1, "cpu")):
+            off = statistics.median(f[i] for f in figures[False])
+            on = statistics.median(f[i] for f in figures[True])
+            print(f"median {what}: off {off:.1f} s, on {on:.1f} s ({100 * (on / off - 1):+.1f}%)")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -123,8 +172,12 @@ def main():
     g.add_argument("--index", required=True)
     g.add_argument("--sample", type=int, default=50)
     g.add_argument("--seed", type=int, default=21)
+    c = sub.add_parser("cost")
+    c.add_argument("--corpus", default=DEFAULT_CORPUS)
+    c.add_argument("--limit", type=int, default=2000)
+    c.add_argument("--runs", type=int, default=2)
     args = ap.parse_args()
-    (pairs if args.cmd == "pairs" else groups)(args)
+    {"pairs": pairs, "groups": groups, "cost": cost}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -217,16 +217,27 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
 
 
 class _Sidecars:
-    """What a run keeps beside the index per commit: agency-copy groups and arrivals."""
+    """What a run keeps beside the index per commit: agency-copy groups and arrivals.
+
+    The groups are loaded when the first article is added or removed: a run that
+    changes nothing does not import datasketch (with SciPy, about a CPU second).
+    """
 
     def __init__(self, store, existing, duplicates=True):
-        from index.duplicates import DuplicateGroups
-
         self.store = store
-        self.groups = DuplicateGroups.load(store) if duplicates else None
+        self.existing = existing
+        self.duplicates = duplicates
+        self._groups = None
         self.arrivals = Arrivals.load(store.path)
         self.arrivals.adopt(existing)
         self.removed = set()
+
+    @property
+    def groups(self):
+        if self._groups is None and self.duplicates:
+            from index.duplicates import DuplicateGroups
+            self._groups = DuplicateGroups.load(self.store, self.existing)
+        return self._groups
 
     def add(self, article):
         """The extra fields of an article about to be written (its ``dupgroup``)."""
@@ -247,8 +258,8 @@ class _Sidecars:
         """Save both for the commit just made. At the ``final`` commit of a run that saw
         all its input, arrivals are kept only for ``existing`` (the ids the index holds,
         pruned ones aside): a rebuild drops those its input no longer has."""
-        if self.groups is not None:
-            self.groups.save(self.store)
+        if self._groups is not None:
+            self._groups.save(self.store)
         self.arrivals.commit()
         if final:
             self.arrivals.keep_only(existing.keys() - self.removed)

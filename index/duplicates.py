@@ -16,9 +16,9 @@ copies together under its number.
 
 What LSH needs to do that in the next run (the id, signature and group of every
 article) is kept beside the index per commit (``dupsig-v1-<generation>.pickle``,
-written whole or not at all, after each commit). A run that finds the file of
-an older commit (a crash between a commit and the file) brings it up to date
-from the index's stored fields.
+written whole or not at all, after each commit). A run brings the newest file
+up to date with the ids the index holds: articles committed by a run that
+ended before writing its file are signed again from their stored text.
 
 >>> sig = signature("Die Ständige Impfkommission empfiehlt ... ")   # doctest: +SKIP
 """
@@ -127,39 +127,38 @@ class DuplicateGroups:
         self.entries = {}
 
     @classmethod
-    def load(cls, store, threshold=THRESHOLD):
-        """The groups kept for ``store``'s current commit, brought up to date with the index."""
+    def load(cls, store, present, threshold=THRESHOLD):
+        """The groups kept beside ``store``, brought up to date with ``present`` (the ids
+        the index holds: after a run that ended between a commit and its state file, the
+        articles it committed are signed again from their stored text)."""
         groups = cls(threshold)
-        state, generation = _read_newest(store.path)
+        state = _read_newest(store.path)
         if state is not None and state.get("num_perm") == NUM_PERM \
                 and state.get("seed") == SEED and state.get("shingle") == SHINGLE_WORDS:
             sigs = state["signatures"]
-            for i, (article_id, group, has_sig) in enumerate(zip(state["ids"], state["groups"],
+            for i, (article_id, group, has_sig) in enumerate(zip(state["ids"],
+                                                                 state["groups"].tolist(),
                                                                  state["has_sig"])):
                 groups._put(article_id, sigs[i] if has_sig else None, group)
-        else:
-            generation = None
-        if generation != store.ix.latest_generation():
-            groups._catch_up(store)
+        for article_id in set(groups.entries) - set(present):
+            groups.remove(article_id)
+        missing = [i for i in present if i not in groups.entries]
+        if missing:
+            groups._catch_up(store, missing)
         return groups
 
-    def _catch_up(self, store):
-        """Match the entries to the articles the index holds (after a run that ended
-        between a commit and its state file, or for an index from before groups)."""
+    def _catch_up(self, store, missing):
         from index.store import stored_text
 
         with store.ix.searcher() as s:
-            live = set()
-            for fields_ in s.all_stored_fields():
-                article_id = fields_["id"]
-                live.add(article_id)
-                if article_id not in self.entries:
-                    group = fields_.get("dupgroup")
-                    if group is None:
-                        group = group_key(article_id)
-                    self._put(article_id, self.signer.signature(stored_text(fields_)), group)
-        for article_id in set(self.entries) - live:
-            self.remove(article_id)
+            column = s.reader().column_reader("dupgroup")
+            for article_id in missing:
+                docnum = s.document_number(id=article_id)
+                if docnum is None:
+                    continue
+                group = column[docnum] or group_key(article_id)
+                self._put(article_id, self.signer.signature(stored_text(s.stored_fields(docnum))),
+                          group)
 
     def _put(self, article_id, sig, group):
         self.entries[article_id] = (sig, group)
@@ -208,12 +207,12 @@ class DuplicateGroups:
 
 
 def _read_newest(path):
-    """(state, generation) of the newest state file in the index folder, or (None, None)."""
+    """The newest state file in the index folder, or None."""
     best = None
     try:
         names = os.listdir(path)
     except OSError:
-        return None, None
+        return None
     prefix = STATE_FILE + "-"
     for name in names:
         if name.startswith(prefix) and name.endswith(".pickle"):
@@ -224,10 +223,10 @@ def _read_newest(path):
             if best is None or gen > best[0]:
                 best = (gen, name)
     if best is None:
-        return None, None
+        return None
     try:
         with open(os.path.join(path, best[1]), "rb") as f:
             state = pickle.load(f)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
-        return None, None
-    return (state, best[0]) if isinstance(state, dict) else (None, None)
+        return None
+    return state if isinstance(state, dict) else None
