@@ -168,3 +168,18 @@ def test_without_grouping_every_article_is_its_own_group(tmp_path):
     with Archive(path) as archive:
         assert archive.article(A1)["copies"] == []
         assert archive.search("Fähre Bingen")["groups"] == 3
+
+
+def test_cli_says_plus_n_similar_and_show_lists_copies(agency_index):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    runner = CliRunner()
+    collapsed = runner.invoke(main, ["--index", agency_index, "search", "Fähre Rüdesheim"])
+    assert collapsed.exit_code == 0 and collapsed.stdout.count("+1 similar") == 1
+    everything = runner.invoke(main, ["--index", agency_index, "search", "Fähre Rüdesheim",
+                                      "--no-collapse"])
+    assert everything.exit_code == 0 and "similar" not in everything.stdout
+    shown = runner.invoke(main, ["--index", agency_index, "show", A1])
+    assert f"Copies: {A2}" in shown.stdout
