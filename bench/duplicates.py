@@ -9,11 +9,11 @@ finds candidate pairs with LSH at a low threshold (0.3) and prints how many
 pairs have an estimated Jaccard in each band: what :data:`index.duplicates.THRESHOLD`
 was chosen from. It also prints the signing cost per article.
 
-``groups`` reads the ``dupgroup`` column of a built index and prints the number
-of groups, their size distribution and ``--sample`` random pairs of articles
-that share a group (ids, sources, estimated Jaccard; never the texts), to be
-judged by reading them with ``fundstelle show ID``. The judgments are kept in
-``bench/duplicates-judged.tsv``.
+``groups`` reads the groups an index run kept beside the index (its newest
+``dupsig-v1-*.pickle``) and prints the number of groups, their size
+distribution and one random pair from each of ``--sample`` random groups (ids
+and estimated Jaccard; never the texts), to be judged by reading them with
+``fundstelle show ID``. The judgments are kept in ``bench/duplicates-judged.tsv``.
 
 ``cost`` indexes the same ``--limit`` articles (spread over the corpus) with
 and without grouping, alternating, ``--runs`` times each, every run a fresh
@@ -85,38 +85,35 @@ def pairs(args):
 
 
 def groups(args):
-    from index.store import IndexStore
+    import numpy as np
 
-    store = IndexStore.open(args.index)
-    with store.ix.searcher() as s:
-        reader = s.reader()
-        column = list(reader.column_reader("dupgroup"))
-        members = collections.defaultdict(list)
-        for docnum, group in enumerate(column):
-            if reader.has_deletions() and reader.is_deleted(docnum):
-                continue
-            members[group].append(docnum)
-        sizes = collections.Counter(len(m) for m in members.values())
-        grouped = [m for m in members.values() if len(m) > 1]
-        print(f"{sum(len(m) for m in members.values())} articles, "
-              f"{len(grouped)} groups of 2 or more holding {sum(map(len, grouped))} articles")
-        print("| size | groups |")
-        print("|---|---|")
-        for size in sorted(sizes):
-            if size > 1:
-                print(f"| {size} | {sizes[size]} |")
-        rng = random.Random(args.seed)
-        # Pairs drawn by group, so large groups do not fill the sample.
-        signer = Signer()
-        from index.store import stored_text
-        chosen = rng.sample(grouped, min(args.sample, len(grouped)))
-        print("\nid_a\tid_b\tsource_a\tsource_b\test_jaccard")
-        for group in chosen:
-            a, b = rng.sample(group, 2)
-            fa, fb = s.stored_fields(a), s.stored_fields(b)
-            sa, sb = signer.signature(stored_text(fa)), signer.signature(stored_text(fb))
-            j = float((sa == sb).sum()) / NUM_PERM if sa is not None and sb is not None else 0
-            print(f"{fa['id']}\t{fb['id']}\t{fa.get('source')}\t{fb.get('source')}\t{j:.2f}")
+    from index.duplicates import _read_newest
+
+    state = _read_newest(args.index)
+    if state is None:
+        sys.exit(f"no agency-group state (dupsig-v1-*.pickle) in {args.index}")
+    ids, sigs = state["ids"], state["signatures"]
+    row = {article_id: n for n, article_id in enumerate(ids)}
+    members = collections.defaultdict(list)
+    for article_id, group in zip(ids, state["groups"].tolist()):
+        members[group].append(article_id)
+    grouped = [m for m in members.values() if len(m) > 1]
+    sizes = collections.Counter(len(m) for m in grouped)
+    print(f"{len(ids)} articles, {len(grouped)} groups of 2 or more holding "
+          f"{sum(map(len, grouped))} articles")
+    print("| size | groups |")
+    print("|---|---|")
+    for size in sorted(sizes):
+        print(f"| {size} | {sizes[size]} |")
+    # One random pair from each of --sample random groups, so large groups do not fill it.
+    rng = random.Random(args.seed)
+    chosen = rng.sample(grouped, min(args.sample, len(grouped)))
+    if chosen:
+        print("\npair\tid_a\tid_b\test_jaccard")
+    for n, group in enumerate(chosen, 1):
+        a, b = rng.sample(group, 2)
+        j = float(np.mean(sigs[row[a]] == sigs[row[b]]))
+        print(f"{n}\t{a}\t{b}\t{j:.2f}")
 
 
 def cost(args):
