@@ -15,6 +15,10 @@ one met fifty times (pointwise mutual information does that), and a name met
 everywhere does not outrank one met only here (raw counts do that). Rows need
 at least :data:`MIN_COUNT` shared articles.
 
+Agency copies (:mod:`search.duplicates`) count once: on FANG one article
+crawled 23 times had put its 23-times-named interviewees at the top of Karl
+Lauterbach's list.
+
 >>> rows = cooccurring(engine, "person", "Christian Drosten")["rows"]   # doctest: +SKIP
 >>> [(r["name"], r["count"]) for r in rows[:2]]                         # doctest: +SKIP
 [('Charité', 412), ('Hendrik Streeck', 88)]
@@ -41,7 +45,8 @@ def cooccurring(engine, kind, name, query=None, *, since=None, until=None, perso
     articles naming both, the articles in scope naming the other, and G²
     (:data:`SCORE`), for names in at least ``min_count`` articles with it.
     ``articles`` counts those naming ``name`` in scope, ``scope`` all articles
-    in scope (the query's matches and filters).
+    in scope (the query's matches and filters); copies of one agency report
+    count once in all of them.
     """
     if kind not in FACET_FIELDS:
         raise BadOption("kind", kind, "use person or place")
@@ -50,10 +55,12 @@ def cooccurring(engine, kind, name, query=None, *, since=None, until=None, perso
     target = engine._resolve(kind, name)
     ids, _, resolved = matching(engine, query, since=since, until=until, person=person,
                                 place=place)
-    scope = ids.tolist()
-    everything = query is None or not query.strip()
-    everything = everything and not (since or until or person or place)
-    with_target = sorted(set(scope) & engine.columns(kind).docs_for(target))
+    groups = engine.dup_groups()
+    scope = _one_per_group(ids, groups)
+    in_scope = np.zeros(len(groups), dtype=bool)
+    in_scope[scope] = True
+    target_docs = engine.columns(kind).docs_for(target)
+    with_target = sorted(d for d in target_docs if in_scope[d])
     n_scope, n_target = len(scope), len(with_target)
     rows = []
     for other_kind in ("person", "place"):
@@ -65,11 +72,7 @@ def cooccurring(engine, kind, name, query=None, *, since=None, until=None, perso
         if not counts:
             continue
         vids = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        if everything:
-            totals = np.array([columns._df(v) for v in vids.tolist()], dtype=np.int64)
-        else:
-            all_counts = columns.count(scope)
-            totals = np.array([all_counts[v] for v in vids.tolist()], dtype=np.int64)
+        totals = _totals(columns, vids.tolist(), in_scope)
         both = np.array([counts[v] for v in vids.tolist()], dtype=np.int64)
         scores = log_likelihood(both, n_target, totals, n_scope)
         for vid, c, t, g in zip(vids.tolist(), both.tolist(), totals.tolist(),
@@ -81,6 +84,24 @@ def cooccurring(engine, kind, name, query=None, *, since=None, until=None, perso
             "filters": dict(resolved, since=since, until=until),
             "articles": n_target, "scope": n_scope, "score": SCORE, "min_count": min_count,
             "rows": rows[:limit]}
+
+
+def _one_per_group(docnums, groups):
+    """``docnums`` with one document of each agency-copy group (the first in index order)."""
+    docnums = np.sort(docnums)
+    _, first = np.unique(groups[docnums], return_index=True)
+    return np.sort(docnums[first])
+
+
+def _totals(columns, vids, in_scope):
+    """For each value id, how many documents in scope (a boolean array) have it.
+
+    Counting only the candidates, value by value, beats counting every value of
+    every document in scope (0.4 s for all of FANG's articles)."""
+    docs = np.frombuffer(columns._docs, dtype=np.uint32)
+    start = columns._doc_start
+    return np.array([int(np.count_nonzero(in_scope[docs[start[v]:start[v + 1]]]))
+                     for v in vids], dtype=np.int64)
 
 
 def log_likelihood(both, n_target, totals, n_scope):

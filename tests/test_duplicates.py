@@ -183,3 +183,13 @@ def test_cli_says_plus_n_similar_and_show_lists_copies(agency_index):
     assert everything.exit_code == 0 and "similar" not in everything.stdout
     shown = runner.invoke(main, ["--index", agency_index, "show", A1])
     assert f"Copies: {A2}" in shown.stdout
+
+
+def test_cooccurrence_counts_copies_once(agency_index):
+    with Archive(agency_index) as archive:
+        out = archive.cooccurrence("place", "Rüdesheim", min_count=1, limit=100)
+        naming = archive.search(place=["Rüdesheim"], collapse=False)
+    assert {h["id"] for h in naming["hits"]} == {A1, A2, A3}
+    assert out["articles"] == 2  # a1 and a2 are one report
+    mainz = next(r for r in out["rows"] if r["name"] == "Mainz")
+    assert mainz["count"] == 2
