@@ -78,7 +78,9 @@ def shingle_hashes(text, k=SHINGLE_WORDS):
         h ^= h >> np.uint64(29)
         h *= np.uint64(0xBF58476D1CE4E5B9)
         h ^= h >> np.uint64(32)
-    return np.unique(h & _MASK32)
+    h = np.sort(h & _MASK32)
+    # Distinct values by sorting: NumPy 2's hashing ``unique`` cost 0.45 ms an article.
+    return h[np.concatenate(([True], h[1:] != h[:-1]))]
 
 
 class Signer:
@@ -87,26 +89,28 @@ class Signer:
     def __init__(self, num_perm=NUM_PERM, seed=SEED):
         from datasketch import MinHash
 
-        self._minhash = MinHash
         self.num_perm, self.seed = num_perm, seed
-        self.permutations = MinHash(num_perm=num_perm, seed=seed).permutations
+        # Two MinHash objects reused for every article: making one checks its
+        # permutations again (0.1 ms), as much as hashing a short article.
+        self._hasher = MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme="affine32")
+        self._holder = self._hasher.copy()
 
     def minhash(self, hashvalues=None, shingles=None):
-        """A datasketch MinHash from stored ``hashvalues``, or of ``shingles`` (32-bit ints)."""
+        """A datasketch MinHash holding stored ``hashvalues``, or of ``shingles`` (32-bit
+        ints). The object is reused by the next call: use it at once."""
         if hashvalues is not None:
-            return self._minhash(seed=self.seed, hashvalues=hashvalues,
-                                 permutations=self.permutations, scheme="affine32")
-        m = self._minhash(num_perm=self.num_perm, seed=self.seed, hashfunc=int,
-                          permutations=self.permutations, scheme="affine32")
-        m.update_batch(shingles.tolist())
-        return m
+            self._holder.hashvalues = hashvalues
+            return self._holder
+        self._hasher.clear()
+        self._hasher.update_batch(shingles.tolist())
+        return self._hasher
 
     def signature(self, text):
         """The MinHash hash values of ``text`` (uint32 array), or None for a short text."""
         shingles = shingle_hashes(text)
         if shingles is None:
             return None
-        return np.asarray(self.minhash(shingles=shingles).hashvalues, dtype=np.uint32)
+        return np.array(self.minhash(shingles=shingles).hashvalues, dtype=np.uint32)
 
 
 class DuplicateGroups:

@@ -42,7 +42,7 @@ def collapse_ranked(ranked, candidates, scores, groups, want, key=None):
     (by ``scores``, or by ``key`` as :func:`search.ranking.top` does).
     """
     cand_groups = groups[candidates]
-    n_groups = int(np.unique(cand_groups).size)
+    n_groups = _distinct(cand_groups)
     pairs = _first_per_group(ranked, groups, want)
     if len(pairs) < min(want, n_groups) and len(ranked) < len(candidates):
         ranked = top(candidates, scores, len(candidates), key=key)
@@ -60,6 +60,15 @@ def collapse_ranked(ranked, candidates, scores, groups, want, key=None):
                 members.setdefault(g, []).append(d)
     duplicates = [members.get(int(groups[d]), []) for d, _ in pairs]
     return pairs, duplicates, n_groups
+
+
+def _distinct(values):
+    """How many distinct values an int array holds (sorting: NumPy 2's hashing
+    ``unique`` took 28 ms for FANG's 39,000 matches of ``Corona``, this 2)."""
+    if not len(values):
+        return 0
+    ordered = np.sort(values)
+    return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
 
 
 def _first_per_group(ranked, groups, want):
