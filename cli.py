@@ -278,12 +278,15 @@ class _Progress:
 @click.option("--batch", type=click.File("rb"), default=None, metavar="FILE",
               help='JSON Lines of {"id": ..., "text": ...} queries (- for stdin); one JSON '
                    "line answers each input line, in order. Exit 1 if any query failed.")
+@click.option("--collapse/--no-collapse", default=True, show_default=True,
+              help="Show each group of agency copies once, with `+N similar` (JSON: "
+                   "duplicates); --no-collapse shows every article.")
 @click.option("--cluster", envvar="FUNDSTELLE_CLUSTER", default=None, metavar="ADDRESS",
               help="Search a sharded index's shards on a Dask cluster (`local` or "
                    "tcp://host:8786) instead of in this process [env FUNDSTELLE_CLUSTER].")
 @pass_settings
 def search_cmd(settings, query, limit, offset, page, sort, since, until, person, place,
-               source, facets, snippets, fmt, every, bom, batch, cluster):
+               source, facets, snippets, fmt, every, bom, batch, collapse, cluster):
     """Search the index. QUERY words are stemmed German; articles with all words rank first.
 
     \b
@@ -309,7 +312,7 @@ def search_cmd(settings, query, limit, offset, page, sort, since, until, person,
     if fmt == "csv" and batch is not None:
         raise click.UsageError("--batch answers in JSON Lines; drop --format csv")
     options = dict(limit=limit, offset=offset, sort=sort, since=since, until=until,
-                   person=person, place=place, source=source)
+                   person=person, place=place, source=source, collapse=collapse)
     try:
         archive = _archive(settings, cluster=cluster)
     except FundstelleError as exc:
@@ -858,6 +861,212 @@ def curate_undo_cmd(settings, kind):
     e = change.entry
     to = f" {e.to!r}" if e.to is not None else ""
     click.echo(f"undone: {e.action} {kind} {e.name!r}{to}", err=True)
+
+
+# ---------------------------------------------------------------- investigating
+
+@main.command("cooccurrence")
+@click.argument("query", required=False)
+@click.option("--person", "person_name", metavar="NAME",
+              help="The person whose companions to list.")
+@click.option("--place", "place_name", metavar="NAME",
+              help="The place whose companions to list.")
+@click.option("--since", metavar="DATE", help="Only articles from DATE on (2020, 2020-03, 2020-03-15).")
+@click.option("--until", metavar="DATE", help="Only articles up to DATE (2020, 2020-03, 2020-03-15).")
+@click.option("--limit", "-n", type=click.IntRange(0), default=20, show_default=True,
+              help="Names to list.")
+@click.option("--min-count", type=click.IntRange(1), default=2, show_default=True,
+              help="Only names in at least this many articles with it.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS + ("csv",)), default="text",
+              show_default=True, help="Output format (csv: an edge list source,target,count,"
+                                      "score for Gephi or networkx).")
+@pass_settings
+def cooccurrence_cmd(settings, query, person_name, place_name, since, until, limit, min_count,
+                     fmt):
+    """List the persons and places named most specifically in the same articles as one name.
+
+    Counts cover the articles matching QUERY and the dates (all without them).
+    `count` is the articles naming both, `total` those naming the other, and
+    `score` the signed log-likelihood G² of meeting so often: names that are
+    everywhere rank below names met mostly here.
+
+    \b
+    Examples:
+      fundstelle cooccurrence --person "Christian Drosten"
+      fundstelle cooccurrence --place Heinsberg Karneval --format csv > kanten.csv
+    """
+    from search.render import clean_terminal, render_json
+    from search.tables import cooccurrence_csv
+
+    if bool(person_name) == bool(place_name):
+        raise click.UsageError("give one of --person NAME or --place NAME")
+    kind, name = ("person", person_name) if person_name else ("place", place_name)
+    try:
+        with _archive(settings) as archive:
+            data = archive.cooccurrence(kind, name, query, since=since, until=until,
+                                        limit=limit, min_count=min_count)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    if fmt == "json":
+        click.echo(render_json(data))
+    elif fmt == "jsonl":
+        for row in data["rows"]:
+            click.echo(_json(row))
+    elif fmt == "csv":
+        click.echo(cooccurrence_csv(data), nl=False)
+    else:
+        click.echo(f"{clean_terminal(data['name'])}: {data['articles']:,} of "
+                   f"{data['scope']:,} articles; score: {data['score']}", err=True)
+        if data["rows"]:
+            click.echo(f"{'score':>9} {'count':>6} {'total':>6}  kind    name")
+        for r in data["rows"]:
+            click.echo(f"{r['score']:>9.1f} {r['count']:>6} {r['total']:>6}  {r['kind']:<7} "
+                       f"{clean_terminal(r['name'])}")
+
+
+@main.group("watch")
+def watch_cmd():
+    """Saved searches: what a search finds among the articles indexed since it last ran.
+
+    New means added to the index since then (by the indexing run that added
+    it), whatever the article's date. Watches live in the index folder and
+    survive re-indexing and --rebuild (which keeps when each article was added).
+
+    \b
+    Examples:
+      fundstelle watch add impfstoff Impfstoff --person "Jens Spahn"
+      fundstelle watch run --format json    # exit 0: new hits, 3: none, 1: error
+      fundstelle watch list
+      fundstelle watch remove impfstoff
+    """
+
+
+@watch_cmd.command("add")
+@click.argument("name")
+@click.argument("query", required=False)
+@click.option("--since", metavar="DATE", help="Only articles from DATE on (2020, 2020-03, 2020-03-15).")
+@click.option("--until", metavar="DATE", help="Only articles up to DATE (2020, 2020-03, 2020-03-15).")
+@click.option("--person", multiple=True, metavar="NAME",
+              help="Only articles naming this person (repeatable; all must match).")
+@click.option("--place", multiple=True, metavar="NAME",
+              help="Only articles naming this place (repeatable; all must match).")
+@pass_settings
+def watch_add_cmd(settings, name, query, since, until, person, place):
+    """Save a search as NAME; `watch run` shows what is indexed from now on.
+
+    \b
+    Example:
+      fundstelle watch add heinsberg --place Heinsberg
+    """
+    if not (query and query.strip()) and not (person or place or since or until):
+        raise click.UsageError("give a QUERY, or --person/--place/--since/--until")
+    try:
+        with _archive(settings) as archive:
+            archive.watch_add(name, query, since=since, until=until, person=person,
+                              place=place)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    click.echo(f"saved watch {name!r}; `fundstelle watch run {name}` lists what is "
+               "indexed from now on.", err=True)
+
+
+@watch_cmd.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@pass_settings
+def watch_list_cmd(settings, fmt):
+    """List the saved watches.
+
+    \b
+    Example:
+      fundstelle watch list --format json
+    """
+    from search.render import clean_terminal
+
+    try:
+        watches = _archive(settings).watch_list()
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    if fmt == "json":
+        click.echo(_json({"watches": watches}, indent=2))
+        return
+    if not watches:
+        click.echo(f"no watches in {settings.index}", err=True)
+    for w in watches:
+        f = w["filters"]
+        parts = [repr(w["query"]) if w["query"] else "(no query)"]
+        parts += [f"--person {p!r}" for p in f["person"]] + [f"--place {p!r}" for p in f["place"]]
+        parts += [f"--{k} {f[k]}" for k in ("since", "until") if f[k]]
+        click.echo(f"{clean_terminal(w['name'])}\t{clean_terminal(' '.join(parts))}\t"
+                   f"last run {w['last_run'] or 'never'}")
+
+
+@watch_cmd.command("remove")
+@click.argument("name")
+@pass_settings
+def watch_remove_cmd(settings, name):
+    """Delete the watch NAME.
+
+    \b
+    Example:
+      fundstelle watch remove heinsberg
+    """
+    try:
+        _archive(settings).watch_remove(name)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    click.echo(f"removed watch {name!r}", err=True)
+
+
+@watch_cmd.command("run")
+@click.argument("name", required=False)
+@click.option("--snippets", type=click.IntRange(0), default=1, show_default=True,
+              help="Snippets a hit.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS + ("csv",)), default="text",
+              show_default=True, help="Output format.")
+@pass_settings
+def watch_run_cmd(settings, name, snippets, fmt):
+    """Show what each watch (or NAME) finds among the articles indexed since it last ran.
+
+    Each watch then starts from here. Exit status: 0 when there are new hits,
+    3 when there are none, 1 on an error.
+
+    \b
+    Examples:
+      fundstelle watch run
+      fundstelle watch run heinsberg --format json | mail -s Neues reporter@example.org
+    """
+    from search.render import clean_terminal
+    from search.tables import watch_csv
+    from search.watch import NO_NEW_HITS
+
+    try:
+        with _archive(settings) as archive:
+            data = archive.watch_run(name, snippets=snippets)
+    except FundstelleError as exc:
+        raise _fail(exc, settings) from None
+    if fmt == "json":
+        click.echo(_json(data, indent=2))
+    elif fmt == "jsonl":
+        for w in data["watches"]:
+            for hit in w["hits"]:
+                click.echo(_json(dict(hit, watch=w["name"])))
+    elif fmt == "csv":
+        click.echo(watch_csv(data), nl=False)
+    else:
+        if not data["watches"]:
+            click.echo(f"no watches in {settings.index}; add one with `fundstelle watch add`",
+                       err=True)
+        for w in data["watches"]:
+            click.echo(f"{clean_terminal(w['name'])}: {w['new']} new")
+            for hit in w["hits"]:
+                meta = " · ".join(x for x in (hit["date"] or "undated", hit["source"], hit["id"],
+                                              f"added {hit['added']}" if hit["added"] else "")
+                                  if x)
+                click.echo(f"{hit['rank']:>5}. {clean_terminal(hit['title'] or '(no title)')}")
+                click.echo(f"       {clean_terminal(meta)}")
+    if not data["new"]:
+        sys.exit(NO_NEW_HITS)
 
 
 if __name__ == "__main__":

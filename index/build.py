@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 
+from index.arrivals import WATCHES_FILE, Arrivals, carry_over_arrivals, carry_over_file
 from index.curation_file import carry_over_curation, curation_lock
 from index.errors import ArticleError, DiskFull, IndexWriteFailed, OutOfMemory
 from index.ingest import Skipped, Warning_, read_articles
@@ -30,7 +31,7 @@ def load_extractor():
 
 def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdin=None,
                 progress=None, report=None, lock_timeout=0.0, prune=False, rebuild=False,
-                procs=None, optimize=False, items=None):
+                procs=None, optimize=False, items=None, duplicates=True):
     """Index the articles under ``paths`` into the index at ``index_path``.
 
     Unchanged articles (same content hash) are skipped, changed ones replaced.
@@ -48,7 +49,10 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
     signal. ``procs`` worker processes tag and analyse articles (default: one
     per core; 1 runs everything in this process). With ``optimize``, the index
     is merged into one segment at the end (smaller and faster to search; it
-    rewrites the whole index). Returns an :class:`~index.store.IndexSummary`.
+    rewrites the whole index). Each article gets its agency-copy group
+    (:mod:`index.duplicates`; ``duplicates=False`` gives every article its own,
+    for measuring what grouping costs) and its arrival (:mod:`index.arrivals`).
+    Returns an :class:`~index.store.IndexSummary`.
 
     A run that cannot write (a full disk, a worker process that fails or is
     killed, no memory) cancels its batch and raises IndexWriteFailed or one of
@@ -61,7 +65,8 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
     ``paths`` still name the folders ``prune`` looks under.
     """
     kwargs = dict(entities=entities, batch_size=batch_size, stdin=stdin, progress=progress,
-                  report=report, procs=procs, optimize=optimize, items=items)
+                  report=report, procs=procs, optimize=optimize, items=items,
+                  duplicates=duplicates)
     try:
         lock = RunLock(index_path).acquire(lock_timeout)
     except (OSError, MemoryError) as exc:
@@ -126,11 +131,13 @@ def _stale_message(info):
 
 
 def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progress,
-                  report, prune=False, procs=None, optimize=False, items=None):
+                  report, prune=False, procs=None, optimize=False, items=None,
+                  duplicates=True):
     """The body of an indexing run; the caller holds the RunLock."""
     started = time.monotonic()
     store = IndexStore.open_or_create(index_path)
     existing = store.existing_hashes()
+    sidecars = _Sidecars(store, existing, duplicates)
     extractor = load_extractor() if entities else None
     summary = IndexSummary()
     writer = open_writer(store, extractor, procs=procs, timeout=INNER_LOCK_TIMEOUT)
@@ -174,7 +181,8 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
                     if old == digest:
                         summary.unchanged += 1
                     else:
-                        writer.add_article(article, update=old is not False)
+                        writer.add_article(article, update=old is not False,
+                                           extra=sidecars.add(article))
                         if old is False:
                             summary.added += 1
                         else:
@@ -183,6 +191,7 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
                         pending += 1
                         if pending >= batch_size:
                             _commit(writer, store)
+                            sidecars.committed(existing)
                             writer = open_writer(store, extractor, procs=procs,
                                                  timeout=INNER_LOCK_TIMEOUT)
                             pending = 0
@@ -192,11 +201,14 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
         # An interrupted run has not seen every file: pruning now would delete
         # articles only because their files were not reached yet.
         if prune and not summary.interrupted:
-            summary.pruned = _prune(writer, store, seen, paths, failed_sources)
+            summary.pruned = _prune(writer, store, seen, paths, failed_sources,
+                                    on_remove=sidecars.remove)
         _commit(writer, store)
+        sidecars.committed(existing, final=not summary.interrupted)
         if optimize and not summary.interrupted:
             writer = open_writer(store, None, procs=1, timeout=INNER_LOCK_TIMEOUT)
             _commit(writer, store, optimize=True)
+            sidecars.committed(existing)
         if not summary.pruned:  # pruned ids are not taken out of ``existing``
             store.save_hashes(existing)
     except BaseException:
@@ -211,6 +223,56 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
     finally:
         summary.seconds = time.monotonic() - started
     return summary
+
+
+class _Sidecars:
+    """What a run keeps beside the index per commit: agency-copy groups and arrivals.
+
+    The groups are loaded when the first article is added or removed: a run that
+    changes nothing does not import datasketch (with SciPy, about a CPU second).
+    """
+
+    def __init__(self, store, existing, duplicates=True):
+        self.store = store
+        self.existing = existing
+        self.duplicates = duplicates
+        self._groups = None
+        self.arrivals = Arrivals.load(store.path)
+        self.arrivals.adopt(existing)
+        self.removed = set()
+
+    @property
+    def groups(self):
+        if self._groups is None and self.duplicates:
+            from index.duplicates import DuplicateGroups
+            self._groups = DuplicateGroups.load(self.store, self.existing)
+        return self._groups
+
+    def add(self, article):
+        """The extra fields of an article about to be written (its ``dupgroup``)."""
+        self.arrivals.add(article.id)
+        self.removed.discard(article.id)
+        if self.groups is None:
+            from index.duplicates import group_key
+            return {"dupgroup": group_key(article.id)}
+        return {"dupgroup": self.groups.assign(article)}
+
+    def remove(self, article_id):
+        self.removed.add(article_id)
+        self.arrivals.remove(article_id)
+        if self.groups is not None:
+            self.groups.remove(article_id)
+
+    def committed(self, existing, final=False):
+        """Save both for the commit just made. At the ``final`` commit of a run that saw
+        all its input, arrivals are kept only for ``existing`` (the ids the index holds,
+        pruned ones aside): a rebuild drops those its input no longer has."""
+        if self._groups is not None:
+            self._groups.save(self.store)
+        self.arrivals.commit()
+        if final:
+            self.arrivals.keep_only(existing.keys() - self.removed)
+        self.arrivals.save(self.store.path)
 
 
 def _commit(writer, store, optimize=False):
@@ -259,7 +321,7 @@ class _StopOnSignal:
             signal.signal(sig, old)
 
 
-def _prune(writer, store, seen, paths, failed_sources=()):
+def _prune(writer, store, seen, paths, failed_sources=(), on_remove=None):
     """Delete articles from files under ``paths`` that this run did not see.
 
     Articles from a file or folder that could not be read in this run are
@@ -280,6 +342,8 @@ def _prune(writer, store, seen, paths, failed_sources=()):
             origin_abs = os.path.abspath(origin)
             if under(origin_abs, roots) and not under(origin_abs, kept):
                 writer.delete_by_term("id", fields_["id"])
+                if on_remove is not None:
+                    on_remove(fields_["id"])
                 removed += 1
     return removed
 
@@ -295,6 +359,8 @@ def _rebuild(index_path, paths, stop, **kwargs):
     for leftover in glob.glob(glob.escape(index_path) + ".rebuild-*"):
         shutil.rmtree(leftover, ignore_errors=True)  # from a rebuild that was killed
     fresh = f"{index_path}.rebuild-{os.getpid()}"
+    # Articles keep the arrival they had in the old index: a rebuild is not news.
+    carry_over_arrivals(index_path, fresh)
     try:
         with RunLock(fresh).acquire():
             summary = _index_locked(fresh, paths, stop, **kwargs)
@@ -310,6 +376,7 @@ def _rebuild(index_path, paths, stop, **kwargs):
         # writes into the fresh index.
         with curation_lock(index_path):
             carry_over_curation(index_path, fresh)
+            carry_over_file(index_path, fresh, WATCHES_FILE)
             _swap_dirs(fresh, index_path)
     else:
         _swap_dirs(fresh, index_path)

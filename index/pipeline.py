@@ -346,10 +346,13 @@ class SerialArticleWriter(BufferedSegmentWriter):
         super().__init__(ix, **kwargs)
         self.extractor = extractor
 
-    def add_article(self, article, update=False):
-        """Add (or, with ``update``, replace) one article with its entities."""
+    def add_article(self, article, update=False, extra=None):
+        """Add (or, with ``update``, replace) one article with its entities; ``extra``
+        fields (``dupgroup``) are added to its document."""
         found = self.extractor.extract(article.title, article.text) if self.extractor else None
         doc = article_document(article, found)
+        if extra:
+            doc.update(extra)
         if update:
             self.update_document(**doc)
         else:
@@ -438,13 +441,16 @@ class ParallelArticleWriter(_BufferedPostings, MpWriter):
         task.start()
         return task
 
-    def add_article(self, article, update=False):
-        """Queue one article for a worker (with ``update``, its old copy is deleted here).
+    def add_article(self, article, update=False, extra=None):
+        """Queue one article for a worker (with ``update``, its old copy is deleted here);
+        ``extra`` fields (``dupgroup``) are added to its document.
 
         Raises the failure of a worker as soon as it is known (DiskFull,
         OutOfMemory, WorkerFailed, IndexWriteFailed), not only at the commit.
         """
         doc = article_document(article, None)
+        if extra:
+            doc.update(extra)
         doc[_PENDING] = self.extractor is not None
         if update:
             # The old copy sits in a committed segment: only the parent can delete it.

@@ -1,7 +1,7 @@
 """The Whoosh schema of a Fundstelle index, and the metadata stored beside it."""
 
 
-from whoosh import fields
+from whoosh import columns, fields
 
 from index.analysis import ANALYZER_VERSION, german_analyzer
 from index.wordcache import CompactPositions
@@ -11,7 +11,7 @@ TITLE_BOOST = 2.0
 
 #: Written to ``fundstelle.json`` in the index folder; a mismatch on open means
 #: the index was built by another analysis and would be searched wrongly.
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 
 def build_schema():
@@ -42,6 +42,9 @@ def build_schema():
         # the search engine builds its facet counts in one pass at start-up.
         persons=fields.KEYWORD(stored=True, commas=True, scorable=False, sortable=True),
         places=fields.KEYWORD(stored=True, commas=True, scorable=False, sortable=True),
+        # The agency-copy group (index.duplicates): a column only, read whole
+        # when results are collapsed. Schema version 7.
+        dupgroup=fields.COLUMN(columns.NumericColumn("q", default=0)),
     )
 
 

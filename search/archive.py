@@ -96,7 +96,8 @@ class Archive:
     # ------------------------------------------------------------ searching
 
     def search(self, query=None, *, limit=10, offset=0, sort="relevance", since=None,
-               until=None, person=(), place=(), source=(), facets=10, snippets=2):
+               until=None, person=(), place=(), source=(), facets=10, snippets=2,
+               collapse=True):
         """A page of hits as ``fundstelle search --format json`` prints it.
 
         ``query`` may be None when ``person``, ``place``, ``source``, ``since`` or
@@ -105,12 +106,14 @@ class Archive:
         ``date`` or ``date-asc``; ``facets`` is how many persons, places and
         sources to count (with ``dates``, articles per month), ``snippets`` how many
         fragments a hit gets. Every ``person`` and ``place`` must match, any
-        ``source`` (outlets, case-insensitive).
+        ``source`` (outlets, case-insensitive). With ``collapse``, each group of
+        agency copies is one hit whose ``duplicates`` name the others (``groups``
+        counts the matches so); ``total`` and facets count articles.
         """
         return _plain(self.search_results(query, limit=limit, offset=offset, sort=sort,
                                           since=since, until=until, person=person,
                                           place=place, source=source, facets=facets,
-                                          snippets=snippets).to_dict())
+                                          snippets=snippets, collapse=collapse).to_dict())
 
     def search_results(self, query=None, **options):
         """:meth:`search` as a :class:`~search.results.SearchResults` (for the text renderers)."""
@@ -128,6 +131,7 @@ class Archive:
         from search.batch import run_batch
         from search.errors import user_message
 
+        options.setdefault("collapse", True)  # as search() does
         for out in run_batch(self.engine, lines, describe=describe or user_message,
                              skip_blank=skip_blank, **options):
             yield _plain(out)
@@ -156,6 +160,7 @@ class Archive:
         d = article.to_dict()
         d["date_precision"] = article.date.precision if article.date else None
         d["persons"], d["places"] = persons, places
+        d["copies"] = engine.copies(article_id)
         if query and query.strip():
             try:
                 matcher = engine._term_matcher(engine.parse(query))
@@ -219,6 +224,43 @@ class Archive:
                                         snippets=snippets).to_dict())
 
         return hits()
+    # ------------------------------------------------------------ investigating
+
+    def cooccurrence(self, kind, name, query=None, *, since=None, until=None, person=(),
+                     place=(), limit=20, min_count=2):
+        """Who appears with a person or place, as ``fundstelle cooccurrence --format json``.
+
+        ``kind`` is ``person`` or ``place``; counts cover the articles matching
+        ``query`` and the filters (all articles without them). Rows ``{name,
+        kind, count, total, score}``, best score first; the score is explained in
+        :mod:`search.cooccurrence` (signed log-likelihood G²).
+        """
+        from search.cooccurrence import cooccurring
+        return _plain(cooccurring(self.engine, kind, name, query, since=since, until=until,
+                                  person=person, place=place, limit=limit,
+                                  min_count=min_count))
+
+    def watch_add(self, name, query=None, *, since=None, until=None, person=(), place=()):
+        """Save a search as watch ``name``; its first run shows what is added from now on."""
+        from search.watch import add_watch
+        return _plain(add_watch(self.engine, name, query, since=since, until=until,
+                                person=person, place=place))
+
+    def watch_list(self):
+        """The saved watches, as ``fundstelle watch list --format json``."""
+        from search.watch import list_watches
+        return _plain(list_watches(self.path))
+
+    def watch_remove(self, name):
+        """Delete watch ``name``; raise WatchNotFound."""
+        from search.watch import remove_watch
+        return _plain(remove_watch(self.path, name))
+
+    def watch_run(self, name=None, *, snippets=1, remember=True):
+        """Run watch ``name`` (or all): the hits among articles added since each last ran,
+        as ``fundstelle watch run --format json``; each then starts from here next time."""
+        from search.watch import run_watches
+        return _plain(run_watches(self.engine, name, snippets=snippets, remember=remember))
 
     # ------------------------------------------------------------ the index itself
 

@@ -18,6 +18,7 @@ from search.errors import ArticleNotFound, BadOption, FundstelleError
 from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
 from search.curation import SURNAME_RULE, Curation, curation_state, surname_merges
+from search.duplicates import collapse_ranked, copies_of, group_column, window
 from search.facets import FACET_FIELDS, FacetColumns
 from search.query import ANSWER_PATTERNS, answer_kind, parse_query
 from search.ranking import Ranker, top
@@ -70,6 +71,7 @@ class SearchEngine:
         self._named_docs = {}
         self._dates = None
         self._timeline = None  # search.timeline.DateColumn, made on first use
+        self._dup_groups = None
         self.ranker = Ranker(self._searcher, self.settings, collection=self.collection)
         self.speller = Speller(self._searcher, store=self.store)
 
@@ -185,7 +187,8 @@ class SearchEngine:
 
     def search(self, text=None, *, limit=10, offset=0, sort="relevance", since=None,
                until=None, person=(), place=(), source=(), facets=10, snippets=2,
-               fragment_chars=260, suggestions=True, fuzzy=False, relax=True):
+               fragment_chars=260, suggestions=True, fuzzy=False, relax=True,
+               collapse=False):
         """Run a query and return a page of hits, the total and facet counts.
 
         ``text`` may be None or empty when a person, place or date filter is
@@ -199,7 +202,9 @@ class SearchEngine:
         also matches words within an edit or two of the typed ones. With ``relax``,
         a query whose exact phrases find nothing is searched again without the
         quotes, and ``relaxed_query`` says so (a quoted headline or quote that an
-        article words differently still finds it).
+        article words differently still finds it). With ``collapse``, each group of
+        agency copies shows once (:mod:`search.duplicates`): a hit's ``duplicates``
+        name the others, ``offset`` and ``limit`` count groups.
         """
         started = time.perf_counter()
         if sort not in SORTS:
@@ -261,6 +266,8 @@ class SearchEngine:
                 undated_ids, (person_docs, place_docs, outlet_docs), since, until)
 
         want = offset + limit
+        if collapse:
+            want = window(want, len(candidates))
         key = None
         if sort != "relevance":
             key = self._date_column() * (1 if sort == "date" else -1)
@@ -273,10 +280,17 @@ class SearchEngine:
         else:
             ranked = top(candidates, candidate_scores, want, key=key)
         total = len(candidates)
+        duplicates = n_groups = None
+        if collapse:
+            ranked, duplicates, n_groups = collapse_ranked(
+                ranked, candidates, candidate_scores, self.dup_groups(), offset + limit, key)
 
         matcher = self._term_matcher(parsed) if parsed else TermMatcher(())
         hits = [self._hit(rank, docnum, score, matcher, snippets, fragment_chars)
                 for rank, (docnum, score) in enumerate(ranked[offset:], offset + 1)]
+        if duplicates is not None:
+            for hit, dups in zip(hits, duplicates[offset:]):
+                hit.duplicates = [self._searcher.stored_fields(d)["id"] for d in dups]
         if total == 0 and relax and parsed is not None and '"' in text:
             loose = " ".join(text.replace('"', " ").split())
             if loose and loose != text.strip():
@@ -285,7 +299,8 @@ class SearchEngine:
                                       since=since, until=until, person=person, place=place,
                                       source=source, facets=facets, snippets=snippets,
                                       fragment_chars=fragment_chars,
-                                      suggestions=suggestions, fuzzy=fuzzy, relax=False)
+                                      suggestions=suggestions, fuzzy=fuzzy, relax=False,
+                                      collapse=collapse)
                 except FundstelleError:  # e.g. only stop words without the quotes
                     out = None
                 if out is not None and out.total:
@@ -296,6 +311,7 @@ class SearchEngine:
                             limit=limit, sort=sort, facets=facet_values,
                             filters={"person": person, "place": place, "source": source,
                                      "since": since, "until": until})
+        out.groups = n_groups
         if parsed is not None and total < SUGGEST_BELOW and suggestions:
             fixed, _ = self.speller.suggest(text)
             if fixed:
@@ -388,6 +404,19 @@ class SearchEngine:
             self._dates = np.array(list(self._searcher.reader().column_reader("date_lo")),
                                    dtype=np.int64)
         return self._dates
+
+    def dup_groups(self):
+        """Each document's agency-copy group (:func:`search.duplicates.group_column`)."""
+        if self._dup_groups is None:
+            self._dup_groups = group_column(self._searcher.reader())
+        return self._dup_groups
+
+    def copies(self, article_id):
+        """The ids of the agency copies of the article ``article_id``; raise ArticleNotFound."""
+        docnum = self._searcher.document_number(id=str(article_id))
+        if docnum is None:
+            raise ArticleNotFound(article_id)
+        return copies_of(self._searcher, self.dup_groups(), docnum)
 
     def _hit(self, rank, docnum, score, matcher, n_snippets, fragment_chars):
         f = self._searcher.stored_fields(docnum)

@@ -155,6 +155,8 @@ def render_text(results, style):
             meta.append(clean_terminal(hit.source))
         meta.append(clean_terminal(hit.id))
         meta.append(f"score {hit.score:.2f}")
+        if hit.duplicates:
+            meta.append(f"+{len(hit.duplicates)} similar")
         lines.append("     " + style("meta", " · ".join(meta)))
         for snip in hit.snippets:
             lines.append("     " + marked_text(snip, style))
@@ -218,6 +220,8 @@ def render_article_text(article, style=None):
         lines.append(style("meta", "Persons: ") + clean_terminal(", ".join(article["persons"])))
     if article["places"]:
         lines.append(style("meta", "Places: ") + clean_terminal(", ".join(article["places"])))
+    if article.get("copies"):
+        lines.append(style("meta", "Copies: ") + clean_terminal(", ".join(article["copies"])))
     lines.append("")
     lines.append(clean_terminal(article["text"]))
     return "\n".join(lines)

@@ -71,6 +71,8 @@ class Hit:
     #: The names as the article prints them (``persons``/``places`` are the curated ones).
     persons_printed: list = field(default_factory=list)
     places_printed: list = field(default_factory=list)
+    #: Ids of the agency copies collapsed into this hit (search.duplicates), best first.
+    duplicates: list = field(default_factory=list)
 
     def to_dict(self):
         return {
@@ -89,6 +91,7 @@ class Hit:
             "places_printed": list(self.places_printed),
             "snippets": [s.to_dict() for s in self.snippets],
             "matched": [m.to_dict() for m in self.matched],
+            "duplicates": list(self.duplicates),
         }
 
 
@@ -121,11 +124,14 @@ class SearchResults:
     #: The query searched instead when an exact phrase found nothing (quotes dropped).
     relaxed_query: str = None
     seconds: float = 0.0
+    #: Matches counted once per group of agency copies (None when not collapsed).
+    groups: int = None
 
     def to_dict(self):
         return {
             "query": self.query,
             "total": self.total,
+            "groups": self.groups,
             "offset": self.offset,
             "limit": self.limit,
             "sort": self.sort,

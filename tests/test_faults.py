@@ -39,6 +39,7 @@ import errno, os, pickle, re, signal, sys
 
 from whoosh.filedb.filestore import FileStorage
 
+import index.arrivals
 import index.store
 from index import pipeline
 
@@ -113,6 +114,7 @@ class FailingPickle:
 FileStorage.create_file = failing_create_file
 pipeline.BufferedSegmentWriter.add_document = failing_add_document
 index.store.pickle = FailingPickle()
+index.arrivals.pickle = index.store.pickle
 
 import cli
 cli.run()
@@ -300,7 +302,8 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_run(tmp_path, articles
     folder, total = articles
     index = tmp_path / "ix"
     args = index_args(folder, 2, 30)
-    fault = {"kind": "cache", "in": "parent", "files": "^(hashes|facets|lexicon|dates)-"}
+    fault = {"kind": "cache", "in": "parent",
+             "files": "^(hashes|facets|lexicon|dates|dupsig|arrivals)-"}
     rc, _, err = fundstelle(index, *args, fault=fault)
     assert rc == 0 and f"{total} added" in err and "Error" not in err
     rc, out, err = fundstelle(index, "search", "Bayern", "--format", "json", fault=fault)

@@ -70,8 +70,9 @@ class Library:
     # ------------------------------------------------------------ the API's objects
 
     def search(self, q=None, *, limit=10, offset=0, sort="relevance", since=None, until=None,
-               person=(), place=(), source=(), facets=10, snippets=2):
-        """A result page as ``fundstelle search --format json`` prints it."""
+               person=(), place=(), source=(), facets=10, snippets=2, collapse=True):
+        """A result page as ``fundstelle search --format json`` prints it (agency copies
+        collapsed unless ``collapse`` is False)."""
         if not (q and q.strip()) and not (person or place or source or since or until):
             raise ParameterError("give a query (q), or person/place/source/since/until to "
                                  "list articles")
@@ -79,7 +80,7 @@ class Library:
             return self._current().search(q, limit=limit, offset=offset, sort=sort,
                                           since=since, until=until, person=person,
                                           place=place, source=source, facets=facets,
-                                          snippets=snippets)
+                                          snippets=snippets, collapse=collapse)
 
     def timeline(self, q=(), *, by="month", since=None, until=None, person=(), place=(),
                  source=(), compare=False):
@@ -113,6 +114,13 @@ class Library:
         """A facet's values, as ``fundstelle facets KIND --format json`` prints them."""
         with self._lock:
             return self._current().facets(kind, q, prefix=prefix, limit=limit)
+
+    def cooccurrence(self, kind, name, q=None, *, since=None, until=None, limit=20,
+                     min_count=2):
+        """Who appears with a person or place, as ``fundstelle cooccurrence --format json``."""
+        with self._lock:
+            return self._current().cooccurrence(kind, name, q, since=since, until=until,
+                                                limit=limit, min_count=min_count)
 
     def stats(self):
         """What ``fundstelle stats --format json`` prints, computed once per commit.
@@ -151,7 +159,7 @@ class Library:
             yield hit
 
     def batch(self, lines, *, limit=10, sort="relevance", since=None, until=None, person=(),
-              place=(), snippets=0, facets=0):
+              place=(), source=(), snippets=0, facets=0, collapse=True):
         """Answer JSON Lines queries ``{"id", "text"}``: one dict per non-blank line, in order.
 
         Like ``fundstelle search --batch`` (the same Archive method and answers),
@@ -163,8 +171,8 @@ class Library:
         with self._lock:
             answers = self._current().search_batch(
                 lines, describe=user_message, skip_blank=True, limit=limit, sort=sort,
-                since=since, until=until, person=person, place=place, facets=facets,
-                snippets=snippets)
+                since=since, until=until, person=person, place=place, source=source,
+                facets=facets, snippets=snippets, collapse=collapse)
         while True:
             with self._lock:
                 answer = next(answers, None)

@@ -185,7 +185,34 @@ def search_options(params, *, facets=10, snippets=2):
         "source": _names(params, "source"),
         "facets": _int(params, "facets", facets, 0, MAX_FACETS),
         "snippets": _int(params, "snippets", snippets, 0, MAX_SNIPPETS),
+        "collapse": _flag(params, "collapse", True),
     }
+
+
+def _flag(params, name, default):
+    """A yes/no parameter: 1/true/yes or 0/false/no."""
+    raw = _one(params, name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes"):
+        return True
+    if raw.lower() in ("0", "false", "no"):
+        return False
+    raise ParameterError(f"{name} must be 1 or 0, not {raw!r}")
+
+
+def cooccurrence_options(params):
+    """The arguments of ``Library.cooccurrence`` from URL parameters: one of ``person``
+    or ``place`` (whose companions to list), ``q``, ``since``, ``until``, ``limit``,
+    ``min_count``."""
+    person, place = _names(params, "person"), _names(params, "place")
+    if len(person) + len(place) != 1:
+        raise ParameterError("give one person or one place (person=NAME or place=NAME)")
+    kind, name = ("person", person[0]) if person else ("place", place[0])
+    return {"kind": kind, "name": name, "q": _text(params, "q"),
+            "since": _text(params, "since", 40), "until": _text(params, "until", 40),
+            "limit": _int(params, "limit", 20, 0, MAX_LIMIT),
+            "min_count": _int(params, "min_count", 2, 1, 1_000_000)}
 
 
 async def read_body(request, limit=MAX_BODY_BYTES):
@@ -340,7 +367,7 @@ def create_app(index_path, token=None, refresh_every=None):
         except FundstelleError as exc:
             return page_error(request, exc, title="Ungültige Suche")
         link = Link(params)
-        context = {"opts": opts, "link": link, "data": None, "error": None,
+        context = {"opts": opts, "link": link, "data": None, "error": None, "companions": None,
                    "q": opts["q"] or "", "chips": _filter_views(opts, None, link)["chips"],
                    "facet_lists": []}
         if opts["q"] or opts["person"] or opts["place"] or opts["source"] or opts["since"] \
@@ -351,9 +378,12 @@ def create_app(index_path, token=None, refresh_every=None):
                 context["error"] = error_message(exc, library.index_path)
                 return page(request, "search.html", context, error_status(exc))
             data = context["data"]
-            context["pages"] = _pages(data["offset"], max(opts["limit"], 1), data["total"])
+            context["pages"] = _pages(data["offset"], max(opts["limit"], 1),
+                                      data["groups"] if data.get("groups") is not None
+                                      else data["total"])
             context.update(_filter_views(opts, data, link))
             context["histogram"] = histogram(data["facets"].get("dates") or [], link)
+            context["companions"] = await run_in_threadpool(_companions, library, opts, link)
         else:
             context["articles"] = await run_in_threadpool(library.article_count)
         return page(request, "search.html", context)
@@ -434,7 +464,8 @@ def create_app(index_path, token=None, refresh_every=None):
         answers = library.batch(lines, limit=opts["limit"], sort=opts["sort"],
                                 since=opts["since"], until=opts["until"],
                                 person=opts["person"], place=opts["place"],
-                                snippets=opts["snippets"], facets=opts["facets"])
+                                source=opts["source"], snippets=opts["snippets"],
+                                facets=opts["facets"], collapse=opts["collapse"])
 
         def jsonl():
             for answer in answers:
@@ -489,6 +520,10 @@ def create_app(index_path, token=None, refresh_every=None):
         if fmt == "csv":
             return _csv_response(export.timeline_csv(data, bom), "fundstelle-zeitleiste.csv")
         return _json_response(data)
+
+    async def api_cooccurrence(request):
+        opts = cooccurrence_options(request.query_params)
+        return _json_response(await run_in_threadpool(library.cooccurrence, **opts))
 
     async def api_stats(request):
         return _json_response(await run_in_threadpool(library.stats))
@@ -549,6 +584,7 @@ def create_app(index_path, token=None, refresh_every=None):
         Route("/api/similar/{article_id:path}", api_similar),
         Route("/api/facets/{kind}", api_facets),
         Route("/api/timeline", api_timeline),
+        Route("/api/cooccurrence", api_cooccurrence),
         Route("/api/stats", api_stats),
         Route("/api/openapi.json", api_openapi),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
@@ -639,6 +675,21 @@ def histogram(months, link):
                      "label": german_date(m["value"]), "href": link.month(m["value"])})
     return {"width": HISTOGRAM_WIDTH, "height": HISTOGRAM_HEIGHT, "bars": bars,
             "first": bars[0]["label"], "last": bars[-1]["label"]}
+def _companions(library, opts, link, limit=10):
+    """The page's "named with" box: for the one person or place filtered by, the names
+    most specific to its articles among the query's matches (None otherwise, or when
+    the name cannot be resolved: the search itself says why)."""
+    if len(opts["person"]) + len(opts["place"]) != 1:
+        return None
+    kind, name = ("person", opts["person"][0]) if opts["person"] else ("place", opts["place"][0])
+    try:
+        data = library.cooccurrence(kind, name, opts["q"], since=opts["since"],
+                                    until=opts["until"], limit=limit)
+    except FundstelleError:
+        return None
+    for row in data["rows"]:
+        row["href"] = link.adding(row["kind"], row["name"])
+    return data
 
 
 def _pages(offset, limit, total):

@@ -93,11 +93,15 @@ def openapi():
                     _param("all", "With format=csv: 1 streams every hit (limit, offset and "
                            "page do not apply), like `search --all`.",
                            {"type": "string", "enum": ["0", "1"], "default": "0"}),
+                    _param("collapse", "1: each group of agency copies is one hit, whose "
+                           "`duplicates` list the others' ids (`groups` counts matches so; "
+                           "offset and limit count groups); 0: every article.",
+                           {"type": "integer", "enum": [0, 1], "default": 1}),
                 ],
-                "responses": {"200": _ok("The result page: query, total, offset, limit, "
-                                         "sort, filters, hits, facets (person, place, "
-                                         "sources, dates), suggestions, relaxed_query, "
-                                         "notes."), **errors}}},
+                "responses": {"200": _ok("The result page: query, total, groups, offset, "
+                                         "limit, sort, filters, hits (each with duplicates), "
+                                         "facets (person, place, sources, dates), "
+                                         "suggestions, relaxed_query, notes."), **errors}}},
             "/api/search/batch": {"post": {
                 "summary": "Many queries at once, like `fundstelle search --batch`.",
                 "description": "The body is JSON Lines of `{\"id\": …, \"text\": \"…\"}`. "
@@ -170,6 +174,28 @@ def openapi():
                 "responses": {"200": _ok("by, compare, query, filters, from, to, series "
                                          "[{label, kind, total, counted, left_out, rows}], "
                                          "notes."), **errors}}},
+            "/api/cooccurrence": {"get": {
+                "summary": "Who appears with a person or place "
+                           "(`fundstelle cooccurrence --format json`).",
+                "description": "Give exactly one of `person` or `place`. Rows `{name, kind, "
+                               "count, total, score}`: articles naming both, articles in "
+                               "scope naming the other, and the signed log-likelihood G² "
+                               "of meeting so often (names met everywhere rank low).",
+                "parameters": [
+                    _param("person", "The person whose companions to list.",
+                           {"type": "string"}),
+                    _param("place", "The place whose companions to list.", {"type": "string"}),
+                    _param("q", "Count over this query's matches (default: all articles).",
+                           {"type": "string", "maxLength": MAX_QUERY_CHARS}),
+                    _param("since", "Only articles from this date on.", {"type": "string"}),
+                    _param("until", "Only articles up to this date.", {"type": "string"}),
+                    _param("limit", "Names to list.", {"type": "integer", "minimum": 0,
+                                                       "maximum": MAX_LIMIT, "default": 20}),
+                    _param("min_count", "Only names in at least this many articles with it.",
+                           {"type": "integer", "minimum": 1, "default": 2}),
+                ],
+                "responses": {"200": _ok("name, kind, query, filters, articles, scope, "
+                                         "score, min_count and rows."), **errors}}},
             "/api/stats": {"get": {
                 "summary": "The index's counts (`fundstelle stats --format json`), and the "
                            "commit (generation) being searched.",
