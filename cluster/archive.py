@@ -11,7 +11,7 @@ import os
 
 from cluster.manifest import Manifest
 from search.archive import Archive, _plain
-from search.errors import ArticleNotFound
+from search.errors import ArticleNotFound, NotOnShards
 
 ENV_CLUSTER = "FUNDSTELLE_CLUSTER"
 
@@ -122,6 +122,29 @@ class ShardedArchive(Archive):
                                 for p in part["problems"]]
             out["notes"] += [f"{name}: {n}" for n in part["notes"]]
         return out
+
+    # Agency copies are grouped within a shard only, and co-occurrence and watches read
+    # one index's facet columns and commit log: not offered on shards yet (NOTES).
+
+    def search_results(self, query=None, *, collapse=False, **options):
+        """Hits as one index gives them with ``--no-collapse``: agency-copy groups are
+        kept per shard, so a sharded index does not collapse them (``groups`` is null)."""
+        return self.engine.search(query, **options)
+
+    def cooccurrence(self, kind, name, query=None, **options):
+        raise NotOnShards("cooccurrence", self.path)
+
+    def watch_add(self, name, query=None, **options):
+        raise NotOnShards("watch", self.path)
+
+    def watch_list(self):
+        raise NotOnShards("watch", self.path)
+
+    def watch_remove(self, name):
+        raise NotOnShards("watch", self.path)
+
+    def watch_run(self, name=None, **options):
+        raise NotOnShards("watch", self.path)
 
 
 __all__ = ["ShardedArchive", "ArticleNotFound"]

@@ -13,7 +13,7 @@ from index.errors import ArticleNotFound, FundstelleError
 __all__ = ["FundstelleError", "ArticleNotFound", "QueryError", "EmptyQuery", "QueryTooLong",
            "QuerySyntaxError", "OnlyExcludes", "UnsupportedField", "UnsupportedRange",
            "BadDate", "BadOption", "AmbiguousName", "UnknownName", "BadBatchLine",
-           "ParameterError", "ServeError", "user_message", "STEPS", "error_kind", "quoted", "cut",
+           "ParameterError", "NotOnShards", "ServeError", "user_message", "STEPS", "error_kind", "quoted", "cut",
            "QUERY_FIELDS", "DATE_FORMS"]
 
 #: The fields a query may name (``title:Söder``); plain words search both.
@@ -163,6 +163,17 @@ class BadBatchLine(FundstelleError):
     def __init__(self, line, problem):
         self.line, self.problem = line, problem
         super().__init__(f"line {line}: {problem}")
+
+
+class NotOnShards(FundstelleError):
+    """A feature a sharded index does not offer yet (it needs the whole archive in one place)."""
+
+    kind = "not_on_shards"
+
+    def __init__(self, what, path):
+        self.what, self.path = what, path
+        super().__init__(f"{what} is not available on the sharded index {path} yet; "
+                         f"use it on an ordinary (one-shard) index of the same articles")
 
 
 class ServeError(FundstelleError):
