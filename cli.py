@@ -880,9 +880,11 @@ def curate_undo_cmd(settings, kind):
 @click.option("--format", "fmt", type=click.Choice(FORMATS + ("csv",)), default="text",
               show_default=True, help="Output format (csv: an edge list source,target,count,"
                                       "score for Gephi or networkx).")
+@click.option("--bom/--no-bom", default=True, show_default=True,
+              help="Start csv with a UTF-8 byte order mark (Excel needs it for umlauts).")
 @pass_settings
 def cooccurrence_cmd(settings, query, person_name, place_name, since, until, limit, min_count,
-                     fmt):
+                     fmt, bom):
     """List the persons and places named most specifically in the same articles as one name.
 
     Counts cover the articles matching QUERY and the dates (all without them).
@@ -896,7 +898,6 @@ def cooccurrence_cmd(settings, query, person_name, place_name, since, until, lim
       fundstelle cooccurrence --place Heinsberg Karneval --format csv > kanten.csv
     """
     from search.render import clean_terminal, render_json
-    from search.tables import cooccurrence_csv
 
     if bool(person_name) == bool(place_name):
         raise click.UsageError("give one of --person NAME or --place NAME")
@@ -913,7 +914,7 @@ def cooccurrence_cmd(settings, query, person_name, place_name, since, until, lim
         for row in data["rows"]:
             click.echo(_json(row))
     elif fmt == "csv":
-        click.echo(cooccurrence_csv(data), nl=False)
+        _echo_csv(settings, lambda: data, "cooccurrence_csv", bom)
     else:
         click.echo(f"{clean_terminal(data['name'])}: {data['articles']:,} of "
                    f"{data['scope']:,} articles; score: {data['score']}", err=True)
@@ -1024,8 +1025,10 @@ def watch_remove_cmd(settings, name):
               help="Snippets a hit.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS + ("csv",)), default="text",
               show_default=True, help="Output format.")
+@click.option("--bom/--no-bom", default=True, show_default=True,
+              help="Start csv with a UTF-8 byte order mark (Excel needs it for umlauts).")
 @pass_settings
-def watch_run_cmd(settings, name, snippets, fmt):
+def watch_run_cmd(settings, name, snippets, fmt, bom):
     """Show what each watch (or NAME) finds among the articles indexed since it last ran.
 
     Each watch then starts from here. Exit status: 0 when there are new hits,
@@ -1037,7 +1040,6 @@ def watch_run_cmd(settings, name, snippets, fmt):
       fundstelle watch run heinsberg --format json | mail -s Neues reporter@example.org
     """
     from search.render import clean_terminal
-    from search.tables import watch_csv
     from search.watch import NO_NEW_HITS
 
     try:
@@ -1052,7 +1054,7 @@ def watch_run_cmd(settings, name, snippets, fmt):
             for hit in w["hits"]:
                 click.echo(_json(dict(hit, watch=w["name"])))
     elif fmt == "csv":
-        click.echo(watch_csv(data), nl=False)
+        _echo_csv(settings, lambda: data, "watch_csv", bom)
     else:
         if not data["watches"]:
             click.echo(f"no watches in {settings.index}; add one with `fundstelle watch add`",

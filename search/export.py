@@ -103,6 +103,27 @@ def timeline_csv(data, bom=True):
                      ([p] + [c[i] for c in columns] for i, p in enumerate(periods)), bom=bom)
 
 
+def cooccurrence_csv(data, bom=True):
+    """CSV records of :meth:`search.Archive.cooccurrence`'s result as an edge list
+    (``source,target,count,score``) that Gephi and networkx read."""
+    from search.cooccurrence import edge_rows
+    return csv_lines(["source", "target", "count", "score"], edge_rows(data), bom=bom)
+
+
+def watch_csv(data, bom=True):
+    """CSV records of :meth:`search.Archive.watch_run`'s result: one row a new hit."""
+    def rows():
+        for watch in data["watches"]:
+            for hit in watch["hits"]:
+                snippet = hit["snippets"][0]["text"] if hit["snippets"] else ""
+                yield [watch["name"], hit["rank"], hit["id"], hit["date"], hit["source"],
+                       hit["title"], hit["url"], hit["added"],
+                       LIST_SEPARATOR.join(hit["persons"]), LIST_SEPARATOR.join(hit["places"]),
+                       hit["score"], " ".join(snippet.split())]
+    return csv_lines(["watch", "rank", "id", "date", "source", "title", "url", "added",
+                      "persons", "places", "score", "snippet"], rows(), bom=bom)
+
+
 def timeline_jsonl(data):
     """A timeline's rows as JSON Lines objects: ``{period, count}``, with ``series`` (its
     label) in front when series are compared."""

@@ -143,7 +143,7 @@ def test_cli_watch_exit_codes_and_formats(tmp_path, index_dir):
     assert none.exit_code == NO_NEW_HITS == 3
     assert json.loads(none.stdout)["new"] == 0
     _add_ferry_reports(tmp_path, index_dir, "a1_rheinpost-faehre")
-    new = run("watch", "run", "faehre", "--format", "csv")
+    new = run("watch", "run", "faehre", "--format", "csv", "--no-bom")
     assert new.exit_code == 0, new.output
     lines = new.stdout_bytes.decode("utf-8").split("\r\n")  # RFC 4180 line ends
     assert lines[0].startswith("watch,rank,id,date,source,title,url,added")
