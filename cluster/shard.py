@@ -32,12 +32,12 @@ MAX_STREAMS = 16
 
 
 class StreamClosed(FundstelleError):
-    """A stream of every match was asked for after it was closed or dropped."""
+    """A stream of every match was asked for after it was closed or dropped, or after
+    the shard moved to a newer commit (its document numbers may mean other articles)."""
 
-    def __init__(self, token):
-        self.token = token
-        super().__init__(f"the list of every match ({token}) was closed; run the search "
-                         "again")
+    def __init__(self, token, why="was closed"):
+        self.token, self.why = token, why
+        super().__init__(f"the list of every match ({token}) {why}; run the search again")
 
 
 class ShardSearcher:
@@ -330,7 +330,7 @@ class ShardSearcher:
         self._streams[self._token] = _Stream(
             ids=np.array([d for d, _ in ranked], dtype=np.int64),
             scores=np.array([s for _, s in ranked], dtype=np.float64),
-            key=key, sort=m.sort, kind=kind, parsed=m.parsed)
+            key=key, sort=m.sort, kind=kind, parsed=m.parsed, searcher=engine.searcher)
         while len(self._streams) > MAX_STREAMS:
             self._streams.pop(next(iter(self._streams)))
         return {"token": self._token, "total": int(len(m.ids)), "answer_kind": kind,
@@ -344,9 +344,7 @@ class ShardSearcher:
         its last run of equal sort values and re-sorted, so the entries come in the
         merge's order across batches too.
         """
-        st = self._streams.get(token)
-        if st is None:
-            raise StreamClosed(token)
+        st = self._stream(token)
         start = st.pos
         if start >= len(st.ids):
             return []
@@ -369,9 +367,7 @@ class ShardSearcher:
     def stream_hits(self, token, entries, snippets=1, fragment_chars=260):
         """Hits of stream ``token``: ``[(rank, score, docnum)]`` → Hit objects, with
         snippets of its query (its highlighter made once)."""
-        st = self._streams.get(token)
-        if st is None:
-            raise StreamClosed(token)
+        st = self._stream(token)
         engine = self.engine
         if st.matcher is None:
             st.matcher = engine._term_matcher(st.parsed) if st.parsed else TermMatcher(())
@@ -380,6 +376,15 @@ class ShardSearcher:
 
     def close_stream(self, token):
         self._streams.pop(token, None)
+
+    def _stream(self, token):
+        st = self._streams.get(token)
+        if st is None:
+            raise StreamClosed(token)
+        if st.searcher is not self.engine.searcher:
+            self._streams.pop(token, None)
+            raise StreamClosed(token, "was read past a new commit of the index")
+        return st
 
     def parse(self, text, fuzzy=False):
         """``SearchEngine.parse`` with the collection's document frequencies: whether a
@@ -559,9 +564,10 @@ class _Matched:
 class _Stream:
     """Every match of one search on this shard, ranked, and how far it was read."""
 
-    def __init__(self, ids, scores, key, sort, kind, parsed):
+    def __init__(self, ids, scores, key, sort, kind, parsed, searcher):
         self.ids, self.scores, self.key = ids, scores, key
         self.sort, self.kind, self.parsed = sort, kind, parsed
+        self.searcher = searcher  # the commit its document numbers belong to
         self.pos = 0
         self.matcher = None
 

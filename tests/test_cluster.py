@@ -294,6 +294,44 @@ def test_every_hit_is_merged_from_the_shards_streams_as_it_is_read(outlets_pair,
         many.close()
 
 
+def test_every_hit_read_past_a_new_commit_stops_with_a_message(tmp_path, monkeypatch):
+    import cluster.engine
+    from cluster.shard import StreamClosed
+    from search import Archive
+
+    src = tmp_path / "articles"
+    src.mkdir()
+    for n in range(6):
+        (src / f"p{n}.txt").write_text(f"date 2024-05-0{n + 1} Pegel in Passau {n}\n\n"
+                                       f"Der Pegel der Donau stieg auf {n} Meter.\n",
+                                       encoding="utf-8")
+    index = tmp_path / "index"
+    assert _cli(index, "index", "--shards", "2", "--procs", "1", "--no-entities",
+                str(src)).exit_code == 0
+    monkeypatch.setattr(cluster.engine, "STREAM_BATCH", 1)
+    monkeypatch.setattr(cluster.engine, "HIT_BATCH", 1)
+    with Archive(index) as archive:
+        hits = archive.iter_hits("Pegel", snippets=0)
+        assert next(hits)["rank"] == 1
+        (src / "p9.txt").write_text("date 2024-05-09 Pegel sinkt\n\nDer Pegel sinkt.\n",
+                                    encoding="utf-8")
+        assert _cli(index, "index", "--procs", "1", "--no-entities", str(src)).exit_code == 0
+        archive.refresh()
+        # Its document numbers may name other articles in the new commit: no wrong hits.
+        with pytest.raises(StreamClosed, match="new commit"):
+            list(hits)
+
+
+def test_shell_completion_offers_a_sharded_indexs_names(outlets_pair):
+    from test_completion import complete
+
+    one, many = (str(p) for p in outlets_pair)
+    for words in (["search", "--source", ""], ["timeline", "--source", "rh"],
+                  ["search", "--person", "sö"]):
+        a, b = complete("bash", words, one), complete("bash", words, many)
+        assert a == b and a[0] == 0 and a[1], words
+
+
 def test_the_web_library_serves_a_sharded_index(sharded_samples, samples_index):
     from web.adapter import Library
 
