@@ -301,8 +301,9 @@ class ShardSearcher:
         dict without ``filters`` and ``relaxed_query``: the coordinator's business)."""
         from search.timeline import count_periods, tally
 
-        m = self._matches(text, since=since, until=until, person=person, place=place,
-                          source=source, fuzzy=fuzzy, collection=collection)
+        # Unsorted, as SearchEngine.matching counts: no keyword ranking (same matches).
+        m = self._matches(text, sort=None, since=since, until=until, person=person,
+                          place=place, source=source, fuzzy=fuzzy, collection=collection)
         periods, left_out = count_periods(self.engine.date_column(), m.ids, by)
         return {"periods": tally(periods), "left_out": left_out, "total": int(len(m.ids))}
 
