@@ -134,11 +134,13 @@ def sum_counts(parts):
 def sum_period_counts(parts):
     """One timeline series' counts from the shards' ``{"periods", "left_out", "total"}``.
 
-    >>> sum_period_counts([{"periods": {2020: 2}, "total": 3,
-    ...                     "left_out": {"month_only": 0, "year_only": 0, "undated": 1}},
-    ...                    {"periods": {2020: 1, 2021: 1}, "total": 2,
-    ...                     "left_out": {"month_only": 0, "year_only": 0, "undated": 0}}])
-    {'periods': {2020: 3, 2021: 1}, 'left_out': {'month_only': 0, 'year_only': 0, 'undated': 1}, 'total': 5}
+    >>> out = sum_period_counts([
+    ...     {"periods": {2020: 2}, "total": 3,
+    ...      "left_out": {"month_only": 0, "year_only": 0, "undated": 1}},
+    ...     {"periods": {2020: 1, 2021: 1}, "total": 2,
+    ...      "left_out": {"month_only": 1, "year_only": 0, "undated": 0}}])
+    >>> out["periods"], out["total"], out["left_out"]["month_only"]
+    ({2020: 3, 2021: 1}, 5, 1)
     """
     left_out = Counter()
     for part in parts:
