@@ -71,6 +71,15 @@ class ShardedArchive(Archive):
                              skip_blank=skip_blank, **options):
             yield _plain(out)
 
+    def iter_hits(self, query=None, *, sort="relevance", since=None, until=None, person=(),
+                  place=(), source=(), snippets=1):
+        """``Archive.iter_hits`` over all shards: every hit in one index's order, each
+        made by its shard as it is read (:meth:`cluster.engine.ShardedEngine.iter_hits`)."""
+        hits = self.engine.iter_hits(query, sort=sort, since=since, until=until,
+                                     person=person, place=place, source=source,
+                                     snippets=snippets)
+        return (_plain(hit.to_dict()) for hit in hits)
+
     def stats(self):
         """``Archive.stats`` of the whole sharded index: counts and sizes summed,
         names counted once, ``shards`` added."""

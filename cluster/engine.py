@@ -18,8 +18,10 @@ statistics are read from all shards as the ranker asks for them.
 import re
 import time
 from collections import OrderedDict
+from itertools import chain, islice
 
-from cluster.merge import (answers_first, choose_correction, merge_top, sum_facets,
+from cluster.merge import (SourceNames, answers_first, choose_correction, merge_streams,
+                           merge_top, sum_counts, sum_facets, sum_period_counts,
                            sum_statistics)
 from cluster.shard import ShardSearcher, make_collection
 from index.analysis import GERMAN_STOPWORDS, WORD_RE, fold_diacritics
@@ -28,11 +30,19 @@ from search.engine import SORTS
 from search.errors import AmbiguousName, ArticleNotFound, BadOption, UnknownName
 from search.results import FacetValue, SearchResults
 from search.settings import DEFAULT_SETTINGS
+from search.sources import FACET_KEY as SOURCES_KEY
+from search.sources import KIND as SOURCE_KIND
+from search.sources import has_prefix, resolve_sources
 from search.suggest import SUGGEST_BELOW
+from search.timeline import GROUPINGS, month_values
 
 _OPERATORS = frozenset(("AND", "OR", "NOT", "TO"))
 #: Phase-one answers kept per commit of all shards (query and options → summed statistics).
 STATS_CACHE = 2048
+#: ``iter_hits`` (``search --all``): entries read from a shard at a time, and hits
+#: made at a time (what the coordinator holds besides the shards' ranked matches).
+STREAM_BATCH = 256
+HIT_BATCH = 64
 
 
 class LocalShards:
@@ -83,6 +93,7 @@ class ShardedEngine:
         self._state = None
         self._collection = None
         self._phase_one = OrderedDict()
+        self._source_names = None
 
     def close(self):
         self.shards.close()
@@ -97,8 +108,14 @@ class ShardedEngine:
         self.shards.map("warm", kind)
 
     def _date_column(self):
-        """Load every shard's date column now (see :meth:`columns`)."""
+        """Load every shard's date columns now (see :meth:`columns`)."""
         self.shards.map("warm", "date")
+
+    date_column = _date_column
+
+    def sources(self):
+        """Load every shard's outlet column now (see :meth:`columns`)."""
+        self.shards.map("warm", SOURCE_KIND)
 
     def generation(self):
         """The commits searched, one a shard, as one string (``3.2.5.1``)."""
@@ -112,6 +129,7 @@ class ShardedEngine:
         state = self.generation()
         if state != self._state:
             self._state, self._collection = state, None
+            self._source_names = None
             self._phase_one.clear()
             self._surnames()
         return state
@@ -188,9 +206,27 @@ class ShardedEngine:
         close = sorted({c for how, value in answers if how == "unknown" for c in value})
         raise UnknownName(kind, name, close[:5])
 
+    def resolve_sources(self, names):
+        """``SearchEngine.resolve_sources`` over every shard's outlets at once."""
+        if not names:
+            return []
+        self._current()
+        if self._source_names is None:
+            self._source_names = SourceNames(sum_counts(
+                self.shards.map("facet_counts", SOURCE_KIND)))
+        return resolve_sources(self._source_names, names)
+
+    def _filters(self, person, place, source):
+        """The filter names resolved over all shards, in one index's order (persons,
+        places, outlets: the first bad name raises)."""
+        self._current()
+        return ([self._resolve("person", n) for n in person or ()],
+                [self._resolve("place", n) for n in place or ()],
+                self.resolve_sources(source))
+
     def search(self, text=None, *, limit=10, offset=0, sort="relevance", since=None,
-               until=None, person=(), place=(), facets=10, snippets=2, fragment_chars=260,
-               suggestions=True, fuzzy=False, relax=True):
+               until=None, person=(), place=(), source=(), facets=10, snippets=2,
+               fragment_chars=260, suggestions=True, fuzzy=False, relax=True):
         """``SearchEngine.search`` over all shards, with the collection's statistics."""
         started = time.perf_counter()
         if sort not in SORTS:
@@ -198,12 +234,10 @@ class ShardedEngine:
         for option, value in (("limit", limit), ("offset", offset)):
             if value < 0:
                 raise BadOption(option, value, "it must not be negative")
-        self._current()
-        person = [self._resolve("person", n) for n in person or ()]
-        place = [self._resolve("place", n) for n in place or ()]
+        person, place, source = self._filters(person, place, source)
         want = offset + limit
         options = dict(want=want, sort=sort, since=since, until=until, person=person,
-                       place=place, facets=facets, fuzzy=fuzzy)
+                       place=place, source=source, facets=facets, fuzzy=fuzzy)
         collection = self._statistics(text, options)
         pages = self.shards.map("search", text, collection=collection, **options)
         total = sum(p["total"] for p in pages)
@@ -221,7 +255,7 @@ class ShardedEngine:
                 try:
                     out = self.search(loose, limit=limit, offset=offset, sort=sort,
                                       since=since, until=until, person=person, place=place,
-                                      facets=facets, snippets=snippets,
+                                      source=source, facets=facets, snippets=snippets,
                                       fragment_chars=fragment_chars,
                                       suggestions=suggestions, fuzzy=fuzzy, relax=False)
                 except FundstelleError:
@@ -234,12 +268,15 @@ class ShardedEngine:
                           fragment_chars=fragment_chars)
         facet_values = {}
         if facets:
-            for name, selected in (("person", person), ("place", place)):
+            for name, selected in (("person", person), ("place", place),
+                                   (SOURCES_KEY, source)):
                 facet_values[name] = [FacetValue(v, c, s) for v, c, s in sum_facets(
                     [p["facets"][name] for p in pages], facets, selected)]
+            facet_values["dates"] = month_values(
+                sum_counts(p["facets"]["dates"] for p in pages), since, until)
         out = SearchResults(query=text or "", total=total, hits=hits, offset=offset,
                             limit=limit, sort=used_sort, facets=facet_values,
-                            filters={"person": person, "place": place,
+                            filters={"person": person, "place": place, "source": source,
                                      "since": since, "until": until})
         if parsed and total < SUGGEST_BELOW and suggestions:
             fixed = self.suggest(text)
@@ -327,9 +364,14 @@ class ShardedEngine:
     def facet_values(self, kind, text=None, prefix=None, limit=50):
         """``SearchEngine.facet_values`` over all shards."""
         self._current()
+        if kind not in ("person", "place", SOURCE_KIND):
+            raise BadOption("facet", kind, "use person, place or source")
         collection = self._statistics(text, {}) if text and text.strip() else None
         counts = self.shards.map("facet_counts", kind, text, collection=collection)
-        if prefix:
+        if prefix and kind == SOURCE_KIND:
+            counts = [{n: c for n, c in part.items() if has_prefix(n, prefix)}
+                      for part in counts]
+        elif prefix:
             want = fold_diacritics(prefix.strip())
 
             def keep(name):
@@ -338,3 +380,119 @@ class ShardedEngine:
                                                       for w in folded.split())
             counts = [{n: c for n, c in part.items() if keep(n)} for part in counts]
         return [FacetValue(v, c) for v, c, _ in sum_facets(counts, limit)]
+
+    # --- timelines and every hit ---------------------------------------------------------
+
+    def period_counts(self, text, by, *, since=None, until=None, person=(), place=(),
+                      source=(), fuzzy=False, relax=True):
+        """One timeline series (:func:`search.timeline.period_counts`'s dict): each
+        shard counts its matches per period, the counts are summed."""
+        if by not in GROUPINGS:
+            raise BadOption("by", by, f"use one of {', '.join(GROUPINGS)}")
+        person, place, source = self._filters(person, place, source)
+        options = dict(since=since, until=until, person=person, place=place, source=source,
+                       fuzzy=fuzzy)
+        collection = self._statistics(text, dict(options, want=0, facets=0,
+                                                 sort="relevance"))
+        out = sum_period_counts(self.shards.map("period_counts", text, by,
+                                                collection=collection, **options))
+        out["filters"] = {"person": person, "place": place, "source": source,
+                          "since": since, "until": until}
+        out["relaxed_query"] = None
+        loose = _loosened(text) if not out["total"] and relax else None
+        if loose:
+            try:
+                again = self.period_counts(loose, by, fuzzy=fuzzy, relax=False, **{
+                    k: v for k, v in out["filters"].items()})
+            except FundstelleError:  # e.g. only stop words without the quotes
+                again = None
+            if again is not None and again["total"]:
+                again["relaxed_query"] = loose
+                return again
+        return out
+
+    def iter_hits(self, text=None, *, sort="relevance", since=None, until=None, person=(),
+                  place=(), source=(), fuzzy=False, snippets=1, fragment_chars=260,
+                  relax=True):
+        """Every hit of a search in one index's order, as Hit objects, made as they are read.
+
+        The search runs at the call (a bad query or filter raises here): each shard
+        ranks all its matches and keeps them; the returned iterator merges the
+        shards' streams by score, then article id (date sorts: by date first), as a
+        page is merged, reading :data:`STREAM_BATCH` entries of a shard at a time and
+        having each shard make :data:`HIT_BATCH` hits at a time. For a when/how-many
+        question the answer boost applies among the collection's first
+        ``answer_depth``, as ``SearchEngine.matching`` orders them.
+        """
+        if sort not in SORTS:
+            raise BadOption("sort", sort, f"use one of {', '.join(SORTS)}")
+        person, place, source = self._filters(person, place, source)
+        options = dict(sort=sort, since=since, until=until, person=person, place=place,
+                       source=source, fuzzy=fuzzy)
+        collection = self._statistics(text, dict(options, want=0, facets=0))
+        opened = self.shards.map("open_stream", text, collection=collection, **options)
+        tokens = [o["token"] for o in opened]
+        if not sum(o["total"] for o in opened) and relax:
+            loose = _loosened(text)
+            if loose:
+                try:
+                    hits = self.iter_hits(loose, snippets=snippets,
+                                          fragment_chars=fragment_chars, relax=False,
+                                          **options)
+                except FundstelleError:
+                    hits = None
+                if hits is not None:
+                    self._close_streams(tokens)
+                    return hits
+        return self._every_hit(tokens, opened[0]["sort"] if opened else sort,
+                               opened[0]["answer_kind"] if opened else None,
+                               snippets, fragment_chars)
+
+    def _every_hit(self, tokens, sort, kind, snippets, fragment_chars):
+        """The generator of :meth:`iter_hits`; closes the shards' streams when done."""
+        def entries(shard, token):
+            while True:
+                batch = self.shards.call(shard, "stream_entries", token, STREAM_BATCH)
+                if not batch:
+                    return
+                yield from batch
+
+        try:
+            merged = merge_streams([entries(i, t) for i, t in enumerate(tokens)], sort)
+            if kind:
+                depth = self.settings.answer_depth
+                head = answers_first(list(islice(merged, depth)), depth,
+                                     self.settings.answer_boost)
+                merged = chain(head, (e[:5] for e in merged))
+            rank = 1
+            while True:
+                batch = list(islice(merged, HIT_BATCH))
+                if not batch:
+                    return
+                by_shard = {}
+                for r, entry in enumerate(batch, rank):
+                    by_shard.setdefault(entry[3], []).append((r, entry[0], entry[4]))
+                shards = sorted(by_shard)
+                made = self.shards.calls([(i, "stream_hits", (tokens[i], by_shard[i]),
+                                           dict(snippets=snippets,
+                                                fragment_chars=fragment_chars))
+                                          for i in shards])
+                hits = sorted((h for part in made for h in part), key=lambda h: h.rank)
+                rank += len(batch)
+                yield from hits
+        finally:
+            self._close_streams(tokens)
+
+    def _close_streams(self, tokens):
+        try:
+            self.shards.calls([(i, "close_stream", (t,), {}) for i, t in enumerate(tokens)])
+        except Exception:  # a shard gone (closed archive, lost worker): its stream went too
+            pass
+
+
+def _loosened(text):
+    """The query without its quotes when a quoted one found nothing (``relax``), or None."""
+    if not (text and text.strip()) or '"' not in text:
+        return None
+    loose = " ".join(text.replace('"', " ").split())
+    return loose if loose and loose != text.strip() else None

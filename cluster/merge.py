@@ -116,3 +116,65 @@ def choose_correction(stem, facts, fields=("body", "title"), known_limit=2):
         if best is None or key > best[0]:
             best = (key, term)
     return None if best is None else best[1]
+
+
+def sum_counts(parts):
+    """One ``{key: count}`` from the shards' (a timeline's periods, the dates facet's
+    months, the outlets' articles), zero counts dropped.
+
+    >>> sum_counts([{24242: 2, 24243: 1}, {24243: 4}])
+    {24242: 2, 24243: 5}
+    """
+    total = Counter()
+    for part in parts:
+        total.update(part)
+    return {k: c for k, c in sorted(total.items()) if c}
+
+
+def sum_period_counts(parts):
+    """One timeline series' counts from the shards' ``{"periods", "left_out", "total"}``.
+
+    >>> out = sum_period_counts([
+    ...     {"periods": {2020: 2}, "total": 3,
+    ...      "left_out": {"month_only": 0, "year_only": 0, "undated": 1}},
+    ...     {"periods": {2020: 1, 2021: 1}, "total": 2,
+    ...      "left_out": {"month_only": 1, "year_only": 0, "undated": 0}}])
+    >>> out["periods"], out["total"], out["left_out"]["month_only"]
+    ({2020: 3, 2021: 1}, 5, 1)
+    """
+    left_out = Counter()
+    for part in parts:
+        left_out.update(part["left_out"])
+    keys = parts[0]["left_out"] if parts else {}
+    return {"periods": sum_counts(p["periods"] for p in parts),
+            "left_out": {k: left_out[k] for k in keys},
+            "total": sum(p["total"] for p in parts)}
+
+
+def merge_streams(streams, sort="relevance"):
+    """The entries of all shards' streams (each already in :func:`order_key`'s order)
+    as one stream in that order, read lazily: every hit in one index's order.
+
+    >>> [e[2] for e in merge_streams([iter([(2.0, 0, "b", 0, 5), (1.0, 0, "a", 0, 1)]),
+    ...                               iter([(2.0, 0, "a2", 1, 0)])])]
+    ['a2', 'b', 'a']
+    """
+    return heapq.merge(*streams, key=lambda e: order_key(e, sort))
+
+
+class SourceNames:
+    """All shards' outlets as one column for :func:`search.sources.resolve_sources`:
+    the names in the index's order (UTF-8 bytes) and, per name, its article count
+    (``docs_for`` stands for the articles only by its length).
+
+    A filter name is resolved over every shard's outlets at once: ``rheinblatt``
+    takes ``rheinblatt.de`` and ``RHEINBLATT.DE`` even when no shard holds both.
+    """
+
+    def __init__(self, counts):
+        self.counts = {name: c for name, c in counts.items() if c}
+        self.values = sorted(self.counts, key=lambda v: v.encode("utf-8"))
+        self.ids = {v: i for i, v in enumerate(self.values)}
+
+    def docs_for(self, name):
+        return range(self.counts.get(name, 0))

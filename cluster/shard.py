@@ -9,12 +9,16 @@ inside a Dask actor on the worker that holds the shard open.
 import numpy as np
 from whoosh import query as wq
 
+from cluster.merge import order_key
 from cluster.stats import CollectionStats, Recorder
 from search.errors import AmbiguousName, ArticleNotFound, BadOption, FundstelleError, UnknownName
 from search.facets import FACET_FIELDS
-from search.query import ANSWER_PATTERNS, answer_kind, date_filter
+from search.query import ANSWER_PATTERNS, answer_kind
 from search.ranking import top
 from search.snippets import TermMatcher
+from search.sources import FACET_KEY as SOURCES_KEY
+from search.sources import KIND as SOURCE_KIND
+from search.sources import source_docs
 from search.suggest import MAX_WORD, SHORT_STEM, SURFACE_SAMPLE
 
 from index.analysis import WORD_RE, stem_word
@@ -22,6 +26,18 @@ from index.store import stored_text
 
 #: The fields whose lengths BM25 averages.
 SCORED_FIELDS = ("title", "body")
+#: Streams of every match (``search --all``) a shard keeps open at once; the oldest
+#: is dropped beyond (a reader that stopped early never closes its stream).
+MAX_STREAMS = 16
+
+
+class StreamClosed(FundstelleError):
+    """A stream of every match was asked for after it was closed or dropped, or after
+    the shard moved to a newer commit (its document numbers may mean other articles)."""
+
+    def __init__(self, token, why="was closed"):
+        self.token, self.why = token, why
+        super().__init__(f"the list of every match ({token}) {why}; run the search again")
 
 
 class ShardSearcher:
@@ -38,6 +54,8 @@ class ShardSearcher:
         self.number = number
         self.engine = SearchEngine(self.path, settings=settings or DEFAULT_SETTINGS)
         self._state = None  # the collection the ranker was made for
+        self._streams = {}  # token → _Stream, oldest first
+        self._token = 0
 
     def close(self):
         self.engine.close()
@@ -171,21 +189,20 @@ class ShardSearcher:
         except UnknownName as exc:
             return ("unknown", list(exc.close))
 
-    def search(self, text=None, *, want=10, sort="relevance", since=None, until=None,
-               person=(), place=(), facets=10, fuzzy=False, collection=None):
-        """Phase two: this shard's part of a page, as ``SearchEngine.search`` ranks it.
+    def _matches(self, text, *, sort="relevance", since=None, until=None, person=(),
+                 place=(), source=(), fuzzy=False, collection=None):
+        """The filter part of ``SearchEngine.search`` (and ``matching``) on this shard.
 
-        ``person`` and ``place`` are names already resolved over all shards.
-        Returns ``{"total", "entries", "facets", "answer_kind"}``: the ``want`` best
-        hit entries (``(score, key, id, shard, docnum)``; for a when/how-many question
-        the ``answer_depth`` best with a sixth item, whether the article holds an
-        answer) and every facet name's count in this shard.
+        ``person``, ``place`` and ``source`` are values already resolved over all
+        shards (a name this shard lacks filters everything out here). Returns a
+        :class:`_Matched`: the parse, the ranked matches before the date filter
+        (for the ``dates`` facet), after it (``base``), each filter's articles and
+        the candidates passing all of them.
         """
         engine = self.engine
         if collection is not None:
             self.use(collection)
-        settings = engine.settings
-        has_filters = bool(person or place or since or until)
+        has_filters = bool(person or place or source or since or until)
         if text and text.strip():
             parsed = self.parse(text, fuzzy=fuzzy)
             q = parsed.query
@@ -196,56 +213,179 @@ class ShardSearcher:
         else:
             parsed = self.parse(text)
             q = parsed.query
-        s = engine.searcher
         ranker = engine.ranker
         ids, scores = ranker.ranked(q)
         if parsed is not None and parsed.keywords and sort == "relevance":
             ids, scores = ranker.rank_keywords(
                 parsed.keywords, ids, scores,
                 entities=[engine._named(kw) for kw in parsed.keywords])
-        dates = date_filter(since, until)
-        if dates is not None:
-            in_range = np.zeros(ranker.size, dtype=bool)
-            in_range[np.fromiter(s.docs_for_query(dates), dtype=np.int64)] = True
-            keep = in_range[ids]
+        m = _Matched(parsed=parsed, sort=sort, undated=ids)
+        if since or until:
+            keep = engine.date_column().in_range(since, until)[ids]
             ids, scores = ids[keep], scores[keep]
-        base = set(ids.tolist())
-        person_docs = _intersect([engine.columns("person").docs_for(n) for n in person])
-        place_docs = _intersect([engine.columns("place").docs_for(n) for n in place])
-        candidates, candidate_scores = ids, scores
-        if person_docs is not None or place_docs is not None:
-            allowed = base
-            if person_docs is not None:
-                allowed = allowed & person_docs
-            if place_docs is not None:
-                allowed = allowed & place_docs
-            keep = np.isin(ids, np.fromiter(allowed, dtype=np.int64))
-            candidates, candidate_scores = ids[keep], scores[keep]
+        m.base = set(ids.tolist())
+        m.person = _intersect([engine.columns("person").docs_for(n) for n in person])
+        m.place = _intersect([engine.columns("place").docs_for(n) for n in place])
+        m.source = source_docs(engine.sources(), source) if source else None
+        m.ids, m.scores = ids, scores
+        if m.person is not None or m.place is not None or m.source is not None:
+            allowed = m.base
+            for docs in (m.person, m.place, m.source):
+                if docs is not None:
+                    allowed = allowed & docs
+            keep = np.isin(ids, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+            m.ids, m.scores = ids[keep], scores[keep]
+        return m
+
+    def search(self, text=None, *, want=10, sort="relevance", since=None, until=None,
+               person=(), place=(), source=(), facets=10, fuzzy=False, collection=None):
+        """Phase two: this shard's part of a page, as ``SearchEngine.search`` ranks it.
+
+        ``person``, ``place`` and ``source`` are names already resolved over all shards.
+        Returns ``{"total", "entries", "facets", "answer_kind", "sort"}``: the ``want``
+        best hit entries (``(score, key, id, shard, docnum)``; for a when/how-many
+        question the ``answer_depth`` best with a sixth item, whether the article
+        holds an answer) and every facet name's count in this shard (``dates``: month
+        period → articles, see :func:`search.timeline.month_counts`).
+        """
+        from search.timeline import month_counts
+
+        engine = self.engine
+        settings = engine.settings
+        m = self._matches(text, sort=sort, since=since, until=until, person=person,
+                          place=place, source=source, fuzzy=fuzzy, collection=collection)
+        sort = m.sort
         counts = {}
         if facets:
-            person_scope = base if place_docs is None else base & place_docs
-            place_scope = base if person_docs is None else base & person_docs
-            counts["person"] = _counts(engine.columns("person"), person_scope)
-            counts["place"] = _counts(engine.columns("place"), place_scope)
+            base = m.base
+            counts["person"] = _counts(engine.columns("person"), _within(base, m.place, m.source))
+            counts["place"] = _counts(engine.columns("place"), _within(base, m.person, m.source))
+            counts[SOURCES_KEY] = _counts(engine.sources(), _within(base, m.person, m.place))
+            undated = m.undated
+            keep = _intersect([d for d in (m.person, m.place, m.source) if d is not None])
+            if keep is not None:
+                undated = undated[np.isin(undated, np.fromiter(keep, dtype=np.int64,
+                                                               count=len(keep)))]
+            counts["dates"] = month_counts(engine.date_column(), undated)
         key = None
         if sort != "relevance":
             key = engine._date_column() * (1 if sort == "date" else -1)
-        kind = answer_kind(text) if key is None and settings.answer_boost and parsed else None
+        kind = answer_kind(text) if key is None and settings.answer_boost and m.parsed \
+            else None
         depth = max(want, settings.answer_depth) if kind else want
-        ranked = top(candidates, candidate_scores, depth, key=key)
-        dates_lo = engine._date_column() if sort != "relevance" else None
+        ranked = top(m.ids, m.scores, depth, key=key)
+        entries = self._entries(ranked, sort, kind, len(ranked))
+        return {"total": int(len(m.ids)), "entries": entries, "facets": counts,
+                "answer_kind": kind, "sort": sort}
+
+    def _entries(self, ranked, sort, kind, flagged):
+        """Hit entries of ``[(docnum, score)]`` (see :meth:`search`); the first
+        ``flagged`` get the answer flag of a ``kind`` question."""
+        s = self.engine.searcher
+        dates_lo = self.engine._date_column() if sort != "relevance" else None
+        pattern = ANSWER_PATTERNS[kind] if kind else None
         entries = []
-        for docnum, score in ranked:
+        for i, (docnum, score) in enumerate(ranked):
             f = s.stored_fields(docnum)
             entry = (float(score), int(dates_lo[docnum]) if dates_lo is not None else 0,
                      f["id"], self.number, int(docnum))
-            if kind:
-                pattern = ANSWER_PATTERNS[kind]
+            if pattern is not None and i < flagged:
                 entry += (bool(pattern.search(f.get("title") or "")
                                or pattern.search(stored_text(f))),)
             entries.append(entry)
-        return {"total": int(len(candidates)), "entries": entries, "facets": counts,
-                "answer_kind": kind, "sort": sort}
+        return entries
+
+    def period_counts(self, text, by, *, since=None, until=None, person=(), place=(),
+                      source=(), fuzzy=False, collection=None):
+        """This shard's part of one timeline series (``search.timeline.period_counts``'s
+        dict without ``filters`` and ``relaxed_query``: the coordinator's business)."""
+        from search.timeline import count_periods, tally
+
+        # Unsorted, as SearchEngine.matching counts: no keyword ranking (same matches).
+        m = self._matches(text, sort=None, since=since, until=until, person=person,
+                          place=place, source=source, fuzzy=fuzzy, collection=collection)
+        periods, left_out = count_periods(self.engine.date_column(), m.ids, by)
+        return {"periods": tally(periods), "left_out": left_out, "total": int(len(m.ids))}
+
+    # --- every match, streamed (``search --all``) ---------------------------------------
+
+    def open_stream(self, text, *, sort="relevance", since=None, until=None, person=(),
+                    place=(), source=(), fuzzy=False, collection=None):
+        """Rank every match of a search here and keep them for :meth:`stream_entries`.
+
+        The order is ``SearchEngine.matching``'s (for a when/how-many question the
+        entries carry the answer flag among the first ``answer_depth``; the boost is
+        the coordinator's). Returns ``{"token", "total", "answer_kind", "sort"}``.
+        """
+        engine = self.engine
+        settings = engine.settings
+        m = self._matches(text, sort=sort, since=since, until=until, person=person,
+                          place=place, source=source, fuzzy=fuzzy, collection=collection)
+        key = None
+        if m.sort != "relevance":
+            key = engine._date_column() * (1 if m.sort == "date" else -1)
+        kind = answer_kind(text) if key is None and settings.answer_boost and m.parsed \
+            else None
+        ranked = top(m.ids, m.scores, len(m.ids), key=key)
+        self._token += 1
+        self._streams[self._token] = _Stream(
+            ids=np.array([d for d, _ in ranked], dtype=np.int64),
+            scores=np.array([s for _, s in ranked], dtype=np.float64),
+            key=key, sort=m.sort, kind=kind, parsed=m.parsed, searcher=engine.searcher)
+        while len(self._streams) > MAX_STREAMS:
+            self._streams.pop(next(iter(self._streams)))
+        return {"token": self._token, "total": int(len(m.ids)), "answer_kind": kind,
+                "sort": m.sort}
+
+    def stream_entries(self, token, n):
+        """The next ``n`` or more entries of stream ``token`` (``[]`` at its end), in
+        the merge's order (:func:`cluster.merge.order_key`: ties by article id).
+
+        A shard ranks ties by document number; the batch is extended to the end of
+        its last run of equal sort values and re-sorted, so the entries come in the
+        merge's order across batches too.
+        """
+        st = self._stream(token)
+        start = st.pos
+        if start >= len(st.ids):
+            return []
+        end = min(start + max(n, 1), len(st.ids))
+
+        def value(i):
+            return (st.scores[i], st.key[st.ids[i]] if st.key is not None else 0)
+
+        while end < len(st.ids) and value(end) == value(end - 1):
+            end += 1
+        st.pos = end
+        ranked = list(zip(st.ids[start:end].tolist(), st.scores[start:end].tolist()))
+        # The coordinator boosts among the collection's first answer_depth, which are
+        # among each shard's first answer_depth: flag every entry of a batch reaching there.
+        flagged = end - start if st.kind and start < self.engine.settings.answer_depth else 0
+        entries = self._entries(ranked, st.sort, st.kind, flagged)
+        entries.sort(key=lambda e: order_key(e, st.sort))
+        return entries
+
+    def stream_hits(self, token, entries, snippets=1, fragment_chars=260):
+        """Hits of stream ``token``: ``[(rank, score, docnum)]`` → Hit objects, with
+        snippets of its query (its highlighter made once)."""
+        st = self._stream(token)
+        engine = self.engine
+        if st.matcher is None:
+            st.matcher = engine._term_matcher(st.parsed) if st.parsed else TermMatcher(())
+        return [engine._hit(rank, docnum, score, st.matcher, snippets, fragment_chars)
+                for rank, score, docnum in entries]
+
+    def close_stream(self, token):
+        self._streams.pop(token, None)
+
+    def _stream(self, token):
+        st = self._streams.get(token)
+        if st is None:
+            raise StreamClosed(token)
+        if st.searcher is not self.engine.searcher:
+            self._streams.pop(token, None)
+            raise StreamClosed(token, "was read past a new commit of the index")
+        return st
 
     def parse(self, text, fuzzy=False):
         """``SearchEngine.parse`` with the collection's document frequencies: whether a
@@ -276,14 +416,14 @@ class ShardSearcher:
     def facet_counts(self, kind, text=None, collection=None):
         """Every ``kind`` name's article count here, over a query's matches or all articles."""
         engine = self.engine
-        if kind not in FACET_FIELDS:
-            raise BadOption("facet", kind, "use person or place")
+        if kind not in FACET_FIELDS and kind != SOURCE_KIND:
+            raise BadOption("facet", kind, "use person, place or source")
         if collection is not None:
             self.use(collection)
         docs = None
         if text and text.strip():
             docs = set(engine.searcher.docs_for_query(self.parse(text).query))
-        columns = engine.columns(kind)
+        columns = engine.sources() if kind == SOURCE_KIND else engine.columns(kind)
         return _counts(columns, docs)
 
     def key_terms(self, article_id):
@@ -335,9 +475,13 @@ class ShardSearcher:
         return out
 
     def warm(self, what):
-        """Load the ``person`` or ``place`` facet column, or the ``date`` column."""
+        """Load the ``person``, ``place`` or ``source`` facet column, or the date
+        columns (``date``: the sort's and the timeline's)."""
         if what == "date":
             self.engine._date_column()
+            self.engine.date_column()
+        elif what == SOURCE_KIND:
+            self.engine.sources()
         else:
             self.engine.columns(what)
 
@@ -399,6 +543,34 @@ def _intersect(sets):
     for s in sets[1:]:
         out &= s
     return out
+
+
+def _within(base, *filters):
+    """``base`` narrowed by each of the other facets' article sets that is given."""
+    for docs in filters:
+        if docs is not None:
+            base = base & docs
+    return base
+
+
+class _Matched:
+    """What :meth:`ShardSearcher._matches` found (attributes named there)."""
+
+    def __init__(self, parsed, sort, undated):
+        self.parsed, self.sort, self.undated = parsed, sort, undated
+        self.base = self.person = self.place = self.source = None
+        self.ids = self.scores = None
+
+
+class _Stream:
+    """Every match of one search on this shard, ranked, and how far it was read."""
+
+    def __init__(self, ids, scores, key, sort, kind, parsed, searcher):
+        self.ids, self.scores, self.key = ids, scores, key
+        self.sort, self.kind, self.parsed = sort, kind, parsed
+        self.searcher = searcher  # the commit its document numbers belong to
+        self.pos = 0
+        self.matcher = None
 
 
 class _CollectionReader:

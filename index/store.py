@@ -93,9 +93,11 @@ class IndexStore:
         """Create a new, empty index at ``path`` (the folder may exist)."""
         path = str(path)
         os.makedirs(path, exist_ok=True)
-        ix = create_index(path, build_schema())
+        # The versions first: a process killed between the two leaves a folder without
+        # an index (made again by the next run), never an index without its versions.
         meta = dict(index_metadata(), created=time.strftime("%Y-%m-%dT%H:%M:%S"))
         _write_json(os.path.join(path, META_FILE), meta)
+        ix = create_index(path, build_schema())
         return cls(path, ix, meta)
 
     @classmethod

@@ -586,6 +586,11 @@ class SearchEngine:
         return Matches(query=text or "", docnums=ids, scores=scores, parsed=parsed,
                        filters=filters, sort=sort)
 
+    def period_counts(self, text, by, **filters):
+        """One timeline series: matches per period (:func:`search.timeline.period_counts`)."""
+        from search.timeline import period_counts
+        return period_counts(self, text, by, **filters)
+
     def hit(self, rank, docnum, score, matches, snippets=1, fragment_chars=260):
         """The :class:`~search.results.Hit` of one of ``matches``'s documents, with
         snippets of its query: to go through every match one at a time."""

@@ -90,12 +90,21 @@ def browse_sources(columns, docnums=None, prefix=None, n=50):
     finds ``www.Alpenpost.at``), case and accents ignored."""
     values = columns.browse(docnums, n=len(columns.values))
     if prefix:
-        want = fold_diacritics(prefix.strip())
-        values = [v for v in values
-                  if any(w.startswith(want) for w in
-                         [fold_diacritics(v.value), site_name(v.value),
-                          *re.findall(r"\w+", fold_diacritics(v.value))])]
+        values = [v for v in values if has_prefix(v.value, prefix)]
     return values[:n]
+
+
+def has_prefix(value, prefix):
+    """Whether an outlet's name, site name or one of its words starts with ``prefix``
+    (case and accents ignored), as :func:`browse_sources` keeps it.
+
+    >>> has_prefix("www.Alpenpost.at", "alp"), has_prefix("Märkischer Bote", "bo")
+    (True, True)
+    """
+    want = fold_diacritics(prefix.strip())
+    folded = fold_diacritics(value)
+    return any(w.startswith(want) for w in
+               [folded, site_name(value), *re.findall(r"\w+", folded)])
 
 
 def source_docs(columns, values):

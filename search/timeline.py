@@ -195,6 +195,28 @@ def count_periods(column, docnums, by):
     return period_index(column.lo[docnums[countable]], by), left_out
 
 
+def tally(periods):
+    """``{period index: articles}`` of an array of period indexes.
+
+    >>> tally(np.array([24242, 24240, 24242]))
+    {24240: 1, 24242: 2}
+    """
+    values, counts = np.unique(np.asarray(periods, dtype=np.int64), return_counts=True)
+    return dict(zip(values.tolist(), counts.tolist()))
+
+
+def period_counts(engine, query, by, *, since=None, until=None, person=(), place=(),
+                  source=()):
+    """One series of a timeline counted: ``{"periods": {period index: articles},
+    "left_out", "total", "filters", "relaxed_query"}`` (``SearchEngine.period_counts``;
+    a sharded index sums its shards' counts, :class:`cluster.engine.ShardedEngine`)."""
+    matches = engine.matching(query, since=since, until=until, person=person, place=place,
+                              source=source)
+    periods, left_out = count_periods(engine.date_column(), matches.docnums, by)
+    return {"periods": tally(periods), "left_out": left_out, "total": len(matches),
+            "filters": matches.filters, "relaxed_query": matches.relaxed_query}
+
+
 def timeline(engine, queries=(), *, by="month", since=None, until=None, person=(), place=(),
              source=(), compare=False):
     """Matching articles per period: ``fundstelle timeline --format json``'s dict.
@@ -211,19 +233,17 @@ def timeline(engine, queries=(), *, by="month", since=None, until=None, person=(
     queries = [q for q in (queries or ()) if q and q.strip()]
     specs = series_specs(queries, list(person or ()), list(place or ()),
                          list(source or ()), compare)
-    column = engine.date_column()
     counted = []
     for spec in specs:
-        matches = engine.matching(spec["query"], since=since, until=until,
-                                  person=spec["person"], place=spec["place"],
-                                  source=spec["source"])
-        periods, left_out = count_periods(column, matches.docnums, by)
-        counted.append((spec, matches, periods, left_out))
-    found = [p for *_, p, _ in counted if len(p)]
+        counts = engine.period_counts(spec["query"], by, since=since, until=until,
+                                      person=spec["person"], place=spec["place"],
+                                      source=spec["source"])
+        counted.append((spec, counts))
+    found = [c["periods"] for _, c in counted if c["periods"]]
     start = _bound(since, by, last=False) if since else \
-        (min(int(p.min()) for p in found) if found else None)
+        (min(min(p) for p in found) if found else None)
     end = _bound(until, by, last=True) if until else \
-        (max(int(p.max()) for p in found) if found else None)
+        (max(max(p) for p in found) if found else None)
     start = end if start is None else start
     end = start if end is None else end
     if start is not None and end - start + 1 > MAX_PERIODS:
@@ -232,17 +252,17 @@ def timeline(engine, queries=(), *, by="month", since=None, until=None, person=(
     labels = [period_label(i, by) for i in range(start, end + 1)] if start is not None \
         else []
     series, notes = [], []
-    for spec, matches, periods, left_out in counted:
-        inside = periods[(periods >= start) & (periods <= end)] if labels else periods
-        counts = np.bincount(inside - start, minlength=len(labels)) if labels else []
-        label = _label(spec, matches)
-        out = {"label": label, "kind": spec["kind"], "total": len(matches),
-               "counted": int(len(periods)), "left_out": left_out,
-               "rows": [{"period": p, "count": int(c)} for p, c in zip(labels, counts)]}
-        if matches.relaxed_query:
-            out["relaxed_query"] = matches.relaxed_query
+    for spec, c in counted:
+        periods, left_out, total = c["periods"], c["left_out"], c["total"]
+        label = _label(spec, c["filters"])
+        out = {"label": label, "kind": spec["kind"], "total": total,
+               "counted": sum(periods.values()), "left_out": left_out,
+               "rows": [{"period": p, "count": periods.get(i, 0)}
+                        for i, p in enumerate(labels, start or 0)]}
+        if c["relaxed_query"]:
+            out["relaxed_query"] = c["relaxed_query"]
         series.append(out)
-        note = left_out_note(left_out, by, len(matches))
+        note = left_out_note(left_out, by, total)
         if note:
             notes.append(f"{label}: {note}" if compare else note)
     return {"by": by, "compare": bool(compare),
@@ -282,15 +302,15 @@ def series_specs(queries, person, place, source, compare):
     return specs
 
 
-def _label(spec, matches):
+def _label(spec, filters):
     """A series' name: the compared value as resolved (``Markus Söder`` for ``söder``)."""
     kind = spec["kind"]
     if kind == "query":
         return spec["query"]
     if kind in ("person", "place", "source"):
-        return ", ".join(matches.filters[kind])
-    parts = ([spec["query"]] if spec["query"] else []) + matches.filters["person"] + \
-        matches.filters["place"] + matches.filters["source"]
+        return ", ".join(filters[kind])
+    parts = ([spec["query"]] if spec["query"] else []) + filters["person"] + \
+        filters["place"] + filters["source"]
     return " · ".join(parts) or "all articles"
 
 
@@ -327,11 +347,21 @@ def month_facet(column, docnums, since=None, until=None):
     Year-only dates are left out. With a date filter, the months it covers are
     ``selected``.
     """
-    periods, _ = count_periods(column, docnums, "month")
-    if not len(periods):
+    return month_values(month_counts(column, docnums), since, until)
+
+
+def month_counts(column, docnums):
+    """``{month period index: articles}`` of ``docnums`` (year-only dates left out)."""
+    return tally(count_periods(column, docnums, "month")[0])
+
+
+def month_values(counts, since=None, until=None):
+    """:func:`month_facet`'s list from ``{month period index: articles}`` (summed over
+    the shards of a sharded index)."""
+    if not counts:
         return []
-    start, end = int(periods.min()), int(periods.max())
-    counts = np.bincount(periods - start, minlength=end - start + 1)
+    start, end = min(counts), max(counts)
+    counts = [counts.get(i, 0) for i in range(start, end + 1)]
     lo = _bound(since, "month", last=False) if since else None
     hi = _bound(until, "month", last=True) if until else None
     chosen = since is not None or until is not None

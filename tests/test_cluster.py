@@ -10,10 +10,11 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from conftest import SAMPLES, SHARED
+from conftest import OUTLETS, SAMPLES, SHARED
 from cluster.manifest import Manifest, ShardingError, is_sharded, shard_of
-from cluster.merge import (answers_first, choose_correction, merge_top, order_key,
-                           sum_facets, sum_statistics)
+from cluster.merge import (SourceNames, answers_first, choose_correction, merge_streams,
+                           merge_top, order_key, sum_counts, sum_facets, sum_period_counts,
+                           sum_statistics)
 
 FANG_300 = SHARED / "data" / "fang-covid" / "sample-300.jsonl"
 
@@ -79,6 +80,54 @@ def test_statistics_and_spelling_facts_are_summed():
     assert choose_correction("hochwas", [{"known": {"body": 3}, "candidates": {}}]) is None
 
 
+def test_period_counts_and_months_are_summed_and_streams_merged_lazily():
+    left = {"month_only": 1, "year_only": 0, "undated": 0}
+    summed = sum_period_counts([
+        {"periods": {24242: 2}, "left_out": left, "total": 3},
+        {"periods": {24242: 1, 24245: 1}, "left_out": dict(left, undated=2), "total": 4}])
+    assert summed == {"periods": {24242: 3, 24245: 1}, "total": 7,
+                      "left_out": {"month_only": 2, "year_only": 0, "undated": 2}}
+    assert sum_counts([{24243: 0}, {}]) == {}
+    read = []
+
+    def stream(entries):
+        for e in entries:
+            read.append(e[2])
+            yield e
+
+    merged = merge_streams([stream([(3.0, 0, "c", 0, 1), (1.0, 0, "d", 0, 2)]),
+                            stream([(3.0, 0, "b", 1, 4), (2.0, 0, "a", 1, 0)])])
+    assert next(merged)[2] == "b" and "d" not in read  # nothing read that is not needed yet
+    assert [e[2] for e in merged] == ["c", "a", "d"]
+    dated = merge_streams([[(1.0, 20200301, "x", 0, 0), (5.0, 20200101, "y", 0, 1)],
+                           [(2.0, 20200301, "w", 1, 0)]], "date")
+    assert [e[2] for e in dated] == ["w", "x", "y"]
+
+
+def test_a_source_name_resolves_over_every_shards_outlets():
+    from search.errors import AmbiguousName, UnknownName
+    from search.sources import resolve_sources
+
+    names = SourceNames(sum_counts([{"rheinblatt.de": 2, "Märkischer Bote": 3},
+                                    {"RHEINBLATT.DE": 1, "zeit.de": 4, "zeit.at": 1}]))
+    assert resolve_sources(names, ["rheinblatt"]) == ["RHEINBLATT.DE", "rheinblatt.de"]
+    assert resolve_sources(names, ["maerkischer bote", "rheinblatt.de"]) == [
+        "Märkischer Bote", "rheinblatt.de"]
+    with pytest.raises(AmbiguousName) as exc:
+        resolve_sources(names, ["Zeit"])
+    assert exc.value.candidates == [("zeit.de", 4), ("zeit.at", 1)]
+    with pytest.raises(UnknownName):
+        resolve_sources(names, ["Tagesspiegel"])
+
+
+def test_the_merge_modules_examples_hold():
+    import doctest
+
+    import cluster.merge
+
+    assert doctest.testmod(cluster.merge).failed == 0
+
+
 # --- a sharded index through the commands ----------------------------------------------
 
 def _cli(index, *args):
@@ -122,6 +171,165 @@ def test_every_command_reads_a_sharded_index_as_one(sharded_samples, samples_ind
     similar = json.loads(_cli(sharded_samples, "similar", "002_hochwasser-passau",
                               "--format", "json").stdout)
     assert similar["hits"] and "002_hochwasser-passau" not in [h["id"] for h in similar["hits"]]
+
+
+@pytest.fixture(scope="module")
+def outlets_pair(tmp_path_factory):
+    """(one index, the same as 3 shards) of tests/fixtures/outlets.jsonl and the samples:
+    30 articles, outlets spelt two ways (``rheinblatt.de`` lands in shard 0,
+    ``RHEINBLATT.DE`` in shard 1), dates by day, month and year and none."""
+    base = tmp_path_factory.mktemp("outlets-sharded")
+    one, many = base / "one", base / "many"
+    for path, extra in ((one, []), (many, ["--shards", "3"])):
+        result = _cli(path, "index", *extra, "--procs", "1", str(OUTLETS), str(SAMPLES))
+        assert result.exit_code == 0, result.output
+    assert {shard_of("o03_streit-oeffnungen", 3), shard_of("o05_soeder-disziplin", 3)} == \
+        {0, 1}
+    return one, many
+
+
+def _same_answer(one, many, args):
+    """Run a command on both indexes; assert the same exit code, stdout and stderr."""
+    a, b = _cli(one, *args), _cli(many, *args)
+    assert a.exit_code == b.exit_code, (args, a.output, b.output)
+    out_a, out_b = a.stdout, b.stdout
+    if "json" in args and a.exit_code == 0:
+        out_a, out_b = json.loads(out_a), json.loads(out_b)
+        for d in (out_a, out_b):
+            d.pop("seconds", None)
+    assert out_a == out_b, args
+    assert a.stderr.replace(str(one), "INDEX") == b.stderr.replace(str(many), "INDEX"), args
+    return a
+
+
+@pytest.mark.parametrize("args", [
+    # Outlets: the filter (one outlet spelt two ways in two shards), the facet, errors.
+    ["search", "Söder", "--source", "rheinblatt", "--format", "json"],
+    ["search", "Söder", "--source", "RHEINBLATT.DE", "--format", "json"],
+    ["search", "--source", "Märkischer Bote", "--source", "alpenpost", "--format", "json"],
+    ["search", "Söder", "--person", "söder", "--source", "bote", "--facets", "2",
+     "--format", "json"],
+    ["search", "Laschet", "--since", "2020-04", "--until", "2020-05", "--format", "json"],
+    ["search", "Ministerpräsident", "--format", "json", "--snippets", "1"],
+    ["search", "Söder", "--source", "Tagesspiegel"],
+    ["facets", "source", "--format", "json"],
+    ["facets", "source", "Söder", "--format", "json"],
+    ["facets", "source", "--prefix", "alp", "--format", "json"],
+    ["facets", "source", "--prefix", "rhein", "--format", "csv"],
+    # Timelines: every grouping, compared series, date bounds, quotes relaxed.
+    ["timeline", "Söder", "--format", "json"],
+    ["timeline", "Söder", "--by", "day", "--format", "json"],
+    ["timeline", "Laschet", "--by", "week", "--format", "csv"],
+    ["timeline", "Hochwasser", "--by", "year", "--format", "jsonl"],
+    ["timeline", "--source", "bote", "--since", "2020", "--by", "month"],
+    ["timeline", "--person", "Söder", "--person", "Laschet", "--compare", "--format", "json"],
+    ["timeline", "--source", "rheinblatt", "--source", "bote", "--compare", "--by", "year",
+     "--format", "json"],
+    ["timeline", "Söder", "Laschet", "--compare", "--since", "2020-03", "--until",
+     "2020-06", "--by", "week", "--format", "json"],
+    ["timeline", '"Regeln Söder"', "--format", "json"],
+    ["timeline", "Söder", "--source", "Niemandsland"],
+    # Every hit, in one index's order.
+    ["search", "--all", "Söder", "--format", "jsonl"],
+    ["search", "--all", "Söder OR Wahl OR Hochwasser", "--format", "csv", "--no-bom"],
+    ["search", "--all", "--source", "bote", "--format", "jsonl"],
+    ["search", "--all", "Wahl", "--sort", "date-asc", "--format", "jsonl"],
+    ["search", "--all", "Wann wurde gewählt?", "--format", "jsonl"],
+    ["search", "--all", '"Söder verschärft"', "--format", "jsonl"],
+    ["search", "--all", "Söder", "--source", "Niemandsland", "--format", "csv"],
+], ids=lambda args: " ".join(args))
+def test_outlets_timelines_and_every_hit_on_shards_equal_one_index(outlets_pair, args):
+    _same_answer(*outlets_pair, args)
+
+
+def test_the_answers_compared_are_not_empty(outlets_pair):
+    one, many = outlets_pair
+    page = json.loads(_same_answer(one, many, ["search", "Söder", "--source", "rheinblatt",
+                                               "--format", "json"]).stdout)
+    assert page["total"] == 2 and page["filters"]["source"] == ["RHEINBLATT.DE",
+                                                                "rheinblatt.de"]
+    assert [v["value"] for v in page["facets"]["dates"]] == ["2020-04", "2020-05"]
+    timeline = json.loads(_same_answer(one, many, ["timeline", "--person", "Söder",
+                                                   "--person", "Laschet", "--compare",
+                                                   "--by", "year", "--format", "json"]).stdout)
+    assert [s["label"] for s in timeline["series"]] == ["Markus Söder", "Armin Laschet"]
+    assert all(sum(r["count"] for r in s["rows"]) > 1 for s in timeline["series"])
+    lines = _same_answer(one, many, ["search", "--all", "Söder OR Wahl OR Hochwasser",
+                                     "--format", "jsonl"]).stdout.splitlines()
+    assert len(lines) > 5 and {json.loads(x)["id"][:1] for x in lines} >= {"o", "0"}
+
+
+def test_every_hit_is_merged_from_the_shards_streams_as_it_is_read(outlets_pair,
+                                                                  monkeypatch):
+    import cluster.engine
+    from search import Archive
+
+    # Small batches: the merge crosses batches of every shard, and runs of tied scores.
+    monkeypatch.setattr(cluster.engine, "STREAM_BATCH", 2)
+    monkeypatch.setattr(cluster.engine, "HIT_BATCH", 3)
+    one, many = (Archive(p) for p in outlets_pair)
+    try:
+        for q, opts in (("Söder OR Wahl OR Hochwasser", {}), ("Wahl", {"sort": "date"}),
+                        (None, {"source": ["bote"], "since": "2020-03"}),
+                        ("Wann wurde gewählt?", {})):
+            a, b = list(one.iter_hits(q, **opts)), list(many.iter_hits(q, **opts))
+            assert a == b and len(a) > 1, q
+        # Tied scores come by article id, as the shards' pages are merged.
+        page = many.search("*", limit=100, facets=0, snippets=0)
+        assert [h["id"] for h in many.iter_hits("*", snippets=0)] == \
+            [h["id"] for h in page["hits"]]
+        shards = many.engine.shards.shards
+        broad = "Söder OR Laschet OR Wahl OR Hochwasser OR Bayern OR Berlin"
+        hits = many.iter_hits(broad, snippets=0)
+        first = next(hits)
+        total = many.search(broad, limit=0)["total"]
+        read = sum(st.pos for s in shards for st in s._streams.values())
+        assert first["rank"] == 1 and read < total / 2  # not every match read yet
+        hits.close()
+        assert not any(s._streams for s in shards)  # a reader stopping early closes them
+        with pytest.raises(Exception, match="Niemand"):
+            many.iter_hits("Söder", person=["Niemand Unbekannt"])  # at the call, not later
+    finally:
+        one.close()
+        many.close()
+
+
+def test_every_hit_read_past_a_new_commit_stops_with_a_message(tmp_path, monkeypatch):
+    import cluster.engine
+    from cluster.shard import StreamClosed
+    from search import Archive
+
+    src = tmp_path / "articles"
+    src.mkdir()
+    for n in range(6):
+        (src / f"p{n}.txt").write_text(f"date 2024-05-0{n + 1} Pegel in Passau {n}\n\n"
+                                       f"Der Pegel der Donau stieg auf {n} Meter.\n",
+                                       encoding="utf-8")
+    index = tmp_path / "index"
+    assert _cli(index, "index", "--shards", "2", "--procs", "1", "--no-entities",
+                str(src)).exit_code == 0
+    monkeypatch.setattr(cluster.engine, "STREAM_BATCH", 1)
+    monkeypatch.setattr(cluster.engine, "HIT_BATCH", 1)
+    with Archive(index) as archive:
+        hits = archive.iter_hits("Pegel", snippets=0)
+        assert next(hits)["rank"] == 1
+        (src / "p9.txt").write_text("date 2024-05-09 Pegel sinkt\n\nDer Pegel sinkt.\n",
+                                    encoding="utf-8")
+        assert _cli(index, "index", "--procs", "1", "--no-entities", str(src)).exit_code == 0
+        archive.refresh()
+        # Its document numbers may name other articles in the new commit: no wrong hits.
+        with pytest.raises(StreamClosed, match="new commit"):
+            list(hits)
+
+
+def test_shell_completion_offers_a_sharded_indexs_names(outlets_pair):
+    from test_completion import complete
+
+    one, many = (str(p) for p in outlets_pair)
+    for words in (["search", "--source", ""], ["timeline", "--source", "rh"],
+                  ["search", "--person", "sö"]):
+        a, b = complete("bash", words, one), complete("bash", words, many)
+        assert a == b and a[0] == 0 and a[1], words
 
 
 def test_the_web_library_serves_a_sharded_index(sharded_samples, samples_index):
@@ -227,6 +435,15 @@ def test_cluster_build_and_search_equal_the_in_process_ones(client, tmp_path,
             assert a["hits"] == b["hits"] and a["facets"] == b["facets"], q
         assert on_cluster.article("002_hochwasser-passau")["title"] == \
             here.article("002_hochwasser-passau")["title"]
+        # Issue 21's commands: the shards count and stream on the workers.
+        for by in ("year", "week"):
+            assert on_cluster.timeline("Wahl", by=by) == here.timeline("Wahl", by=by)
+        assert on_cluster.timeline(["Hochwasser", "Wahl"], compare=True) == \
+            here.timeline(["Hochwasser", "Wahl"], compare=True)
+        every = list(on_cluster.iter_hits("Wahl OR Hochwasser", snippets=0))
+        assert len(every) > 3 and every == list(here.iter_hits("Wahl OR Hochwasser",
+                                                               snippets=0))
+        assert on_cluster.facets("source") == here.facets("source")
         # The actors hold the shards on the workers, not in this process.
         workers = {w for w in client.scheduler_info()["workers"]}
         assert len(on_cluster.engine.shards.actors) == 3 and len(workers) == 2
