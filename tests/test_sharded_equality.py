@@ -103,7 +103,8 @@ def _search(archive, options, extra=0):
     query = options.pop("query", None)
     options["limit"] = options.get("limit", 10) + extra
     try:
-        return archive.search(query, snippets=0, **options)
+        # Agency copies are grouped per shard, so shards never collapse them.
+        return archive.search(query, snippets=0, collapse=False, **options)
     except Exception as exc:  # both must fail alike
         return {"error": type(exc).__name__}
 
@@ -163,8 +164,14 @@ SEGMENT_DEPENDENT = ("prefix", "fuzzy")
 #: for the best ``together_depth`` of those, in each shard by that shard's own cut: an
 #: article just inside a shard's cut and outside the collection's may score
 #: differently (and a shard with one match skips the re-ranking). Rare at these
-#: depths; see NOTES ("Sharded index"). At most this many may differ.
-KEYWORD_CUT_DIFFERENCES = 3
+#: depths; see NOTES ("Sharded index"). Since session 8 the keyword ranking is also
+#: fused with a plain BM25 (``plain_fusion``), each max-normalised over the candidates,
+#: and a shard normalises by its own candidates' best: the order of the best hits can
+#: differ, not what matches (totals, facets and suggestions stay equal, and the test
+#: still requires that). Making it exact needs the collection's cut and maxima in a
+#: third phase (NOTES, open thread 10). At most this share of keyword queries may
+#: differ in order.
+KEYWORD_ORDER_SHARE = 0.3
 
 
 def test_sharded_answers_equal_one_index(fang_pair):
@@ -181,4 +188,5 @@ def test_sharded_answers_equal_one_index(fang_pair):
     summary = {kind: len(items) for kind, items in failures.items()}
     assert not failures, f"differences by kind: {summary}; first: " + \
         "; ".join(f"{kind}: {items[0]}" for kind, items in failures.items())
-    assert len(keyword_cuts) <= KEYWORD_CUT_DIFFERENCES, keyword_cuts
+    keyword_queries = sum(1 for kind, _ in queries if kind.startswith(("keyword2", "keyword3")))
+    assert len(keyword_cuts) <= KEYWORD_ORDER_SHARE * keyword_queries, keyword_cuts
