@@ -40,8 +40,11 @@ class Archive:
                 return super().__new__(ShardedArchive)
         return super().__new__(cls)
 
-    def __init__(self, path):
+    def __init__(self, path, settings=None):
+        """``settings``: the ranking's :class:`~search.settings.RankingSettings` (default:
+        the shipped ones), for scripts and benchmarks that compare variants."""
         self.path = str(path)
+        self.settings = settings
         self._engine = None
 
     def __enter__(self):
@@ -64,7 +67,8 @@ class Archive:
         """The :class:`~search.engine.SearchEngine` behind this Archive, opened on first use."""
         if self._engine is None:
             from search.engine import SearchEngine
-            self._engine = while_writers_commit(SearchEngine, self.path, tries=OPEN_TRIES)
+            args = (self.path,) if self.settings is None else (self.path, self.settings)
+            self._engine = while_writers_commit(SearchEngine, *args, tries=OPEN_TRIES)
         return self._engine
 
     def refresh(self):
