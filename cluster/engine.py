@@ -28,6 +28,7 @@ from index.analysis import GERMAN_STOPWORDS, WORD_RE, fold_diacritics
 from index.errors import FundstelleError
 from search.engine import SORTS
 from search.errors import AmbiguousName, ArticleNotFound, BadOption, UnknownName
+from search.query import loosened
 from search.results import FacetValue, SearchResults
 from search.settings import DEFAULT_SETTINGS
 from search.sources import FACET_KEY as SOURCES_KEY
@@ -249,9 +250,9 @@ class ShardedEngine:
         else:
             entries = merge_top([p["entries"] for p in pages], want, used_sort)
         parsed = bool(text and text.strip())
-        if total == 0 and relax and parsed and '"' in text:
-            loose = " ".join(text.replace('"', " ").split())
-            if loose and loose != text.strip():
+        if total == 0 and relax and parsed:
+            loose = loosened(text)
+            if loose:
                 try:
                     out = self.search(loose, limit=limit, offset=offset, sort=sort,
                                       since=since, until=until, person=person, place=place,
@@ -399,7 +400,7 @@ class ShardedEngine:
         out["filters"] = {"person": person, "place": place, "source": source,
                           "since": since, "until": until}
         out["relaxed_query"] = None
-        loose = _loosened(text) if not out["total"] and relax else None
+        loose = loosened(text) if not out["total"] and relax else None
         if loose:
             try:
                 again = self.period_counts(loose, by, fuzzy=fuzzy, relax=False, **{
@@ -433,7 +434,7 @@ class ShardedEngine:
         opened = self.shards.map("open_stream", text, collection=collection, **options)
         tokens = [o["token"] for o in opened]
         if not sum(o["total"] for o in opened) and relax:
-            loose = _loosened(text)
+            loose = loosened(text)
             if loose:
                 try:
                     hits = self.iter_hits(loose, snippets=snippets,
@@ -488,11 +489,3 @@ class ShardedEngine:
             self.shards.calls([(i, "close_stream", (t,), {}) for i, t in enumerate(tokens)])
         except Exception:  # a shard gone (closed archive, lost worker): its stream went too
             pass
-
-
-def _loosened(text):
-    """The query without its quotes when a quoted one found nothing (``relax``), or None."""
-    if not (text and text.strip()) or '"' not in text:
-        return None
-    loose = " ".join(text.replace('"', " ").split())
-    return loose if loose and loose != text.strip() else None

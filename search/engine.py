@@ -20,7 +20,7 @@ from index.store import IndexStore, article_from_stored, stored_text, while_writ
 from search.curation import SURNAME_RULE, Curation, curation_state, surname_merges
 from search.duplicates import collapse_ranked, copies_of, group_column, window
 from search.facets import FACET_FIELDS, FacetColumns
-from search.query import ANSWER_PATTERNS, answer_kind, parse_query
+from search.query import ANSWER_PATTERNS, answer_kind, loosened, parse_query
 from search.ranking import Ranker, top
 from search.settings import DEFAULT_SETTINGS
 from search.results import Hit, SearchResults
@@ -291,9 +291,9 @@ class SearchEngine:
         if duplicates is not None:
             for hit, dups in zip(hits, duplicates[offset:]):
                 hit.duplicates = [self._searcher.stored_fields(d)["id"] for d in dups]
-        if total == 0 and relax and parsed is not None and '"' in text:
-            loose = " ".join(text.replace('"', " ").split())
-            if loose and loose != text.strip():
+        if total == 0 and relax and parsed is not None:
+            loose = loosened(text)
+            if loose:
                 try:
                     out = self.search(loose, limit=limit, offset=offset, sort=sort,
                                       since=since, until=until, person=person, place=place,
@@ -560,9 +560,9 @@ class SearchEngine:
             if docs is not None:
                 keep &= np.isin(ids, np.fromiter(docs, dtype=np.int64, count=len(docs)))
         ids, scores = ids[keep], scores[keep]
-        if not len(ids) and relax and parsed is not None and '"' in text:
-            loose = " ".join(text.replace('"', " ").split())
-            if loose and loose != text.strip():
+        if not len(ids) and relax and parsed is not None:
+            loose = loosened(text)
+            if loose:
                 try:
                     out = self.matching(loose, since=since, until=until, person=person,
                                         place=place, source=source, sort=sort, fuzzy=fuzzy,

@@ -64,6 +64,19 @@ ANSWER_PATTERNS = {
 }
 
 
+def loosened(text):
+    """The query without its quotes, for searching again when a quoted one found nothing
+    (``relax``); None when it has no quotes or nothing changes.
+
+    >>> loosened('"Corona-Krise in Bayern"'), loosened("Bayern")
+    ('Corona-Krise in Bayern', None)
+    """
+    if not (text and text.strip()) or '"' not in text:
+        return None
+    loose = " ".join(text.replace('"', " ").split())
+    return loose if loose and loose != text.strip() else None
+
+
 def answer_kind(text):
     """``"time"`` or ``"number"`` for a question asking for one (``Wann …?``, ``Wie viele …?``).
 
