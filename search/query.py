@@ -26,6 +26,11 @@ TEXT_FIELDS = QUERY_FIELDS
 _ALL = "_all"
 #: More query words than this is not a query but a pasted document.
 MAX_QUERY_WORDS = 400
+#: The most edits a typed ``word~N`` may ask for; larger N count as this, as in Lucene
+#: (``LevenshteinAutomata.MAXIMUM_SUPPORTED_DISTANCE``). Whoosh builds a Levenshtein
+#: automaton whose size grows steeply with N: ``Gewerkschaft~9`` ran for minutes and
+#: took gigabytes.
+MAX_FUZZY_EDITS = 2
 #: Question words, dropped from a query that has other content words: articles rarely
 #: repeat them, so their high idf only added noise ("Wann wurde die Börse eröffnet?").
 QUESTION_WORDS = frozenset("""
@@ -572,7 +577,8 @@ def _expand(q, schema, fuzzy=False, reader=None, settings=DEFAULT_SETTINGS):
         if isinstance(q, query.FuzzyTerm):
             word = strip_invisible(q.text).lower()
             stem = stem_word(word)
-            return _any([query.FuzzyTerm(f, stem, boost=q.boost, maxdist=q.maxdist,
+            edits = min(int(q.maxdist), MAX_FUZZY_EDITS)
+            return _any([query.FuzzyTerm(f, stem, boost=q.boost, maxdist=edits,
                                          prefixlength=q.prefixlength) for f in fields_],
                         q.boost, tiebreak)
         if isinstance(q, (query.Prefix, query.Wildcard)):

@@ -160,6 +160,7 @@ def _expected_id(raw):
 @example([("query", "date:{:a"), ("query", "{:a"), ("raw", ""), ("query", "[a TO c]"),
           ("query", "Lehrer"), ("raw", "[[[["), ("query", "nosuchfield:wort\x00\u202e")])
 @example([("query", "Lehrer"), ("query", "Rakete")])
+@example([("query", "Gewerkschaft~9")])  # ran for minutes and took 8 GB before edits were capped
 @example([])
 def test_a_batch_of_n_lines_gets_n_answers_in_order(corpus_index, items):
     lines = [json.dumps({"id": i, "text": value}, ensure_ascii=False) if kind == "query"
