@@ -390,14 +390,17 @@ class ShardSearcher:
     def parse(self, text, fuzzy=False):
         """``SearchEngine.parse`` with the collection's document frequencies: whether a
         word's other ``-s`` form is searched too is the whole collection's call."""
-        from search.query import parse_query
+        from dataclasses import replace
+
+        from search.query import listed_fuzzy, parse_query
 
         engine = self.engine
         reader = engine.searcher.reader()
         if engine.collection is not None:
             reader = _CollectionReader(reader, engine.collection)
-        return parse_query(text, engine.searcher.schema, fuzzy=fuzzy, reader=reader,
-                           settings=engine.settings)
+        parsed = parse_query(text, engine.searcher.schema, fuzzy=fuzzy, reader=reader,
+                             settings=engine.settings)
+        return replace(parsed, query=listed_fuzzy(parsed.query, engine.speller.words_within))
 
     def hits(self, entries, text=None, *, fuzzy=False, snippets=2, fragment_chars=260,
              stems=None):

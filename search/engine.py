@@ -7,6 +7,7 @@
 """
 
 import time
+from dataclasses import replace
 
 import numpy as np
 from whoosh import query as wq
@@ -20,7 +21,7 @@ from index.store import IndexStore, article_from_stored, stored_text, while_writ
 from search.curation import SURNAME_RULE, Curation, curation_state, surname_merges
 from search.duplicates import collapse_ranked, copies_of, group_column, window
 from search.facets import FACET_FIELDS, FacetColumns
-from search.query import ANSWER_PATTERNS, answer_kind, loosened, parse_query
+from search.query import ANSWER_PATTERNS, answer_kind, listed_fuzzy, loosened, parse_query
 from search.ranking import Ranker, top
 from search.settings import DEFAULT_SETTINGS
 from search.results import Hit, SearchResults
@@ -182,8 +183,9 @@ class SearchEngine:
     def parse(self, text, fuzzy=False):
         """Parse a query string against this index's schema."""
         # The searcher's schema: ``ix.schema`` reads the table of contents from disk.
-        return parse_query(text, self._searcher.schema, fuzzy=fuzzy,
-                           reader=self._searcher.reader(), settings=self.settings)
+        parsed = parse_query(text, self._searcher.schema, fuzzy=fuzzy,
+                             reader=self._searcher.reader(), settings=self.settings)
+        return replace(parsed, query=listed_fuzzy(parsed.query, self.speller.words_within))
 
     def search(self, text=None, *, limit=10, offset=0, sort="relevance", since=None,
                until=None, person=(), place=(), source=(), facets=10, snippets=2,

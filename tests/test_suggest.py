@@ -102,3 +102,34 @@ def test_the_lexicon_of_a_letter_is_cached_per_commit_for_the_next_process(tmp_p
     assert "rekordstart" not in words.get(len("rekordstart"), [])
     assert len([n for n in os.listdir(path)
                 if n.startswith(f"lexicon-v1-body-{ord('r')}-")]) == 1
+
+
+def test_fuzzy_words_are_the_words_whooshs_automaton_finds(engine):
+    # A fuzzy term's words come from the cached lexicon (RapidFuzz), not from Whoosh's
+    # automaton walking every segment's word list; both must find the same words.
+    from whoosh.query import FuzzyTerm
+
+    reader = engine.searcher.reader()
+    found = 0
+    for text, maxdist, prefix in [("gewerkschaft", 2, 0), ("lehr", 1, 0), ("rakete", 2, 1),
+                                  ("litau", 1, 2), ("schul", 2, 1), ("bar", 1, 0)]:
+        for field in ("body", "title"):
+            automaton = set()
+            for sub, _ in reader.leaf_readers():
+                automaton.update(FuzzyTerm(field, text, maxdist=maxdist,
+                                           prefixlength=prefix)._btexts(sub))
+            listed = set(engine.speller.words_within(field, text, maxdist, prefix))
+            assert listed == automaton, (text, maxdist, prefix, field)
+            found += len(listed)
+    assert found >= 15
+    assert "gewerkschaft" in engine.speller.words_within("body", "gewerkschat", 1, 0)
+
+
+def test_a_fuzzy_query_matches_as_before_the_lookup(engine):
+    from whoosh.query import FuzzyTerm
+
+    r = engine.search("Gewerkschat~")
+    assert "06_gew-lehrer-schulstart" in ids(r)
+    leaves = [q for q in engine.parse("Gewerkschat~").query.leaves()
+              if isinstance(q, FuzzyTerm)]
+    assert leaves and all(getattr(q, "words", None) for q in leaves)
