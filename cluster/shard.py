@@ -392,7 +392,7 @@ class ShardSearcher:
         word's other ``-s`` form is searched too is the whole collection's call."""
         from dataclasses import replace
 
-        from search.query import listed_fuzzy, parse_query
+        from search.query import listed_terms, parse_query
 
         engine = self.engine
         reader = engine.searcher.reader()
@@ -400,7 +400,7 @@ class ShardSearcher:
             reader = _CollectionReader(reader, engine.collection)
         parsed = parse_query(text, engine.searcher.schema, fuzzy=fuzzy, reader=reader,
                              settings=engine.settings)
-        return replace(parsed, query=listed_fuzzy(parsed.query, engine.speller.words_within))
+        return replace(parsed, query=listed_terms(parsed.query, engine.speller))
 
     def hits(self, entries, text=None, *, fuzzy=False, snippets=2, fragment_chars=260,
              stems=None):

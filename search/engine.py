@@ -21,7 +21,7 @@ from index.store import IndexStore, article_from_stored, stored_text, while_writ
 from search.curation import SURNAME_RULE, Curation, curation_state, surname_merges
 from search.duplicates import collapse_ranked, copies_of, group_column, window
 from search.facets import FACET_FIELDS, FacetColumns
-from search.query import ANSWER_PATTERNS, answer_kind, listed_fuzzy, loosened, parse_query
+from search.query import ANSWER_PATTERNS, answer_kind, listed_terms, loosened, parse_query
 from search.ranking import Ranker, top
 from search.settings import DEFAULT_SETTINGS
 from search.results import Hit, SearchResults
@@ -185,7 +185,7 @@ class SearchEngine:
         # The searcher's schema: ``ix.schema`` reads the table of contents from disk.
         parsed = parse_query(text, self._searcher.schema, fuzzy=fuzzy,
                              reader=self._searcher.reader(), settings=self.settings)
-        return replace(parsed, query=listed_fuzzy(parsed.query, self.speller.words_within))
+        return replace(parsed, query=listed_terms(parsed.query, self.speller))
 
     def search(self, text=None, *, limit=10, offset=0, sort="relevance", since=None,
                until=None, person=(), place=(), source=(), facets=10, snippets=2,

@@ -124,6 +124,23 @@ class Speller:
         return [w for w, _, _ in process.extract(text, choices, scorer=Levenshtein.distance,
                                                   score_cutoff=maxdist, limit=None)]
 
+    def words_starting(self, fieldname, prefix):
+        """The field's words that start with ``prefix`` (what ``Prefix`` expands to)."""
+        by_length = self._words(fieldname, prefix[:1])
+        return [w for n, words in by_length.items() if n >= len(prefix)
+                for w in words if w.startswith(prefix)]
+
+    def words_like(self, fieldname, pattern):
+        """The field's words that match the glob ``pattern`` (``*`` and ``?``), as
+        Whoosh's ``Wildcard`` matches them."""
+        import fnmatch
+
+        exp = re.compile(fnmatch.translate(pattern))
+        start = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+        by_length = self._words(fieldname, start[:1])
+        return [w for words in by_length.values() for w in words
+                if w.startswith(start) and exp.match(w)]
+
     def _terms_within(self, fieldname, text, maxdist):
         """The field's words starting with ``text``'s letter within ``maxdist`` edits of it.
 
