@@ -11,7 +11,8 @@ Wall seconds and CPU seconds (user+sys of the run and its workers) are
 printed: on a shared machine the CPU seconds are the figure to compare.
 ``--against TREE`` runs the code of another source tree too (``git archive REV
 | tar -x -C TREE``), alternating with this one in each cell. ``--rerun`` times a
-second run into the same index (nothing changed: the re-run skip). Nothing is
+second run of this tree's code into the same index (nothing changed: the
+re-run skip). Nothing is
 written into the repository.
 """
 
@@ -103,7 +104,7 @@ def main():
                 order = trees if (len(name) + int(procs)) % 2 else trees[::-1]
                 for label, tree in order:  # alternating which goes first
                     index = os.path.join(workdir, f"ix-{name}-{procs}-{label}".replace(" ", ""))
-                    runs = ["first"] + (["re-run"] if args.rerun else [])
+                    runs = ["first"] + (["re-run"] if args.rerun and label == "this" else [])
                     for what in runs:
                         wall, cpu, summary = timed(tree, index, procs, folder)
                         print(f"| {name} | {procs} | {label} | {what} | {wall:.1f} | {cpu:.1f} "
