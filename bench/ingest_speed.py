@@ -7,8 +7,10 @@ Takes the saved pages of ``DIR`` (default ``../shared/data/html-extraction``),
 writes them into a temporary WARC (warcio, one 200 response each) and, after
 one extraction, as JSON Lines of the same articles; then times ``fundstelle
 index --no-entities --procs P`` on each form into a fresh temporary index.
-Wall seconds and CPU seconds (user+sys of the run and its workers) are
-printed: on a shared machine the CPU seconds are the figure to compare.
+Wall seconds, CPU seconds (user+sys of the run and its workers) and the
+parent process's own CPU seconds (the serial part: with extraction in the
+workers, what bounds pages/s on enough cores) are printed: on a shared
+machine the CPU seconds are the figures to compare.
 ``--against TREE`` runs the code of another source tree too (``git archive REV
 | tar -x -C TREE``), alternating with this one in each cell. ``--rerun`` times a
 second run of this tree's code into the same index (nothing changed: the
@@ -67,7 +69,10 @@ def write_forms(gold, pages, workdir):
 
 def timed(tree, index, procs, folder):
     """Wall seconds, CPU seconds (with every worker) and the summary of one run."""
-    code = f"import sys; sys.path.insert(0, {tree!r}); import cli; sys.exit(cli.run())"
+    # The run's own CPU (its parent process alone, without workers) is the serial part.
+    code = (f"import sys, atexit, resource; sys.path.insert(0, {tree!r}); import cli; "
+            "atexit.register(lambda: print('parent CPU', sum(resource.getrusage("
+            "resource.RUSAGE_SELF)[:2]), file=sys.stderr)); sys.exit(cli.run())")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     run = subprocess.run([sys.executable, "-c", code, "--index", index, "index",
@@ -76,8 +81,10 @@ def timed(tree, index, procs, folder):
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    summary = (run.stderr.strip().splitlines() or [""])[-1].split(": ", 1)[-1]
-    return wall, cpu, re.sub(r" in [\d.]+ s \([\d.]+ articles/s\)", "", summary)
+    lines = run.stderr.strip().splitlines() or [""]
+    parent = float(lines.pop().split()[-1]) if lines[-1].startswith("parent CPU") else 0.0
+    summary = (lines or [""])[-1].split(": ", 1)[-1]
+    return wall, cpu, parent, re.sub(r" in [\d.]+ s \([\d.]+ articles/s\)", "", summary)
 
 
 def main():
@@ -87,6 +94,7 @@ def main():
     ap.add_argument("--procs", default="1,2", help="worker counts to try")
     ap.add_argument("--against", help="another source tree to time beside this one")
     ap.add_argument("--rerun", action="store_true", help="also time an unchanged re-run")
+    ap.add_argument("--forms", default="JSON Lines,HTML,WARC", help="inputs to time")
     args = ap.parse_args()
     with open(os.path.join(args.data, "gold.jsonl"), encoding="utf-8") as f:
         gold = [json.loads(line) for line in f if line.strip()]
@@ -97,19 +105,22 @@ def main():
     try:
         forms = write_forms(gold, os.path.join(args.data, "pages"), workdir)
         print(f"{len(gold)} pages, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
-        print("| input | --procs | code | run | wall s | CPU s | pages/s | pages/CPU-s | summary |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("| input | --procs | code | run | wall s | CPU s | parent CPU s | pages/s "
+              "| pages/CPU-s | summary |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for name, folder in forms.items():
+            if name not in args.forms.split(","):
+                continue
             for procs in args.procs.split(","):
                 order = trees if (len(name) + int(procs)) % 2 else trees[::-1]
                 for label, tree in order:  # alternating which goes first
                     index = os.path.join(workdir, f"ix-{name}-{procs}-{label}".replace(" ", ""))
                     runs = ["first"] + (["re-run"] if args.rerun and label == "this" else [])
                     for what in runs:
-                        wall, cpu, summary = timed(tree, index, procs, folder)
+                        wall, cpu, parent, summary = timed(tree, index, procs, folder)
                         print(f"| {name} | {procs} | {label} | {what} | {wall:.1f} | {cpu:.1f} "
-                              f"| {len(gold) / wall:.1f} | {len(gold) / cpu:.1f} | {summary} |",
-                              flush=True)
+                              f"| {parent:.1f} | {len(gold) / wall:.1f} | {len(gold) / cpu:.1f} "
+                              f"| {summary} |", flush=True)
                     shutil.rmtree(index, ignore_errors=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
