@@ -136,8 +136,8 @@ def main(ctx, index_path):
 @click.option("--batch-size", type=click.IntRange(1), default=BATCH_SIZE, show_default=True,
               help="Articles written between two commits.")
 @click.option("--procs", type=click.IntRange(1), default=None,
-              help="Worker processes that tag and analyse articles [default: one per core; "
-                   "1: all in this process].")
+              help="Worker processes that extract web pages, WARC and feeds, and as many that "
+                   "tag and analyse articles [default: one per core; 1: all in this process].")
 @click.option("--optimize", is_flag=True,
               help="At the end, merge the index into one segment: about a third smaller and "
                    "faster to search, at the cost of rewriting it (about a CPU minute per "

@@ -11,9 +11,12 @@ import time
 from index.arrivals import WATCHES_FILE, Arrivals, carry_over_arrivals, carry_over_file
 from index.curation_file import carry_over_curation, curation_lock
 from index.errors import ArticleError, DiskFull, IndexWriteFailed, OutOfMemory
-from index.ingest import Skipped, Warning_, read_articles
-from index.pipeline import DISK_FULL_ERRNOS, merge_small_segments, open_writer
+from index.ingest import Skipped, Unchanged, Warning_, read_units
+from index.pipeline import DISK_FULL_ERRNOS, default_procs, merge_small_segments, open_writer
 from index.store import BATCH_SIZE, IndexStore, IndexSummary, RunLock, index_exists
+
+#: The cache of extracted units beside the index (see :class:`_RawCache`).
+RAW_FILE = "units-v1"
 
 #: Seconds to wait for Whoosh's own lock. The RunLock already keeps other
 #: Fundstelle runs out; this only waits out a foreign Whoosh writer.
@@ -46,8 +49,11 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
     up to ``lock_timeout`` seconds, else IndexLocked) and commits every
     ``batch_size`` articles. SIGINT and SIGTERM stop it after the article in
     hand; what was read is committed and ``summary.interrupted`` names the
-    signal. ``procs`` worker processes tag and analyse articles (default: one
-    per core; 1 runs everything in this process). With ``optimize``, the index
+    signal. ``procs`` worker processes extract web pages, WARC captures, feeds
+    and agency files (:mod:`index.readers.workers`), and as many tag and
+    analyse articles (default: one per core; 1 runs everything in this
+    process). A file or capture whose raw bytes a past run extracted into what
+    the index still holds is not extracted again. With ``optimize``, the index
     is merged into one segment at the end (smaller and faster to search; it
     rewrites the whole index). Each article gets its agency-copy group
     (:mod:`index.duplicates`; ``duplicates=False`` gives every article its own,
@@ -144,9 +150,16 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
     seen = {}
     failed_sources = set()
     pending = 0
+    raw = None
+    stream = None
     try:
         if items is None:
-            items = read_articles(paths, stdin=stdin)
+            from index.readers.workers import extracted
+            raw = _RawCache(store, existing)
+            stream = extracted(read_units(paths, stdin=stdin),
+                               procs=default_procs() if procs is None else procs,
+                               skip=raw.lookup, done=raw.record)
+            items = _settle(stream, seen, existing)
         for n, item in enumerate(items, 1):
             if progress:
                 progress(n)
@@ -162,6 +175,12 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
                     report(item)
             elif isinstance(item, Skipped):
                 summary.skipped[item.reason] = summary.skipped.get(item.reason, 0) + 1
+            elif isinstance(item, Unchanged):  # _settle checked it still holds
+                fmt = item.unit.fmt
+                for article_id, _ in item.entries:
+                    seen[article_id] = item.source
+                    summary.unchanged += 1
+                    summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
             else:
                 article = item
                 if article.format:
@@ -211,6 +230,8 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
             sidecars.committed(existing)
         if not summary.pruned:  # pruned ids are not taken out of ``existing``
             store.save_hashes(existing)
+        if raw is not None:
+            raw.save(sidecars.removed)
     except BaseException:
         # An error, or a second Ctrl-C, may have come in the middle of a document:
         # drop the batch in progress rather than commit half of it.
@@ -221,8 +242,79 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
                 pass  # the first error is the one to report
         raise
     finally:
+        if stream is not None:
+            stream.close()  # stops the extraction workers
         summary.seconds = time.monotonic() - started
     return summary
+
+
+def _settle(items, seen, existing):
+    """``items`` with each :class:`~index.ingest.Unchanged` checked when its turn comes:
+    it stands for its articles only while the index holds exactly them and the run
+    has not read their ids yet (else the unit is extracted here, as it would have
+    been)."""
+    for item in items:
+        if isinstance(item, Unchanged) and not all(
+                article_id not in seen and existing.get(article_id, False) == digest
+                for article_id, digest in item.entries):
+            yield from item.unit.run()
+        else:
+            yield item
+
+
+class _RawCache:
+    """Which raw units (:attr:`index.readers.Unit.key`) earlier runs extracted into which
+    articles, kept beside the index as ``units-v1-<generation>.pickle``.
+
+    A unit whose key is known, and whose articles the index holds with the same
+    content hashes, need not be extracted again: a re-run over 300 saved pages
+    reads their bytes instead of running trafilatura on each. Only units that
+    gave articles alone (no error, warning or note) are kept, so a bad file's
+    message comes back on every run.
+    """
+
+    def __init__(self, store, existing):
+        self.store = store
+        self.existing = existing
+        self._known = None
+        self.new = {}
+
+    @property
+    def known(self):
+        if self._known is None:  # read at the first unit: a JSON Lines run never does
+            found = self.store.read_cache(RAW_FILE, self.store.ix.latest_generation())
+            self._known = found if isinstance(found, dict) else {}
+        return self._known
+
+    def _holds(self, entries):
+        return bool(entries) and all(self.existing.get(article_id, False) == digest
+                                     for article_id, digest in entries)
+
+    def lookup(self, unit):
+        """The ``(id, hash)`` entries of ``unit`` when the index holds them, else None."""
+        entries = self.known.get(unit.key) if unit.key else None
+        if entries is not None and self._holds(entries):
+            self.new[unit.key] = entries
+            return entries
+        return None
+
+    def record(self, unit, items):
+        """Note what ``unit``'s extraction gave."""
+        from index.ingest import Article
+
+        if unit.key and items and all(isinstance(i, Article) for i in items):
+            self.new[unit.key] = tuple((a.id, a.content_hash) for a in items)
+
+    def save(self, removed=()):
+        """Keep the units whose articles the index holds, for the next run."""
+        if self._known is None and not self.new:
+            return
+        keep = {}
+        for source in (self.known, self.new):
+            for key, entries in source.items():
+                if self._holds(entries) and not any(i in removed for i, _ in entries):
+                    keep[key] = entries
+        self.store.write_cache(RAW_FILE, self.store.ix.latest_generation(), keep)
 
 
 class _Sidecars:

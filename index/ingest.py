@@ -337,6 +337,34 @@ def _tagged(items, fmt):
         yield item
 
 
+@dataclass
+class Unchanged:
+    """A file (or WARC capture) whose raw bytes are those a past run extracted, in place
+    of its articles: ``entries`` are their ``(id, content hash)`` pairs.
+
+    The indexing run (:func:`index.build.index_paths`) counts them unchanged
+    when the index still holds exactly those, and else extracts ``unit`` again.
+    """
+
+    unit: object
+    entries: tuple
+
+    @property
+    def source(self):
+        return self.unit.source
+
+
+def inline(items):
+    """``items`` with every :class:`~index.readers.Unit` extracted here, in order."""
+    from index.readers import Unit
+
+    for item in items:
+        if isinstance(item, Unit):
+            yield from item.run()
+        else:
+            yield item
+
+
 def read_file(path):
     """Yield the articles (and errors, and warnings) of one file.
 
@@ -344,6 +372,14 @@ def read_file(path):
     ``.xml`` and ``.json`` files are sniffed, and one of no known format is
     an ArticleError.
     """
+    yield from inline(file_units(path))
+
+
+def file_units(path, warc_winners=None, warc_number=0):
+    """Yield the items of one file, with a :class:`~index.readers.Unit` in place of the
+    articles of a format that needs extraction (everything but plain text and JSON
+    Lines, which are read here). ``warc_winners``/``warc_number``: see
+    :func:`index.readers.warc.units`."""
     from index import readers
 
     if readers.suffix_of(path):
@@ -356,9 +392,41 @@ def read_file(path):
             yield ArticleError(path, "not a known format (expected a web page, WARC, "
                                      "RSS/Atom feed, NITF, NewsML-G2 or ninjs); skipped")
             return
-        yield from _tagged(readers.reader(fmt)(path), fmt)
+        if fmt == "warc":
+            from index.readers import warc
+            yield from warc.units(path, warc_winners, warc_number)
+        else:
+            yield readers.file_unit(fmt, path)
         return
     yield from _tagged(_read_text_or_jsonl(path), "")
+
+
+def read_units(paths, stdin=None):
+    """Yield the items of files, directories and ``-`` as :func:`read_articles` does, with a
+    :class:`~index.readers.Unit` for each page, feed, agency file or WARC capture.
+
+    Over every WARC file of the run, the latest capture of a URL wins (by
+    WARC-Date, then the later file): the files are walked first, and the WARC
+    files scanned once for their captures, before any item is yielded.
+    """
+    from index import readers
+
+    files = list(walk(paths))
+    warcs = [p for p in files if p != "-" and not isinstance(p, ArticleError)
+             and readers.SUFFIXES.get(readers.suffix_of(p), "") == "warc"]
+    winners = None
+    if warcs:
+        from index.readers.warc import latest_captures
+        winners = latest_captures(warcs)
+    numbers = {path: n for n, path in enumerate(warcs)}
+    for item in files:
+        if isinstance(item, ArticleError):
+            yield item
+        elif item == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            yield from _tagged(read_jsonl_stream(stream, "-"), "jsonl")
+        else:
+            yield from file_units(item, winners, numbers.get(item, 0))
 
 
 def _read_text_or_jsonl(path):
@@ -452,6 +520,11 @@ def _reader_suffixes():
 def read_articles(paths, stdin=None):
     """Yield Articles, ArticleErrors and warnings from files, directories and ``-``.
 
+    Pages, WARC captures, feeds and agency files are extracted here, one after
+    the other; an indexing run extracts them in worker processes instead
+    (:func:`read_units`, :func:`index.readers.workers.extracted`), with the
+    same result.
+
     >>> import os, tempfile
     >>> d = tempfile.mkdtemp(); p = os.path.join(d, "a1.txt")
     >>> from pathlib import Path
@@ -459,11 +532,4 @@ def read_articles(paths, stdin=None):
     >>> [a.id for a in read_articles([d])]
     ['a1']
     """
-    for item in walk(paths):
-        if isinstance(item, ArticleError):
-            yield item
-        elif item == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            yield from _tagged(read_jsonl_stream(stream, "-"), "jsonl")
-        else:
-            yield from read_file(item)
+    yield from inline(read_units(paths, stdin=stdin))

@@ -4,13 +4,16 @@ Every ``response`` record with HTTP status 200 and an HTML content type is an
 article, extracted as a saved page (:mod:`index.readers.html`); its id is the
 target URI without fragment and ``utm_*`` parameters, and the WARC-Date is the
 fallback date. Revisits, non-HTML and non-200 responses are passed over and
-counted. When one URL was captured twice, the later capture wins: a first pass
-notes each URL's last capture, a second extracts only those. Both passes
-stream record by record, so a 2 GB crawl needs no 2 GB of memory. A truncated
+counted. When one URL was captured twice, the later capture wins, by WARC-Date
+and then by file order, also across the WARC files of one run: a first pass
+(:func:`latest_captures`) notes each URL's winning capture, a second
+(:func:`units`) hands out only those for extraction. Both passes stream record
+by record, so a 2 GB crawl needs no 2 GB of memory. A truncated
 or damaged file ends with one error naming the byte offset of the record that
 could not be read; the records before it are read.
 """
 
+import datetime
 import os
 import zlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -113,21 +116,60 @@ def _wanted(record):
     return None
 
 
-def read(path_or_stream):
-    """Yield an Article per HTML capture, Skipped notes, and ArticleErrors."""
+def _date_key(value):
+    """A WARC-Date as a sortable tuple; a missing or unreadable one sorts first."""
+    try:
+        when = datetime.datetime.fromisoformat((value or "").strip().replace("Z", "+00:00"))
+    except ValueError:
+        return (0,)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return (1, when.timestamp())
+
+
+def latest_captures(paths):
+    """Which capture of each URL wins over the WARC files ``paths`` (in the run's order).
+
+    Returns ``{article id: (file number, byte offset)}``: of the HTML captures with
+    status 200, the one with the latest WARC-Date, and of equal dates the one in
+    the later file, then further down its file. One streaming pass per file,
+    keeping only this map; a file's damage is reported when its records are read.
+    """
+    best = {}
+    for number, path in enumerate(paths):
+        for offset, record in _records(path, name_of(path)):
+            if isinstance(record, ArticleError):
+                break
+            if _wanted(record) is None:
+                article_id = normalise_url(_target(record))
+                key = (_date_key(record.rec_headers.get_header("WARC-Date")), number, offset)
+                if article_id not in best or key > best[article_id][0]:
+                    best[article_id] = (key, (number, offset))
+    return {article_id: where for article_id, (_, where) in best.items()}
+
+
+def units(path_or_stream, winners=None, number=0):
+    """Yield Skipped notes, ArticleErrors and a :class:`~index.readers.Unit` per capture
+    to extract.
+
+    ``winners`` is :func:`latest_captures` over every WARC file of the run and
+    ``number`` this file's place among them; a capture that is not its URL's
+    winner is skipped as an earlier capture. Without ``winners`` every capture
+    of a stream is extracted.
+    """
     from index.ingest import Skipped
-    from index.readers.html import article_from_html
+    from index.readers import Unit, unit_key
 
     source = name_of(path_or_stream)
-    last = None
     if isinstance(path_or_stream, (str, os.PathLike)):
-        last = {}
-        for offset, record in _records(path_or_stream, source):
-            if isinstance(record, ArticleError):
-                break  # the second pass reports it
-            if _wanted(record) is None:
-                last[normalise_url(_target(record))] = offset
-        if os.path.getsize(path_or_stream) == 0:
+        if winners is None:
+            winners, number = latest_captures([path_or_stream]), 0
+        try:
+            empty = os.path.getsize(path_or_stream) == 0
+        except OSError as exc:
+            yield ArticleError(source, f"cannot be read: {exc.strerror or exc}")
+            return
+        if empty:
             yield ArticleError(source, "empty file (0 bytes), not a WARC")
             return
     for offset, record in _records(path_or_stream, source):
@@ -142,7 +184,7 @@ def read(path_or_stream):
             continue
         uri = _target(record)
         article_id = normalise_url(uri)
-        if last is not None and last.get(article_id) != offset:
+        if winners is not None and winners.get(article_id) != (number, offset):
             yield Skipped(source, "WARC earlier capture")
             continue
         body = record.content_stream().read(MAX_BODY_BYTES + 1)
@@ -152,13 +194,32 @@ def read(path_or_stream):
             continue
         if not _complete(record):
             continue  # _records reports the truncation next
-        where = f"{source} (record at byte {offset}, {uri})"
-        try:
-            article = article_from_html(body, article_id, where, url=uri,
-                                        fallback_date=parse_date(
-                                            record.rec_headers.get_header("WARC-Date")))
-        except ArticleError as exc:
-            yield ArticleError(source, f"record at byte {offset} ({uri}): {exc.problem}")
-            continue
-        article.origin = source
-        yield article
+        warc_date = record.rec_headers.get_header("WARC-Date") or ""
+        yield Unit("warc", source, "index.readers.warc:extract_record",
+                   (body, article_id, source, offset, uri, warc_date),
+                   key=unit_key("warc", source, uri, warc_date, body))
+
+
+def extract_record(body, article_id, source, offset, uri, warc_date):
+    """The Article of one HTML capture (in a list), or the ArticleError naming it."""
+    from index.readers.html import article_from_html
+
+    where = f"{source} (record at byte {offset}, {uri})"
+    try:
+        article = article_from_html(body, article_id, where, url=uri,
+                                    fallback_date=parse_date(warc_date))
+    except ArticleError as exc:
+        return [ArticleError(source, f"record at byte {offset} ({uri}): {exc.problem}")]
+    article.origin = source
+    return [article]
+
+
+def read(path_or_stream):
+    """Yield an Article per HTML capture, Skipped notes, and ArticleErrors."""
+    from index.readers import Unit
+
+    for item in units(path_or_stream):
+        if isinstance(item, Unit):
+            yield from item.run()
+        else:
+            yield item
