@@ -295,6 +295,29 @@ def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR, geonames: bool
             gz.write(("\n".join(items) + "\n").encode("utf-8"))
 
 
+def build_surnames(shared: Path, out_dir: Path = DATA_DIR) -> int:
+    """Write ``surnames.txt.gz``: GermaNER's surnames (``inDBnachnamen.txt``, Apache-2.0, noisy)
+    that are no word of the other lists (common nouns, lowercase words, places, first names), so
+    that "Haus" or "Essen" is never read as a surname. Reads the other lists from ``out_dir``, so
+    it runs after ``build_lists`` and needs none of its packages. Returns the entries written."""
+    lex = Lexicon(out_dir)
+    names = set()
+    for line in (shared / "data/ner/germaner-gazetteers/inDBnachnamen.txt").open(encoding="utf-8"):
+        name = line.strip()
+        # One capitalised word ("Haseloff"); hyphenated and all-caps entries are left out.
+        if len(name) < 3 or not name[0].isupper() or not name[1:].isalpha() \
+                or not name[1:].islower():
+            continue
+        if name in lex.nouns or name.lower() in lex.lowercase or name in lex.place_tokens \
+                or name in lex.first_names:
+            continue
+        names.add(name)
+    with open(out_dir / "surnames.txt.gz", "wb") as raw, \
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write(("\n".join(sorted(names)) + "\n").encode("utf-8"))
+    return len(names)
+
+
 # --- training ------------------------------------------------------------------------------------
 
 def sequences(germeval, news_articles, features: FeatureCache, news_copies: int = 2):
@@ -334,7 +357,13 @@ def main(argv=None) -> int:
                              "tools/ner_data/annotations (measuring only; not the shipped model)")
     parser.add_argument("--no-lists", action="store_true",
                         help="keep index/data's word lists as they are (train the CRF only)")
+    parser.add_argument("--surnames-only", action="store_true",
+                        help="write index/data/surnames.txt.gz from the other lists and stop")
     args = parser.parse_args(argv)
+    if args.surnames_only:
+        n = build_surnames(args.shared)
+        print(f"{DATA_DIR / 'surnames.txt.gz'}: {n} surnames", file=sys.stderr)
+        return 0
     t0 = time.time()
     germeval = read_germeval(args.shared)
     news = read_news(args.shared)
@@ -342,6 +371,7 @@ def main(argv=None) -> int:
         news.update(read_annotated(args.shared))
     if not args.no_lists:
         build_lists(args.shared, germeval)
+        build_surnames(args.shared)
     own = read_own()
     keep = [k for k in sorted(news) if shippable(k) or args.with_fang]
     train(args.model, germeval, [news[k] for k in keep] + own)

@@ -148,7 +148,8 @@ FUNCTION_WORDS = frozenset(
 
 
 class Lexicon:
-    """The word lists the features consult: places, first names, words seen lowercase.
+    """The word lists the features and rules consult: places, first names, words seen lowercase,
+    common nouns, surnames (rules only).
 
     Loaded from ``index/data``; each file is one entry a line, gzipped.
     """
@@ -159,6 +160,9 @@ class Lexicon:
         self.first_names = _read_list(self.data_dir / "first_names.txt.gz")
         self.lowercase = _read_list(self.data_dir / "lowercase.txt.gz")
         self.nouns = _read_list(self.data_dir / "nouns.txt.gz")
+        # Surnames that are no common word, place or first name (GermaNER's list, filtered):
+        # only rules read it, to trust a one-word person the CRF is unsure of ("Haseloff").
+        self.surnames = _read_list(self.data_dir / "surnames.txt.gz")
         self.place_tokens = {p for p in self.places if " " not in p}
         self.place_heads = {p.split(" ", 1)[0] for p in self.places if " " in p}
         # Tokens that may make a sentence count a listed place the CRF left untagged (see
