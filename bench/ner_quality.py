@@ -127,29 +127,7 @@ def read_heldout(shared: Path, path: Path = HELDOUT) -> tuple[dict, dict]:
         row = json.loads(line)
         gold[row["id"]] = {"persons": set(row["persons"]), "places": set(row["places"]),
                            "ambiguous": set(row.get("ignore", ()))}
-    texts = {}
-    for line in (shared / "data/fang-covid/sample-300.jsonl").open(encoding="utf-8"):
-        row = json.loads(line)
-        if row["id"] in gold:
-            texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
-    if any(i.startswith("fundus-") for i in gold):
-        for line in (shared / "data/fundus-de/articles.jsonl").open(encoding="utf-8"):
-            row = json.loads(line)
-            if row["id"] in gold:
-                texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
-    web = [i for i in gold if i.startswith("web-")]
-    if web:
-        from index.readers.html import article_from_html
-        pages = shared / "data/html-extraction"
-        urls = {}
-        for line in (pages / "gold.jsonl").open(encoding="utf-8"):
-            row = json.loads(line)
-            urls[row["file"]] = row["url"]
-        for aid in web:
-            name = aid[4:] + ".html"
-            art = article_from_html((pages / "pages" / name).read_bytes(), aid, name,
-                                    url=urls.get(name))
-            texts[aid] = (art.title, art.text)
+    texts = train_ner.article_texts(shared, gold)
     return gold, texts
 
 
@@ -227,10 +205,7 @@ def cv_gold(shared: Path) -> tuple[dict, dict]:
     gold, texts = train_ner.read_gold(shared)
     NEWS_ANNOTATED.update(gold)
     extra = train_ner.read_annotated_gold()
-    for line in (shared / "data/fang-covid/sample-300.jsonl").open(encoding="utf-8"):
-        row = json.loads(line)
-        if row["id"] in extra:
-            texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
+    texts.update(train_ner.article_texts(shared, extra))
     gold.update(extra)
     return gold, texts
 

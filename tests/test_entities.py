@@ -659,3 +659,32 @@ def test_datelines_of_more_words_and_unlisted_towns_am_see_or_ob_der(extractor):
                           "Tauber.", [("Kochel", "B-LOC"), ("Rothenburg", "B-LOC")])
     assert resolve(sents, tags, extractor.lexicon).places == (
         "Kochel am See", "Rothenburg ob der Tauber")
+
+
+def test_a_listed_surname_in_the_genitive_before_a_noun_is_cued_and_no_countrys_genitive(extractor):
+    sents, tags = _tagged("Die Vereinigung mahnte, dass Bernals Unfall zeige, wie riskant der Sport "
+                          "ist. Er gilt als einer der besten Trainer Deutschlands.",
+                          [("Bernals", "B-PER"), ("Deutschlands", "B-LOC")])
+    probs = [[0.7 if t != "O" else 1.0 for t in s] for s in tags]
+    e = resolve(sents, tags, extractor.lexicon, probs)
+    assert (e.persons, e.places) == (("Bernal",), ("Deutschland",))
+
+
+def test_a_first_name_gets_the_surname_the_article_writes_after_it_twice(extractor):
+    text = ("Instagram-Star Esmeralda Merlot wurde zuletzt im Mai gesehen. Nun wurde Esmeralda von "
+            "ihrem Mörder gefunden. Wer hat Esmeralda Merlot ermordet?")
+    e = resolve(*_tagged(text, [("Esmeralda", "B-PER"), ("Esmeralda", "B-PER")]),
+                extractor.lexicon)
+    assert e.persons == ("Esmeralda Merlot",)
+    # Written once, a common noun after a first name that is not listed is no surname.
+    e = resolve(*_tagged("Esmeralda Merlot trinkt sie gern. Esmeralda lachte.",
+                         [("Esmeralda", "B-PER"), ("Esmeralda", "B-PER")]), extractor.lexicon)
+    assert e.persons == ("Esmeralda",)
+
+
+def test_a_place_that_opens_a_name_of_three_words_is_that_person(extractor):
+    text = "Putin und Kim am Mittwoch. Machthaber Kim Jong Un reiste nach Moskau."
+    e = resolve(*_tagged(text, [("Putin", "B-PER"), ("Kim", "B-LOC"), ("Kim", "B-PER"),
+                                ("Jong", "I-PER"), ("Un", "I-PER"), ("Moskau", "B-LOC")]),
+                extractor.lexicon)
+    assert (e.persons, e.places) == (("Kim Jong Un", "Putin"), ("Moskau",))

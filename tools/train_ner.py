@@ -85,11 +85,11 @@ def read_news(shared: Path) -> dict[str, list[tuple[list[str], list[str]]]]:
 
 
 def shippable(article_id: str) -> bool:
-    """Whether a news-annotated article may train the shipped model: FANG-COVID texts (publishers'
-    copyright, the project ships nothing derived from them) are scored but never trained on.
-    ``--with-fang`` trains on them too, for measuring only (index/models/README.md: it did not
-    help on the held-out set)."""
-    return not article_id.startswith("fang-")
+    """Whether an annotated article may train the shipped model: FANG-COVID texts and saved web
+    pages (publishers' copyright, the project ships nothing derived from them) are scored but
+    never trained on. ``--with-fang`` trains on them too, for measuring only
+    (index/models/README.md: it did not help on the held-out set)."""
+    return not article_id.startswith(("fang-", "web-"))
 
 
 def read_gold(shared: Path) -> tuple[dict, dict]:
@@ -107,6 +107,36 @@ def read_gold(shared: Path) -> tuple[dict, dict]:
             if row["id"] in gold:
                 texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
     return gold, texts
+
+
+def article_texts(shared: Path, ids) -> dict[str, tuple[str, str]]:
+    """The (title, text) of articles by id: ``fang-*`` from FANG sample-300, ``fundus-*`` from
+    fundus-de, ``web-<page>`` extracted from the saved page of ``data/html-extraction`` with our
+    HTML reader, as an index run would. Ids not found are left out."""
+    ids = set(ids)
+    texts = {}
+    for prefix, path in (("fang-", "data/fang-covid/sample-300.jsonl"),
+                         ("fundus-", "data/fundus-de/articles.jsonl")):
+        if any(i.startswith(prefix) for i in ids):
+            for line in (shared / path).open(encoding="utf-8"):
+                row = json.loads(line)
+                if row["id"] in ids:
+                    texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
+    web = sorted(i for i in ids if i.startswith("web-"))
+    if web:
+        from index.readers.html import article_from_html
+        pages = shared / "data/html-extraction"
+        urls = {}
+        for line in (pages / "gold.jsonl").open(encoding="utf-8"):
+            row = json.loads(line)
+            urls[row["file"]] = row["url"]
+        for aid in web:
+            name = aid[4:] + ".html"
+            if (pages / "pages" / name).exists():
+                art = article_from_html((pages / "pages" / name).read_bytes(), aid, name,
+                                        url=urls.get(name))
+                texts[aid] = (art.title, art.text)
+    return texts
 
 
 OWN_NEWS = Path(__file__).resolve().parent / "ner_data" / "own_news.jsonl"
@@ -155,16 +185,12 @@ def project(sentences: list[list[str]], marks: list[tuple[str, str]]
 
 def read_annotated(shared: Path, path: Path = ANNOTATED
                    ) -> dict[str, list[tuple[list[str], list[str]]]]:
-    """Our annotations of FANG sample-300 articles (``tools/ner_data/annotations/train.jsonl``:
-    ids and names only) projected onto the articles' tokens, title included, as article id →
-    sentences of (tokens, tags). The texts are read from ``../shared``."""
+    """Our annotations of FANG sample-300 articles and web pages of small outlets
+    (``tools/ner_data/annotations/train.jsonl``: ids and names only) projected onto the
+    articles' tokens, title included, as article id → sentences of (tokens, tags). The texts are
+    read from ``../shared`` (``article_texts``)."""
     rows = [json.loads(line) for line in path.open(encoding="utf-8")] if path.exists() else []
-    want = {r["id"] for r in rows}
-    texts = {}
-    for line in (shared / "data/fang-covid/sample-300.jsonl").open(encoding="utf-8"):
-        row = json.loads(line)
-        if row["id"] in want:
-            texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
+    texts = article_texts(shared, {r["id"] for r in rows})
     arts = {}
     for row in rows:
         title, text = texts[row["id"]]
@@ -184,7 +210,7 @@ def read_annotated_gold(path: Path = ANNOTATED) -> dict[str, dict]:
         for line in path.open(encoding="utf-8"):
             row = json.loads(line)
             gold[row["id"]] = {"persons": set(row["persons"]), "places": set(row["places"]),
-                               "ambiguous": set()}
+                               "ambiguous": set(row.get("ignore", ()))}
     return gold
 
 

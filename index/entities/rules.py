@@ -133,6 +133,8 @@ def _person_cue(sent, start, end, name, lexicon) -> bool:
     i = sent.index(tok, start, end) if tok in sent[start:end] else start
     prev = sent[i - 1] if i else ""
     nxt = sent[i + 1] if i + 1 < len(sent) else ""
+    if sent[i] != tok:
+        nxt = ""  # a genitive before what the person owns ("Bernals Unfall"): the noun is no name
     if prev in TITLES or _is_role_word(prev):
         return not nxt[:1].isupper()
     if prev[:1].isupper() or nxt[:1].isupper() and nxt not in SAYING_VERBS:
@@ -216,8 +218,10 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
     joined = join_tokens(list(name))
     before = sent[start - 1] if start else ""
     if len(name) == 1 and (before in TITLES or _is_role_word(before)) \
-            and not (end < len(sent) and sent[end][:1].isupper()):
-        return "PER", name  # "Außenminister Maas", "Gesundheitspolitiker Lauterbach"
+            and not (end < len(sent) and sent[end][:1].isupper()) \
+            and not (name[0][-1:] == "s" and name[0][:-1] in lexicon.place_tokens):
+        # "Außenminister Maas", "Gesundheitspolitiker Lauterbach"; not "Trainer Deutschlands"
+        return "PER", name
     if len(name) == 1 and name[0].lower() in lexicon.lowercase and (
             before.lower() in NOUN_MARKERS or _inflected_adjective(before)):
         return None  # "das Essen", "kein Essen", "ein großes Essen"
@@ -420,12 +424,14 @@ def _club_towns(sentences: list[list[str]], tokens_seen: set[str]) -> set[str]:
 
 def _surnames_as_persons(votes, located, lexicon) -> None:
     """A one-word place that is the surname of a person the article names in full with a first
-    name ("Susanne Raab" … "Raab sagte") is that person, unless the article writes it after "in",
+    name ("Susanne Raab" … "Raab sagte"), or the first word of a person of three words or more
+    ("Kim Jong Un" … "Kim sagte"), is that person, unless the article writes it after "in",
     "nach", "aus"."""
     _full_names_read_as_places(votes, lexicon)
-    surnames = {surname_key(n[-1]) for n, k in votes.items()
-                if len(n) > 1 and is_first_name(n[0], lexicon)
-                and max(k, key=lambda x: (k[x], x == "LOC", x == "PER")) == "PER"}
+    full = [n for n, k in votes.items()
+            if len(n) > 1 and max(k, key=lambda x: (k[x], x == "LOC", x == "PER")) == "PER"]
+    surnames = {surname_key(n[-1]) for n in full if is_first_name(n[0], lexicon)}
+    surnames.update(n[0] for n in full if len(n) > 2)
     if not surnames:
         return
     for name, kinds in votes.items():
@@ -789,14 +795,43 @@ def _widen_person_span(sent, start, end, lexicon):
     return start, end
 
 
+def _complete_first_names(firsts: set[str], sentences, lexicon) -> list[Name]:
+    """Full names for one-word persons the article also writes before a surname it never tags:
+    "Esmeralda" (tagged once) and "Instagram-Star Esmeralda Merlot" (three times, untagged).
+    The word after must be capitalised, no place, role or word written lowercase, and stand
+    there at least twice; once is enough after a listed first name if it looks like a surname
+    (``_surname_like``: no common noun either)."""
+    if not firsts:
+        return []
+    pairs: dict[Name, int] = {}
+    for sent in sentences:
+        if firsts.isdisjoint(sent):
+            continue
+        for i in range(len(sent) - 1):
+            nxt = sent[i + 1]
+            if sent[i] in firsts and nxt[:1].isupper() and nxt[1:2].islower() \
+                    and nxt not in lexicon.place_tokens and nxt.lower() not in lexicon.lowercase \
+                    and nxt not in TITLES and nxt not in FUNCTION_WORDS \
+                    and not _is_role_word(nxt) or sent[i] in firsts and nxt in lexicon.surnames:
+                if i + 2 < len(sent) and sent[i + 2][:1].isupper():
+                    continue
+                pair = (sent[i], nxt)
+                pairs[pair] = pairs.get(pair, 0) + 1
+    return [p for p, n in pairs.items() if n >= 2 or p[0] in lexicon.first_names
+            and _surname_like(p[1], lexicon)]
+
+
 def _complete_persons(persons, sentences, lexicon, tokens_seen):
     """A bare surname gets the first name the article gives it elsewhere ("Björn" before "Höcke",
-    "Laith" before "al-Balaous")."""
+    "Laith" before "al-Balaous"); a bare first name the surname the article writes after it
+    (``_complete_first_names``)."""
     single = {p[0] for p in persons if len(p) == 1}
     longer = {p[-1] for p in persons if len(p) > 1}
     wanted = single - longer
     if not wanted:
         return persons
+    persons = persons + _complete_first_names(wanted - {p[0] for p in persons if len(p) > 1},
+                                              sentences, lexicon)
     # Sentences without a wanted surname, bare or after a particle, are passed over.
     cues = wanted | {t for t in tokens_seen if "-" in t and t[:1].islower()
                      and BOUND_PARTICLE.fullmatch(t) and surname_key(t) in wanted}
