@@ -1,15 +1,17 @@
 """Person/place quality and speed of the entity extractor; prints figures, asserts nothing.
 
 Quality: 5-fold cross-validation by article on news-annotated and our annotated FANG sample-300
-articles (tools/ner_data/annotations/train.jsonl). Each fold's model is trained on GermEval 2014
-dev+test, our own fictional articles (tools/ner_data) and the other four folds' non-FANG
-articles (``--with-fang``: all of them; FANG texts never train the shipped model), and scored on
+articles and web pages (tools/ner_data/annotations/train.jsonl). Each fold's model is trained on
+GermEval 2014 dev+test, our own fictional articles (tools/ner_data) and the other four folds'
+shippable articles (``--with-fang``: all of them; FANG and web texts never train the shipped
+model), and scored on
 the held-out fold: per-article sets, names compared after case folding, micro-averaged
 P/R/F1; the news-annotated part is also printed alone. ``--baseline`` adds the GermEval-only
 CRF; the shipped model is scored in-sample as a sanity line only. Speed: articles/s on one core over
 FANG sample-300 with the shipped model.
 
     .venv/bin/python bench/ner_quality.py [--shared PATH] [--folds 5] [--jobs 1] [--errors]
+                                          [--fold-models DIR]
     .venv/bin/python bench/ner_quality.py --heldout [--model PATH] [--errors]
     .venv/bin/python bench/ner_quality.py --unseen [--model PATH] [--errors]
 
@@ -29,6 +31,7 @@ be read to write rules.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -175,19 +178,30 @@ def unseen(shared: Path, model: str | None, show: bool) -> None:
                 print(f"    {aid} {kind}: +{fp} -{fn}")
 
 
+def fold_key(train_ids: list[str], with_news: bool) -> str:
+    """A name for a fold's model that changes with what it is trained from: the training
+    articles, the own articles, the CRF's parameters and the feature code."""
+    h = hashlib.sha1(repr((sorted(train_ids), with_news, train_ner.CRF_PARAMS)).encode())
+    for path in (train_ner.OWN_NEWS, ROOT / "index/entities/features.py"):
+        h.update(path.read_bytes() if path.exists() else b"")
+    return h.hexdigest()[:16]
+
+
 def _run_fold(job):
-    shared, name, train_ids, test_ids, with_news, show, with_fang = job
+    shared, name, train_ids, test_ids, with_news, show, with_fang, keep = job
     if not with_fang:
         # FANG-COVID articles are scored but never trained on (as for the shipped model).
         train_ids = [i for i in train_ids if train_ner.shippable(i)]
-    germeval = train_ner.read_germeval(shared)
-    news = {**train_ner.read_news(shared), **train_ner.read_annotated(shared)}
     gold, texts = cv_gold(shared)
     with tempfile.TemporaryDirectory() as tmp:
-        model = Path(tmp) / "fold.crfsuite"
-        # Our own fictional articles (tools/ner_data) always train, never score.
-        own = train_ner.read_own() if with_news else []
-        train_ner.train(model, germeval, ([news[i] for i in train_ids] if with_news else []) + own)
+        model = (keep or Path(tmp)) / f"fold-{fold_key(train_ids, with_news)}.crfsuite"
+        if not model.exists():
+            germeval = train_ner.read_germeval(shared)
+            news = {**train_ner.read_news(shared), **train_ner.read_annotated(shared)}
+            # Our own fictional articles (tools/ner_data) always train, never score.
+            own = train_ner.read_own() if with_news else []
+            train_ner.train(model, germeval,
+                            ([news[i] for i in train_ids] if with_news else []) + own)
         errors = [] if show else None
         per, loc = score(str(model), test_ids, gold, texts, errors)
         # The same fold's scores on news-annotated alone, comparable with earlier sessions.
@@ -241,6 +255,10 @@ def main(argv=None) -> int:
     parser.add_argument("--heldout", action="store_true",
                         help="score one model on the held-out set only (trains nothing)")
     parser.add_argument("--model", default=None, help="the model --heldout or --unseen scores")
+    parser.add_argument("--fold-models", type=Path, default=None,
+                        help="keep each fold's CRF in this folder and reuse it while its training "
+                             "data, parameters and features are unchanged (rules-only changes "
+                             "then train nothing)")
     parser.add_argument("--unseen", action="store_true",
                         help="score one model on the annotated articles the shipped model never "
                              "trains on (trains nothing)")
@@ -256,11 +274,14 @@ def main(argv=None) -> int:
     news = {**train_ner.read_news(args.shared), **train_ner.read_annotated(args.shared)}
     ids = sorted(set(gold) & set(news) & set(texts))
     folds = folds_of(ids, args.folds)
+    keep = args.fold_models
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
     jobs = [(args.shared, f"fold {i + 1}", [a for a in ids if a not in fold], fold, True, args.errors,
-             args.with_fang) for i, fold in enumerate(folds)]
+             args.with_fang, keep) for i, fold in enumerate(folds)]
     if args.baseline:
         jobs.append((args.shared, f"GermEval-only baseline (all {len(ids)} articles)", [], ids,
-                     False, False, False))
+                     False, False, False, keep))
 
     results = {}
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
@@ -270,7 +291,7 @@ def main(argv=None) -> int:
     print(f"cross-validation: {len(ids)} articles ({len(NEWS_ANNOTATED & set(ids))} news-annotated, "
           f"{len(set(ids) - NEWS_ANNOTATED)} annotated FANG sample-300), {args.folds} folds by "
           f"article (seed {SEED}); train = GermEval dev+test + own articles + other folds"
-          + ("" if args.with_fang else "' non-FANG articles"))
+          + ("" if args.with_fang else "' shippable (non-FANG, non-web) articles"))
     for name, (per, loc, errors, per_na, loc_na) in results.items():
         if name.startswith("fold"):
             for total, s in ((overall_per, per), (overall_loc, loc), (na_per, per_na),

@@ -688,3 +688,11 @@ def test_a_place_that_opens_a_name_of_three_words_is_that_person(extractor):
                                 ("Jong", "I-PER"), ("Un", "I-PER"), ("Moskau", "B-LOC")]),
                 extractor.lexicon)
     assert (e.persons, e.places) == (("Kim Jong Un", "Putin"), ("Moskau",))
+
+
+def test_a_kinship_word_before_a_one_word_name_is_a_cue(extractor):
+    sents, tags = _tagged("Er spielte im Doppel an der Seite seines Bruders Mischa. Ihre Tochter "
+                          "Nima lachte. Das Bild zeigt Pelzricht.",
+                          [("Mischa", "B-PER"), ("Nima", "B-PER"), ("Pelzricht", "B-PER")])
+    probs = [[0.8 if t != "O" else 1.0 for t in s] for s in tags]
+    assert resolve(sents, tags, extractor.lexicon, probs).persons == ("Mischa", "Nima")

@@ -36,7 +36,7 @@ from .names import (Entities, base_adjective, join_tokens, person_set, place_set
                     strip_genitive, surname_key)
 from .tokens import document_lowercase, spans
 from .wordlists import (APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES, BYLINE_PREFIX, CLUB_HEADS,
-                        DETERMINERS, DISTRICT, FUNCTION_WORDS, GUEST_CUES, LOCATIVE,
+                        DETERMINERS, DISTRICT, FUNCTION_WORDS, GUEST_CUES, KIN_WORDS, LOCATIVE,
                         NAME_PARTICLES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
                         ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
                         PERSON_ROLES, PLACE_PREFIXES, PLACE_SUFFIXES, ROLE_ENDINGS, ROMAN,
@@ -135,7 +135,7 @@ def _person_cue(sent, start, end, name, lexicon) -> bool:
     nxt = sent[i + 1] if i + 1 < len(sent) else ""
     if sent[i] != tok:
         nxt = ""  # a genitive before what the person owns ("Bernals Unfall"): the noun is no name
-    if prev in TITLES or _is_role_word(prev):
+    if _role_before(prev):
         return not nxt[:1].isupper()
     if prev[:1].isupper() or nxt[:1].isupper() and nxt not in SAYING_VERBS:
         return False
@@ -295,9 +295,9 @@ def _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_se
     for sent, stags in zip(sentences, tags):
         if found.isdisjoint(sent):
             continue
-        for i in range(1, len(sent)):
+        for i in [i for i, tok in enumerate(sent) if tok in found]:
             tok = sent[i]
-            if tok not in found or stags[i] != "O" or stags[i - 1] != "O":
+            if not i or stags[i] != "O" or stags[i - 1] != "O":
                 continue
             if i + 1 < len(sent) and sent[i + 1][:1].isupper():
                 continue
@@ -310,11 +310,15 @@ def _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_se
 
 
 def _role_before(tok: str) -> bool:
-    """A title or a role word, also inflected ("Präsidenten", "Staatschefs")."""
-    if tok in TITLES or _is_role_word(tok):
+    """A title, kinship or role word, also inflected ("Präsidenten", "Staatschefs",
+    "Bruders")."""
+    if tok in TITLES or tok in KIN_WORDS or _is_role_word(tok):
         return True
-    return tok.endswith(("en", "es")) and _is_role_word(tok[:-2]) \
-        or tok.endswith(("n", "s")) and _is_role_word(tok[:-1])
+    for cut in ((2, 1) if tok.endswith(("en", "es")) else (1,) if tok.endswith(("n", "s")) else ()):
+        base = tok[:-cut]
+        if base in TITLES or base in KIN_WORDS or _is_role_word(base):
+            return True
+    return False
 
 
 def _in_byline(sent: list[str], start: int, end: int, first: bool) -> bool:
@@ -498,13 +502,13 @@ def _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower):
     before = sent[i - 1]
     if before.lower() in DETERMINERS and not tok.lower().endswith(PLACE_SUFFIXES):
         return None
-    if tok.lower() in lexicon.lowercase and before not in LOCATIVE \
-            or before.lower() in NOUN_MARKERS or _inflected_adjective(before):
-        return None  # "kein Essen", "ein großes Essen", "bietet Essen to go an", "heißen Stein"
     if tok not in lexicon.place_tokens:
         if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens:
             return None
         tok = tok[:-1]
+    if tok.lower() in lexicon.lowercase and before not in LOCATIVE \
+            or before.lower() in NOUN_MARKERS or _inflected_adjective(before):
+        return None  # "kein Essen", "ein großes Essen", "bietet Essen to go an", "heißen Stein"
     if stags[i - 1] != "O" or (i + 1 < len(sent) and stags[i + 1] != "O"):
         return None
     if _org_head(sent[i - 1]) or tok in club_towns and sent[i - 1] not in LOCATIVE:
@@ -571,6 +575,9 @@ def _datelines(sentences, lexicon, votes, best) -> None:
     (dpa)", "BAD TÖLZ –", "KOCHEL AM SEE."), or a listed place before a comma and a date
     ("Nendeln, 27.6.2025 –")."""
     for sent in sentences:
+        # Most sentences open with neither capitals nor "Town,": skip them before the call.
+        if len(sent) < 2 or sent[1] != "," and not sent[0].isupper():
+            continue
         name = _dateline(sent, lexicon)
         if name is not None:
             votes.setdefault(name, {}).setdefault("LOC", 0)

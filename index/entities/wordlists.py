@@ -38,6 +38,11 @@ ROLE_ENDINGS = (
     "managerin", "gründer", "gründerin", "spieler", "spielerin", "stürmer", "kapitän", "kapitänin",
     "moderator", "moderatorin", "sänger", "sängerin", "regisseur", "regisseurin", "forscher",
     "forscherin", "ökonom", "ökonomin")
+# Kinship words before a name mark a person as a role does ("seines Bruders Mischa", "ihre
+# Tochter Lena"): rules._person_cue, rules._role_before.
+KIN_WORDS = frozenset(
+    "Bruder Schwester Sohn Tochter Vater Mutter Onkel Tante Neffe Nichte Enkel Enkelin Cousin "
+    "Cousine Ehemann Ehefrau Gatte Gattin Witwe Witwer Opa Oma Großvater Großmutter".split())
 BYLINE_CUES = frozenset(
     "foto fotos bild bilder grafik quelle video text autor autorin fotograf fotografin "
     "illustration montage karikatur mitarbeit".split())
