@@ -180,7 +180,8 @@ def unseen(shared: Path, model: str | None, show: bool) -> None:
 
 def fold_key(train_ids: list[str], with_news: bool) -> str:
     """A name for a fold's model that changes with what it is trained from: the training
-    articles, the own articles, the CRF's parameters and the feature code."""
+    articles, the own articles, the CRF's parameters and the feature code. Not the word lists
+    of ``index/data``: after rebuilding them, empty the ``--fold-models`` folder."""
     h = hashlib.sha1(repr((sorted(train_ids), with_news, train_ner.CRF_PARAMS)).encode())
     for path in (train_ner.OWN_NEWS, ROOT / "index/entities/features.py"):
         h.update(path.read_bytes() if path.exists() else b"")
