@@ -205,10 +205,15 @@ def _run_fold(job):
                             ([news[i] for i in train_ids] if with_news else []) + own)
         errors = [] if show else None
         per, loc = score(str(model), test_ids, gold, texts, errors)
-        # The same fold's scores on news-annotated alone, comparable with earlier sessions.
-        na = [i for i in test_ids if i in NEWS_ANNOTATED]
-        per_na, loc_na = score(str(model), na, gold, texts)
-    return name, per, loc, errors, per_na, loc_na
+        # The same fold's scores by source: news-annotated alone (comparable with earlier
+        # sessions), our annotated FANG articles, our annotated web pages.
+        parts = {}
+        for part, ids in (("news-annotated", [i for i in test_ids if i in NEWS_ANNOTATED]),
+                          ("our FANG articles", [i for i in test_ids if i not in NEWS_ANNOTATED
+                                                 and i.startswith("fang-")]),
+                          ("our web pages", [i for i in test_ids if i.startswith("web-")])):
+            parts[part] = score(str(model), ids, gold, texts)
+    return name, per, loc, errors, parts
 
 
 NEWS_ANNOTATED: set[str] = set()
@@ -286,26 +291,35 @@ def main(argv=None) -> int:
 
     results = {}
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for name, per, loc, errors, per_na, loc_na in pool.map(_run_fold, jobs):
-            results[name] = (per, loc, errors, per_na, loc_na)
-    overall_per, overall_loc, na_per, na_loc = Score(), Score(), Score(), Score()
+        for name, per, loc, errors, parts in pool.map(_run_fold, jobs):
+            results[name] = (per, loc, errors, parts)
+    overall = (Score(), Score())
+    by_part: dict[str, tuple[Score, Score]] = {}
+    ours = set(ids) - NEWS_ANNOTATED
     print(f"cross-validation: {len(ids)} articles ({len(NEWS_ANNOTATED & set(ids))} news-annotated, "
-          f"{len(set(ids) - NEWS_ANNOTATED)} annotated FANG sample-300), {args.folds} folds by "
+          f"{sum(i.startswith('fang-') for i in ours)} annotated FANG sample-300, "
+          f"{sum(i.startswith('web-') for i in ours)} annotated web pages), {args.folds} folds by "
           f"article (seed {SEED}); train = GermEval dev+test + own articles + other folds"
           + ("" if args.with_fang else "' shippable (non-FANG, non-web) articles"))
-    for name, (per, loc, errors, per_na, loc_na) in results.items():
+
+    def add(total: tuple[Score, Score], got: tuple[Score, Score]) -> None:
+        for t, s in zip(total, got):
+            t.tp += s.tp
+            t.fp += s.fp
+            t.fn += s.fn
+
+    for name, (per, loc, errors, parts) in results.items():
         if name.startswith("fold"):
-            for total, s in ((overall_per, per), (overall_loc, loc), (na_per, per_na),
-                             (na_loc, loc_na)):
-                total.tp += s.tp
-                total.fp += s.fp
-                total.fn += s.fn
+            add(overall, (per, loc))
+            for part, got in parts.items():
+                add(by_part.setdefault(part, (Score(), Score())), got)
         print(f"{name:42s} persons {per}   places {loc}")
         for aid, kind, fp, fn in errors or ():
             if fp or fn:
                 print(f"    {aid} {kind}: +{fp} -{fn}")
-    print(f"{'cross-validated overall':42s} persons {overall_per}   places {overall_loc}")
-    print(f"{'  of which news-annotated':42s} persons {na_per}   places {na_loc}")
+    print(f"{'cross-validated overall':42s} persons {overall[0]}   places {overall[1]}")
+    for part, (per, loc) in by_part.items():
+        print(f"{'  of which ' + part:42s} persons {per}   places {loc}")
     per, loc = score(None, ids, gold, texts)
     print(f"{'shipped model, IN-SAMPLE (sanity only)':42s} persons {per}   places {loc}")
     if not args.no_speed:
