@@ -696,3 +696,16 @@ def test_a_kinship_word_before_a_one_word_name_is_a_cue(extractor):
                           [("Mischa", "B-PER"), ("Nima", "B-PER"), ("Pelzricht", "B-PER")])
     probs = [[0.8 if t != "O" else 1.0 for t in s] for s in tags]
     assert resolve(sents, tags, extractor.lexicon, probs).persons == ("Mischa", "Nima")
+
+
+def test_a_town_opening_a_clubs_name_is_the_club_in_a_sports_report(extractor):
+    text = ("Alba Berlin gewann das Spiel 90:82. Alba führte früh, in Berlin jubelten die Fans. "
+            "Danach reiste das Team nach Bonn.")
+    marks = [("Alba", "B-ORG"), ("Berlin", "I-ORG"), ("Alba", "B-LOC"), ("Berlin", "B-LOC"),
+             ("Bonn", "B-LOC")]
+    assert resolve(*_tagged(text, marks), extractor.lexicon).places == ("Berlin", "Bonn")
+    # Outside a sports report the town keeps its place.
+    e = resolve(*_tagged("Alba Berlin lud ein. Alba liegt im Piemont.",
+                         [("Alba", "B-ORG"), ("Berlin", "I-ORG"), ("Alba", "B-LOC"),
+                          ("Piemont", "B-LOC")]), extractor.lexicon)
+    assert e.places == ("Alba", "Piemont")

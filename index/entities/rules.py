@@ -72,6 +72,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _datelines(sentences, lexicon, votes, best)
     _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _surnames_as_persons(votes, located, lexicon)
+    _towns_opening_club_names(votes, located, sport)
     persons, places = _choose_kinds(votes, best, located, lexicon, cued)
     things = _named_things(sentences, {p[0] for p in persons})
     persons = _split_adjacent([p for p in persons if p[0] not in things], lexicon, votes)
@@ -445,6 +446,20 @@ def _surnames_as_persons(votes, located, lexicon) -> None:
         base = tok[:-1] if tok[-1:] == "s" and tok[:-1] in surnames else tok
         if base in surnames and (base,) not in located:
             kinds["PER"] = kinds.get("PER", 0) + kinds.pop("LOC")
+
+
+def _towns_opening_club_names(votes, located, sport) -> None:
+    """In a sports report, a one-word place that opens the name of an organisation the article
+    names ("Alba" of "Alba Berlin", "Bayern" of "Bayern München") is that club wherever it is
+    written without "in", "nach", "aus" before it."""
+    heads = {n[0] for n, k in votes.items()
+             if len(n) > 1 and max(k, key=lambda x: (k[x], x == "LOC", x == "PER")) == "ORG"}
+    if not heads:
+        return
+    for name, kinds in votes.items():
+        if len(name) == 1 and kinds.get("LOC") and name[0] in heads and name not in located \
+                and sport():
+            kinds["ORG"] = kinds.get("ORG", 0) + kinds.pop("LOC")
 
 
 def _full_names_read_as_places(votes, lexicon) -> None:
