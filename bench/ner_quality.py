@@ -1,26 +1,37 @@
 """Person/place quality and speed of the entity extractor; prints figures, asserts nothing.
 
 Quality: 5-fold cross-validation by article on news-annotated and our annotated FANG sample-300
-articles (tools/ner_data/annotations/train.jsonl). Each fold's model is trained on GermEval 2014
-dev+test, our own fictional articles (tools/ner_data) and the other four folds' non-FANG
-articles (``--with-fang``: all of them; FANG texts never train the shipped model), and scored on
+articles and web pages (tools/ner_data/annotations/train.jsonl). Each fold's model is trained on
+GermEval 2014 dev+test, our own fictional articles (tools/ner_data) and the other four folds'
+shippable articles (``--with-fang``: all of them; FANG and web texts never train the shipped
+model), and scored on
 the held-out fold: per-article sets, names compared after case folding, micro-averaged
 P/R/F1; the news-annotated part is also printed alone. ``--baseline`` adds the GermEval-only
 CRF; the shipped model is scored in-sample as a sanity line only. Speed: articles/s on one core over
 FANG sample-300 with the shipped model.
 
     .venv/bin/python bench/ner_quality.py [--shared PATH] [--folds 5] [--jobs 1] [--errors]
+                                          [--fold-models DIR]
     .venv/bin/python bench/ner_quality.py --heldout [--model PATH] [--errors]
+    .venv/bin/python bench/ner_quality.py --unseen [--model PATH] [--errors]
 
-``--heldout`` scores one model (the shipped one unless ``--model``) on our own held-out set only
-(``tools/ner_data/annotations/heldout.jsonl``: 20 FANG sample-300 articles and 10 web pages of
-smaller outlets, annotated by reading before any change and never used to write a rule), split
-by source, and trains nothing. Never tune on its errors: print them only to report them.
+``--heldout`` scores one model (the shipped one unless ``--model``) on our own held-out sets only,
+each split by source, and trains nothing: ``heldout.jsonl`` (session 8: 20 FANG sample-300
+articles, 10 web pages of smaller outlets; its errors were printed once, so it is no longer
+clean) and ``heldout2.jsonl`` (session 9: 13 FANG, 8 fundus-de, 12 web pages; annotated by
+reading before any change of that session). Never tune on their errors; ``--errors`` prints
+them for the first set only, never for ``heldout2``.
+
+``--unseen`` scores one model on the cross-validated articles the shipped model never trains on
+(the FANG articles of news-annotated and every article of ``annotations/train.jsonl``), without
+training: a quick stand-in for the cross-validation when only the rules change. Their errors may
+be read to write rules.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -104,73 +115,105 @@ def score(model_path: str, ids: list[str], gold: dict, texts: dict, errors: list
 
 
 HELDOUT = ROOT / "tools" / "ner_data" / "annotations" / "heldout.jsonl"
+HELDOUT2 = ROOT / "tools" / "ner_data" / "annotations" / "heldout2.jsonl"
+# Groups of a held-out set by id prefix, in print order.
+SOURCES = (("fang-", "FANG sample-300 (news)"), ("fundus-", "fundus-de (news 2023-26)"),
+           ("web-", "web pages of smaller outlets"))
 
 
 def read_heldout(shared: Path, path: Path = HELDOUT) -> tuple[dict, dict]:
     """The held-out gold sets and each article's (title, text): FANG ids (``fang-*``) from
-    sample-300, web ids (``web-<page>``) extracted from the saved page with our HTML reader, as
-    an index run would."""
+    sample-300, fundus ids (``fundus-*``) from fundus-de, web ids (``web-<page>``) extracted from
+    the saved page with our HTML reader, as an index run would."""
     gold = {}
     for line in path.open(encoding="utf-8"):
         row = json.loads(line)
         gold[row["id"]] = {"persons": set(row["persons"]), "places": set(row["places"]),
                            "ambiguous": set(row.get("ignore", ()))}
-    texts = {}
-    for line in (shared / "data/fang-covid/sample-300.jsonl").open(encoding="utf-8"):
-        row = json.loads(line)
-        if row["id"] in gold:
-            texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
-    web = [i for i in gold if i.startswith("web-")]
-    if web:
-        from index.readers.html import article_from_html
-        pages = shared / "data/html-extraction"
-        urls = {}
-        for line in (pages / "gold.jsonl").open(encoding="utf-8"):
-            row = json.loads(line)
-            urls[row["file"]] = row["url"]
-        for aid in web:
-            name = aid[4:] + ".html"
-            art = article_from_html((pages / "pages" / name).read_bytes(), aid, name,
-                                    url=urls.get(name))
-            texts[aid] = (art.title, art.text)
+    texts = train_ner.article_texts(shared, gold)
     return gold, texts
 
 
 def heldout(shared: Path, model: str | None, show: bool) -> None:
-    """Print one model's scores on the held-out set, per source and overall."""
-    gold, texts = read_heldout(shared)
-    groups = {"FANG sample-300 (news)": [i for i in sorted(gold) if i.startswith("fang-")],
-              "web pages of smaller outlets": [i for i in sorted(gold) if i.startswith("web-")],
-              "held-out overall": sorted(gold)}
-    print(f"held-out: {len(gold)} articles, model {model or 'shipped'}")
-    for name, ids in groups.items():
-        errors = [] if show and name == "held-out overall" else None
-        per, loc = score(model, ids, gold, texts, errors)
-        print(f"{name:42s} persons {per}   places {loc}   ({len(ids)} articles)")
+    """Print one model's scores on each held-out set, per source and overall. ``show`` prints
+    the first set's wrong names; the second set's are never printed (it stays clean)."""
+    print(f"model {model or 'shipped'}")
+    for path, may_show in ((HELDOUT, show), (HELDOUT2, False)):
+        if not path.exists():
+            continue
+        gold, texts = read_heldout(shared, path)
+        missing = sorted(set(gold) - set(texts))
+        if missing:
+            raise SystemExit(f"{path.name}: no text for {', '.join(missing)}; check --shared")
+        groups = {name: [i for i in sorted(gold) if i.startswith(prefix)]
+                  for prefix, name in SOURCES}
+        groups = {name: ids for name, ids in groups.items() if ids}
+        groups["held-out overall"] = sorted(gold)
+        print(f"{path.name}: {len(gold)} articles")
+        for name, ids in groups.items():
+            errors = [] if may_show and name == "held-out overall" else None
+            per, loc = score(model, ids, gold, texts, errors)
+            print(f"  {name:40s} persons {per}   places {loc}   ({len(ids)} articles)")
+            for aid, kind, fp, fn in errors or ():
+                if fp or fn:
+                    print(f"    {aid} {kind}: +{fp} -{fn}")
+
+
+def unseen(shared: Path, model: str | None, show: bool) -> None:
+    """Print one model's scores on the cross-validated articles the shipped model never trains
+    on, by source."""
+    gold, texts = cv_gold(shared)
+    ids = sorted(i for i in gold if i in texts and not train_ner.shippable(i)
+                 or i in train_ner.read_annotated_gold())
+    groups = {name: [i for i in ids if i.startswith(prefix)] for prefix, name in SOURCES}
+    groups = {name: g for name, g in groups.items() if g}
+    groups["unseen overall"] = ids
+    print(f"model {model or 'shipped'}: {len(ids)} annotated articles it never trained on")
+    for name, g in groups.items():
+        errors = [] if show and name == "unseen overall" else None
+        per, loc = score(model, g, gold, texts, errors)
+        print(f"  {name:40s} persons {per}   places {loc}   ({len(g)} articles)")
         for aid, kind, fp, fn in errors or ():
             if fp or fn:
                 print(f"    {aid} {kind}: +{fp} -{fn}")
 
 
+def fold_key(train_ids: list[str], with_news: bool) -> str:
+    """A name for a fold's model that changes with what it is trained from: the training
+    articles, the own articles, the CRF's parameters and the feature code. Not the word lists
+    of ``index/data``: after rebuilding them, empty the ``--fold-models`` folder."""
+    h = hashlib.sha1(repr((sorted(train_ids), with_news, train_ner.CRF_PARAMS)).encode())
+    for path in (train_ner.OWN_NEWS, ROOT / "index/entities/features.py"):
+        h.update(path.read_bytes() if path.exists() else b"")
+    return h.hexdigest()[:16]
+
+
 def _run_fold(job):
-    shared, name, train_ids, test_ids, with_news, show, with_fang = job
+    shared, name, train_ids, test_ids, with_news, show, with_fang, keep = job
     if not with_fang:
         # FANG-COVID articles are scored but never trained on (as for the shipped model).
         train_ids = [i for i in train_ids if train_ner.shippable(i)]
-    germeval = train_ner.read_germeval(shared)
-    news = {**train_ner.read_news(shared), **train_ner.read_annotated(shared)}
     gold, texts = cv_gold(shared)
     with tempfile.TemporaryDirectory() as tmp:
-        model = Path(tmp) / "fold.crfsuite"
-        # Our own fictional articles (tools/ner_data) always train, never score.
-        own = train_ner.read_own() if with_news else []
-        train_ner.train(model, germeval, ([news[i] for i in train_ids] if with_news else []) + own)
+        model = (keep or Path(tmp)) / f"fold-{fold_key(train_ids, with_news)}.crfsuite"
+        if not model.exists():
+            germeval = train_ner.read_germeval(shared)
+            news = {**train_ner.read_news(shared), **train_ner.read_annotated(shared)}
+            # Our own fictional articles (tools/ner_data) always train, never score.
+            own = train_ner.read_own() if with_news else []
+            train_ner.train(model, germeval,
+                            ([news[i] for i in train_ids] if with_news else []) + own)
         errors = [] if show else None
         per, loc = score(str(model), test_ids, gold, texts, errors)
-        # The same fold's scores on news-annotated alone, comparable with earlier sessions.
-        na = [i for i in test_ids if i in NEWS_ANNOTATED]
-        per_na, loc_na = score(str(model), na, gold, texts)
-    return name, per, loc, errors, per_na, loc_na
+        # The same fold's scores by source: news-annotated alone (comparable with earlier
+        # sessions), our annotated FANG articles, our annotated web pages.
+        parts = {}
+        for part, ids in (("news-annotated", [i for i in test_ids if i in NEWS_ANNOTATED]),
+                          ("our FANG articles", [i for i in test_ids if i not in NEWS_ANNOTATED
+                                                 and i.startswith("fang-")]),
+                          ("our web pages", [i for i in test_ids if i.startswith("web-")])):
+            parts[part] = score(str(model), ids, gold, texts)
+    return name, per, loc, errors, parts
 
 
 NEWS_ANNOTATED: set[str] = set()
@@ -182,10 +225,7 @@ def cv_gold(shared: Path) -> tuple[dict, dict]:
     gold, texts = train_ner.read_gold(shared)
     NEWS_ANNOTATED.update(gold)
     extra = train_ner.read_annotated_gold()
-    for line in (shared / "data/fang-covid/sample-300.jsonl").open(encoding="utf-8"):
-        row = json.loads(line)
-        if row["id"] in extra:
-            texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
+    texts.update(train_ner.article_texts(shared, extra))
     gold.update(extra)
     return gold, texts
 
@@ -220,8 +260,18 @@ def main(argv=None) -> int:
                         help="also train and score the GermEval-only baseline (one more CRF)")
     parser.add_argument("--heldout", action="store_true",
                         help="score one model on the held-out set only (trains nothing)")
-    parser.add_argument("--model", default=None, help="the model --heldout scores")
+    parser.add_argument("--model", default=None, help="the model --heldout or --unseen scores")
+    parser.add_argument("--fold-models", type=Path, default=None,
+                        help="keep each fold's CRF in this folder and reuse it while its training "
+                             "data, parameters and features are unchanged (rules-only changes "
+                             "then train nothing)")
+    parser.add_argument("--unseen", action="store_true",
+                        help="score one model on the annotated articles the shipped model never "
+                             "trains on (trains nothing)")
     args = parser.parse_args(argv)
+    if args.unseen:
+        unseen(args.shared, args.model, args.errors)
+        return 0
     if args.heldout:
         heldout(args.shared, args.model, args.errors)
         return 0
@@ -230,34 +280,46 @@ def main(argv=None) -> int:
     news = {**train_ner.read_news(args.shared), **train_ner.read_annotated(args.shared)}
     ids = sorted(set(gold) & set(news) & set(texts))
     folds = folds_of(ids, args.folds)
+    keep = args.fold_models
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
     jobs = [(args.shared, f"fold {i + 1}", [a for a in ids if a not in fold], fold, True, args.errors,
-             args.with_fang) for i, fold in enumerate(folds)]
+             args.with_fang, keep) for i, fold in enumerate(folds)]
     if args.baseline:
         jobs.append((args.shared, f"GermEval-only baseline (all {len(ids)} articles)", [], ids,
-                     False, False, False))
+                     False, False, False, keep))
 
     results = {}
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for name, per, loc, errors, per_na, loc_na in pool.map(_run_fold, jobs):
-            results[name] = (per, loc, errors, per_na, loc_na)
-    overall_per, overall_loc, na_per, na_loc = Score(), Score(), Score(), Score()
+        for name, per, loc, errors, parts in pool.map(_run_fold, jobs):
+            results[name] = (per, loc, errors, parts)
+    overall = (Score(), Score())
+    by_part: dict[str, tuple[Score, Score]] = {}
+    ours = set(ids) - NEWS_ANNOTATED
     print(f"cross-validation: {len(ids)} articles ({len(NEWS_ANNOTATED & set(ids))} news-annotated, "
-          f"{len(set(ids) - NEWS_ANNOTATED)} annotated FANG sample-300), {args.folds} folds by "
+          f"{sum(i.startswith('fang-') for i in ours)} annotated FANG sample-300, "
+          f"{sum(i.startswith('web-') for i in ours)} annotated web pages), {args.folds} folds by "
           f"article (seed {SEED}); train = GermEval dev+test + own articles + other folds"
-          + ("" if args.with_fang else "' non-FANG articles"))
-    for name, (per, loc, errors, per_na, loc_na) in results.items():
+          + ("" if args.with_fang else "' shippable (non-FANG, non-web) articles"))
+
+    def add(total: tuple[Score, Score], got: tuple[Score, Score]) -> None:
+        for t, s in zip(total, got):
+            t.tp += s.tp
+            t.fp += s.fp
+            t.fn += s.fn
+
+    for name, (per, loc, errors, parts) in results.items():
         if name.startswith("fold"):
-            for total, s in ((overall_per, per), (overall_loc, loc), (na_per, per_na),
-                             (na_loc, loc_na)):
-                total.tp += s.tp
-                total.fp += s.fp
-                total.fn += s.fn
+            add(overall, (per, loc))
+            for part, got in parts.items():
+                add(by_part.setdefault(part, (Score(), Score())), got)
         print(f"{name:42s} persons {per}   places {loc}")
         for aid, kind, fp, fn in errors or ():
             if fp or fn:
                 print(f"    {aid} {kind}: +{fp} -{fn}")
-    print(f"{'cross-validated overall':42s} persons {overall_per}   places {overall_loc}")
-    print(f"{'  of which news-annotated':42s} persons {na_per}   places {na_loc}")
+    print(f"{'cross-validated overall':42s} persons {overall[0]}   places {overall[1]}")
+    for part, (per, loc) in by_part.items():
+        print(f"{'  of which ' + part:42s} persons {per}   places {loc}")
     per, loc = score(None, ids, gold, texts)
     print(f"{'shipped model, IN-SAMPLE (sanity only)':42s} persons {per}   places {loc}")
     if not args.no_speed:

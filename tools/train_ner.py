@@ -85,11 +85,11 @@ def read_news(shared: Path) -> dict[str, list[tuple[list[str], list[str]]]]:
 
 
 def shippable(article_id: str) -> bool:
-    """Whether a news-annotated article may train the shipped model: FANG-COVID texts (publishers'
-    copyright, the project ships nothing derived from them) are scored but never trained on.
-    ``--with-fang`` trains on them too, for measuring only (index/models/README.md: it did not
-    help on the held-out set)."""
-    return not article_id.startswith("fang-")
+    """Whether an annotated article may train the shipped model: FANG-COVID texts and saved web
+    pages (publishers' copyright, the project ships nothing derived from them) are scored but
+    never trained on. ``--with-fang`` trains on them too, for measuring only
+    (index/models/README.md: it did not help on the held-out set)."""
+    return not article_id.startswith(("fang-", "web-"))
 
 
 def read_gold(shared: Path) -> tuple[dict, dict]:
@@ -107,6 +107,36 @@ def read_gold(shared: Path) -> tuple[dict, dict]:
             if row["id"] in gold:
                 texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
     return gold, texts
+
+
+def article_texts(shared: Path, ids) -> dict[str, tuple[str, str]]:
+    """The (title, text) of articles by id: ``fang-*`` from FANG sample-300, ``fundus-*`` from
+    fundus-de, ``web-<page>`` extracted from the saved page of ``data/html-extraction`` with our
+    HTML reader, as an index run would. Ids not found are left out."""
+    ids = set(ids)
+    texts = {}
+    for prefix, path in (("fang-", "data/fang-covid/sample-300.jsonl"),
+                         ("fundus-", "data/fundus-de/articles.jsonl")):
+        if any(i.startswith(prefix) for i in ids):
+            for line in (shared / path).open(encoding="utf-8"):
+                row = json.loads(line)
+                if row["id"] in ids:
+                    texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
+    web = sorted(i for i in ids if i.startswith("web-"))
+    if web:
+        from index.readers.html import article_from_html
+        pages = shared / "data/html-extraction"
+        urls = {}
+        for line in (pages / "gold.jsonl").open(encoding="utf-8"):
+            row = json.loads(line)
+            urls[row["file"]] = row["url"]
+        for aid in web:
+            name = aid[4:] + ".html"
+            if (pages / "pages" / name).exists():
+                art = article_from_html((pages / "pages" / name).read_bytes(), aid, name,
+                                        url=urls.get(name))
+                texts[aid] = (art.title, art.text)
+    return texts
 
 
 OWN_NEWS = Path(__file__).resolve().parent / "ner_data" / "own_news.jsonl"
@@ -155,16 +185,12 @@ def project(sentences: list[list[str]], marks: list[tuple[str, str]]
 
 def read_annotated(shared: Path, path: Path = ANNOTATED
                    ) -> dict[str, list[tuple[list[str], list[str]]]]:
-    """Our annotations of FANG sample-300 articles (``tools/ner_data/annotations/train.jsonl``:
-    ids and names only) projected onto the articles' tokens, title included, as article id →
-    sentences of (tokens, tags). The texts are read from ``../shared``."""
+    """Our annotations of FANG sample-300 articles and web pages of small outlets
+    (``tools/ner_data/annotations/train.jsonl``: ids and names only) projected onto the
+    articles' tokens, title included, as article id → sentences of (tokens, tags). The texts are
+    read from ``../shared`` (``article_texts``)."""
     rows = [json.loads(line) for line in path.open(encoding="utf-8")] if path.exists() else []
-    want = {r["id"] for r in rows}
-    texts = {}
-    for line in (shared / "data/fang-covid/sample-300.jsonl").open(encoding="utf-8"):
-        row = json.loads(line)
-        if row["id"] in want:
-            texts[row["id"]] = (row.get("title") or "", row.get("text") or "")
+    texts = article_texts(shared, {r["id"] for r in rows})
     arts = {}
     for row in rows:
         title, text = texts[row["id"]]
@@ -184,7 +210,7 @@ def read_annotated_gold(path: Path = ANNOTATED) -> dict[str, dict]:
         for line in path.open(encoding="utf-8"):
             row = json.loads(line)
             gold[row["id"]] = {"persons": set(row["persons"]), "places": set(row["places"]),
-                               "ambiguous": set()}
+                               "ambiguous": set(row.get("ignore", ()))}
     return gold
 
 
@@ -295,6 +321,29 @@ def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR, geonames: bool
             gz.write(("\n".join(items) + "\n").encode("utf-8"))
 
 
+def build_surnames(shared: Path, out_dir: Path = DATA_DIR) -> int:
+    """Write ``surnames.txt.gz``: GermaNER's surnames (``inDBnachnamen.txt``, Apache-2.0, noisy)
+    that are no word of the other lists (common nouns, lowercase words, places, first names), so
+    that "Haus" or "Essen" is never read as a surname. Reads the other lists from ``out_dir``, so
+    it runs after ``build_lists`` and needs none of its packages. Returns the entries written."""
+    lex = Lexicon(out_dir)
+    names = set()
+    for line in (shared / "data/ner/germaner-gazetteers/inDBnachnamen.txt").open(encoding="utf-8"):
+        name = line.strip()
+        # One capitalised word ("Haseloff"); hyphenated and all-caps entries are left out.
+        if len(name) < 3 or not name[0].isupper() or not name[1:].isalpha() \
+                or not name[1:].islower():
+            continue
+        if name in lex.nouns or name.lower() in lex.lowercase or name in lex.place_tokens \
+                or name in lex.first_names:
+            continue
+        names.add(name)
+    with open(out_dir / "surnames.txt.gz", "wb") as raw, \
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write(("\n".join(sorted(names)) + "\n").encode("utf-8"))
+    return len(names)
+
+
 # --- training ------------------------------------------------------------------------------------
 
 def sequences(germeval, news_articles, features: FeatureCache, news_copies: int = 2):
@@ -334,7 +383,13 @@ def main(argv=None) -> int:
                              "tools/ner_data/annotations (measuring only; not the shipped model)")
     parser.add_argument("--no-lists", action="store_true",
                         help="keep index/data's word lists as they are (train the CRF only)")
+    parser.add_argument("--surnames-only", action="store_true",
+                        help="write index/data/surnames.txt.gz from the other lists and stop")
     args = parser.parse_args(argv)
+    if args.surnames_only:
+        n = build_surnames(args.shared)
+        print(f"{DATA_DIR / 'surnames.txt.gz'}: {n} surnames", file=sys.stderr)
+        return 0
     t0 = time.time()
     germeval = read_germeval(args.shared)
     news = read_news(args.shared)
@@ -342,6 +397,7 @@ def main(argv=None) -> int:
         news.update(read_annotated(args.shared))
     if not args.no_lists:
         build_lists(args.shared, germeval)
+        build_surnames(args.shared)
     own = read_own()
     keep = [k for k in sorted(news) if shippable(k) or args.with_fang]
     train(args.model, germeval, [news[k] for k in keep] + own)

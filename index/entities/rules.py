@@ -36,7 +36,7 @@ from .names import (Entities, base_adjective, join_tokens, person_set, place_set
                     strip_genitive, surname_key)
 from .tokens import document_lowercase, spans
 from .wordlists import (APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES, BYLINE_PREFIX, CLUB_HEADS,
-                        DETERMINERS, DISTRICT, FUNCTION_WORDS, GUEST_CUES, LOCATIVE,
+                        DETERMINERS, DISTRICT, FUNCTION_WORDS, GUEST_CUES, KIN_WORDS, LOCATIVE,
                         NAME_PARTICLES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
                         ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
                         PERSON_ROLES, PLACE_PREFIXES, PLACE_SUFFIXES, ROLE_ENDINGS, ROMAN,
@@ -70,7 +70,9 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
         doc_lower = document_lowercase(sentences)
     _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower, tokens_seen)
     _datelines(sentences, lexicon, votes, best)
+    _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _surnames_as_persons(votes, located, lexicon)
+    _towns_opening_club_names(votes, located, sport)
     persons, places = _choose_kinds(votes, best, located, lexicon, cued)
     things = _named_things(sentences, {p[0] for p in persons})
     persons = _split_adjacent([p for p in persons if p[0] not in things], lexicon, votes)
@@ -123,19 +125,29 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
 
 def _person_cue(sent, start, end, name, lexicon) -> bool:
     """Whether a one-word person stands right after a role or title ("Trainer Kovač", "seine
-    Frau Charlène") or beside a verb of saying ("sagte Schmitt", "Schmitt sagte"), with no
-    other capitalised word beside it ("Xi Jinping", "Derby Cycle")."""
+    Frau Charlène"), beside a verb of saying ("sagte Schmitt", "Schmitt sagte") or is a listed
+    surname ("Haseloff stoppt ...", ``_listed_surname``), with no other capitalised word beside
+    it ("Xi Jinping", "Derby Cycle", "Black Panther")."""
     tok = name[0]
     if tok in lexicon.place_tokens or tok.lower().endswith(_NO_NAME_ENDINGS):
         return False
     i = sent.index(tok, start, end) if tok in sent[start:end] else start
     prev = sent[i - 1] if i else ""
     nxt = sent[i + 1] if i + 1 < len(sent) else ""
-    if prev in TITLES or _is_role_word(prev):
+    if sent[i] != tok:
+        nxt = ""  # a genitive before what the person owns ("Bernals Unfall"): the noun is no name
+    if _role_before(prev):
         return not nxt[:1].isupper()
     if prev[:1].isupper() or nxt[:1].isupper() and nxt not in SAYING_VERBS:
         return False
-    return prev.lower() in SAYING_VERBS or nxt in SAYING_VERBS
+    return prev.lower() in SAYING_VERBS or nxt in SAYING_VERBS or _listed_surname(tok, lexicon)
+
+
+def _inflected_adjective(tok: str) -> bool:
+    """A lowercase word ending like an inflected adjective ("großes", "heißen"), which a town's
+    name never follows."""
+    return tok[:1].islower() and tok.endswith(("e", "es", "en", "er", "em")) \
+        and tok not in _NOT_ADJECTIVES
 
 
 # Lowercase words before a place that end like an inflected adjective but are none.
@@ -145,8 +157,15 @@ _NO_NAME_ENDINGS = PERSON_ROLES + THING_ENDINGS + NOUN_ENDINGS + ("loge", "login
 
 
 def _is_role_word(tok: str) -> bool:
-    return len(tok) > 5 and tok[:1].isupper() and tok[1:].islower() \
-        and tok.lower().endswith(PERSON_ROLES)
+    """A capitalised word ending like a person's role ("Gesundheitsminister"), also hyphenated
+    ("Paderborn-Trainer", "CDU-Chef", "Ex-Präsident")."""
+    if "-" in tok:
+        tok = tok.rsplit("-", 1)[1]
+        if len(tok) < 4:
+            return False
+    elif len(tok) <= 5:
+        return False
+    return tok[:1].isupper() and tok[1:].islower() and tok.lower().endswith(PERSON_ROLES)
 
 
 def _person_mention(sent, start, end, lexicon, tokens_seen, first, guest):
@@ -200,11 +219,12 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
     joined = join_tokens(list(name))
     before = sent[start - 1] if start else ""
     if len(name) == 1 and (before in TITLES or _is_role_word(before)) \
-            and not (end < len(sent) and sent[end][:1].isupper()):
-        return "PER", name  # "Außenminister Maas", "Gesundheitspolitiker Lauterbach"
+            and not (end < len(sent) and sent[end][:1].isupper()) \
+            and not (name[0][-1:] == "s" and name[0][:-1] in lexicon.place_tokens):
+        # "Außenminister Maas", "Gesundheitspolitiker Lauterbach"; not "Trainer Deutschlands"
+        return "PER", name
     if len(name) == 1 and name[0].lower() in lexicon.lowercase and (
-            before.lower() in NOUN_MARKERS or before[:1].islower()
-            and before.endswith(("e", "es", "en", "er", "em")) and before not in _NOT_ADJECTIVES):
+            before.lower() in NOUN_MARKERS or _inflected_adjective(before)):
         return None  # "das Essen", "kein Essen", "ein großes Essen"
     if len(name) == 1 and name[0][-1:] == "s" and end < len(sent) and (
             sent[end] in TEAM_WORDS or sent[end][:1].islower() and end + 1 < len(sent)
@@ -224,6 +244,8 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
             return None
     if _org_head(before) or name[0] in ORG_HEADS:
         return "ORG", name
+    if before == "gegen" and len(name) == 1 and not SPORT_WORDS.isdisjoint(sent) and sport():
+        return "ORG", name  # "ins Halbfinale gegen Göttingen": the opponent, in a sports report
     if before not in LOCATIVE and len(name) == 1 and (
             name[0] in club_towns or name[0][-1:] == "s" and name[0][:-1] in club_towns):
         return "ORG", name
@@ -255,6 +277,49 @@ def _choose_kinds(votes, best, located, lexicon, cued=frozenset()) -> tuple[list
             if best[name] >= MIN_PLACE or joined in lexicon.places:
                 places.append(joined)
     return persons, places
+
+
+def _listed_surname(tok: str, lexicon: Lexicon) -> bool:
+    """Whether a one-word person is a listed surname, also in the genitive ("Haseloffs"): the
+    list holds no common word, place or first name, so "Merkel" counts and "Radio" does not."""
+    surnames = lexicon.surnames
+    return tok in surnames or tok[-1:] == "s" and tok[:-1] in surnames
+
+
+def _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen) -> None:
+    """Count a listed surname the CRF left untagged right after a role or title as a cued person
+    ("Staatschef Lukaschenko", "dem damaligen Präsidenten Medwedew"), unless a capitalised word
+    follows (a name of more words the CRF did not see)."""
+    found = tokens_seen & lexicon.surnames
+    if not found:
+        return
+    for sent, stags in zip(sentences, tags):
+        if found.isdisjoint(sent):
+            continue
+        for i in [i for i, tok in enumerate(sent) if tok in found]:
+            tok = sent[i]
+            if not i or stags[i] != "O" or stags[i - 1] != "O":
+                continue
+            if i + 1 < len(sent) and sent[i + 1][:1].isupper():
+                continue
+            if _role_before(sent[i - 1]):
+                name = (tok,)
+                votes.setdefault(name, {}).setdefault("PER", 0)
+                votes[name]["PER"] += 1
+                best[name] = max(best.get(name, 0.0), MIN_CUED_PERSON)
+                cued.add(name)
+
+
+def _role_before(tok: str) -> bool:
+    """A title, kinship or role word, also inflected ("Präsidenten", "Staatschefs",
+    "Bruders")."""
+    if tok in TITLES or tok in KIN_WORDS or _is_role_word(tok):
+        return True
+    for cut in ((2, 1) if tok.endswith(("en", "es")) else (1,) if tok.endswith(("n", "s")) else ()):
+        base = tok[:-cut]
+        if base in TITLES or base in KIN_WORDS or _is_role_word(base):
+            return True
+    return False
 
 
 def _in_byline(sent: list[str], start: int, end: int, first: bool) -> bool:
@@ -343,6 +408,10 @@ def _club_towns(sentences: list[list[str]], tokens_seen: set[str]) -> set[str]:
     towns = {tok for s in sentences if not heads.isdisjoint(s) for prev, tok in zip(s, s[1:])
              if (prev in CLUB_HEADS or "." in prev and prev.rsplit(".", 1)[1] in CLUB_HEADS)
              and tok[:1].isupper()}
+    # "TSG 1899 Hoffenheim", "FC Schalke 04": a year or number may stand between.
+    towns.update(tok for s in sentences if not heads.isdisjoint(s)
+                 for head, num, tok in zip(s, s[1:], s[2:])
+                 if head in CLUB_HEADS and num.isdigit() and tok[:1].isupper())
     if not towns:
         return towns
     sport = 0
@@ -360,11 +429,14 @@ def _club_towns(sentences: list[list[str]], tokens_seen: set[str]) -> set[str]:
 
 def _surnames_as_persons(votes, located, lexicon) -> None:
     """A one-word place that is the surname of a person the article names in full with a first
-    name ("Susanne Raab" … "Raab sagte") is that person, unless the article writes it after "in",
+    name ("Susanne Raab" … "Raab sagte"), or the first word of a person of three words or more
+    ("Kim Jong Un" … "Kim sagte"), is that person, unless the article writes it after "in",
     "nach", "aus"."""
-    surnames = {surname_key(n[-1]) for n, k in votes.items()
-                if len(n) > 1 and is_first_name(n[0], lexicon)
-                and max(k, key=lambda x: (k[x], x == "LOC", x == "PER")) == "PER"}
+    _full_names_read_as_places(votes, lexicon)
+    full = [n for n, k in votes.items()
+            if len(n) > 1 and max(k, key=lambda x: (k[x], x == "LOC", x == "PER")) == "PER"]
+    surnames = {surname_key(n[-1]) for n in full if is_first_name(n[0], lexicon)}
+    surnames.update(n[0] for n in full if len(n) > 2)
     if not surnames:
         return
     for name, kinds in votes.items():
@@ -373,6 +445,35 @@ def _surnames_as_persons(votes, located, lexicon) -> None:
         tok = name[0]
         base = tok[:-1] if tok[-1:] == "s" and tok[:-1] in surnames else tok
         if base in surnames and (base,) not in located:
+            kinds["PER"] = kinds.get("PER", 0) + kinds.pop("LOC")
+
+
+def _towns_opening_club_names(votes, located, sport) -> None:
+    """In a sports report, a one-word place that opens the name of an organisation the article
+    names ("Alba" of "Alba Berlin", "Bayern" of "Bayern München") is that club wherever it is
+    written without "in", "nach", "aus" before it."""
+    heads = {n[0] for n, k in votes.items()
+             if len(n) > 1 and max(k, key=lambda x: (k[x], x == "LOC", x == "PER")) == "ORG"}
+    if not heads:
+        return
+    for name, kinds in votes.items():
+        if len(name) == 1 and kinds.get("LOC") and name[0] in heads and name not in located \
+                and sport():
+            kinds["ORG"] = kinds.get("ORG", 0) + kinds.pop("LOC")
+
+
+def _full_names_read_as_places(votes, lexicon) -> None:
+    """An unlisted place of two or three words whose last word the article also names as a
+    person alone is that person's full name ("Autorin Chiara Benedetti" tagged a place,
+    "Benedetti, deren Bücher ..." a person)."""
+    alone = {n[0] for n, k in votes.items() if len(n) == 1 and k.get("PER", 0) > k.get("LOC", 0)}
+    if not alone:
+        return
+    for name, kinds in votes.items():
+        if 1 < len(name) <= 3 and kinds.get("LOC") and name[-1] in alone \
+                and all(t[:1].isupper() and t[1:].islower() for t in name) \
+                and join_tokens(list(name)) not in lexicon.places \
+                and not any(t in lexicon.place_tokens for t in name):
             kinds["PER"] = kinds.get("PER", 0) + kinds.pop("LOC")
 
 
@@ -413,12 +514,16 @@ def _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower):
             return tok, sent[i + 1]
     if "-" in tok and STREET_NAME.fullmatch(tok):
         return (tok,)
-    if sent[i - 1].lower() in DETERMINERS and not tok.lower().endswith(PLACE_SUFFIXES):
+    before = sent[i - 1]
+    if before.lower() in DETERMINERS and not tok.lower().endswith(PLACE_SUFFIXES):
         return None
     if tok not in lexicon.place_tokens:
         if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens:
             return None
         tok = tok[:-1]
+    if tok.lower() in lexicon.lowercase and before not in LOCATIVE \
+            or before.lower() in NOUN_MARKERS or _inflected_adjective(before):
+        return None  # "kein Essen", "ein großes Essen", "bietet Essen to go an", "heißen Stein"
     if stags[i - 1] != "O" or (i + 1 < len(sent) and stags[i + 1] != "O"):
         return None
     if _org_head(sent[i - 1]) or tok in club_towns and sent[i - 1] not in LOCATIVE:
@@ -467,6 +572,13 @@ def _widen_place(sent, start, end, lexicon):
                 and join_tokens(sent[start:end + k]) in places:
             end += k
             break
+    else:
+        # Unlisted: "Kochel am See", "Rothenburg ob der Tauber", "Küssnacht am Rigi".
+        if end + 1 < len(sent) and sent[end] == "am" and sent[end + 1] == "See":
+            end += 2
+        elif end + 2 < len(sent) and sent[end] == "ob" and sent[end + 1] in ("der", "dem") \
+                and sent[end + 2][:1].isupper() and sent[end + 2][1:].islower():
+            end += 3
     if start and sent[start - 1][:1].isupper() and sent[start - 1] not in lexicon.nouns \
             and join_tokens(sent[start - 1:end]) in places:
         start -= 1
@@ -474,17 +586,44 @@ def _widen_place(sent, start, end, lexicon):
 
 
 def _datelines(sentences, lexicon, votes, best) -> None:
-    """A dateline in capitals opening a line ("BERLIN (dpa)", "ZÜRICH. –") names a place."""
+    """A dateline opening a line names a place: in capitals, of up to three words ("BERLIN
+    (dpa)", "BAD TÖLZ –", "KOCHEL AM SEE."), or a listed place before a comma and a date
+    ("Nendeln, 27.6.2025 –")."""
     for sent in sentences:
-        tok = sent[0] if len(sent) > 1 else ""
-        if len(tok) > 2 and tok.isupper() and tok.isalpha() and sent[1] in _DATELINE_MARKS:
-            name = (tok[0] + tok[1:].lower(),)
-            if name[0] in lexicon.place_tokens:
-                votes.setdefault(name, {}).setdefault("LOC", 0)
-                votes[name]["LOC"] += 1
-                best[name] = 1.0
+        # Most sentences open with neither capitals nor "Town,": skip them before the call.
+        if len(sent) < 2 or sent[1] != "," and not sent[0].isupper():
+            continue
+        name = _dateline(sent, lexicon)
+        if name is not None:
+            votes.setdefault(name, {}).setdefault("LOC", 0)
+            votes[name]["LOC"] += 1
+            best[name] = 1.0
 
 
+def _dateline(sent, lexicon):
+    """The place of a dateline opening ``sent``, as tokens in their usual case, or None."""
+    if len(sent) < 2:
+        return None
+    if sent[1] == "," and len(sent) > 2 and sent[2][:1].isdigit() and sent[0] in lexicon.place_tokens:
+        return (sent[0],)
+    k = 0
+    while k < min(len(sent), 4) and sent[k].isupper() and sent[k].isalpha():
+        k += 1
+    if not 0 < k <= 3 or k == len(sent) or sent[k] not in _DATELINE_MARKS or len(sent[0]) < 3:
+        return None
+    words = [t.lower() if t.lower() in _PLACE_JOINERS else t[0] + t[1:].lower() for t in sent[:k]]
+    if k == 1:
+        return tuple(words) if words[0] in lexicon.place_tokens else None
+    joined = " ".join(words)
+    if joined in lexicon.places:
+        return tuple(words)
+    # "Kochel am See": a listed town and a joiner before a capitalised word.
+    if words[0] in lexicon.place_tokens and words[1] in _PLACE_JOINERS and words[-1][:1].isupper():
+        return tuple(words)
+    return None
+
+
+_PLACE_JOINERS = frozenset("am an der ob im in bei".split())
 _DATELINE_MARKS = frozenset("( - – — . : / ,".split())
 _QUOTES = frozenset("« „ \" “ » ‚".split())
 
@@ -678,14 +817,43 @@ def _widen_person_span(sent, start, end, lexicon):
     return start, end
 
 
+def _complete_first_names(firsts: set[str], sentences, lexicon) -> list[Name]:
+    """Full names for one-word persons the article also writes before a surname it never tags:
+    "Esmeralda" (tagged once) and "Instagram-Star Esmeralda Merlot" (three times, untagged).
+    The word after must be capitalised, no place, role or word written lowercase, and stand
+    there at least twice; once is enough after a listed first name if it looks like a surname
+    (``_surname_like``: no common noun either)."""
+    if not firsts:
+        return []
+    pairs: dict[Name, int] = {}
+    for sent in sentences:
+        if firsts.isdisjoint(sent):
+            continue
+        for i in range(len(sent) - 1):
+            nxt = sent[i + 1]
+            if sent[i] in firsts and nxt[:1].isupper() and nxt[1:2].islower() \
+                    and nxt not in lexicon.place_tokens and nxt.lower() not in lexicon.lowercase \
+                    and nxt not in TITLES and nxt not in FUNCTION_WORDS \
+                    and not _is_role_word(nxt) or sent[i] in firsts and nxt in lexicon.surnames:
+                if i + 2 < len(sent) and sent[i + 2][:1].isupper():
+                    continue
+                pair = (sent[i], nxt)
+                pairs[pair] = pairs.get(pair, 0) + 1
+    return [p for p, n in pairs.items() if n >= 2 or p[0] in lexicon.first_names
+            and _surname_like(p[1], lexicon)]
+
+
 def _complete_persons(persons, sentences, lexicon, tokens_seen):
     """A bare surname gets the first name the article gives it elsewhere ("Björn" before "Höcke",
-    "Laith" before "al-Balaous")."""
+    "Laith" before "al-Balaous"); a bare first name the surname the article writes after it
+    (``_complete_first_names``)."""
     single = {p[0] for p in persons if len(p) == 1}
     longer = {p[-1] for p in persons if len(p) > 1}
     wanted = single - longer
     if not wanted:
         return persons
+    persons = persons + _complete_first_names(wanted - {p[0] for p in persons if len(p) > 1},
+                                              sentences, lexicon)
     # Sentences without a wanted surname, bare or after a particle, are passed over.
     cues = wanted | {t for t in tokens_seen if "-" in t and t[:1].islower()
                      and BOUND_PARTICLE.fullmatch(t) and surname_key(t) in wanted}

@@ -38,6 +38,11 @@ ROLE_ENDINGS = (
     "managerin", "gründer", "gründerin", "spieler", "spielerin", "stürmer", "kapitän", "kapitänin",
     "moderator", "moderatorin", "sänger", "sängerin", "regisseur", "regisseurin", "forscher",
     "forscherin", "ökonom", "ökonomin")
+# Kinship words before a name mark a person as a role does ("seines Bruders Mischa", "ihre
+# Tochter Lena"): rules._person_cue, rules._role_before.
+KIN_WORDS = frozenset(
+    "Bruder Schwester Sohn Tochter Vater Mutter Onkel Tante Neffe Nichte Enkel Enkelin Cousin "
+    "Cousine Ehemann Ehefrau Gatte Gattin Witwe Witwer Opa Oma Großvater Großmutter".split())
 BYLINE_CUES = frozenset(
     "foto fotos bild bilder grafik quelle video text autor autorin fotograf fotografin "
     "illustration montage karikatur mitarbeit".split())
@@ -148,7 +153,8 @@ FUNCTION_WORDS = frozenset(
 
 
 class Lexicon:
-    """The word lists the features consult: places, first names, words seen lowercase.
+    """The word lists the features and rules consult: places, first names, words seen lowercase,
+    common nouns, surnames (rules only).
 
     Loaded from ``index/data``; each file is one entry a line, gzipped.
     """
@@ -159,6 +165,9 @@ class Lexicon:
         self.first_names = _read_list(self.data_dir / "first_names.txt.gz")
         self.lowercase = _read_list(self.data_dir / "lowercase.txt.gz")
         self.nouns = _read_list(self.data_dir / "nouns.txt.gz")
+        # Surnames that are no common word, place or first name (GermaNER's list, filtered):
+        # only rules read it, to trust a one-word person the CRF is unsure of ("Haseloff").
+        self.surnames = _read_list(self.data_dir / "surnames.txt.gz")
         self.place_tokens = {p for p in self.places if " " not in p}
         self.place_heads = {p.split(" ", 1)[0] for p in self.places if " " in p}
         # Tokens that may make a sentence count a listed place the CRF left untagged (see
