@@ -400,10 +400,13 @@ class SearchEngine:
                 continue
             holding = reader.doc_frequency("body", stem)
             need = self.settings.derived_share * holding
+            # A place with fewer articles than the share needs cannot be it: its
+            # articles are not gathered, nor the word's postings read.
             places = {w: set().union(*(columns.docs_of_value(vid) for vid in vids))
-                      for w, vids in places.items()}
+                      for w, vids in places.items()
+                      if sum(columns._df(vid) for vid in vids) >= need}
             places = {w: docs for w, docs in places.items() if len(docs) >= need}
-            if not holding or not places:  # no place big enough: no postings read
+            if not holding or not places:
                 continue
             # The query tree has just scored the word: its postings are at hand.
             said = self.ranker._weights("body", stem)[0]
