@@ -523,10 +523,9 @@ def inflected_forms(word, stem, reader, rare=10):
         # Snowball may take more than the ending off (``Kameren`` → ``kam``, of ``kommen``).
         if other == stem or other in found or not other.startswith(_folded(base)):
             continue
-        if not known_form(base + new):
-            continue
+        # The index first: most candidates are no term, and its look-ups are cached.
         df = reader.doc_frequency("body", other)
-        if df and df * rare >= have:
+        if df and df * rare >= have and known_form(base + new):
             found[other] = df
     return sorted(found, key=lambda t: -found[t])
 
