@@ -344,6 +344,12 @@ class SearchEngine:
         return self._named_docs[stems]
 
     def _named_uncached(self, stems):
+        direct = self._named_directly(stems)
+        if direct is None and self.settings.derived_places:
+            return self._derived_place(stems)
+        return direct
+
+    def _named_directly(self, stems):
         docs = set()
         for kind in ("person", "place"):
             columns = self.columns(kind)
@@ -368,6 +374,54 @@ class SearchEngine:
         named = np.zeros(self.ranker.size, dtype=bool)
         named[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
         return named
+
+    def _derived_place(self, stems):
+        """Where a query word is derived from a place (``dänische``, ``bayerisch``,
+        ``Münchner``, which Snowball leaves apart from ``Dänemark``, ``Bayern``,
+        ``München``): the articles whose place facets hold that place, else None.
+
+        The place is a word of a place name that begins like the word's stem (without an
+        ``-isch``: at least three letters, and all of it but two letters at most), and at
+        least ``derived_share`` of the articles holding the word have it in their facets:
+        the articles decide, not a list of adjectives (``französisch`` is too far from
+        ``Frankreich`` to be found).
+        """
+        columns = self.columns("place")
+        reader = self._searcher.reader()
+        for stem in sorted(stems):
+            base = stem[:-4] if stem.endswith("isch") else stem
+            if len(base) < 3:
+                continue
+            key = ("place", stem[:3])
+            words = self._name_words.get(key)
+            if words is None:
+                words = self._name_words[key] = _words_of_names(columns, stem[:3])
+            places = {w: vids for w, vids in words.items()
+                      if w != stem and _shared_start(base, w) >= max(3, len(base) - 2)}
+            if not places:
+                continue
+            holding = reader.doc_frequency("body", stem)
+            need = self.settings.derived_share * holding
+            # A place with fewer articles than the share needs cannot be it: its
+            # articles are not gathered, nor the word's postings read.
+            places = {w: set().union(*(columns.docs_of_value(vid) for vid in vids))
+                      for w, vids in places.items()
+                      if sum(columns._df(vid) for vid in vids) >= need}
+            places = {w: docs for w, docs in places.items() if len(docs) >= need}
+            if not holding or not places:
+                continue
+            # The query tree has just scored the word: its postings are at hand.
+            said = self.ranker._weights("body", stem)[0]
+            best, best_n = None, 0
+            for word, docs in sorted(places.items()):
+                named = np.zeros(self.ranker.size, dtype=bool)
+                named[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+                n = int(np.count_nonzero(named[said]))
+                if n > best_n:
+                    best, best_n = named, n
+            if best is not None and best_n >= need:
+                return best
+        return None
 
     def _names_with(self, kind, columns, stem):
         """The value ids of the facet ``kind`` with a word whose stem is ``stem``."""
@@ -661,6 +715,16 @@ def _words_of_names(columns, key):
     for word, vid in index.get(key, ()):
         out.setdefault(stem_word(word), []).append(vid)
     return out
+
+
+def _shared_start(a, b):
+    """How many letters ``a`` and ``b`` begin with alike (``dan``, ``danemark``: 3)."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _typed_parts(words, stems):

@@ -16,6 +16,7 @@ from whoosh.query import NumericRange
 
 from index.analysis import (GERMAN_STOPWORDS, MODIFIER_BOOST, PART_PREFIX, WORD_RE,
                             WORDS_MODE, compound_parts, stem_word, strip_invisible)
+from index.compounds import CompoundSplitter
 from index.ingest import ArticleDate
 from search.errors import (QUERY_FIELDS, BadDate, EmptyQuery, OnlyExcludes, QuerySyntaxError,
                            QueryTooLong, UnsupportedField, UnsupportedRange, quoted)
@@ -398,7 +399,8 @@ def word_query(text, fields_, schema, boost=1.0, reader=None, settings=DEFAULT_S
     A hyphenated word matches as itself or as the phrase of its parts
     (``CDU-Chef`` also finds "CDU Chef"). With the index's ``reader``, a word
     also matches its other form with or without a final ``-s`` where the index has it
-    (:func:`s_form`).
+    (:func:`s_form`) and its other inflected forms that Snowball stems apart
+    (:func:`inflected_forms`).
     """
     analyzer = schema["body"].analyzer
     # The word as typed (and a hyphenated word's parts), without compound parts.
@@ -409,12 +411,12 @@ def word_query(text, fields_, schema, boost=1.0, reader=None, settings=DEFAULT_S
     parts_of_word = []
     if len(stems) == 1 and settings.query_part_boost:
         parts_of_word = [(stem, 1.0 if head else MODIFIER_BOOST)
-                         for stem, head in compound_parts(text)
+                         for stem, head in _compound_parts(text)
                          if stem not in GERMAN_STOPWORDS]
     other_form = s_form(text, stems[0], reader) \
         if len(stems) == 1 and reader and settings.s_form_boost else None
-    plural = plural_form(text, stems[0], reader) \
-        if len(stems) == 1 and reader and settings.s_form_boost else None
+    forms = [f for f in inflected_forms(text, stems[0], reader) if f != other_form] \
+        if len(stems) == 1 and reader and settings.inflection_boost else []
     for f in fields_:
         if len(stems) == 1:
             alternatives.append(query.Term(f, stems[0]))
@@ -422,11 +424,11 @@ def word_query(text, fields_, schema, boost=1.0, reader=None, settings=DEFAULT_S
                                            boost=settings.part_match_boost))
             if other_form:
                 alternatives.append(query.Term(f, other_form, boost=settings.s_form_boost))
-            if plural and plural != other_form:
-                alternatives.append(query.Term(f, plural, boost=settings.s_form_boost))
-                alternatives.append(query.Term(f, PART_PREFIX + plural,
+            for form in forms:  # also as a compound's head: ``Testzentren`` for ``Zentrum``
+                alternatives.append(query.Term(f, form, boost=settings.inflection_boost))
+                alternatives.append(query.Term(f, PART_PREFIX + form,
                                                boost=settings.part_match_boost
-                                               * settings.s_form_boost))
+                                               * settings.inflection_boost))
             # Parts in the body only: the same gains as with the title, half the terms.
             if parts_of_word and f == "body":
                 alternatives.append(PartsOfWord([_part_query(f, stem, boost, settings)
@@ -445,30 +447,99 @@ def word_query(text, fields_, schema, boost=1.0, reader=None, settings=DEFAULT_S
     return _any(alternatives, boost, settings.field_tiebreak)
 
 
-#: Singular and plural endings Snowball leaves apart: ``Zentrum``/``Zentren``,
-#: ``Museum``/``Museen``, ``Virus``/``Viren``, ``Thema``/``Themen``.
-_PLURAL_ENDINGS = (("um", "en"), ("um", "a"), ("us", "en"), ("a", "en"), ("en", "um"),
-                   ("en", "us"), ("en", "a"), ("a", "um"))
+#: Endings of a noun's two numbers (and of ``-in``/``-innen``) that Snowball stems apart,
+#: as (this ending, the other one): Latin and Greek plurals (``Zentrum``/``Zentren``,
+#: ``Museum``/``Museen``, ``Virus``/``Viren``, ``Thema``/``Themen``, ``Praxis``/``Praxen``,
+#: ``Konto``/``Konten``, ``Visum``/``Visa``, ``Modus``/``Modi``), the feminine plural
+#: (``Ärztin``/``Ärztinnen``) and a doubled ``-s`` (``Bus``/``Busse``). Umlaut plurals
+#: (``Arzt``/``Ärzte``, ``Stadt``/``Städte``) and ``-nis``/``-nisse`` need none: Snowball
+#: folds umlauts and joins them.
+INFLECTION_ENDINGS = (("um", "en"), ("um", "a"), ("us", "en"), ("us", "i"), ("us", "usse"),
+                      ("a", "en"), ("a", "um"), ("o", "en"), ("is", "en"),
+                      ("in", "innen"), ("innen", "in"),
+                      ("en", "um"), ("en", "us"), ("en", "a"), ("en", "is"))
+#: Shortest typed word whose inflection is looked up (``Virus``, ``Thema``, ``Konto``).
+_MIN_INFLECTED = 5
+_SPLITTER = CompoundSplitter()
+#: Shortest tail of a compound that vouches for its form (``viren`` in ``Coronaviren``).
+_MIN_TAIL = 5
+_UMLAUTS = (("ae", "ä"), ("oe", "ö"), ("ue", "ü"))
+_UMLAUT_OF = dict(_UMLAUTS)
+#: ``ae``, ``oe``, ``ue`` that may stand for an umlaut: not after a vowel or ``q``.
+_UMLAUT_RE = re.compile(r"(?<![aeiouäöüq])(?:ae|oe|ue)")
 
 
-def plural_form(word, stem, reader):
-    """The stem of ``word``'s other number when Snowball keeps them apart, if the index
-    has it in at least a tenth as many articles: ``Impfzentren`` → ``impfzentrum``.
+def known_form(word):
+    """True when ``word``, or its tail from a compound's head on, is a German word form of
+    the compound splitter's word list (spelt with umlauts or without):
+    ``zentren``, ``impfzentren`` (``zentren``), ``aerztinnen``; not ``kameren``.
+    """
+    vocab = _SPLITTER.vocab
+    spellings = {word}
+    for plain, umlaut in _UMLAUTS:
+        spellings |= {w.replace(plain, umlaut) for w in spellings}
+    for w in spellings:
+        for start in range(0, len(w) - _MIN_TAIL + 1):
+            if (start == 0 or start >= 3) and w[start:] in vocab:
+                return True
+    return False
 
-    Only the endings in ``_PLURAL_ENDINGS`` are tried, longest word first.
+
+def _compound_parts(word):
+    """:func:`index.analysis.compound_parts` of a typed word, also when it is typed
+    without umlauts: the word list spells ``Gaststätten``, a reporter types
+    ``Gaststaetten``. When the word as typed splits into nothing, ``ae``, ``oe`` and
+    ``ue`` not after a vowel (``Steuer``, ``Bauer``, ``Quelle`` keep theirs) are read as
+    umlauts.
+
+    >>> [stem for stem, _ in _compound_parts("Gaststaetten")]
+    ['gast', 'statt']
+    >>> [stem for stem, _ in _compound_parts("Steuererhoehung")]
+    ['steu', 'erhoh']
+    """
+    parts = compound_parts(word)
+    if parts:
+        return parts
+    lowered = strip_invisible(word).lower()
+    spelled = _UMLAUT_RE.sub(lambda m: _UMLAUT_OF[m.group(0)], lowered)
+    return compound_parts(spelled) if spelled != lowered else []
+
+
+def inflected_forms(word, stem, reader, rare=10):
+    """The stems of ``word``'s other inflected forms that Snowball does not join to it and
+    the index holds in at least a ``rare``-th as many articles, most common first.
+
+    Rules of German inflection (:data:`INFLECTION_ENDINGS`) applied to the typed word; a
+    candidate must be a known word form (:func:`known_form`, its compound's head for a
+    compound) and a term of the index: ``Impfzentren`` → ``impfzentrum``, ``Virus`` →
+    ``vir`` (``Viren``), ``Ärztin`` → ``arztinn`` (``Ärztinnen``); ``Kamera`` finds no
+    ``Kameren`` and ``Thema`` no ``Themum``.
     """
     w = strip_invisible(word).lower()
-    if len(w) < 6 or not w.isalpha():
-        return None
+    if len(w) < _MIN_INFLECTED or not w.isalpha():
+        return []
     have = reader.doc_frequency("body", stem)
-    for old, new in _PLURAL_ENDINGS:
-        if w.endswith(old):
-            other = stem_word(w[:-len(old)] + new)
-            if other != stem:
-                found = reader.doc_frequency("body", other)
-                if found and found * 10 >= have:
-                    return other
-    return None
+    found = {}
+    for old, new in INFLECTION_ENDINGS:
+        if not w.endswith(old) or len(w) - len(old) < 3:
+            continue
+        base = w[:-len(old)]
+        other = stem_word(base + new)
+        # Snowball may take more than the ending off (``Kameren`` → ``kam``, of ``kommen``).
+        if other == stem or other in found or not other.startswith(_folded(base)):
+            continue
+        # The index first: most candidates are no term, and its look-ups are cached.
+        df = reader.doc_frequency("body", other)
+        if df and df * rare >= have and known_form(base + new):
+            found[other] = df
+    return sorted(found, key=lambda t: -found[t])
+
+
+def _folded(word):
+    """``word`` with umlauts and ``ß`` as Snowball's stems spell them (``ärztinn`` → ``arztinn``)."""
+    for plain, umlaut in _UMLAUTS:
+        word = word.replace(umlaut, plain[0]).replace(plain, plain[0])
+    return word.replace("ß", "ss")
 
 
 def s_form(word, stem, reader):
@@ -885,6 +956,9 @@ def parse_query(text, schema, *, fuzzy=False, reader=None, settings=DEFAULT_SETT
     return ParsedQuery(text=text, query=q, words=words, keywords=keywords)
 
 
+_ORIGIN_RE = re.compile(r"isch(?:e[mnrs]?)?$")
+
+
 def _sentence_like(words):
     """True for a fragment of a sentence rather than key words: capitalised nouns or names
     beside lowercase verbs or adjectives (``Tatverdächtiger festgenommen``, ``18 Menschen
@@ -894,9 +968,12 @@ def _sentence_like(words):
     (True, False)
     >>> _sentence_like(["spahn", "masken"]), _sentence_like(["Corona-App", "Datenschutz"])
     (False, False)
+    >>> _sentence_like(["dänische", "Nerze"])
+    False
     """
     content = [w for w in words if w.lower() not in GERMAN_STOPWORDS and w[:1].isalpha()]
-    upper = [w[:1].isupper() for w in content]
+    # An adjective of origin names a place or people: ``dänische Nerze`` are key words.
+    upper = [w[:1].isupper() or bool(_ORIGIN_RE.search(w)) for w in content]
     return any(upper) and not all(upper) or any(w[:1].isdigit() for w in words)
 
 
@@ -905,14 +982,20 @@ def _keywords(subqueries, typed):
     out = []
     for sub in subqueries:
         children = sub.subqueries if isinstance(sub, BestOf) else [sub]
-        if not all(type(c) is query.Term or isinstance(c, PartsOfWord) for c in children):
-            return ()  # a phrase, a wildcard, a hyphenated word's parts: not plain words
+        if not all(type(c) is query.Term or isinstance(c, PartsOfWord) or _hyphen_form(c)
+                   for c in children):
+            return ()  # a phrase, a wildcard: not plain words
         terms = [c for c in children if type(c) is query.Term]
         body = tuple(c.text for c in terms if c.fieldname == "body")
         if not body:
             return ()
-        parts = [c for c in children if isinstance(c, PartsOfWord)]
-        word = _rebuilt(sub, terms) if isinstance(sub, BestOf) else sub
+        # A hyphenated word (``Corona-App``) is one word: as typed or as the phrase of its
+        # parts; its parts apart are what a compound's parts are to a compound.
+        phrases = [c for c in children if type(c) is query.Phrase]
+        parts = [c for c in children if isinstance(c, PartsOfWord)] or [
+            PartsOfWord(c.subqueries, boost=c.boost) for c in children
+            if type(c) is query.Or and c.subqueries[0].fieldname == "body"]
+        word = _rebuilt(sub, terms + phrases) if isinstance(sub, BestOf) else sub
         title = [c for c in terms if c.fieldname == "title"]
         part_terms = tuple(leaf.text for p in parts for leaf in p.leaves()
                            if type(leaf) is query.Term and leaf.fieldname == "body")
@@ -923,6 +1006,13 @@ def _keywords(subqueries, typed):
     if len(out) < 2:
         return ()
     return tuple(out)
+
+
+def _hyphen_form(q):
+    """True for the phrase or the parts of a hyphenated word (see :func:`word_query`)."""
+    if type(q) is query.Phrase:
+        return q.slop == 1
+    return type(q) is query.Or and all(type(c) is query.Term for c in q.subqueries)
 
 
 def _only_negative(q):

@@ -190,21 +190,30 @@ class Ranker:
         articles holding it in any of those; the length is the title's plus the body's.
         """
         settings = self.settings
-        terms = []
+        terms = []  # each a group of stems counted as one term
+        seen = set()
         for kw in keywords:
-            for t in (kw.text,) + tuple(kw.part_terms):
-                if not t.startswith(PART_PREFIX) and t not in terms:
-                    terms.append(t)
+            # A hyphenated word is its parts, as a plain tokenizer splits it.
+            own = [] if "-" in kw.text and kw.part_terms else [kw.text] + (
+                [t for t in _own_terms(kw) if t != kw.text] if settings.plain_forms else [])
+            groups = [tuple(own)] + [(t,) for t in kw.part_terms]
+            for group in groups:
+                group = tuple(t for t in group if not t.startswith(PART_PREFIX)
+                              and t not in seen)
+                if group:
+                    seen.update(group)
+                    terms.append(group)
         length, avgfl = self._plain_lengths()
         K1, B = settings.bm25_k1, settings.bm25_b
         norm = K1 * ((1 - B) + B * length[docs] / avgfl)
         n = self.searcher.doc_count_all()
         score = np.zeros(len(docs))
-        for t in terms:
+        for group in terms:
             tf = np.zeros(len(docs))
             held = np.zeros(self.size, dtype=bool)
             for fieldname in ("title", "body"):
-                for text, share in ((t, 1.0), (PART_PREFIX + t, settings.part_count)):
+                for text, share in [(t, 1.0) for t in group] + [
+                        (PART_PREFIX + t, settings.part_count) for t in group]:
                     ids, weights = self._weights(fieldname, text)
                     if not len(ids):
                         continue

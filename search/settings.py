@@ -42,6 +42,9 @@ class RankingSettings:
     query_part_boost: float = 0.4
     #: Weight of a word's other form with or without a final ``-s``.
     s_form_boost: float = 0.8
+    #: Weight of a word's other inflected forms that Snowball stems apart (``Zentrum`` /
+    #: ``Zentren``, ``Ärztin`` / ``Ärztinnen``: ``search.query.inflected_forms``); 0: off.
+    inflection_boost: float = 0.8
 
     # --- the engine (search.engine) -------------------------------------------------------
     #: BM25F parameters of every field.
@@ -85,6 +88,13 @@ class RankingSettings:
     #: which names it in its title or lead or more than once, scores this much more;
     #: one naming it only in passing gets half of it.
     entity_boost: float = 0.5
+    #: A query word derived from a place (``dänische``, ``bayerisch``, ``Münchner``) names
+    #: that place (``SearchEngine._derived_place``).
+    derived_places: bool = True
+    #: ... when at least this share of the articles holding the word have the place in
+    #: their facets (the tagger marks the place's name, not the adjective: 40-70% of the
+    #: articles saying ``dänisch``, ``bayerisch``, ``chinesisch`` name the country too).
+    derived_share: float = 0.3
     #: The lead: the first this many words of the body.
     lead_words: int = 60
     #: A query word names a person or place when at least this share of the articles
@@ -110,6 +120,9 @@ class RankingSettings:
     #: The plain BM25 counts a word inside a compound (``+stem``) at this share of its
     #: indexed weight (1.0 for a compound's tail, 0.5 for a leading part).
     part_count: float = 1.0
+    #: The plain BM25 counts a word's other forms (``-s`` form, other inflected forms)
+    #: with the word as typed, as one term.
+    plain_forms: bool = False
 
 
 #: The shipped defaults.

@@ -421,3 +421,109 @@ def test_the_keyword_ranking_is_fused_with_the_plain_bm25(keyword_index):
     _, only_plain, _ = rescored(replace(shipped, plain_fusion=1.0))
     assert np.argsort(-only_plain, kind="stable").tolist() == \
         np.argsort(-plain, kind="stable").tolist()
+
+
+# --- forms the keyword ranking counts as the word's own (session 9) -----------------------
+
+FORM_ARTICLES = {
+    # Latin plural and feminine plural, each under the query's other number.
+    "testzentren.txt": ("date 2020-11-02 Lange Schlangen\n\nVor den Testzentren der Stadt "
+                        "bilden sich am Wochenende lange Schlangen. Die Testzentren öffnen "
+                        "nun früher. " + _FILLER),
+    "testzentrum.txt": ("date 2020-11-03 Testzentrum am Bahnhof\n\nDas neue Testzentrum am "
+                        "Bahnhof hat seit Montag geöffnet. " + _FILLER),
+    "aerztinnen.txt": ("date 2020-11-04 Impfung in Praxen\n\nÄrztinnen und Ärzte impfen "
+                       "bald auch in ihren Praxen. Die Ärztinnen warten auf den Impfstoff. "
+                       + _FILLER),
+    "schlangen.txt": ("date 2020-11-05 Schlangen im Zoo\n\nDie Schlangen im Zoo bekommen "
+                      "ein neues Terrarium. " + _FILLER),
+    # A country, its adjective and a story told with the adjective only.
+    "nerze.txt": ("date 2020-11-06 Nerze in Dänemark\n\nDänemark lässt alle Nerze töten. "
+                  "Die dänischen Nerzfarmen müssen schließen, sagte Regierungschefin Mette "
+                  "Frederiksen in Kopenhagen. In Dänemark hatte sich das Virus in Nerzen "
+                  "verändert. " + _FILLER),
+    "daenisch.txt": ("date 2020-11-07 Nerze und Corona\n\nDie dänische Regierung hat die "
+                     "Tötung der Nerze angeordnet. Dänemark reagiert damit auf ein mutiertes "
+                     "Virus. " + _FILLER),
+    "pelz.txt": ("date 2020-11-08 Nerze in Polen\n\nAuch in Polen werden Nerze gezüchtet, "
+                 "die Nerze leben dort in großen Farmen. " + _FILLER),
+    "koenigin.txt": ("date 2020-11-09 Die dänische Königin\n\nDie dänische Königin Margrethe "
+                     "sagt ihren Geburtstag ab. Dänemark feiert ohne sie. " + _FILLER),
+    # A hyphenated word, as typed and written apart, and its parts far apart.
+    "app.txt": ("date 2020-06-16 Die Corona-App ist da\n\nDie Corona-App ist seit heute "
+                "verfügbar. Datenschützer loben die Corona-App, der Datenschutz sei gewahrt. "
+                + _FILLER),
+    "apart.txt": ("date 2020-06-17 Corona in Schulen\n\nCorona hält die Schulen in Atem. "
+                  + _FILLER * 6 + "Eine App für Eltern bietet die Stadt an, beim Datenschutz "
+                  "gebe es keine Bedenken."),
+}
+
+
+@pytest.fixture(scope="module")
+def form_index(tmp_path_factory):
+    from index.build import index_paths
+
+    root = tmp_path_factory.mktemp("forms")
+    folder = root / "articles"
+    folder.mkdir()
+    for name, text in FORM_ARTICLES.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    path = str(root / "index")
+    index_paths(path, [str(folder)])
+    return path
+
+
+def test_a_nouns_other_number_that_snowball_keeps_apart_is_its_own_form(form_index):
+    from search.query import inflected_forms
+    from index.analysis import stem_word
+
+    with SearchEngine(form_index) as engine:
+        reader = engine.searcher.reader()
+        assert inflected_forms("Testzentrum", stem_word("Testzentrum"), reader) == \
+            [stem_word("Testzentren")]
+        assert inflected_forms("Ärztin", stem_word("Ärztin"), reader) == \
+            [stem_word("Ärztinnen")]
+        # A form must be a word and in the index: no "Testzentra", no "Schlangum".
+        assert inflected_forms("Schlangen", stem_word("Schlangen"), reader) == []
+        hits = [h.id for h in engine.search("Testzentrum Schlangen").hits]
+        # The article about queues at test centres says only "Testzentren".
+        assert hits[0] == "testzentren"
+        assert hits.index("testzentrum") < hits.index("schlangen")
+        assert [h.id for h in engine.search("Ärztin Impfstoff").hits][:1] == ["aerztinnen"]
+    off = replace(RankingSettings(), inflection_boost=0.0)
+    with SearchEngine(form_index, settings=off) as engine:
+        assert "testzentren" not in [h.id for h in engine.search("Testzentrum Bahnhof").hits]
+
+
+def test_known_form_asks_the_word_list_for_simple_words_and_compound_heads():
+    from search.query import known_form
+
+    assert known_form("zentren") and known_form("impfzentren") and known_form("aerztinnen")
+    assert not known_form("kameren") and not known_form("schlangum")
+
+
+def test_an_adjective_of_a_place_names_the_place(form_index):
+    with SearchEngine(form_index) as engine:
+        parsed = engine.parse("dänische Nerze")
+        assert [kw.text for kw in parsed.keywords] == ["danisch", "nerz"]
+        named = [engine._named(kw) for kw in parsed.keywords]
+        assert named[1] is None and named[0] is not None
+        docs = {engine.searcher.stored_fields(int(d))["id"] for d in named[0].nonzero()[0]}
+        assert {"nerze", "daenisch"} <= docs and "pelz" not in docs
+        hits = [h.id for h in engine.search("dänische Nerze").hits]
+        assert set(hits[:2]) == {"nerze", "daenisch"}
+        assert hits.index("pelz") > 1
+    off = replace(RankingSettings(), derived_places=False)
+    with SearchEngine(form_index, settings=off) as engine:
+        assert all(engine._named(kw) is None for kw in engine.parse("dänische Nerze").keywords)
+
+
+def test_a_hyphenated_word_is_one_keyword_whose_parts_are_its_forms(form_index):
+    with SearchEngine(form_index) as engine:
+        parsed = engine.parse("Corona-App Datenschutz")
+        assert [kw.text for kw in parsed.keywords] == ["corona-app", "datenschutz"]
+        assert parsed.keywords[0].part_terms == ("corona", "app")
+        hits = [h.id for h in engine.search("Corona-App Datenschutz").hits]
+        assert hits[0] == "app" and "apart" in hits
+        # A quoted phrase stays out of the keyword ranking.
+        assert engine.parse('"Corona App" Datenschutz').keywords == ()
