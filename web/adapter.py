@@ -107,8 +107,9 @@ class Library:
     def search_answer(self, q=None, *, limit=10, offset=0, sort="relevance", since=None,
                       until=None, person=(), place=(), source=(), facets=10, snippets=2,
                       collapse=True):
-        """``(data, body)``: :meth:`search`'s dict and its encoding, from the cache when
-        this request was answered before on the same commit and curation."""
+        """``(data, body, cached)``: :meth:`search`'s dict and its encoding, from the
+        cache (``cached`` True) when this request was answered before on the same
+        commit and curation."""
         if not (q and q.strip()) and not (person or place or source or since or until):
             raise ParameterError("give a query (q), or person/place/source/since/until to "
                                  "list articles")
@@ -119,20 +120,20 @@ class Library:
                tuple(source), facets, snippets, collapse)
         cached = self.cache.get(self._state(), key)
         if cached is not None:
-            return cached
+            return cached + (True,)
         with self._lock:
             archive = self._current()
             state = self._generation, curation_state(self.index_path)
             # Several clients asking the same new question at once: the first answers it.
             cached = self.cache.get(state, key, count=False)
             if cached is not None:
-                return cached
+                return cached + (True,)
             data = archive.search(q, limit=limit, offset=offset, sort=sort, since=since,
                                   until=until, person=person, place=place, source=source,
                                   facets=facets, snippets=snippets, collapse=collapse)
         body = (safe_json(data) + "\n").encode("utf-8")
         self.cache.put(state, key, data, body)
-        return data, body
+        return data, body, False
 
     def timeline(self, q=(), *, by="month", since=None, until=None, person=(), place=(),
                  source=(), compare=False):

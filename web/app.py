@@ -460,8 +460,10 @@ def create_app(index_path, token=None, refresh_every=None, cache_mb=None):
             data = await run_in_threadpool(library.search, **opts)
             return _csv_response(export.search_csv(data["hits"], bom),
                                  "fundstelle-treffer.csv")
-        return Response(await run_in_threadpool(library.search_json, **opts),
-                        media_type="application/json")
+        _, body, cached = await run_in_threadpool(library.search_answer, **opts)
+        # Says whether the answer came from the cache (web/cache.py), as proxies do.
+        return Response(body, media_type="application/json",
+                        headers={"x-cache": "hit" if cached else "miss"})
 
     async def api_batch(request):
         params = request.query_params
