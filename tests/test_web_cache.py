@@ -133,3 +133,17 @@ def test_a_curation_is_shown_at_once_despite_the_cache(small_index):
         assert "Dreiflüssestadt" in values and "Passau" not in values
     finally:
         lib.close()
+
+
+def test_the_event_loops_look_up_never_waits_for_a_search(small_index):
+    lib = Library(small_index, refresh_every=3600)
+    try:
+        assert lib.cached_json("Hochwasser") is None  # never asked: no answer kept
+        body = lib.search_json("Hochwasser")
+        assert lib.cached_json("Hochwasser") is body
+        lib.refresh_every = 0  # a check for a new commit is due at every request ...
+        with lib._lock:        # ... while a search holds the lock: no waiting, no answer
+            assert lib.cached_json("Hochwasser") is None
+        assert lib.cached_json("Hochwasser") is body
+    finally:
+        lib.close()

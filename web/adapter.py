@@ -104,6 +104,27 @@ class Library:
         equal requests get the same bytes while the index does not change."""
         return self.search_answer(q, **options)[1]
 
+    def cached_json(self, q=None, *, limit=10, offset=0, sort="relevance", since=None,
+                    until=None, person=(), place=(), source=(), facets=10, snippets=2,
+                    collapse=True):
+        """The kept bytes of :meth:`search_json` for this request, or None; never waits
+        (when a check for a new commit is due and a search holds the lock, None), so the
+        server's event loop may ask it before handing a request to a thread."""
+        if not self.cache.enabled:
+            return None
+        if time.monotonic() - self._checked >= self.refresh_every:
+            if not self._lock.acquire(blocking=False):
+                return None
+            try:
+                self._current()
+            finally:
+                self._lock.release()
+        key = _search_key(q, limit, offset, sort, since, until, person, place, source, facets,
+                          snippets, collapse)
+        state = self._generation, curation_state(self.index_path)
+        cached = self.cache.get(state, key, count=False)  # a miss counts in search_answer
+        return None if cached is None else cached[1]
+
     def search_answer(self, q=None, *, limit=10, offset=0, sort="relevance", since=None,
                       until=None, person=(), place=(), source=(), facets=10, snippets=2,
                       collapse=True):
@@ -113,11 +134,8 @@ class Library:
         if not (q and q.strip()) and not (person or place or source or since or until):
             raise ParameterError("give a query (q), or person/place/source/since/until to "
                                  "list articles")
-        # The request as search_options normalised it (defaults filled in, page made an
-        # offset): parameter order and spelling do not matter, the names' order does
-        # (the answer's ``filters`` repeat it).
-        key = (q, limit, offset, sort, since, until, tuple(person), tuple(place),
-               tuple(source), facets, snippets, collapse)
+        key = _search_key(q, limit, offset, sort, since, until, person, place, source, facets,
+                          snippets, collapse)
         cached = self.cache.get(self._state(), key)
         if cached is not None:
             return cached + (True,)
@@ -242,6 +260,16 @@ class Library:
             engine.sources()
             engine.date_column()
             engine._date_column()
+
+
+def _search_key(q, limit, offset, sort, since, until, person, place, source, facets, snippets,
+                collapse):
+    """A search request as the cache's key: its parameters as ``search_options`` normalised
+    them (defaults filled in, ``page`` made an offset), so the order and spelling of URL
+    parameters do not matter; the order of names does (the answer's ``filters`` repeat it).
+    """
+    return (q, limit, offset, sort, since, until, tuple(person), tuple(place), tuple(source),
+            facets, snippets, collapse)
 
 
 def error_kind(exc):

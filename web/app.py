@@ -460,6 +460,9 @@ def create_app(index_path, token=None, refresh_every=None, cache_mb=None):
             data = await run_in_threadpool(library.search, **opts)
             return _csv_response(export.search_csv(data["hits"], bom),
                                  "fundstelle-treffer.csv")
+        body = library.cached_json(**opts)  # a repeat: answered here, no thread needed
+        if body is not None:
+            return Response(body, media_type="application/json", headers={"x-cache": "hit"})
         _, body, cached = await run_in_threadpool(library.search_answer, **opts)
         # Says whether the answer came from the cache (web/cache.py), as proxies do.
         return Response(body, media_type="application/json",
