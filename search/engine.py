@@ -19,7 +19,7 @@ from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
 from search.curation import SURNAME_RULE, Curation, curation_state, surname_merges
 from search.duplicates import collapse_ranked, copies_of, group_column, window
-from search.facets import FACET_FIELDS, FacetColumns
+from search.facets import BITSET_SCOPE, FACET_FIELDS, FacetColumns
 from search.query import ANSWER_PATTERNS, answer_kind, loosened, parse_query
 from search.ranking import Ranker, top
 from search.settings import DEFAULT_SETTINGS
@@ -240,7 +240,12 @@ class SearchEngine:
             # The date column: Whoosh's NumericRange postings took 0.4-0.9 s on FANG.
             keep = self.date_column().in_range(since, until)[ids]
             ids, scores = ids[keep], scores[keep]
-        base = set(ids.tolist())
+        if person or place or source:
+            base = set(ids.tolist())
+        else:
+            # No facet filter: the facets count the matches as they are. A set of them
+            # was only read back into an array or walked (1-3 ms for a broad query).
+            base = ids if len(ids) >= BITSET_SCOPE else ids.tolist()
 
         person_docs = _intersect([self.columns("person").docs_for(n) for n in person])
         place_docs = _intersect([self.columns("place").docs_for(n) for n in place])
