@@ -45,7 +45,7 @@ class Library:
         self._lock = threading.Lock()
         self._archive = Archive(self.index_path)
         self._archive.engine  # noqa: B018 -- open now: a missing index fails at start
-        self._searcher = self._archive.engine.searcher
+        self._searcher = _searcher_of(self._archive)
         self._generation = (0, self._archive.generation())  # (searchers opened, commit)
         self._checked = time.monotonic()
         self._stats = (None, None)  # (generation, stats dict)
@@ -66,7 +66,7 @@ class Library:
         if now - self._checked >= self.refresh_every:
             self._checked = now
             self._archive.refresh()
-            searcher = self._archive.engine.searcher
+            searcher = _searcher_of(self._archive)
             if searcher is not self._searcher:
                 # Counted too: an index rebuilt from scratch may reach the same commit number.
                 self._searcher = searcher
@@ -260,6 +260,13 @@ class Library:
             engine.sources()
             engine.date_column()
             engine._date_column()
+
+
+def _searcher_of(archive):
+    """What a refresh replaces when the index changed: the searcher of one index, the
+    engine of a sharded one (whose generation names every shard's commit)."""
+    engine = archive.engine
+    return getattr(engine, "searcher", engine)
 
 
 def _search_key(q, limit, offset, sort, since, until, person, place, source, facets, snippets,
