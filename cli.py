@@ -666,8 +666,11 @@ def timeline_cmd(settings, query, by, since, until, person, place, source, compa
 @click.option("--token", envvar="FUNDSTELLE_TOKEN", default=None, metavar="TOKEN",
               help="Secret every request must carry (header `Authorization: Bearer TOKEN`, "
                    "or the page's login form) [env: FUNDSTELLE_TOKEN].")
+@click.option("--cache-size", type=click.FloatRange(0), default=64, show_default=True,
+              metavar="MB", help="Memory for repeated searches' answers in each server "
+                                 "process (dropped at every new commit); 0 turns it off.")
 @pass_settings
-def serve_cmd(settings, host, port, workers, token):
+def serve_cmd(settings, host, port, workers, token, cache_size):
     """Serve the index as a web page and a JSON API, until Ctrl-C.
 
     The page is at http://HOST:PORT/, the API under /api/ (described at
@@ -694,7 +697,8 @@ def serve_cmd(settings, host, port, workers, token):
     if token:
         click.echo("Every request needs the token: header `Authorization: Bearer TOKEN`, "
                    "or the login form on the page.", err=True)
-    serve(settings.index, host=host, port=port, workers=workers, token=token)
+    serve(settings.index, host=host, port=port, workers=workers, token=token,
+          cache_mb=cache_size)
     click.echo("Stopped.", err=True)
 
 

@@ -1,19 +1,24 @@
 """HTTP API throughput and latency of `fundstelle serve`, beside `fundstelle search --batch`.
 
-    .venv/bin/python bench/serve.py [--index /work/data/fang-index] [--clients 1,4,16]
-        [--workers 1,2] [--queries 200] [--seconds 20] [--think 0.5]
+    .venv/bin/python bench/serve.py [--index /work/data/fang7] [--clients 1,4,16]
+        [--workers 1,2] [--cache on,off] [--queries 200] [--seconds 20] [--think 0.5]
         [--indexing-corpus sample-300.jsonl]
 
-For each server setting (``--workers``) it starts `fundstelle serve` on a free port
-of 127.0.0.1, and for each client count sends the same fixed mix of queries
+For each server setting (``--workers`` × ``--cache``: the cache of answers at its
+default size, or off with ``--cache-size 0``) it starts `fundstelle serve` on a free
+port of 127.0.0.1, and for each client count sends the same fixed mix of queries
 (``bench/perf.py``'s ``make_queries``: title words, broad words, a third with a
 person or place filter; limit 10, 2 snippets, 10 facets each, the API's defaults)
 to ``/api/search`` for ``--seconds``, each client on its own keep-alive
 connection, as fast as answers come (a saturating script: latency then grows
 with the queue, about clients ÷ throughput). It prints requests/s, p50/p95/p99
 in ms (all queries, and the keyword queries alone: the goal is p95 ≤ 60 ms at 16
-clients) and errors. With ``--think``, the most clients run once more, each
-pausing between requests as a person reading results would.
+clients), errors, and the share of answers the server took from its cache (its
+``x-cache`` header). The mix repeats: with the cache on, every query after its first
+time is a cache hit, so the cache-on rows say what repeated searches cost and the
+cache-off rows what every new search costs; read both. With ``--think``, the most
+clients run once more, each pausing between requests as a person reading results
+would.
 
 Beside it: the keyword queries through one `fundstelle search --batch` process
 (same snippets and facets), wall time with and without its start-up.
@@ -43,7 +48,7 @@ sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 from perf import make_queries, pct  # noqa: E402
 
-DEFAULT_INDEX = "/work/data/fang-index"
+DEFAULT_INDEX = "/work/data/fang7"
 DEFAULT_CORPUS = next(
     (p for p in (os.path.join(ROOT, "..", "shared", "data", "fang-covid", "sample-300.jsonl"),
                  "/work/shared/data/fang-covid/sample-300.jsonl") if os.path.exists(p)), "")
@@ -62,11 +67,11 @@ def free_port():
 class Server:
     """`fundstelle serve` in a child process; stopped with SIGTERM."""
 
-    def __init__(self, index, workers=1):
+    def __init__(self, index, workers=1, cache=True):
         self.port = free_port()
         self.proc = subprocess.Popen(
             fundstelle("--index", index, "serve", "--port", str(self.port),
-                       "--workers", str(workers)),
+                       "--workers", str(workers), *(() if cache else ("--cache-size", "0"))),
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
         while True:
@@ -101,7 +106,7 @@ def load(port, paths, clients, seconds=None, stop=None, think=0.0):
 
     Each client waits ``think`` seconds after an answer (0: as fast as the server answers).
 
-    Returns (requests done, wall seconds, [(ms, path index)], errors as text).
+    Returns (requests done, wall seconds, [(ms, path index, from the cache)], errors as text).
     """
     stop = stop or threading.Event()
     times, errors = [], []
@@ -115,17 +120,19 @@ def load(port, paths, clients, seconds=None, stop=None, think=0.0):
         while not stop.is_set():
             k = i % len(paths)
             t = time.perf_counter()
+            hit = False
             try:
                 conn.request("GET", paths[k])
                 r = conn.getresponse()
                 body = r.read()
+                hit = r.getheader("x-cache") == "hit"
                 if r.status != 200:
                     bad.append(f"{r.status} {paths[k]}: {body[:200]!r}")
             except (OSError, http.client.HTTPException) as exc:
                 bad.append(f"{type(exc).__name__} {paths[k]}: {exc}")
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            mine.append(((time.perf_counter() - t) * 1000, k))
+            mine.append(((time.perf_counter() - t) * 1000, k, hit))
             i += 1
             if think:
                 stop.wait(think)
@@ -150,12 +157,13 @@ def load(port, paths, clients, seconds=None, stop=None, think=0.0):
 
 
 def row(label, n, wall, times, errors, keyword):
-    all_ms = [ms for ms, _ in times]
-    kw = [ms for ms, k in times if k in keyword]
+    all_ms = [ms for ms, _, _ in times]
+    kw = [ms for ms, k, _ in times if k in keyword]
+    hits = sum(hit for _, _, hit in times)
     print(f"  {label:<22} {n / wall:7.1f} req/s  all p50 {pct(all_ms, 50):6.1f} "
           f"p95 {pct(all_ms, 95):6.1f} p99 {pct(all_ms, 99):6.1f} ms   keyword p50 "
           f"{pct(kw, 50):6.1f} p95 {pct(kw, 95):6.1f} p99 {pct(kw, 99):6.1f} ms   "
-          f"errors {len(errors)}")
+          f"errors {len(errors)}   from cache {hits / max(len(times), 1):4.0%}")
     for e in errors[:3]:
         print(f"    {e}")
 
@@ -239,6 +247,8 @@ def main():
     ap.add_argument("--index", default=DEFAULT_INDEX, help="index to serve (only read)")
     ap.add_argument("--clients", default="1,4,16", help="concurrent clients, comma-separated")
     ap.add_argument("--workers", default="1,2", help="server processes to try, comma-separated")
+    ap.add_argument("--cache", default="on,off",
+                    help="the server's cache of answers: on (default size), off, or both")
     ap.add_argument("--queries", type=int, default=200, help="queries in the fixed mix")
     ap.add_argument("--seconds", type=float, default=20, help="seconds per client count")
     ap.add_argument("--think", type=float, default=0.5,
@@ -257,9 +267,11 @@ def main():
     print(f"{args.index}: {len(queries)} queries ({len(keyword)} keyword, "
           f"{len(queries) - len(keyword)} with a person/place filter), limit 10, "
           "2 snippets, 10 facets")
-    for workers in [int(w) for w in args.workers.split(",")]:
-        print(f"fundstelle serve --workers {workers}:")
-        server = Server(args.index, workers)
+    for workers, cache in [(int(w), c) for w in args.workers.split(",")
+                           for c in args.cache.split(",")]:
+        print(f"fundstelle serve --workers {workers}"
+              f"{'' if cache == 'on' else ' --cache-size 0'} (cache {cache}):")
+        server = Server(args.index, workers, cache=cache == "on")
         try:
             load(server.port, paths, 1, 2)  # warm every worker and the page cache
             for clients in [int(c) for c in args.clients.split(",")]:

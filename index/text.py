@@ -41,14 +41,18 @@ usw verf vgl vors wg zb zt zzgl jan feb febr mär apr jun jul aug sep sept okt n
 dez mo di mi do fr sa so ggü lic mag ing univ
 """.split())
 
+_LONGEST = max(map(len, ABBREVIATIONS))
+
 MONTHS = frozenset("""januar februar märz april mai juni juli august september oktober
 november dezember jänner""".split())
 
 # A sentence ends at . ! ? (optionally followed by closing quotes or brackets)
 # before white space and an opening quote, capital letter or digit; or at a
-# paragraph break.
-_BOUNDARY_RE = re.compile(r"[.!?…]+[\"'“”»«’)\]]*(?=\s+[\"'„“»«(\[]?[A-ZÄÖÜ0-9])|\n\s*\n")
-_LAST_WORD_RE = re.compile(r"\w+$")
+# paragraph break. Written to start with one character class: the regular expression
+# engine then skips to those characters instead of trying both branches at every
+# position (`[.!?…]+…|\n\s*\n` made the same matches three times as slowly).
+_BOUNDARY_RE = re.compile(r"[.!?…\n](?:(?<=[.!?…])[.!?…]*[\"'“”»«’)\]]*"
+                          r"(?=\s+[\"'„“»«(\[]?[A-ZÄÖÜ0-9])|(?<=\n)\s*\n)")
 _NEXT_WORD_RE = re.compile(r"\s+[\"„]?(\w+)")
 _ORDINAL_NOUN_RE = re.compile(r"(Jahrhundert|Bundesliga|Liga|Klasse|Stock|Runde|Platz|Mal)")
 
@@ -121,8 +125,10 @@ def _split_from(text, start, lo, hi):
         if begin is None:
             if stop > lo:
                 return None
-        elif text[begin:stop].strip():
-            spans.append(_trim(text, begin, stop))
+        else:
+            span = _trim(text, begin, stop)
+            if span[0] < span[1]:  # not white space only
+                spans.append(span)
         begin = stop
         if stop > hi:
             return spans
@@ -145,10 +151,14 @@ def _is_abbreviation(text, dot, after):
     """True when the period at ``dot`` belongs to an abbreviation, initial or ordinal."""
     if after - dot > 1 and text[dot:after].count(".") > 1:
         return False  # "..." ends a sentence
-    m = _LAST_WORD_RE.search(text, max(0, dot - 20), dot)
-    if not m:
-        return False
-    word = m.group()
+    # The word before the period (what ``\w+$`` finds), read backwards only as far as
+    # the longest abbreviation: a regular expression search here was a sixth of snippets.
+    start, floor = dot, max(0, dot - _LONGEST - 1)
+    while start > floor and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    if start == dot or dot - start > _LONGEST:
+        return False  # no word, or one longer than any abbreviation, initial or ordinal
+    word = text[start:dot]
     lower = word.lower()
     if lower in ABBREVIATIONS:
         return True

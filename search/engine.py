@@ -20,7 +20,7 @@ from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
 from search.curation import SURNAME_RULE, Curation, curation_state, surname_merges
 from search.duplicates import collapse_ranked, copies_of, group_column, window
-from search.facets import FACET_FIELDS, FacetColumns
+from search.facets import BITSET_SCOPE, FACET_FIELDS, FacetColumns
 from search.query import ANSWER_PATTERNS, answer_kind, listed_terms, loosened, parse_query
 from search.ranking import Ranker, top
 from search.settings import DEFAULT_SETTINGS
@@ -242,7 +242,12 @@ class SearchEngine:
             # The date column: Whoosh's NumericRange postings took 0.4-0.9 s on FANG.
             keep = self.date_column().in_range(since, until)[ids]
             ids, scores = ids[keep], scores[keep]
-        base = set(ids.tolist())
+        if person or place or source:
+            base = set(ids.tolist())
+        else:
+            # No facet filter: the facets count the matches as they are. A set of them
+            # was only read back into an array or walked (1-3 ms for a broad query).
+            base = ids if len(ids) >= BITSET_SCOPE else ids.tolist()
 
         person_docs = _intersect([self.columns("person").docs_for(n) for n in person])
         place_docs = _intersect([self.columns("place").docs_for(n) for n in place])
@@ -288,7 +293,8 @@ class SearchEngine:
                 ranked, candidates, candidate_scores, self.dup_groups(), offset + limit, key)
 
         matcher = self._term_matcher(parsed) if parsed else TermMatcher(())
-        hits = [self._hit(rank, docnum, score, matcher, snippets, fragment_chars)
+        names = (self.names("person"), self.names("place"))
+        hits = [self._hit(rank, docnum, score, matcher, snippets, fragment_chars, names)
                 for rank, (docnum, score) in enumerate(ranked[offset:], offset + 1)]
         if duplicates is not None:
             for hit, dups in zip(hits, duplicates[offset:]):
@@ -474,10 +480,17 @@ class SearchEngine:
             raise ArticleNotFound(article_id)
         return copies_of(self._searcher, self.dup_groups(), docnum)
 
-    def _hit(self, rank, docnum, score, matcher, n_snippets, fragment_chars):
+    def _hit(self, rank, docnum, score, matcher, n_snippets, fragment_chars, names=None):
+        """The :class:`Hit` of one document: stored fields, snippets, match reasons.
+
+        ``names`` is ``(self.names("person"), self.names("place"))`` when the caller
+        makes many hits (each call checks the curation file otherwise).
+        """
         f = self._searcher.stored_fields(docnum)
         date = ArticleDate.parse(f["date"]) if f.get("date") else None
         title = f.get("title") or ""
+        # The title is scanned once, for its highlights and its reasons.
+        title_found = matcher.matches(title)
         snippets, matched = [], []
         if n_snippets:
             # Snippets and reasons come from one scan of the text. Without snippets
@@ -486,19 +499,21 @@ class SearchEngine:
             found = matcher.matches(text)
             snippets = make_snippets(text, matcher, max_fragments=n_snippets,
                                      fragment_chars=fragment_chars, found=found)
-            matched = matcher.explain(title, "title") + matcher.explain(text, "body",
-                                                                       found=found)
+            matched = matcher.explain(title, "title", found=title_found) + \
+                matcher.explain(text, "body", found=found)
+        person_names, place_names = names or (self.names("person"), self.names("place"))
+        persons, places = _split(f.get("persons")), _split(f.get("places"))
         return Hit(
             rank=rank, id=f["id"], score=float(score or 0.0), title=title,
             date=date.display if date else None,
             date_precision=date.precision if date else None,
             source=f.get("source") or "", url=f.get("url") or "",
-            title_matches=highlight_ranges(title, matcher),
+            title_matches=[(s, e) for s, e, _, _, _ in title_found],
             snippets=snippets,
-            persons=self.names("person").apply(_split(f.get("persons"))),
-            places=self.names("place").apply(_split(f.get("places"))),
+            persons=person_names.apply(persons),
+            places=place_names.apply(places),
             matched=matched,
-            persons_printed=_split(f.get("persons")), places_printed=_split(f.get("places")),
+            persons_printed=persons, places_printed=places,
         )
 
     def similar(self, article_id, *, limit=10, snippets=1, fragment_chars=260):

@@ -6,6 +6,7 @@ boundaries (aware of ``z. B.``, ``Dr.``, ``3. Oktober``) and never mid-word.
 """
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 from index.analysis import GERMAN_STOPWORDS, WORD_RE, fold_diacritics, stem_word
@@ -51,6 +52,7 @@ class TermMatcher:
         self._checked = set()  # words whose tokens were classified by _token_hits
         self._hits = set()     # ... and those that match
         self._pattern = {}     # where in a text a query stem can be (_matching_tokens)
+        self._explained = {}   # (surface, stem, how): (query word, how) for explain
 
     def _stem_matches(self, clean, stem):
         return stem in self.stems or (bool(self.prefixes)
@@ -65,12 +67,12 @@ class TermMatcher:
         hit = None
         forms = _word_forms(word)
         if forms is not None:
-            clean, stem, parts = forms
+            clean, stem = forms
             if self._stem_matches(clean, stem) and self._own_form(clean, stem):
                 hit = (0, len(word), stem, "whole")
-            else:
+            elif len(clean) == len(word):
                 # The longest compound tail, else a leading part, that the query asked for.
-                for start, end, text, part_stem in parts:
+                for start, end, text, part_stem in _word_parts(clean):
                     if self._stem_matches(text, part_stem) and self._own_form(text, part_stem):
                         hit = (start, end, part_stem, "compound")
                         break
@@ -86,7 +88,7 @@ class TermMatcher:
         """Yield ``(start, end, surface_word, stem, how)`` for each match."""
         if not self.stems and not self.prefixes:
             return
-        if start == 0 and end is None and len(text) > _FAST_FIND_CHARS:
+        if start == 0 and end is None:
             tokens = self._matching_tokens(text)
         else:
             tokens = WORD_RE.finditer(text, start, len(text) if end is None else end)
@@ -112,29 +114,42 @@ class TermMatcher:
         return False
 
     def _matching_tokens(self, text):
-        """The tokens of a long ``text`` that match, in order, without visiting the others.
+        """The tokens of ``text`` that match, in order, without visiting the others.
 
         A word can only match when it contains a query stem (or prefix) spelled
         with or without umlauts: Snowball stems are prefixes of the word they
         come from, once ``ä``/``ae`` are folded to ``a`` and ``ß`` to ``ss`` and
         invisible characters are dropped. One regular expression finds those
-        places (soft hyphens allowed inside); only the tokens around them are
-        checked (each distinct word once per query). Yields what
-        ``WORD_RE.finditer`` yields, less the tokens that would yield no match.
+        places in the lowercased text (invisible characters taken out); only the
+        tokens around them are checked (each distinct word once per query). Yields
+        what ``WORD_RE.finditer`` yields, less the tokens that would yield no match.
         """
-        # Most texts have no invisible characters, and lowercase to the same length:
-        # those are scanned lowercased with a plain expression. Allowing an invisible
-        # character between any two letters made the expression 15 times as costly to
-        # compile (8 ms a query), and ignoring case made the scan 2-4 times as slow.
+        # A plain expression over the lowercased text. Allowing an invisible character
+        # between any two letters made the expression 15 times as costly to compile
+        # (8 ms a query), and ignoring case made the scan 2-4 times as slow: soft hyphens
+        # are taken out of the copy that is scanned instead, and a place found in it
+        # is moved back by the number taken out before it.
         lower = text.lower()
-        plain = len(lower) == len(text) and _INVISIBLE_RE.search(text) is None
-        if plain not in self._pattern:
-            self._pattern[plain] = _stems_pattern(self.stems | set(self.prefixes), plain)
+        plain = len(lower) == len(text)  # else a letter lowercases to two (İ): rare
+        pattern = self._pattern.get(plain)
+        if pattern is None:
+            pattern = self._pattern[plain] = _stems_pattern(
+                frozenset(self.stems | set(self.prefixes)), plain)
+        shifts = None
+        if not plain:
+            lower = text
+        elif _has_invisible(text):
+            # Where each character taken out would stand in the scanned copy.
+            shifts = [m.start() - k for k, m in enumerate(_INVISIBLE_RE.finditer(text))]
+            lower = _INVISIBLE_RE.sub("", lower)
         end = 0
-        for c in self._pattern[plain].finditer(lower if plain else text):
-            if c.start() < end:
+        for c in pattern.finditer(lower):
+            at = c.start()
+            if shifts:
+                at += bisect_right(shifts, at)
+            if at < end:
                 continue  # inside the token just checked
-            m = _token_containing(text, c.start())
+            m = _token_containing(text, at)
             if m is None:
                 continue
             end = m.end()
@@ -183,25 +198,35 @@ class TermMatcher:
             if key in seen:
                 continue
             seen.add(key)
-            typed = self._typed.get(stem)
-            if typed is None:
-                typed = _closest(surface, self.words)
-                kind = "fuzzy" if self.fuzzy else "prefix" if self.prefixes else "stem"
-                if how == "compound" or stem in self.parts:
-                    kind = "compound"
-            elif how == "compound":
-                kind = "compound"
-            elif strip_invisible(typed).lower() == key:
-                kind = "exact"
-            elif fold_diacritics(typed) == fold_diacritics(surface):
-                kind = "spelling"
-            else:
-                kind = "stem"
+            typed, kind = self._how(surface, key, stem, how)
             out.append(MatchReason(query_word=typed or "", surface=surface, field=field,
                                    how=kind))
             if len(out) >= limit:
                 break
         return out
+
+    def _how(self, surface, key, stem, how):
+        """``(query word, how)`` of one surface form for :meth:`explain`, remembered for
+        the rest of this query: the same forms recur in every hit."""
+        cached = self._explained.get((surface, stem, how))
+        if cached is not None:
+            return cached
+        typed = self._typed.get(stem)
+        if typed is None:
+            typed = _closest(surface, self.words)
+            kind = "fuzzy" if self.fuzzy else "prefix" if self.prefixes else "stem"
+            if how == "compound" or stem in self.parts:
+                kind = "compound"
+        elif how == "compound":
+            kind = "compound"
+        elif strip_invisible(typed).lower() == key:
+            kind = "exact"
+        elif fold_diacritics(typed) == fold_diacritics(surface):
+            kind = "spelling"
+        else:
+            kind = "stem"
+        self._explained[(surface, stem, how)] = typed, kind
+        return typed, kind
 
 
 def _closest(surface, words):
@@ -222,22 +247,29 @@ _SPLITTER = CompoundSplitter()
 @lru_cache(maxsize=200_000)
 def _word_forms(word):
     """What matching needs to know of a word, whatever the query: None for a stop word,
-    else ``(clean, stem, parts)`` with its compound parts as ``(start, end, text, stem)``,
-    tails first. Cached across queries: a search shows ten long articles, and
-    splitting and stemming each of their words anew was most of its time.
+    else ``(clean, stem)``. Cached across queries: a search shows ten long articles.
     """
     clean = strip_invisible(word).lower()
     if clean in GERMAN_STOPWORDS:
         return None
-    parts = ()
-    if len(clean) == len(word):
-        parts = tuple((p.start, p.end, p.text, stem_word(p.text)) for p in
-                      sorted(_SPLITTER.parts(clean), key=lambda p: (not p.head, p.start)))
-    return clean, stem_word(clean), parts
+    return clean, stem_word(clean)
 
 
-#: Texts longer than this are searched by ``TermMatcher._matching_tokens``.
-_FAST_FIND_CHARS = 1000
+@lru_cache(maxsize=200_000)
+def _word_parts(clean):
+    """The compound parts of a lowercased word as ``(start, end, text, stem)``, tails first.
+
+    Asked only when the whole word does not match: splitting and stemming every
+    word of ten long articles anew was most of a search's time.
+    """
+    return tuple((p.start, p.end, p.text, stem_word(p.text)) for p in
+                 sorted(_SPLITTER.parts(clean), key=lambda p: (not p.head, p.start)))
+
+
+def _has_invisible(text):
+    """True when ``text`` holds a soft hyphen or zero-width character (a substring
+    search per character: several times faster than a character class)."""
+    return any(c in text for c in INVISIBLE)
 
 
 def _token_containing(text, at):
@@ -259,11 +291,13 @@ _SPELLINGS = {"a": ("a", "ä", "ae"), "o": ("o", "ö", "oe"), "u": ("u", "ü", "
 _GAP = "[" + INVISIBLE + "]*"
 
 
+@lru_cache(maxsize=512)
 def _stems_pattern(stems, plain=False):
     """One expression for the places where any of ``stems`` is spelled.
 
     By default it ignores case and allows invisible characters between letters;
     ``plain`` gives a faster one for lowercased text without invisible characters.
+    Kept across queries: compiling one costs about as much as scanning ten articles.
     """
     gap = "" if plain else _GAP
 

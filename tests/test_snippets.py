@@ -1,5 +1,7 @@
 """Snippets: German sentence boundaries, highlights of compound parts, match reasons."""
 
+import re
+
 import pytest
 
 from index.analysis import stem_word
@@ -85,6 +87,29 @@ def test_long_texts_find_exactly_the_matches_a_full_token_scan_finds(typed):
         assert m.matches(text) == full_scan
         found_any = found_any or bool(full_scan)
     assert found_any, typed
+
+
+@pytest.mark.parametrize("typed", [
+    ["Lehrer", "Gewerkschaft"], ["Koeln"], ["Strasse"], ["Raketenwerfer"], ["Hochwasser"],
+    ["Düsseldorf", "Sperrstunde"], ["Bär"], ["Wetter", "Sturm", "Zug"],
+])
+def test_titles_short_texts_and_soft_hyphens_find_what_a_full_token_scan_finds(typed):
+    # Every text takes the fast path now, and soft hyphens are taken out of the copy
+    # it scans: the places it finds are moved back to the text's own offsets.
+    from conftest import CORPUS, SAMPLES
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))
+             + sorted(SAMPLES.glob("*.txt"))]
+    short = [line for t in texts for line in t.splitlines() if line.strip()][:400]
+    hyphenated = [re.sub(r"(\w{3})(\w{3})", "\\1\u00ad\\2", t) for t in texts[:12]]
+    zero_width = [t.replace("er", "e\u200br", 3) for t in short[:100]]
+    m = TermMatcher({stem_word(w) for w in typed}, words=typed)
+    found = 0
+    for text in short + hyphenated + zero_width + ["Die Stra\u00adße nach K\u00f6ln"]:
+        full_scan = list(m._matches(text, 0, len(text)))  # every token, one by one
+        assert m.matches(text) == full_scan, text
+        found += bool(full_scan)
+    assert found, typed
 
 
 @pytest.mark.parametrize("typed", [["Lehrer"], ["Corona", "Schule"], ["Köln"], ["Regierung"],

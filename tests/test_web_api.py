@@ -392,6 +392,19 @@ def test_two_workers_serve_the_same_answers(web_index, server):
         assert s.stop() == 0
 
 
+def test_equal_searches_get_the_same_bytes_with_or_without_the_cache(web_index, server):
+    first = server.request("/api/search?q=Hochwasser&limit=5&snippets=1")
+    again = server.request("/api/search?snippets=1&page=1&limit=5&q=Hochwasser")
+    assert first[0] == again[0] == 200 and first[2] == again[2]
+    assert again[1]["x-cache"] == "hit"
+    off = Server(web_index, "--cache-size", "0")
+    try:
+        uncached = off.request("/api/search?q=Hochwasser&limit=5&snippets=1")
+        assert uncached[2] == first[2] and uncached[1]["x-cache"] == "miss"
+    finally:
+        assert off.stop() == 0
+
+
 # ---------------------------------------------------------------- new commits
 
 def test_new_commits_are_searched_without_a_restart(tmp_path):

@@ -33,6 +33,8 @@ from web.adapter import Library, ParameterError, error_kind, index_path_from_env
 
 HERE = pathlib.Path(__file__).resolve().parent
 ENV_TOKEN = "FUNDSTELLE_TOKEN"
+#: MB for the cache of search answers in each server process (``serve --cache-size``).
+ENV_CACHE_MB = "FUNDSTELLE_CACHE_MB"
 COOKIE = "fundstelle_session"
 
 #: Limits on what a request may ask for; each is named in the error it causes.
@@ -92,7 +94,9 @@ class ApiError(Exception):
 
 
 def _json_response(data, status=200):
-    return Response(safe_json(data, indent=2) + "\n", status_code=status,
+    # Compact: with ``indent`` Python's json falls back from its C encoder (2.0 ms
+    # instead of 0.5 for a page of ten hits).
+    return Response(safe_json(data) + "\n", status_code=status,
                     media_type="application/json")
 
 
@@ -343,9 +347,14 @@ def _templates():
 
 # ------------------------------------------------------------------ the app
 
-def create_app(index_path, token=None, refresh_every=None):
-    """The ASGI app serving the index at ``index_path``; every request needs ``token`` if set."""
+def create_app(index_path, token=None, refresh_every=None, cache_mb=None):
+    """The ASGI app serving the index at ``index_path``; every request needs ``token`` if set.
+
+    ``cache_mb`` sizes the cache of search answers (:mod:`web.cache`; 0 turns it off).
+    """
     kwargs = {} if refresh_every is None else {"refresh_every": refresh_every}
+    if cache_mb is not None:
+        kwargs["cache_mb"] = cache_mb
     library = Library(index_path, **kwargs)
     templates = _templates()
 
@@ -451,7 +460,13 @@ def create_app(index_path, token=None, refresh_every=None):
             data = await run_in_threadpool(library.search, **opts)
             return _csv_response(export.search_csv(data["hits"], bom),
                                  "fundstelle-treffer.csv")
-        return _json_response(await run_in_threadpool(library.search, **opts))
+        body = library.cached_json(**opts)  # a repeat: answered here, no thread needed
+        if body is not None:
+            return Response(body, media_type="application/json", headers={"x-cache": "hit"})
+        _, body, cached = await run_in_threadpool(library.search_answer, **opts)
+        # Says whether the answer came from the cache (web/cache.py), as proxies do.
+        return Response(body, media_type="application/json",
+                        headers={"x-cache": "hit" if cached else "miss"})
 
     async def api_batch(request):
         params = request.query_params
@@ -598,8 +613,11 @@ def create_app(index_path, token=None, refresh_every=None):
 
 
 def app_from_env():
-    """The app for uvicorn's factory mode (``--workers``): index and token from the environment."""
-    return create_app(index_path_from_env(), token=os.environ.get(ENV_TOKEN) or None)
+    """The app for uvicorn's factory mode (``--workers``): index, token and cache size
+    from the environment."""
+    cache = os.environ.get(ENV_CACHE_MB)
+    return create_app(index_path_from_env(), token=os.environ.get(ENV_TOKEN) or None,
+                      cache_mb=float(cache) if cache else None)
 
 
 def _filter_views(opts, data, link):

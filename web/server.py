@@ -50,17 +50,22 @@ def check_port(host, port):
                              "pick another --port or --host") from None
 
 
-def serve(index_path, host="127.0.0.1", port=8080, workers=1, token=None):
+def serve(index_path, host="127.0.0.1", port=8080, workers=1, token=None, cache_mb=None):
     """Serve ``index_path`` until Ctrl-C or SIGTERM; uvicorn finishes open requests first.
 
-    Index and token reach the app (and each worker process) through the
-    environment, as ``fundstelle --index`` and ``--token`` would set them.
+    Index, token and cache size (MB of search answers per process, 0: none kept;
+    None: :data:`web.cache.DEFAULT_MB`) reach the app (and each worker process)
+    through the environment, as ``fundstelle --index`` and ``--token`` would set them.
     """
     import uvicorn
 
-    from web.app import ENV_TOKEN
+    from web.app import ENV_CACHE_MB, ENV_TOKEN
 
     os.environ[ENV_INDEX] = os.path.abspath(index_path)
+    if cache_mb is None:
+        os.environ.pop(ENV_CACHE_MB, None)
+    else:
+        os.environ[ENV_CACHE_MB] = str(cache_mb)
     if token:
         os.environ[ENV_TOKEN] = token
     else:
