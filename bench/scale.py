@@ -2,19 +2,23 @@
 
     nice .venv/bin/python bench/scale.py                     # full FANG, all parts
     nice .venv/bin/python bench/scale.py --limit 10000 --queries 100
+    nice .venv/bin/python bench/scale.py --workdir DIR --parts local1   # one run
 
 Indexing: the articles (the first ``--limit`` of ``--corpus``, written out as plain
 JSON Lines so tasks can read byte ranges) are indexed as 2 shards on a LocalCluster
-of 1 worker process and of 2, and on a cluster started by hand as a deployment
-would (``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1):
-articles/s, and the efficiency of 2 workers against one (rate ÷ 2 × rate of one).
+of 1 worker process and of 2, and as 4 shards on a cluster started by hand as a
+deployment would (``dask scheduler`` and two ``dask worker`` processes on
+127.0.0.1): wall and CPU seconds (user+system of this process, every worker and
+the scheduler: on a shared machine CPU is the figure that compares), articles/s,
+and the efficiency of 2 workers against one (rate ÷ 2 × rate of one). ``--parts``
+runs one run at a time (full FANG takes a quarter of an hour a run on 2 cores).
 
 Searching: ``--queries`` queries of ``bench/perf.py``'s mix (title words, broad
 words, person and place filters; snippets and facets on) against the same
 articles as 1 shard (an ordinary index), 2 and 4 shards, in this process and with
 the shards held by actors on the hand-started cluster: p50/p95 in ms, and the
-fan-out cost (cluster p50 minus in-process p50). Wall times on a shared machine:
-the load average is printed; compare figures within one run.
+fan-out cost (cluster p50 minus in-process p50), and the CPU a query costs. Wall
+times on a shared machine: the load average is printed; compare within one run.
 """
 
 import argparse
@@ -96,27 +100,87 @@ def one_shard_folder(index, workdir):
     return folder
 
 
+def cpu_seconds(client=None):
+    """User+system CPU seconds so far of this process and, with ``client``, of the
+    cluster's worker processes and scheduler (each process's own, read there)."""
+    import resource
+
+    def own():
+        import psutil
+        t = psutil.Process().cpu_times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    total = r.ru_utime + r.ru_stime
+    if client is not None:
+        total += sum(client.run(own).values())
+        try:
+            total += client.run_on_scheduler(own)
+        except Exception:  # a scheduler that refuses run_on_scheduler: workers only
+            pass
+    return total
+
+
 def build(source, path, shards, client):
     """Index ``source`` into ``path`` as ``shards`` shards with tasks on ``client``:
-    (wall seconds, articles added)."""
+    (wall seconds, CPU seconds of this process, the workers and the scheduler,
+    articles added)."""
     from search import Archive
 
     shutil.rmtree(path, ignore_errors=True)
+    cpu = cpu_seconds(client)
     t = time.perf_counter()
     summary = Archive.index(path, [source], shards=shards, cluster=client)
-    return time.perf_counter() - t, summary.added
+    wall = time.perf_counter() - t
+    return wall, cpu_seconds(client) - cpu, summary.added
 
 
-def time_search(archive, queries):
-    """Per-query wall ms in one warm Archive (snippets and facets on)."""
+def time_search(archive, queries, client=None):
+    """Per-query wall ms in one warm Archive (snippets and facets on), and the CPU
+    seconds of the timed queries (this process, plus the workers with ``client``)."""
     for q, filters in queries[:10]:
         archive.search(q, limit=10, snippets=2, facets=10, **filters)
     times = []
+    cpu = cpu_seconds(client)
     for q, filters in queries:
         t = time.perf_counter()
         archive.search(q, limit=10, snippets=2, facets=10, **filters)
         times.append((time.perf_counter() - t) * 1000)
-    return times
+    return times, cpu_seconds(client) - cpu
+
+
+#: The indexing runs: (part name, folder, shards, what runs the tasks).
+BUILDS = [("local1", "local1", 2, "LocalCluster, 1 worker process"),
+          ("local2", "shards2", 2, "LocalCluster, 2 worker processes"),
+          ("hand", "shards4", 4, "dask scheduler + 2 dask worker processes")]
+
+
+def index_part(name, folder, shards, label, source, workdir):
+    """One indexing run of BUILDS; prints and returns its row."""
+    from distributed import Client, LocalCluster
+
+    hand = cluster = None
+    if name == "hand":
+        hand = HandCluster(2)
+        client = hand.client
+    else:
+        workers = int(name[-1])
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+        client = Client(cluster)
+    try:
+        load = os.getloadavg()[0]
+        wall, cpu, added = build(source, os.path.join(workdir, folder), shards, client)
+    finally:
+        if hand is not None:
+            hand.close()
+        else:
+            client.close()
+            cluster.close()
+    row = (f"{label}, {shards} shards", wall, cpu, added / wall, load, os.getloadavg()[0])
+    print(f"{row[0]} | {wall:.1f} | {cpu:.1f} | {row[3]:.1f} | {load:.1f}–{row[5]:.1f}",
+          flush=True)
+    return row
 
 
 def main():
@@ -125,13 +189,17 @@ def main():
     parser.add_argument("--limit", type=int, default=10**9, help="articles (default: all)")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--workdir", default=None, help="keep the indexes here")
-    parser.add_argument("--skip-index", action="store_true",
-                        help="time searches on the indexes --workdir holds")
+    parser.add_argument("--parts", default="local1,local2,hand,search",
+                        help="what to run, comma-separated: local1 (2 shards on a "
+                             "LocalCluster of 1 worker), local2 (the same on 2 workers: "
+                             "the 2-shard index), hand (4 shards on a hand-started "
+                             "cluster of 2 workers), search (1, 2, 4 shards)")
     parser.add_argument("--one-index", default=None,
-                        help="an ordinary index of the same articles to use as 1 shard")
+                        help="an ordinary index of the same articles to use as 1 shard "
+                             "(default: build it in the workdir)")
     args = parser.parse_args()
+    parts = args.parts.split(",")
 
-    from distributed import Client, LocalCluster
     from perf import make_queries, pct
 
     from cluster.archive import ShardedArchive
@@ -140,7 +208,7 @@ def main():
     workdir = args.workdir or tempfile.mkdtemp(prefix="fundstelle-scale-")
     os.makedirs(workdir, exist_ok=True)
     source = os.path.join(workdir, "articles.jsonl")
-    if not args.skip_index:
+    if not os.path.exists(source):
         source, n = prepare(args.corpus, args.limit, workdir)
     else:
         with open(source, "rb") as f:
@@ -148,67 +216,48 @@ def main():
     print(f"{n} articles; load average {os.getloadavg()[0]:.1f}; {os.cpu_count()} cores; "
           f"workdir {workdir}", flush=True)
 
-    rows = []
-    if not args.skip_index:
-        rates = {}
-        for workers in (1, 2):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0")
-            client = Client(cluster)
-            seconds, added = build(source, os.path.join(workdir, f"local{workers}"), 2,
-                                   client)
-            client.close()
-            cluster.close()
-            rates[workers] = added / seconds
-            rows.append((f"LocalCluster, {workers} worker(s), 2 shards", seconds,
-                         rates[workers]))
-            print(f"  {rows[-1][0]}: {seconds:.1f} s, {rates[workers]:.1f} articles/s",
-                  flush=True)
-        hand = HandCluster(2)
-        try:
-            seconds, added = build(source, os.path.join(workdir, "shards2"), 2, hand.client)
-            rows.append(("dask scheduler + 2 dask workers, 2 shards", seconds,
-                         added / seconds))
-            print(f"  {rows[-1][0]}: {seconds:.1f} s", flush=True)
-            seconds, added = build(source, os.path.join(workdir, "shards4"), 4, hand.client)
-            rows.append(("dask scheduler + 2 dask workers, 4 shards", seconds,
-                         added / seconds))
-            print(f"  {rows[-1][0]}: {seconds:.1f} s", flush=True)
-            if not args.one_index:
-                seconds, added = build(source, os.path.join(workdir, "shards1"), 1,
-                                       hand.client)
-                rows.append(("dask scheduler + 2 dask workers, 1 index", seconds,
-                             added / seconds))
-                print(f"  {rows[-1][0]}: {seconds:.1f} s", flush=True)
-        finally:
-            hand.close()
-        print("\nindexing | wall s | articles/s")
-        for name, seconds, rate in rows:
-            print(f"{name} | {seconds:.1f} | {rate:.1f}")
-        print(f"efficiency of 2 workers against 1: {rates[2] / (2 * rates[1]):.2f}")
-
     one = args.one_index or os.path.join(workdir, "shards1")
+    if not args.one_index and "search" in parts and not os.path.exists(one):
+        from index.build import index_paths
+        print("building the 1-shard index in this process (2 procs)", flush=True)
+        index_paths(one, [source], procs=2)
+
+    builds = [b for name in parts for b in BUILDS if b[0] == name]  # in the order asked
+    if builds:
+        print("\nindexing | wall s | CPU s (all processes) | articles/s | load average "
+              "(start–end)", flush=True)
+        rows = {b[0]: index_part(*b, source, workdir) for b in builds}
+        if "local1" in rows and "local2" in rows:
+            wall = rows["local2"][3] / (2 * rows["local1"][3])
+            cpu = rows["local1"][2] / rows["local2"][2]
+            print(f"efficiency of 2 workers against 1: {wall:.2f} by wall "
+                  f"(rate ÷ 2 × rate of one); CPU of one ÷ CPU of two {cpu:.2f}")
+
+    if "search" not in parts:
+        return
     indexes = [("1 shard", one), ("2 shards", os.path.join(workdir, "shards2")),
                ("4 shards", os.path.join(workdir, "shards4"))]
     queries = make_queries(one, args.queries)
     print(f"\nsearch, {len(queries)} queries, load average {os.getloadavg()[0]:.1f}")
-    print("index | in-process p50 / p95 ms | cluster (2 workers) p50 / p95 ms | "
-          "fan-out p50 ms")
+    print("index | in-process p50 / p95 ms, CPU ms a query | cluster (2 workers) p50 / p95 "
+          "ms, CPU ms a query (all processes) | fan-out p50 ms", flush=True)
     hand = HandCluster(2)
     try:
         for name, path in indexes:
             here = Archive(path)
-            local = time_search(here, queries)
+            local, local_cpu = time_search(here, queries)
             here.close()
             if not os.path.exists(os.path.join(path, "fundstelle-shards.json")):
                 path = one_shard_folder(path, workdir)  # the same index, as shard 0 of 1
             there = ShardedArchive(path, cluster=hand.client)
-            remote = time_search(there, queries)
+            remote, remote_cpu = time_search(there, queries, hand.client)
             there.close()
-            line = f"{name} | {pct(local, 50):.1f} / {pct(local, 95):.1f} | "
-            line += (f"{pct(remote, 50):.1f} / {pct(remote, 95):.1f} | "
+            line = (f"{name} | {pct(local, 50):.1f} / {pct(local, 95):.1f}, "
+                    f"{local_cpu / len(queries) * 1000:.1f} | ")
+            line += (f"{pct(remote, 50):.1f} / {pct(remote, 95):.1f}, "
+                     f"{remote_cpu / len(queries) * 1000:.1f} | "
                      f"{pct(remote, 50) - pct(local, 50):+.1f}")
-            print(line, flush=True)
+            print(line + f" (load {os.getloadavg()[0]:.1f})", flush=True)
     finally:
         hand.close()
 

@@ -11,7 +11,7 @@ import os
 
 from cluster.manifest import Manifest
 from search.archive import Archive, _plain
-from search.errors import ArticleNotFound, NotOnShards
+from search.errors import ArticleNotFound
 
 ENV_CLUSTER = "FUNDSTELLE_CLUSTER"
 
@@ -37,6 +37,7 @@ class ShardedArchive(Archive):
         if self._engine is None:
             from cluster.engine import LocalShards, ShardedEngine
 
+            self._check_versions()
             if self.cluster:
                 from cluster.dask import DaskShards
                 shards = DaskShards(self.manifest, self.cluster, settings=self.settings)
@@ -44,6 +45,30 @@ class ShardedArchive(Archive):
                 shards = LocalShards(self.manifest, settings=self.settings)
             self._engine = ShardedEngine(shards, settings=self.settings)
         return self._engine
+
+    def _check_versions(self):
+        """Raise StaleIndex naming the sharded folder (the one to rebuild, with
+        ``--rebuild`` there) when it or one of its shards was written by another
+        version of Fundstelle."""
+        import json
+
+        from index.errors import StaleIndex
+        from index.schema import format_versions
+        from index.store import META_FILE
+
+        expected = format_versions()
+        metas = [{"schema_version": self.manifest.schema_version,
+                  "analyzer_version": self.manifest.analyzer_version}]
+        for shard in self.manifest.shard_paths():
+            try:
+                with open(os.path.join(shard, META_FILE), encoding="utf-8") as f:
+                    metas.append(json.load(f))
+            except (OSError, ValueError):
+                pass  # a missing shard is the engine's to report
+        for meta in metas:
+            for key in ("schema_version", "analyzer_version"):
+                if meta.get(key) != expected[key]:
+                    raise StaleIndex(self.path, key, meta.get(key), expected[key])
 
     def refresh(self):
         if self._engine is not None:
@@ -60,13 +85,25 @@ class ShardedArchive(Archive):
 
     def article(self, article_id, query=None):
         """An article as ``fundstelle show --format json`` prints it; raise ArticleNotFound."""
-        shard = self.engine.owner(article_id)
-        return _plain(self.engine.shards.call(shard, "article", article_id, query))
+        engine = self.engine
+        shard = engine.owner(article_id)
+        if len(engine.shards) > 1:
+            engine.copy_links()
+        out = _plain(engine.shards.call(shard, "article", article_id, query))
+        if len(engine.shards) > 1:
+            # Copies in other shards: their groups are joined with this one's.
+            group = engine.shards.call(shard, "group_of", article_id)
+            others = [i for i in range(len(engine.shards)) if i != shard]
+            for found in engine.shards.calls([(i, "group_members", (group,), {})
+                                              for i in others]):
+                out["copies"] += [c for c in found if c not in out["copies"]]
+        return out
 
     def search_batch(self, lines, *, describe=None, skip_blank=False, **options):
         from search.batch import run_batch
         from search.errors import user_message
 
+        options.setdefault("collapse", True)  # as search() does
         for out in run_batch(self.engine, lines, describe=describe or user_message,
                              skip_blank=skip_blank, **options):
             yield _plain(out)
@@ -132,28 +169,31 @@ class ShardedArchive(Archive):
             out["notes"] += [f"{name}: {n}" for n in part["notes"]]
         return out
 
-    # Agency copies are grouped within a shard only, and co-occurrence and watches read
-    # one index's facet columns and commit log: not offered on shards yet (NOTES).
+    def search_results(self, query=None, *, collapse=True, **options):
+        """``Archive.search_results`` over all shards; copies of one agency report in
+        two shards are joined by their signatures among the page's window of hits
+        (:meth:`cluster.engine.ShardedEngine.search`)."""
+        return self.engine.search(query, collapse=collapse, **options)
 
-    def search_results(self, query=None, *, collapse=False, **options):
-        """Hits as one index gives them with ``--no-collapse``: agency-copy groups are
-        kept per shard, so a sharded index does not collapse them (``groups`` is null)."""
-        return self.engine.search(query, **options)
+    def cooccurrence(self, kind, name, query=None, *, since=None, until=None, person=(),
+                     place=(), limit=20, min_count=2):
+        """``Archive.cooccurrence`` over all shards (:mod:`cluster.investigate`)."""
+        from cluster.investigate import cooccurring
+        return _plain(cooccurring(self.engine, kind, name, query, since=since, until=until,
+                                  person=person, place=place, limit=limit,
+                                  min_count=min_count))
 
-    def cooccurrence(self, kind, name, query=None, **options):
-        raise NotOnShards("cooccurrence", self.path)
+    def watch_add(self, name, query=None, *, since=None, until=None, person=(), place=()):
+        """``Archive.watch_add``; the watch remembers each shard's newest arrival."""
+        from cluster.investigate import add_watch
+        return _plain(add_watch(self.engine, self.path, name, query, since=since,
+                                until=until, person=person, place=place))
 
-    def watch_add(self, name, query=None, **options):
-        raise NotOnShards("watch", self.path)
-
-    def watch_list(self):
-        raise NotOnShards("watch", self.path)
-
-    def watch_remove(self, name):
-        raise NotOnShards("watch", self.path)
-
-    def watch_run(self, name=None, **options):
-        raise NotOnShards("watch", self.path)
+    def watch_run(self, name=None, *, snippets=1, remember=True):
+        """``Archive.watch_run`` over all shards (arrivals are counted per shard)."""
+        from cluster.investigate import run_watches
+        return _plain(run_watches(self.engine, self.path, name, snippets=snippets,
+                                  remember=remember))
 
 
 __all__ = ["ShardedArchive", "ArticleNotFound"]

@@ -1,7 +1,8 @@
 """Searching a sharded index as one: the coordinator of the two-phase search.
 
 :class:`ShardedEngine` has ``SearchEngine``'s search interface. A query goes to
-every shard twice: first for the statistics it needs (document count, field
+every shard twice (a keyword query more, see :meth:`ShardedEngine._keyword_norms`):
+first for the statistics it needs (document count, field
 lengths, each term's document frequency, how many articles name a keyword), which
 are summed (:mod:`cluster.merge`); then each shard ranks with the collection's
 numbers and returns its best ``offset + limit`` entries and its facet counts.
@@ -17,18 +18,22 @@ statistics are read from all shards as the ranker asks for them.
 
 import re
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from itertools import chain, islice
 
-from cluster.merge import (SourceNames, answers_first, choose_correction, merge_streams,
-                           merge_top, sum_counts, sum_facets, sum_period_counts,
-                           sum_statistics)
+import numpy as np
+
+from cluster.merge import (SourceNames, answers_first, choose_correction, collapse_entries,
+                           copy_links, merge_streams, merge_top, sum_counts, sum_facets,
+                           sum_period_counts, sum_statistics)
 from cluster.shard import ShardSearcher, make_collection
 from index.analysis import GERMAN_STOPWORDS, WORD_RE, fold_diacritics
 from index.errors import FundstelleError
+from search.duplicates import window
 from search.engine import SORTS
 from search.errors import AmbiguousName, ArticleNotFound, BadOption, UnknownName
 from search.query import loosened
+from search.ranking import keyword_norms
 from search.results import FacetValue, SearchResults
 from search.settings import DEFAULT_SETTINGS
 from search.sources import FACET_KEY as SOURCES_KEY
@@ -95,6 +100,7 @@ class ShardedEngine:
         self._collection = None
         self._phase_one = OrderedDict()
         self._source_names = None
+        self._links = None  # copy_links of this state
 
     def close(self):
         self.shards.close()
@@ -129,7 +135,7 @@ class ShardedEngine:
         gathered anew and the surname merges decided again."""
         state = self.generation()
         if state != self._state:
-            self._state, self._collection = state, None
+            self._state, self._collection, self._links = state, None, None
             self._source_names = None
             self._phase_one.clear()
             self._surnames()
@@ -171,6 +177,36 @@ class ShardedEngine:
         else:
             self._phase_one.move_to_end(key)
         return {"state": state, "stats": stats}
+
+    def _keyword_norms(self, text, fuzzy, collection):
+        """The collection's ``KeywordNorms`` for a keyword query (None for another):
+        the third phase. Each shard sends its best ``keyword_depth`` matches' scores
+        (``keyword_part``); the shards holding the collection's best
+        ``together_depth`` candidates send their closeness; the norms are
+        computed from these as one index computes its own
+        (``search.ranking.keyword_norms``). Kept per commit of all shards."""
+        if not (text and text.strip()):
+            return None
+        key = ("keyword norms", text, bool(fuzzy))
+        if key in self._phase_one:
+            self._phase_one.move_to_end(key)
+            return self._phase_one[key]
+        answers = self.shards.map("keyword_part", text, fuzzy=fuzzy, collection=collection)
+        held = [i for i, part in enumerate(answers) if part is not None]
+        norms = None
+        if held:
+            def closeness(masks):
+                asks = [(i, m) for i, m in zip(held, masks) if m.any()]
+                got = iter(self.shards.calls([
+                    (i, "keyword_closeness", (text, m),
+                     dict(fuzzy=fuzzy, collection=collection)) for i, m in asks]))
+                return [next(got) if m.any() else np.ones(0) for m in masks]
+
+            norms = keyword_norms([answers[i] for i in held], self.settings, closeness)
+        self._phase_one[key] = norms
+        while len(self._phase_one) > STATS_CACHE:
+            self._phase_one.popitem(last=False)
+        return norms
 
     def _surnames(self):
         """Decide the automatic surname merges from all shards' counts and hand them to
@@ -227,8 +263,14 @@ class ShardedEngine:
 
     def search(self, text=None, *, limit=10, offset=0, sort="relevance", since=None,
                until=None, person=(), place=(), source=(), facets=10, snippets=2,
-               fragment_chars=260, suggestions=True, fuzzy=False, relax=True):
-        """``SearchEngine.search`` over all shards, with the collection's statistics."""
+               fragment_chars=260, suggestions=True, fuzzy=False, relax=True,
+               collapse=False, _depth=None):
+        """``SearchEngine.search`` over all shards, with the collection's statistics.
+
+        With ``collapse``, agency copies show once (``search.duplicates``): each shard
+        ranks its window of hits with their copy groups, joined over shards
+        (:meth:`copy_links`), and the coordinator collapses the merged window
+        (:func:`cluster.merge.collapse_entries`)."""
         started = time.perf_counter()
         if sort not in SORTS:
             raise BadOption("sort", sort, f"use one of {', '.join(SORTS)}")
@@ -236,19 +278,35 @@ class ShardedEngine:
             if value < 0:
                 raise BadOption(option, value, "it must not be negative")
         person, place, source = self._filters(person, place, source)
+        if collapse:
+            self.copy_links()
         want = offset + limit
-        options = dict(want=want, sort=sort, since=since, until=until, person=person,
+        depth = _depth or (window(want, 1 << 62) if collapse else want)
+        options = dict(want=depth, sort=sort, since=since, until=until, person=person,
                        place=place, source=source, facets=facets, fuzzy=fuzzy)
         collection = self._statistics(text, options)
-        pages = self.shards.map("search", text, collection=collection, **options)
+        norms = self._keyword_norms(text, fuzzy, collection) if sort == "relevance" else None
+        pages = self.shards.map("search", text, collection=collection, keyword_norms=norms,
+                                collapse=collapse, **options)
         total = sum(p["total"] for p in pages)
         kind, used_sort = pages[0]["answer_kind"], pages[0]["sort"]
         if kind:
             best = merge_top([p["entries"] for p in pages],
-                             max(want, self.settings.answer_depth), "relevance")
-            entries = answers_first(best, want, self.settings.answer_boost)
+                             max(depth, self.settings.answer_depth), "relevance")
+            entries = answers_first(best, depth, self.settings.answer_boost)
         else:
-            entries = merge_top([p["entries"] for p in pages], want, used_sort)
+            entries = merge_top([p["entries"] for p in pages], depth, used_sort)
+        duplicates = n_groups = None
+        if collapse:
+            entries = entries[:window(want, total)] if not _depth else entries
+            entries, duplicates, n_groups = self._collapse(pages, entries, want)
+            if len(entries) < min(want, n_groups) and depth < total and not _depth:
+                # Too few groups in the window: rank every match, as one index does.
+                return self.search(text, limit=limit, offset=offset, sort=sort, since=since,
+                                   until=until, person=person, place=place, source=source,
+                                   facets=facets, snippets=snippets,
+                                   fragment_chars=fragment_chars, suggestions=suggestions,
+                                   fuzzy=fuzzy, relax=relax, collapse=True, _depth=total)
         parsed = bool(text and text.strip())
         if total == 0 and relax and parsed:
             loose = loosened(text)
@@ -258,7 +316,8 @@ class ShardedEngine:
                                       since=since, until=until, person=person, place=place,
                                       source=source, facets=facets, snippets=snippets,
                                       fragment_chars=fragment_chars,
-                                      suggestions=suggestions, fuzzy=fuzzy, relax=False)
+                                      suggestions=suggestions, fuzzy=fuzzy, relax=False,
+                                      collapse=collapse)
                 except FundstelleError:
                     out = None
                 if out is not None and out.total:
@@ -267,6 +326,9 @@ class ShardedEngine:
                     return out
         hits = self._hits(entries[offset:], offset, text, fuzzy=fuzzy, snippets=snippets,
                           fragment_chars=fragment_chars)
+        if duplicates is not None:
+            for hit, dups in zip(hits, duplicates[offset:]):
+                hit.duplicates = dups
         facet_values = {}
         if facets:
             for name, selected in (("person", person), ("place", place),
@@ -279,12 +341,48 @@ class ShardedEngine:
                             limit=limit, sort=used_sort, facets=facet_values,
                             filters={"person": person, "place": place, "source": source,
                                      "since": since, "until": until})
+        out.groups = n_groups
         if parsed and total < SUGGEST_BELOW and suggestions:
             fixed = self.suggest(text)
             if fixed:
                 out.suggestions = [fixed]
         out.seconds = time.perf_counter() - started
         return out
+
+    def _collapse(self, pages, entries, want):
+        """(one entry per group of copies, each one's copies' ids, groups among all
+        matches) of the merged ``entries``, from the shards' ``pages`` (see
+        :meth:`search`)."""
+        groups = {(i, d): g for i, p in enumerate(pages) for d, g in p["groups"].items()}
+        members = {}
+        for p in pages:
+            for g, found in p["members"].items():
+                members.setdefault(g, []).extend(found)
+        shown, duplicates = collapse_entries(entries, groups, members, want)
+        # A group joined over shards is counted by every shard holding a match of it.
+        spread = Counter(g for p in pages for g in p["joined"])
+        n_groups = sum(p["n_groups"] for p in pages) - sum(n - 1 for n in spread.values())
+        return shown, duplicates, n_groups
+
+    def copy_links(self):
+        """Join agency copies across shards for this commit of all shards: every shard's
+        copy groups are renumbered so that copies in different shards share a group
+        (:func:`cluster.merge.copy_links` over all shards' MinHash signatures, once
+        per commit of all shards). Returns ``{(shard, group): group}`` of the joined."""
+        from index.duplicates import THRESHOLD
+
+        self._current()
+        if self._links is None:
+            links = {}
+            if len(self.shards) > 1:
+                links = copy_links(self.shards.map("signature_table"), THRESHOLD)
+            per = [{} for _ in range(len(self.shards))]
+            for (k, g), to in links.items():
+                per[k][g] = to
+            self.shards.calls([(i, "use_copy_links", (per[i],), {})
+                               for i in range(len(self.shards))])
+            self._links = links
+        return self._links
 
     def _hits(self, entries, offset, text=None, stems=None, **options):
         """Hit objects of the final page, each made by its shard, in the page's order."""
@@ -431,7 +529,9 @@ class ShardedEngine:
         options = dict(sort=sort, since=since, until=until, person=person, place=place,
                        source=source, fuzzy=fuzzy)
         collection = self._statistics(text, dict(options, want=0, facets=0))
-        opened = self.shards.map("open_stream", text, collection=collection, **options)
+        norms = self._keyword_norms(text, fuzzy, collection) if sort == "relevance" else None
+        opened = self.shards.map("open_stream", text, collection=collection,
+                                 keyword_norms=norms, **options)
         tokens = [o["token"] for o in opened]
         if not sum(o["total"] for o in opened) and relax:
             loose = loosened(text)

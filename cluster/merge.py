@@ -25,9 +25,12 @@ def sum_statistics(parts):
     {('body', b'wahl'): 3}
     """
     out = {"doc_count": 0, "field_lengths": Counter(), "frequencies": Counter(),
-           "named": Counter()}
+           "named": Counter(), "plain_lengths": (0.0, 0)}
     for part in parts:
         out["doc_count"] += part["doc_count"]
+        if part.get("plain_lengths"):
+            out["plain_lengths"] = tuple(a + b for a, b in zip(out["plain_lengths"],
+                                                               part["plain_lengths"]))
         for key in ("field_lengths", "frequencies", "named"):
             out[key].update(part.get(key) or {})
     return {k: dict(v) if isinstance(v, Counter) else v for k, v in out.items()}
@@ -178,3 +181,102 @@ class SourceNames:
 
     def docs_for(self, name):
         return range(self.counts.get(name, 0))
+
+
+
+def copy_links(tables, threshold, bands=25, rows=5, max_bucket=500):
+    """Agency copies across shards: ``{(shard, group): group number}`` joining each
+    shard's copy groups (``dupgroup``) to those of other shards holding copies.
+
+    ``tables`` are each shard's ``(groups, signatures)``: the group of each signed
+    article and its MinHash signature (rows of uint32). Candidates share one band of
+    ``rows`` signature values (locality-sensitive hashing, as the index's own LSH with
+    ``bands`` × ``rows``); a pair of articles of different shards whose signatures
+    agree in at least ``threshold`` of their places joins their groups. Joined
+    groups take the smallest group number among them (group numbers are hashes of
+    article ids: unique over the collection). Buckets of more than ``max_bucket``
+    groups (boilerplate shared by hundreds of articles) are skipped. Only joined
+    groups are in the answer.
+
+    >>> import numpy as np
+    >>> a = np.array([[1, 2, 3, 4]], dtype=np.uint32)
+    >>> b = np.array([[1, 2, 3, 9], [5, 6, 7, 8]], dtype=np.uint32)
+    >>> copy_links([(np.array([10]), a), (np.array([20, 30]), b)], 0.5, bands=2, rows=2)
+    {(0, 10): 10, (1, 20): 10}
+    """
+    import numpy as np
+
+    parts = [(k, np.asarray(g, dtype=np.int64), np.asarray(sig, dtype=np.uint32))
+             for k, (g, sig) in enumerate(tables) if len(g)]
+    if len(parts) < 2:
+        return {}
+    shard = np.concatenate([np.full(len(g), k) for k, g, _ in parts])
+    group = np.concatenate([g for _, g, _ in parts])
+    sigs = np.concatenate([sig for _, _, sig in parts])
+    parent = {}
+
+    def root(key):
+        parent.setdefault(key, key)
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for band in range(min(bands, sigs.shape[1] // rows)):
+        keys = np.ascontiguousarray(sigs[:, band * rows:(band + 1) * rows])
+        keys = keys.view(np.dtype((np.void, keys.dtype.itemsize * rows))).ravel()
+        _, bucket, sizes = np.unique(keys, return_inverse=True, return_counts=True)
+        bucket = bucket.ravel()
+        for b in np.flatnonzero(sizes > 1).tolist():
+            members = np.flatnonzero(bucket == b)
+            if len(np.unique(shard[members])) < 2:
+                continue
+            # One article per (shard, group) is enough to join groups.
+            _, first = np.unique(np.stack([shard[members], group[members]]), axis=1,
+                                 return_index=True)
+            members = members[first]
+            if len(members) > max_bucket:
+                continue
+            agree = (sigs[members][:, None, :] == sigs[members][None, :, :]).mean(axis=2)
+            other = shard[members][:, None] != shard[members][None, :]
+            for i, j in zip(*np.nonzero(np.triu((agree >= threshold) & other, 1))):
+                a = (int(shard[members[i]]), int(group[members[i]]))
+                b2 = (int(shard[members[j]]), int(group[members[j]]))
+                ra, rb = root(a), root(b2)
+                if ra != rb:
+                    keep, drop = (ra, rb) if ra[1] <= rb[1] else (rb, ra)
+                    parent[drop] = keep
+    roots = {key: root(key) for key in parent}
+    size = Counter(roots.values())
+    return {key: r[1] for key, r in roots.items() if size[r] > 1}
+
+
+def collapse_entries(entries, groups, members, want):
+    """One entry per group of agency copies among the merged ``entries`` (best first).
+
+    ``groups`` maps ``(shard, docnum)`` to the entry's group, numbered over the
+    collection (:func:`copy_links` joined the groups of copies in different shards);
+    ``members`` maps a group to its matching articles in every shard, ``[(score,
+    id)]``. Returns ``(shown, duplicates)``: the first ``want`` entries of distinct
+    groups, and for each the ids of its group's other matching articles, best first.
+
+    >>> e = [(3.0, 0, "a", 0, 1), (2.0, 0, "b", 1, 4), (1.0, 0, "c", 1, 5)]
+    >>> collapse_entries(e, {(0, 1): 10, (1, 4): 10, (1, 5): 21},
+    ...                  {10: [(3.0, "a"), (2.0, "b")], 21: [(1.0, "c")]}, 2)
+    ([(3.0, 0, 'a', 0, 1), (1.0, 0, 'c', 1, 5)], [['b'], []])
+    """
+    shown, seen = [], set()
+    for entry in entries:
+        group = groups[(entry[3], entry[4])]
+        if group in seen:
+            continue
+        seen.add(group)
+        shown.append(entry)
+        if len(shown) >= want:
+            break
+    duplicates = []
+    for entry in shown:
+        found = sorted(members.get(groups[(entry[3], entry[4])], ()),
+                       key=lambda m: (-m[0], m[1]))
+        duplicates.append([aid for _, aid in found if aid != entry[2]])
+    return shown, duplicates

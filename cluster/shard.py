@@ -14,7 +14,7 @@ from cluster.stats import CollectionStats, Recorder
 from search.errors import AmbiguousName, ArticleNotFound, BadOption, FundstelleError, UnknownName
 from search.facets import FACET_FIELDS
 from search.query import ANSWER_PATTERNS, answer_kind
-from search.ranking import top
+from search.ranking import PLAIN_TERMS, top
 from search.snippets import TermMatcher
 from search.sources import FACET_KEY as SOURCES_KEY
 from search.sources import KIND as SOURCE_KIND
@@ -29,6 +29,8 @@ SCORED_FIELDS = ("title", "body")
 #: Streams of every match (``search --all``) a shard keeps open at once; the oldest
 #: is dropped beyond (a reader that stopped early never closes its stream).
 MAX_STREAMS = 16
+#: Keyword queries whose ranking a shard keeps from the norms phase for the search.
+KEYWORD_CACHE = 8
 
 
 class StreamClosed(FundstelleError):
@@ -56,6 +58,9 @@ class ShardSearcher:
         self._state = None  # the collection the ranker was made for
         self._streams = {}  # token → _Stream, oldest first
         self._token = 0
+        self._keyword_cache = {}  # (text, fuzzy) → (ranker, ranking), oldest first
+        self._scope_cache = None  # co-occurrence: (arguments, (in scope, scope))
+        self._links = {}  # this shard's copy groups joined with other shards' (use_copy_links)
 
     def close(self):
         self.engine.close()
@@ -64,6 +69,7 @@ class ShardSearcher:
         """Search this shard's newest commit from now on; its generation."""
         self.engine.refresh()
         self._state = None  # a new searcher: the collection is applied again
+        self._links = {}  # and the copy groups joined over shards
         return self.generation()
 
     def generation(self):
@@ -81,10 +87,16 @@ class ShardSearcher:
         return self.engine.searcher.reader().field_length(fieldname)
 
     def doc_frequency(self, fieldname, btext):
+        if fieldname == PLAIN_TERMS:
+            return self.engine.ranker.plain_frequency(btext.decode("utf-8"))
         reader = self.engine.searcher.reader()
         if fieldname not in reader.schema:
             return 0
         return reader.doc_frequency(fieldname, btext)
+
+    def plain_lengths(self):
+        """(title plus body lengths of the live articles summed, live articles) here."""
+        return self.engine.ranker.plain_lengths()
 
     def named_count(self, stems):
         """How many of this shard's articles have a facet name with a word of these stems."""
@@ -102,6 +114,7 @@ class ShardSearcher:
         and name counts asked for (``(field, term bytes)`` pairs, stem sets)."""
         return {"doc_count": self.doc_count_all(),
                 "field_lengths": {f: self.field_length(f) for f in SCORED_FIELDS},
+                "plain_lengths": self.plain_lengths(),
                 "frequencies": {key: self.doc_frequency(*key) for key in frequencies},
                 "named": {frozenset(s): self.named_count(s) for s in named}}
 
@@ -190,14 +203,16 @@ class ShardSearcher:
             return ("unknown", list(exc.close))
 
     def _matches(self, text, *, sort="relevance", since=None, until=None, person=(),
-                 place=(), source=(), fuzzy=False, collection=None):
+                 place=(), source=(), fuzzy=False, collection=None, keyword_norms=None):
         """The filter part of ``SearchEngine.search`` (and ``matching``) on this shard.
 
         ``person``, ``place`` and ``source`` are values already resolved over all
         shards (a name this shard lacks filters everything out here). Returns a
         :class:`_Matched`: the parse, the ranked matches before the date filter
         (for the ``dates`` facet), after it (``base``), each filter's articles and
-        the candidates passing all of them.
+        the candidates passing all of them. ``keyword_norms`` are the collection's
+        (``search.ranking.KeywordNorms``) for a keyword query: without them its
+        ranking is cut and scaled by this shard's matches alone.
         """
         engine = self.engine
         if collection is not None:
@@ -214,11 +229,13 @@ class ShardSearcher:
             parsed = self.parse(text)
             q = parsed.query
         ranker = engine.ranker
-        ids, scores = ranker.ranked(q)
+        kept = self._kept_ranking(text, fuzzy) if parsed is not None and parsed.keywords \
+            else None
+        ids, scores = kept[:2] if kept else ranker.ranked(q)
         if parsed is not None and parsed.keywords and sort == "relevance":
             ids, scores = ranker.rank_keywords(
                 parsed.keywords, ids, scores,
-                entities=[engine._named(kw) for kw in parsed.keywords])
+                entities=[engine._named(kw) for kw in parsed.keywords], norms=keyword_norms)
         m = _Matched(parsed=parsed, sort=sort, undated=ids)
         if since or until:
             keep = engine.date_column().in_range(since, until)[ids]
@@ -238,7 +255,8 @@ class ShardSearcher:
         return m
 
     def search(self, text=None, *, want=10, sort="relevance", since=None, until=None,
-               person=(), place=(), source=(), facets=10, fuzzy=False, collection=None):
+               person=(), place=(), source=(), facets=10, fuzzy=False, collection=None,
+               keyword_norms=None, collapse=False):
         """Phase two: this shard's part of a page, as ``SearchEngine.search`` ranks it.
 
         ``person``, ``place`` and ``source`` are names already resolved over all shards.
@@ -253,7 +271,8 @@ class ShardSearcher:
         engine = self.engine
         settings = engine.settings
         m = self._matches(text, sort=sort, since=since, until=until, person=person,
-                          place=place, source=source, fuzzy=fuzzy, collection=collection)
+                          place=place, source=source, fuzzy=fuzzy, collection=collection,
+                          keyword_norms=keyword_norms)
         sort = m.sort
         counts = {}
         if facets:
@@ -275,8 +294,239 @@ class ShardSearcher:
         depth = max(want, settings.answer_depth) if kind else want
         ranked = top(m.ids, m.scores, depth, key=key)
         entries = self._entries(ranked, sort, kind, len(ranked))
-        return {"total": int(len(m.ids)), "entries": entries, "facets": counts,
-                "answer_kind": kind, "sort": sort}
+        out = {"total": int(len(m.ids)), "entries": entries, "facets": counts,
+               "answer_kind": kind, "sort": sort}
+        if collapse:
+            out.update(self._groups_of(m.ids, m.scores, [d for d, _ in ranked]))
+        return out
+
+    def _groups_of(self, ids, scores, shown):
+        """For collapsing agency copies over shards: ``{"groups": {docnum: group} of
+        the ``shown`` documents, "members": {group: [(score, id)]} of their groups'
+        matches ``ids`` here, "n_groups": the distinct groups among ``ids``, "joined":
+        those of them joined with another shard's}`` (groups as numbered over the
+        collection, :meth:`use_copy_links`)."""
+        from search.duplicates import _distinct
+
+        groups = self.engine.dup_groups()
+        cand_groups = groups[ids]
+        of = {int(d): int(groups[d]) for d in shown}
+        members = {}
+        if of:
+            wanted = np.fromiter(set(of.values()), dtype=np.int64)
+            s = self.engine.searcher
+            for i in np.flatnonzero(np.isin(cand_groups, wanted)).tolist():
+                members.setdefault(int(cand_groups[i]), []).append(
+                    (float(scores[i]), s.stored_fields(int(ids[i]))["id"]))
+        joined = set(self._links.values()).intersection(cand_groups.tolist()) \
+            if self._links else set()
+        return {"groups": of, "members": members, "n_groups": _distinct(cand_groups),
+                "joined": sorted(joined)}
+
+    def signature_table(self):
+        """``(groups, signatures)`` of this shard's signed articles (the MinHash state
+        kept beside the index, ``index.duplicates``), for joining copies over shards."""
+        from index.duplicates import NUM_PERM, _read_newest
+
+        state = _read_newest(self.path) or {}
+        if not state.get("ids"):
+            return np.zeros(0, dtype=np.int64), np.zeros((0, NUM_PERM), dtype=np.uint32)
+        has = np.asarray(state["has_sig"], dtype=bool)
+        groups = np.asarray(state["groups"], dtype=np.int64)
+        keep = has & (groups != 0)
+        return groups[keep], state["signatures"][keep]
+
+    def use_copy_links(self, links):
+        """Number this shard's copy groups as the collection does: ``{group: group}``
+        for the groups joined with another shard's (``cluster.merge.copy_links``)."""
+        from search.duplicates import group_column
+
+        engine = self.engine
+        groups = group_column(engine.searcher.reader())
+        if links:
+            local = np.fromiter(links, dtype=np.int64, count=len(links))
+            at = np.flatnonzero(np.isin(groups, local))
+            groups[at] = [links[g] for g in groups[at].tolist()]
+        engine._dup_groups = groups
+        self._links = dict(links)
+
+    def group_of(self, article_id):
+        """The copy group of an article of this shard (numbered over the collection)."""
+        docnum = self.engine.searcher.document_number(id=str(article_id))
+        if docnum is None:
+            raise ArticleNotFound(article_id)
+        return int(self.engine.dup_groups()[docnum])
+
+    def group_members(self, group):
+        """The ids of this shard's live articles in copy group ``group``, index order."""
+        groups = self.engine.dup_groups()
+        at = np.flatnonzero((groups == group) & self.engine.ranker.live())
+        s = self.engine.searcher
+        return [s.stored_fields(int(d))["id"] for d in at.tolist()]
+
+    # --- co-occurrence and watches (issue 21 on shards) -----------------------------------
+
+    def _scope(self, text, since, until, person, place, collection):
+        """(document numbers, tree scores) of the live articles matching ``text`` and the
+        filters (names resolved over all shards), as ``search.scope.matching`` finds
+        them; every live article without either."""
+        if not (text and text.strip()) and not (person or place or since or until):
+            if collection is not None:
+                self.use(collection)
+            ids = np.flatnonzero(self.engine.ranker.live())
+            return ids, np.ones(len(ids))
+        m = self._matches(text, sort=None, since=since, until=until, person=person,
+                          place=place, collection=collection)
+        return m.ids, m.scores
+
+    def joined_in_scope(self, text=None, *, since=None, until=None, person=(), place=(),
+                        collection=None):
+        """The copy groups joined with other shards' (:meth:`use_copy_links`) that have
+        an article in scope here: a co-occurrence counts each in one shard only."""
+        in_scope, scope = self._in_scope(text, since, until, person, place, collection)
+        if not self._links:
+            return []
+        groups = self.engine.dup_groups()[scope]
+        return sorted(set(self._links.values()).intersection(groups.tolist()))
+
+    def cooccurrence_counts(self, kind, target, text=None, *, since=None, until=None,
+                            person=(), place=(), collection=None, drop=()):
+        """This shard's part of ``search.cooccurrence.cooccurring``: ``{"scope",
+        "articles", "counts"}``, the articles in scope and those naming ``target`` (one
+        per agency group of this shard), and ``{(kind, name): articles naming it and
+        the target}``. The copy groups ``drop`` are counted in another shard."""
+        engine = self.engine
+        in_scope, scope = self._in_scope(text, since, until, person, place, collection, drop)
+        with_target = sorted(d for d in engine.columns(kind).docs_for(target) if in_scope[d])
+        counts = {}
+        for other in ("person", "place"):
+            columns = engine.columns(other)
+            for vid, c in columns.count(with_target).items():
+                value = columns._value(vid)
+                if not (other == kind and value == target):
+                    counts[(other, value)] = int(c)
+        return {"scope": int(len(scope)), "articles": len(with_target), "counts": counts}
+
+    def cooccurrence_totals(self, names, text=None, *, since=None, until=None, person=(),
+                            place=(), collection=None, drop=()):
+        """``{(kind, name): articles in scope naming it}`` for ``names`` (one per agency
+        group, without the groups ``drop``)."""
+        from search.cooccurrence import _totals
+
+        engine = self.engine
+        in_scope, _ = self._in_scope(text, since, until, person, place, collection, drop)
+        out = {}
+        for kind in ("person", "place"):
+            columns = engine.columns(kind)
+            known = [(name, columns.ids.get(name)) for k, name in names if k == kind]
+            known = [(name, vid) for name, vid in known if vid is not None]
+            if known:
+                totals = _totals(columns, [vid for _, vid in known], in_scope)
+                out.update({(kind, name): int(t) for (name, _), t in zip(known, totals)})
+        return out
+
+    def _in_scope(self, text, since, until, person, place, collection, drop=()):
+        """(a boolean array over documents, the scope's documents): the articles in
+        scope, one per agency group, none of the groups ``drop``; kept for the call
+        after."""
+        from search.cooccurrence import _one_per_group
+
+        key = (text, since, until, tuple(person), tuple(place), tuple(drop),
+               self.generation(), id(self.engine.dup_groups()))
+        if self._scope_cache and self._scope_cache[0] == key:
+            return self._scope_cache[1]
+        try:
+            ids, _ = self._scope(text, since, until, person, place, collection)
+        except UnknownName:  # a filter name no article of this shard has
+            ids = np.zeros(0, dtype=np.int64)
+        groups = self.engine.dup_groups()
+        scope = _one_per_group(ids, groups)
+        if len(drop):
+            scope = scope[~np.isin(groups[scope], np.asarray(drop, dtype=np.int64))]
+        in_scope = np.zeros(len(groups), dtype=bool)
+        in_scope[scope] = True
+        self._scope_cache = (key, (in_scope, scope))
+        return in_scope, scope
+
+    def watch_entries(self, text, after, *, since=None, until=None, person=(), place=(),
+                      collection=None):
+        """This shard's part of one watch's run (``search.watch._run_one``): the entries
+        of its matches among the articles that arrived here after arrival ``after``
+        (``(score, 0, id, shard, docnum, added)``), and where its next run starts."""
+        from index.arrivals import Arrivals
+
+        arrivals = Arrivals.load(self.path)
+        searcher = self.engine.searcher
+        docnums, arrival_of, missing = [], {}, []
+        for article_id, arrival in arrivals.ids.items():
+            if arrival <= after:
+                continue
+            docnum = searcher.document_number(id=article_id)
+            if docnum is None:  # committed after this searcher opened: next run shows it
+                missing.append(arrival)
+            else:
+                docnums.append(docnum)
+                arrival_of[docnum] = arrival
+        stop = arrivals.last if not missing else max(after, min(missing) - 1)
+        entries = []
+        if docnums:
+            try:
+                ids, scores = self._scope(text, since, until, person, place, collection)
+            except UnknownName:  # watched for, but no article here names it yet
+                ids, scores = np.zeros(0, dtype=np.int64), np.zeros(0)
+            keep = np.isin(ids, np.array(docnums, dtype=np.int64))
+            for d, score in zip(ids[keep].tolist(), scores[keep].tolist()):
+                if arrival_of[d] <= stop:
+                    entries.append((float(score), 0, searcher.stored_fields(d)["id"],
+                                    self.number, int(d), arrivals.time_of(arrival_of[d])))
+        return {"entries": entries, "stop": int(stop)}
+
+    def last_arrival(self):
+        """The newest arrival (commit that added articles) of this shard."""
+        from index.arrivals import Arrivals
+        return int(Arrivals.load(self.path).last)
+
+    # --- the keyword ranking's norms (a third phase for keyword queries) ------------------
+
+    def keyword_part(self, text, fuzzy=False, collection=None):
+        """This shard's candidates for the collection's keyword norms
+        (``search.ranking.KeywordPart``: its best ``keyword_depth`` matches' scores),
+        or None when ``text`` is not ranked as a keyword query."""
+        kept = self._kept_ranking(text, fuzzy, collection, make=True)
+        return kept[2].part() if kept else None
+
+    def keyword_closeness(self, text, rows, fuzzy=False, collection=None):
+        """The closeness factors of this shard's candidates ``rows`` (a boolean mask over
+        ``keyword_part``'s arrays): the collection's best ``together_depth``."""
+        kept = self._kept_ranking(text, fuzzy, collection, make=True)
+        return self.engine.ranker.closeness(kept[2], np.asarray(rows, dtype=bool))
+
+    def _kept_ranking(self, text, fuzzy, collection=None, make=False):
+        """``(ids, scores, KeywordCandidates)`` of a keyword query, kept from
+        :meth:`keyword_part` for :meth:`keyword_closeness` and the search after it
+        (the same ranker only); with ``make``, ranked now when not kept. None for a
+        query without keywords, or (without ``make``) when nothing is kept."""
+        if collection is not None:
+            self.use(collection)
+        engine = self.engine
+        key = (text, bool(fuzzy))
+        found = self._keyword_cache.get(key)
+        if found is not None and found[0] is engine.ranker:
+            return found[1]
+        if not make:
+            return None
+        parsed = self.parse(text, fuzzy=fuzzy)
+        kept = None
+        if parsed.keywords:
+            ranker = engine.ranker
+            ids, scores = ranker.ranked(parsed.query)
+            c = ranker.keyword_candidates(parsed.keywords, ids, scores,
+                                          [engine._named(kw) for kw in parsed.keywords])
+            kept = (ids, scores, c) if c is not None else None
+        self._keyword_cache[key] = (engine.ranker, kept)
+        while len(self._keyword_cache) > KEYWORD_CACHE:
+            self._keyword_cache.pop(next(iter(self._keyword_cache)))
+        return kept
 
     def _entries(self, ranked, sort, kind, flagged):
         """Hit entries of ``[(docnum, score)]`` (see :meth:`search`); the first
@@ -310,7 +560,7 @@ class ShardSearcher:
     # --- every match, streamed (``search --all``) ---------------------------------------
 
     def open_stream(self, text, *, sort="relevance", since=None, until=None, person=(),
-                    place=(), source=(), fuzzy=False, collection=None):
+                    place=(), source=(), fuzzy=False, collection=None, keyword_norms=None):
         """Rank every match of a search here and keep them for :meth:`stream_entries`.
 
         The order is ``SearchEngine.matching``'s (for a when/how-many question the
@@ -320,7 +570,8 @@ class ShardSearcher:
         engine = self.engine
         settings = engine.settings
         m = self._matches(text, sort=sort, since=since, until=until, person=person,
-                          place=place, source=source, fuzzy=fuzzy, collection=collection)
+                          place=place, source=source, fuzzy=fuzzy, collection=collection,
+                          keyword_norms=keyword_norms)
         key = None
         if m.sort != "relevance":
             key = engine._date_column() * (1 if m.sort == "date" else -1)
@@ -491,6 +742,9 @@ class ShardSearcher:
     def has_article(self, article_id):
         return self.engine.searcher.document_number(id=str(article_id)) is not None
 
+    def document_number(self, article_id):
+        return self.engine.searcher.document_number(id=str(article_id))
+
     # --- did-you-mean -------------------------------------------------------------------
 
     def spelling_facts(self, word, fields=("body", "title")):
@@ -530,7 +784,8 @@ def make_collection(stats, settings, lookup=None):
     """A CollectionStats from summed statistics (``cluster.merge.sum_statistics``)."""
     return CollectionStats(stats["doc_count"], stats["field_lengths"], stats["frequencies"],
                            stats["named"], lookup=lookup, B=settings.bm25_b,
-                           K1=settings.bm25_k1)
+                           K1=settings.bm25_k1,
+                           plain_lengths=stats.get("plain_lengths", (0.0, 0)))
 
 
 def _counts(columns, docnums):

@@ -1,7 +1,9 @@
 """The whole collection's statistics, for scoring one shard as part of all of them.
 
 BM25 reads three numbers besides a document's own: how many documents there are,
-in how many a term occurs, and the average length of a field. Each shard alone
+in how many a term occurs, and the average length of a field (the keyword
+ranking's plain BM25 too: its terms' document frequencies are the pseudo-field
+``search.ranking.PLAIN_TERMS``'s, its lengths ``plain_lengths``). Each shard alone
 knows only its own; scored with them, the same article would score differently
 in a shard than in one index. :class:`CollectionStats` holds the sums over all
 shards and is handed to each shard's ranker (``search.ranking.Ranker.collection``),
@@ -26,8 +28,11 @@ class CollectionStats:
     """
 
     def __init__(self, doc_count, field_lengths, frequencies=None, named=None, lookup=None,
-                 fallback=None, B=0.75, K1=1.2):
+                 fallback=None, B=0.75, K1=1.2, plain_lengths=(0.0, 0)):
         self.doc_count = doc_count
+        #: (title plus body lengths of the live articles summed, live articles), for
+        #: the keyword ranking's plain BM25 (``Ranker.plain_bm25``).
+        self.plain_length_sum = tuple(plain_lengths)
         self.field_lengths = dict(field_lengths)
         self.frequencies = dict(frequencies or {})
         self.named = dict(named or {})
@@ -41,6 +46,9 @@ class CollectionStats:
 
     def avg_field_length(self, fieldname):
         return self.field_lengths.get(fieldname, 0) / (self.doc_count or 1)
+
+    def plain_lengths(self):
+        return self.plain_length_sum
 
     def doc_frequency(self, fieldname, btext):
         key = (fieldname, btext)
@@ -113,6 +121,9 @@ class Recorder:
 
     def avg_field_length(self, fieldname):
         return self.local.field_length(fieldname) / (self.local.doc_count_all() or 1)
+
+    def plain_lengths(self):
+        return self.local.plain_lengths()
 
     def doc_frequency(self, fieldname, btext):
         key = (fieldname, btext)

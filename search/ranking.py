@@ -45,6 +45,11 @@ from index.analysis import PART_PREFIX
 from search.query import BestOf, CoordinatedOr, Listed, PartsOfWord, WordsNearby
 from search.settings import DEFAULT_SETTINGS
 
+#: The pseudo-field of ``plain_bm25``'s document frequencies in a collection's
+#: statistics: ``(PLAIN_TERMS, stem bytes)`` → articles holding the stem in any form.
+PLAIN_TERMS = "(plain)"
+
+
 class _BM25Stats(NamedTuple):
     """What the bulk BM25F needs of Whoosh's ``BM25FScorer``, computed the same way."""
 
@@ -52,6 +57,98 @@ class _BM25Stats(NamedTuple):
     avgfl: float
     B: float
     K1: float
+
+
+class KeywordCandidates(NamedTuple):
+    """The articles :meth:`Ranker.rank_keywords` re-scores in one index, and their
+    scores before closeness; ``part()`` is what a shard sends for the norms."""
+
+    keywords: tuple
+    docs: np.ndarray  # document numbers, ascending
+    rows: np.ndarray  # their positions in the ranked ids
+    tree: np.ndarray  # their query-tree scores
+    total: np.ndarray  # keyword scores before closeness
+    plain: np.ndarray  # plain BM25 (zeros when ``plain_fusion`` is off)
+    titles: list  # per keyword: held in the title, per candidate
+    matches: int  # the query's matches in this index
+    rest_top: float  # the best tree score of a match that is not a candidate (0.0: none)
+
+    def part(self):
+        return KeywordPart(self.matches, self.tree, self.total, self.plain, self.rest_top)
+
+
+class KeywordPart(NamedTuple):
+    """One index's (shard's) candidates for :func:`keyword_norms`, as plain arrays."""
+
+    matches: int
+    tree: np.ndarray
+    total: np.ndarray
+    plain: np.ndarray
+    rest_top: float
+
+
+class KeywordNorms(NamedTuple):
+    """What a keyword query's ranking cuts and scales by that depends on all of its
+    matches rather than on one article (:func:`keyword_norms`).
+
+    One index computes them from its own matches. A sharded index must use the
+    whole collection's, or an article would score by its shard's company: each
+    shard's ranker gets them (``Ranker.rank_keywords(norms=...)``).
+    """
+
+    matches: int  # below 2: no keyword ranking
+    cut: float  # tree score of the ``keyword_depth``-th best match: candidates reach it
+    together_cut: float  # keyword score of the ``together_depth``-th best candidate
+    top_total: float  # best keyword score (closeness in) of a candidate
+    top_plain: float  # best plain BM25 of a candidate
+    totals: tuple  # every candidate's keyword score, ascending (rank fusion)
+    plains: tuple  # every candidate's plain BM25, ascending (rank fusion)
+    floor: float  # the lowest final score of a candidate
+    top_rest: float  # the best tree score of a match below the cut (0.0: none)
+
+
+def keyword_norms(parts, settings, closeness):
+    """The :class:`KeywordNorms` of a query over ``parts`` (one :class:`KeywordPart`
+    per index holding some of its matches: one, or every shard's).
+
+    Each part holds at least its own ``keyword_depth`` best matches, so the
+    collection's candidates are among them. ``closeness(masks)`` (one boolean mask
+    over each part's rows) returns each part's closeness factors for those rows: the
+    collection's best ``together_depth`` candidates by keyword score.
+    """
+    matches = sum(p.matches for p in parts)
+    inactive = KeywordNorms(matches, np.inf, np.inf, 0.0, 0.0, (), (), 0.0, 0.0)
+    if matches < 2 or not parts:
+        return inactive
+    tree = np.concatenate([p.tree for p in parts])
+    depth = min(settings.keyword_depth, len(tree))
+    cut = float(-np.partition(-tree, depth - 1)[depth - 1])
+    inside = [p.tree >= cut for p in parts]
+    below = [p.tree[~k].max() for p, k in zip(parts, inside) if (~k).any()]
+    top_rest = float(max(below + [p.rest_top for p in parts]))
+    totals = [p.total[k] for p, k in zip(parts, inside)]
+    together_cut = np.inf
+    every = np.concatenate(totals)
+    if settings.together_boost and settings.together_depth > 0 and len(every):
+        tdepth = min(settings.together_depth, len(every))
+        together_cut = float(-np.partition(-every, tdepth - 1)[tdepth - 1])
+        masks = [p.total >= together_cut for p in parts]
+        masks = [m & k for m, k in zip(masks, inside)]
+        factors = closeness(masks)
+        totals = []
+        for p, k, m, f in zip(parts, inside, masks, factors):
+            t = p.total.copy()
+            t[m] *= f
+            totals.append(t[k])
+        every = np.concatenate(totals)
+    plain = np.concatenate([p.plain[k] for p, k in zip(parts, inside)])
+    norms = KeywordNorms(matches, cut, together_cut,
+                         float(every.max()) if len(every) else 0.0,
+                         float(plain.max()) if len(plain) else 0.0,
+                         tuple(np.sort(every).tolist()), tuple(np.sort(plain).tolist()),
+                         0.0, top_rest)
+    final = _fused(every, plain, norms, settings) if settings.plain_fusion else every
+    return norms._replace(floor=float(final.min()) if len(final) else 0.0)
 
 
 class Ranker:
@@ -103,7 +200,7 @@ class Ranker:
 
     # --- keyword queries ------------------------------------------------------------------
 
-    def rank_keywords(self, keywords, ids, scores, entities=None):
+    def rank_keywords(self, keywords, ids, scores, entities=None, norms=None):
         """``(ids, scores)`` with the best ``keyword_depth`` articles scored as a keyword query.
 
         For a reporter's two or three words the query tree's sum is too loose. Here each
@@ -116,14 +213,46 @@ class Ranker:
         are said only in passing (``passing_penalty``) and for very short articles
         (``short_words``). The articles below the depth keep their
         order under the re-scored ones.
+
+        What the ranking cuts and scales by depends on all of the query's matches
+        (:class:`KeywordNorms`): this index's own, or with ``norms`` the whole
+        collection's when this index is one shard of several (``cluster/``).
+        """
+        if (norms.matches if norms is not None else len(ids)) < 2:
+            return ids, scores
+        c = self.keyword_candidates(keywords, ids, scores, entities,
+                                    cut=norms.cut if norms is not None else None)
+        if c is None:
+            return ids, scores
+        factor = None
+        if norms is None:
+            def closeness(rows):
+                nonlocal factor
+                factor = self.closeness(c, rows[0])
+                return [factor]
+            norms = keyword_norms([c.part()], self.settings, closeness)
+        if factor is None:
+            factor = self.closeness(c, c.total >= norms.together_cut)
+        return self._normalised(ids, scores, c, factor, norms)
+
+    def keyword_candidates(self, keywords, ids, scores, entities=None, cut=None):
+        """The articles ``rank_keywords`` re-scores, with their keyword scores before
+        closeness (:class:`KeywordCandidates`), or None when the query is not ranked so.
+
+        They are the matches whose tree score is at least ``cut``, by default the
+        ``keyword_depth``-th best score here (ties at it included).
         """
         settings = self.settings
-        if len(ids) < 2 or len(keywords) < 2 or settings.keyword_depth <= 0:
-            return ids, scores
-        depth = min(settings.keyword_depth, len(ids))
-        best = np.argpartition(-scores, depth - 1)[:depth] if len(ids) > depth \
-            else np.arange(len(ids))
-        cand = np.sort(ids[best])
+        if len(keywords) < 2 or settings.keyword_depth <= 0:
+            return None
+        if cut is None:
+            depth = min(settings.keyword_depth, len(ids))
+            cut = -np.partition(-scores, depth - 1)[depth - 1] if depth else np.inf
+        inside = scores >= cut
+        best = np.flatnonzero(inside)
+        order = np.argsort(ids[best])
+        best = best[order]  # the candidates in document order, as ``cand``
+        cand = ids[best]
         n = len(keywords)
         total = np.zeros(len(cand))
         coverage = np.zeros(len(cand))
@@ -162,20 +291,41 @@ class Ranker:
             length = self._body_lengths()[cand]
             total *= np.minimum(1.0, np.maximum(length, 1) / settings.short_words) \
                 ** settings.short_exponent
+        plain = self.plain_bm25(keywords, cand) if settings.plain_fusion \
+            else np.zeros(len(cand))
+        rest = scores[~inside]
+        return KeywordCandidates(keywords=keywords, docs=cand, rows=best, tree=scores[best],
+                                 total=total, plain=plain, titles=titles, matches=len(ids),
+                                 rest_top=float(rest.max()) if len(rest) else 0.0)
+
+    def closeness(self, c, rows):
+        """The closeness factor (``_together``) of the candidates ``rows`` of ``c`` (a
+        boolean mask or positions), 1.0 where the boost is off."""
+        settings = self.settings
+        sel = np.flatnonzero(rows) if np.asarray(rows).dtype == bool \
+            else np.asarray(rows, dtype=np.int64)
+        if not settings.together_boost or settings.together_depth <= 0 or not len(sel):
+            return np.ones(len(sel))
+        return self._together(c.keywords, c.docs, np.sort(sel), c.titles, settings)
+
+    def _normalised(self, ids, scores, c, factor, norms):
+        """``scores`` with the candidates' keyword scores (closeness ``factor`` of the
+        candidates where ``total`` reaches ``norms.together_cut``) normalised by
+        ``norms``, and the other matches scaled under the lowest of them."""
+        settings = self.settings
+        total = c.total.copy()
         if settings.together_boost and settings.together_depth > 0:
-            total *= self._together(keywords, cand, total, titles, settings)
+            total[c.total >= norms.together_cut] *= factor
         if settings.plain_fusion:
-            total = self._fused(total, self.plain_bm25(keywords, cand), settings)
+            total = _fused(total, c.plain, norms, settings)
         out = scores.copy()
         rest = np.ones(len(ids), dtype=bool)
-        rest[best] = False
+        rest[c.rows] = False
         if rest.any():
-            floor = total.min() if len(total) else 0.0
-            top_rest = out[rest].max()
+            floor, top_rest = norms.floor, norms.top_rest
             if top_rest >= floor and top_rest > 0:
                 out[rest] *= floor / top_rest * 0.999
-        where = np.searchsorted(cand, ids[best])
-        out[best] = total[where]
+        out[c.rows] = total
         return ids, out
 
     def plain_bm25(self, keywords, docs):
@@ -205,8 +355,12 @@ class Ranker:
                     terms.append(group)
         length, avgfl = self._plain_lengths()
         K1, B = settings.bm25_k1, settings.bm25_b
+        whole = self.collection
+        if whole is not None:  # one shard of several: the collection's numbers
+            total_length, live = whole.plain_lengths()
+            avgfl = max(total_length / live, 1e-9) if live else 1.0
         norm = K1 * ((1 - B) + B * length[docs] / avgfl)
-        n = self.searcher.doc_count_all()
+        n = whole.doc_count_all() if whole is not None else self.searcher.doc_count_all()
         score = np.zeros(len(docs))
         for group in terms:
             tf = np.zeros(len(docs))
@@ -220,11 +374,29 @@ class Ranker:
                     held[ids] = True
                     k = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
                     tf += share * np.where(ids[k] == docs, weights[k], 0.0)
-            df = np.count_nonzero(held)
+            df = np.count_nonzero(held) if whole is None else \
+                whole.doc_frequency(PLAIN_TERMS, t.encode("utf-8"))
             if df:
                 idf = log(n / (df + 1)) + 1
                 score += idf * tf * (K1 + 1) / (tf + norm)
         return score
+
+    def plain_frequency(self, term):
+        """How many articles of this index hold ``term`` (a stem) in the title or body,
+        as a word or a compound part: ``plain_bm25``'s document frequency (the
+        statistic ``(PLAIN_TERMS, term)`` of a collection of shards)."""
+        held = np.zeros(self.size, dtype=bool)
+        for fieldname in ("title", "body"):
+            for text in (term, PART_PREFIX + term):
+                held[self._weights(fieldname, text)[0]] = True
+        return int(np.count_nonzero(held))
+
+    def plain_lengths(self):
+        """(the live documents' title plus body lengths summed, how many there are):
+        ``plain_bm25``'s average length, as shards sum it."""
+        length, _ = self._plain_lengths()
+        live = self.live()
+        return float(length[live].sum()), int(np.count_nonzero(live))
 
     def _plain_lengths(self):
         """Every document's title plus body length, and their mean over live documents."""
@@ -253,30 +425,15 @@ class Ranker:
         tf = scored * norms / np.maximum(scorer.idf * (scorer.K1 + 1) - scored, 1e-12)
         return ids, np.round(tf / field_boost, 6)
 
-    def _fused(self, total, plain, settings):
-        """The keyword scores ``total`` fused with the plain BM25 ``plain`` of the same
-        articles: reciprocal ranks (``fusion_k`` > 0: 1 / (k + rank) + weight / (k + rank))
-        or, with ``fusion_k`` 0, each scaled to its best and mixed by ``plain_fusion``."""
-        w = settings.plain_fusion
-        if settings.fusion_k > 0:
-            k = settings.fusion_k
-            return 1.0 / (k + _ranks(total)) + w / (k + _ranks(plain))
-        top_total, top_plain = total.max(), plain.max()
-        return (1 - w) * total / (top_total or 1.0) + w * plain / (top_plain or 1.0)
-
-    def _together(self, keywords, cand, total, titles, settings):
-        """1 + ``together_boost`` × how close the words stand, for the best
-        ``together_depth`` of ``cand`` by ``total`` (1.0 for the others).
+    def _together(self, keywords, cand, sel, titles, settings):
+        """1 + ``together_boost`` × how close the words stand, for the candidates
+        ``cand[sel]`` (``sel``: sorted positions; ``rank_keywords`` picks the best
+        ``together_depth`` by keyword score).
 
         Closeness is averaged over the pairs of words: 1.0 when both are in the title
         or next to each other in the body, ``window / (window + gap)`` for a gap of
         more words, 0.0 when one of them is missing.
         """
-        factor = np.ones(len(cand))
-        depth = min(settings.together_depth, len(cand))
-        sel = np.argpartition(-total, depth - 1)[:depth] if len(cand) > depth \
-            else np.arange(len(cand))
-        sel = np.sort(sel)
         docs = cand[sel]
         positions = []
         for kw in keywords:
@@ -306,8 +463,7 @@ class Ranker:
                             close[k] += near / (near + settings.together_count)
                         else:
                             close[k] += window / (window + max(_min_gap(a, b) - 1, 0))
-        factor[sel] = 1.0 + settings.together_boost * close / (n * (n - 1) / 2)
-        return factor
+        return 1.0 + settings.together_boost * close / (n * (n - 1) / 2)
 
     def _passing(self, keywords, cand, titles, entities, settings):
         """1 - ``passing_penalty`` for each word ``cand`` mention only in passing: said at
@@ -816,15 +972,29 @@ def _min_gap(first, second):
     return gap
 
 
-def _ranks(scores):
-    """1-based rank of each score, highest first; ties broken by position.
+def _fused(total, plain, norms, settings):
+    """The keyword scores ``total`` fused with the plain BM25 ``plain`` of the same
+    articles: reciprocal ranks (``fusion_k`` > 0: 1 / (k + rank) + weight / (k + rank),
+    ranks among all candidates, ``norms.totals``/``plains``) or, with ``fusion_k`` 0,
+    each scaled to its best candidate's (``norms.top_total``/``top_plain``) and mixed
+    by ``plain_fusion``."""
+    w = settings.plain_fusion
+    if settings.fusion_k > 0:
+        k = settings.fusion_k
+        return 1.0 / (k + _ranks(total, norms.totals)) + w / (k + _ranks(plain, norms.plains))
+    top_total, top_plain = norms.top_total, norms.top_plain
+    return (1 - w) * total / (top_total or 1.0) + w * plain / (top_plain or 1.0)
 
-    >>> _ranks(np.array([0.2, 0.9, 0.5])).tolist()
-    [3.0, 1.0, 2.0]
+
+def _ranks(scores, among):
+    """1-based rank of each score among the ascending scores ``among``, highest first;
+    equal scores share a rank (one more than the number of higher ones).
+
+    >>> _ranks(np.array([0.2, 0.9, 0.5]), (0.2, 0.5, 0.5, 0.9)).tolist()
+    [4.0, 1.0, 2.0]
     """
-    ranks = np.empty(len(scores))
-    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
-    return ranks
+    among = np.asarray(among, dtype=np.float64)
+    return (len(among) - np.searchsorted(among, scores, side="right") + 1).astype(np.float64)
 
 
 def _boosted(scores, boost):

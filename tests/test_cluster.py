@@ -66,12 +66,14 @@ def test_facets_are_summed_ties_by_name_and_selected_names_kept():
 def test_statistics_and_spelling_facts_are_summed():
     stats = sum_statistics([
         {"doc_count": 5, "field_lengths": {"body": 50, "title": 9},
-         "frequencies": {("body", b"hochwass"): 2}, "named": {frozenset({"sod"}): 1}},
+         "frequencies": {("body", b"hochwass"): 2}, "named": {frozenset({"sod"}): 1},
+         "plain_lengths": (55.0, 5)},
         {"doc_count": 4, "field_lengths": {"body": 30, "title": 7},
-         "frequencies": {("body", b"hochwass"): 1}, "named": {}}])
+         "frequencies": {("body", b"hochwass"): 1, ("(plain)", b"hochwass"): 1},
+         "named": {}, "plain_lengths": (34.0, 3)}])
     assert stats == {"doc_count": 9, "field_lengths": {"body": 80, "title": 16},
-                     "frequencies": {("body", b"hochwass"): 3},
-                     "named": {frozenset({"sod"}): 1}}
+                     "frequencies": {("body", b"hochwass"): 3, ("(plain)", b"hochwass"): 1},
+                     "named": {frozenset({"sod"}): 1}, "plain_lengths": (89.0, 8)}
     # 'hochwass' is known nowhere alone (0 + 0), common over both shards (3 + 4).
     facts = [{"known": {"body": 0, "title": 0}, "candidates": {"hochwass": {"body": 3}}},
              {"known": {"body": 0, "title": 0}, "candidates": {"hochwass": {"body": 4},
