@@ -18,7 +18,7 @@ from search.errors import ArticleNotFound, BadOption, FundstelleError
 from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
 from search.curation import SURNAME_RULE, Curation, curation_state, surname_merges
-from search.duplicates import collapse_ranked, copies_of, group_column, window
+from search.duplicates import collapse_ranked, copies_of, load_groups, window
 from search.facets import FACET_FIELDS, FacetColumns
 from search.query import ANSWER_PATTERNS, answer_kind, loosened, parse_query
 from search.ranking import Ranker, top
@@ -408,7 +408,7 @@ class SearchEngine:
     def dup_groups(self):
         """Each document's agency-copy group (:func:`search.duplicates.group_column`)."""
         if self._dup_groups is None:
-            self._dup_groups = group_column(self._searcher.reader())
+            self._dup_groups = load_groups(self.store, self._searcher.reader())
         return self._dup_groups
 
     def copies(self, article_id):
