@@ -644,13 +644,13 @@ def _complete(cols):
     names (name resolution and the curation match them) and, for persons, the automatic
     surname merges under their rule; True when something was added."""
     added = False
-    if getattr(cols, "_folded", None) is None:
+    if not cols.has_folded():
         cols._folded_index()
         added = True
     rule = SURNAME_RULE
     if cols.fieldname == FACET_FIELDS["person"] and \
             getattr(cols, "_surnames", (None,))[0] != rule:
-        cols._surnames = (rule, surname_merges(cols.values, cols.docs_of, cols._folded))
+        cols._surnames = (rule, surname_merges(cols.values, cols.docs_of, cols._folded_index()))
         added = True
     return added
 
