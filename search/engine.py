@@ -657,25 +657,55 @@ def _complete(cols):
 
 def _name_key(word):
     """The first three letters of a word as its stem spells them (``Söder``, ``Soeder``: sod)."""
-    folded = fold_diacritics(word)
-    return folded.replace("ae", "a").replace("oe", "o").replace("ue", "u")[:3]
+    return _umlauts_short(fold_diacritics(word))[:3]
 
 
 def _words_of_names(columns, key):
     """{stem of a word of a facet value: value ids}, for the words under one :func:`_name_key`
-    (``Jens Spahn`` under ``spahn`` with key ``spa``)."""
+    (``Jens Spahn`` under ``spahn`` with key ``spa``).
+
+    Only the values whose folded name holds ``key`` are split into words: a word's key
+    is part of its name's folded form, umlauts spelled as in :func:`_name_key`. Keying
+    every word of every value first took 0.3-0.7 s of a cold two-word search on full
+    FANG (61,000 persons).
+    """
+    values = columns.values
     out = {}
-    index = getattr(columns, "_name_keys", None)
-    if index is None:
-        index = {}
-        for vid, name in enumerate(columns.values):
-            for word in WORD_RE.findall(name):
-                if len(word) > 2 and word[0].isupper():
-                    index.setdefault(_name_key(word), []).append((word, vid))
-        columns._name_keys = index
-    for word, vid in index.get(key, ()):
-        out.setdefault(stem_word(word), []).append(vid)
+    for vid in _values_holding(columns, key):
+        for word in WORD_RE.findall(values[vid]):
+            if len(word) > 2 and word[0].isupper() and _name_key(word) == key:
+                out.setdefault(stem_word(word), []).append(vid)
     return out
+
+
+def _values_holding(columns, key):
+    """The value ids (ascending) whose folded name, spelled as :func:`_name_key` spells
+    a word, holds ``key``."""
+    keyed = getattr(columns, "_name_key_text", None)
+    if keyed is None:
+        found = columns.folded_text()
+        if found is None:  # a folded name holds a line break (no word does)
+            found = "\n".join(f.replace("\n", " ") for f in columns._folded_index()), "\n"
+        text, sep = _umlauts_short(found[0]), found[1]
+        # Where each value's text ends, to turn what a search finds into value ids.
+        parts = text.split(sep)
+        ends = np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)) + 1)
+        keyed = columns._name_key_text = (text, ends)
+    text, ends = keyed
+    if not columns.values:
+        return []
+    if not key:
+        return range(len(columns.values))
+    found, at = [], text.find(key)
+    while at >= 0:
+        found.append(at)
+        at = text.find(key, at + 1)
+    return np.unique(np.searchsorted(ends, found, side="right")).tolist()
+
+
+def _umlauts_short(folded):
+    """Umlauts spelled as :func:`_name_key` spells them (``soeder``: ``soder``)."""
+    return folded.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
 def _typed_parts(words, stems):

@@ -342,6 +342,16 @@ class FacetColumns:
                 self._folded = [fold_diacritics(v) for v in self.values]
         return self._folded
 
+    def folded_text(self):
+        """(the folded names joined into one string, the separator): "," as the cache
+        keeps them, else a line break; None when a folded name holds the separator."""
+        if self._folded is None and self._folded_joined is not None:
+            return self._folded_joined, ","
+        folded = self._folded_index()
+        if any("\n" in f for f in folded):
+            return None
+        return "\n".join(folded), "\n"
+
     def has_folded(self):
         """Whether the folded names are at hand (made, or loaded with the cache)."""
         return self._folded is not None or getattr(self, "_folded_joined", None) is not None
