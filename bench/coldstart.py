@@ -131,7 +131,7 @@ def build_samples(folder):
     return index
 
 
-def commands(checkout, index, word, doc):
+def commands(checkout, index, word, words, doc):
     """(name, argv) of each command timed, for ``checkout``."""
     cmd = fundstelle(checkout) + ["--index", index]
     return [
@@ -141,6 +141,9 @@ def commands(checkout, index, word, doc):
         (f"search {word} --format json --facets 0 --snippets 0",
          cmd + ["search", word, "--format", "json", "--facets", "0", "--snippets", "0"]),
         (f"search {word} --format json", cmd + ["search", word, "--format", "json"]),
+        # Two or three plain words take the keyword ranking (names in the facets too).
+        (f"search '{words}' --format json --facets 0 --snippets 0",
+         cmd + ["search", words, "--format", "json", "--facets", "0", "--snippets", "0"]),
         ("show ID", cmd + ["show", doc]),
     ]
 
@@ -149,6 +152,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--index", help="index folder (default: the samples, indexed into /tmp)")
     ap.add_argument("--word", help="the word searched [Impfstoff; Bundestag on the samples]")
+    ap.add_argument("--words", help="a query of two words [Lehrer Gewerkschaft; Hochwasser "
+                                    "Passau on the samples]")
     ap.add_argument("--runs", type=int, default=10, help="timed runs per command [10]")
     ap.add_argument("--against", metavar="CHECKOUT",
                     help="also time another checkout (e.g. `git worktree add --detach "
@@ -173,8 +178,9 @@ def main():
         else:
             indexes = [build_samples(tmp)] * len(checkouts)
         args.word = args.word or ("Impfstoff" if args.index else "Bundestag")
+        args.words = args.words or ("Lehrer Gewerkschaft" if args.index else "Hochwasser Passau")
         doc = first_hit(fundstelle(), indexes[0], args.word)
-        plans = [commands(checkout, index, args.word, doc)
+        plans = [commands(checkout, index, args.word, args.words, doc)
                  for (_, checkout), index in zip(checkouts, indexes)]
         load_before = os.getloadavg()
         rows = []
