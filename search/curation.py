@@ -228,13 +228,23 @@ class NameMap:
 
     def __init__(self, entries=()):
         self._to = {}  # folded name → the name it shows as, or None (hidden)
+        # Folded shown name → the keys showing as it: names merged into e.name follow
+        # it without a scan of every key per entry (quadratic: 340 automatic merges
+        # of full FANG folded 57,000 names, 0.1 s of a cold search).
+        showing = {}
+        to = self._to
         for e in entries:
             src = fold_diacritics(e.name)
             new = None if e.action == "hide" else e.to
-            for key, shown in self._to.items():  # names merged into e.name follow it
-                if shown is not None and fold_diacritics(shown) == src:
-                    self._to[key] = new
-            self._to[src] = new
+            followers = showing.pop(src, set())
+            old = to.get(src)
+            if old is not None and src not in followers:
+                showing[fold_diacritics(old)].discard(src)
+            followers.add(src)
+            for key in followers:
+                to[key] = new
+            if new is not None:
+                showing.setdefault(fold_diacritics(new), set()).update(followers)
 
     def __bool__(self):
         return bool(self._to)

@@ -48,6 +48,8 @@ from search.settings import DEFAULT_SETTINGS
 #: The pseudo-field of ``plain_bm25``'s document frequencies in a collection's
 #: statistics: ``(PLAIN_TERMS, stem bytes)`` → articles holding the stem in any form.
 PLAIN_TERMS = "(plain)"
+#: Joins the stems ``plain_bm25`` counts as one term in a ``PLAIN_TERMS`` statistic.
+GROUP_SEP = "\x1f"
 
 
 class _BM25Stats(NamedTuple):
@@ -375,20 +377,22 @@ class Ranker:
                     k = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
                     tf += share * np.where(ids[k] == docs, weights[k], 0.0)
             df = np.count_nonzero(held) if whole is None else \
-                whole.doc_frequency(PLAIN_TERMS, t.encode("utf-8"))
+                whole.doc_frequency(PLAIN_TERMS, GROUP_SEP.join(group).encode("utf-8"))
             if df:
                 idf = log(n / (df + 1)) + 1
                 score += idf * tf * (K1 + 1) / (tf + norm)
         return score
 
     def plain_frequency(self, term):
-        """How many articles of this index hold ``term`` (a stem) in the title or body,
-        as a word or a compound part: ``plain_bm25``'s document frequency (the
-        statistic ``(PLAIN_TERMS, term)`` of a collection of shards)."""
+        """How many articles of this index hold ``term`` (a stem, or the stems of one
+        group joined by :data:`GROUP_SEP`) in the title or body, as a word or a compound
+        part: ``plain_bm25``'s document frequency (the statistic ``(PLAIN_TERMS,
+        term)`` of a collection of shards)."""
         held = np.zeros(self.size, dtype=bool)
-        for fieldname in ("title", "body"):
-            for text in (term, PART_PREFIX + term):
-                held[self._weights(fieldname, text)[0]] = True
+        for stem in term.split(GROUP_SEP):
+            for fieldname in ("title", "body"):
+                for text in (stem, PART_PREFIX + stem):
+                    held[self._weights(fieldname, text)[0]] = True
         return int(np.count_nonzero(held))
 
     def plain_lengths(self):

@@ -337,6 +337,18 @@ def test_a_lone_surname_joins_its_dominant_full_name_once_it_dominates(index, tm
     assert "Angela Merkel" in hit["persons"] and "Merkel" in hit["persons_printed"]
     assert not (index / CURATION_FILE).exists()  # automatic merges are not written
 
+    # A fresh process reads the merges from their own small cache: the hit's names
+    # come out the same without loading any facet column.
+    assert list(index.glob("automatic-v1-persons-*.pickle"))
+    with SearchEngine(str(index)) as engine:
+        assert [(e.name, e.to, e.automatic) for e in engine.automatic("person")] == \
+            [("Merkel", "Angela Merkel", True)]
+        assert engine.names("person").canonical("Merkel") == "Angela Merkel"
+        assert engine._columns == {} and engine._raw_columns == {}
+        page = engine.search("Merkel", facets=0, snippets=0, limit=100)
+        again = next(h for h in page.hits if h.id == "merkel-rede")
+        assert "Angela Merkel" in again.persons and "Merkel" not in again.persons
+
     # The user overrides it: keep the surname as printed, then take that back.
     assert fs(index, "curate", "rename", "Merkel", "Merkel").exit_code == 0
     assert facet(index, "person", "Merkel") == 1

@@ -18,6 +18,7 @@ from index.duplicates import (MIN_WORDS, STATE_FILE, DuplicateGroups, Signer, gr
                               shingle_hashes)
 from index.store import IndexStore
 from search import Archive
+from search.duplicates import GROUPS_CACHE, group_column, load_groups
 
 from conftest import CORPUS, SAMPLES
 
@@ -110,6 +111,29 @@ def test_show_lists_the_copies(agency_index):
         assert archive.article(A2)["copies"] == [A1]
         assert archive.article(A3)["copies"] == []
         assert archive.article("002_hochwasser-passau")["copies"] == []
+
+
+def test_the_group_column_is_cached_per_commit_and_a_bad_cache_is_read_again(agency_index,
+                                                                             tmp_path):
+    copy = tmp_path / "index"
+    shutil.copytree(agency_index, copy)
+    for name in os.listdir(copy):
+        if name.startswith(GROUPS_CACHE):
+            os.remove(copy / name)
+    store = IndexStore.open(str(copy))
+    with store.ix.searcher() as s:
+        reader = s.reader()
+        read = group_column(reader)
+        assert (load_groups(store, reader) == read).all()
+        cached = [n for n in os.listdir(copy) if n.startswith(GROUPS_CACHE)]
+        assert cached == [f"{GROUPS_CACHE}-{reader.generation()}.pickle"]
+        assert (store.read_cache(GROUPS_CACHE, reader.generation()) == read).all()
+        assert (load_groups(store, reader) == read).all()
+        # A cache of another length (another index's file) is not believed.
+        store.write_cache(GROUPS_CACHE, reader.generation(), read[:-1])
+        assert (load_groups(store, reader) == read).all()
+    with Archive(copy) as archive:
+        assert archive.article(A1)["copies"] == [A2]
 
 
 # ---------------------------------------------------------------- incremental runs

@@ -312,3 +312,25 @@ def test_a_typed_fuzzy_distance_above_two_counts_as_two(engine):
     far = engine.search("Gewerkschaft~9")
     assert ids(far) == ids(engine.search("Gewerkschaft~2"))
     assert "06_gew-lehrer-schulstart" in ids(far)
+
+
+def test_the_words_of_names_under_a_key_are_those_of_every_name_keyed_one_by_one(engine):
+    # The name words a query word may mean are found through the folded names; keying
+    # every word of every name gives the same words, values and order.
+    from index.analysis import WORD_RE, stem_word
+    from search.engine import _name_key, _words_of_names
+
+    for kind in ("person", "place"):
+        columns = engine.columns(kind)
+        everything = {}
+        for vid, name in enumerate(columns.values):
+            for word in WORD_RE.findall(name):
+                if len(word) > 2 and word[0].isupper():
+                    everything.setdefault(_name_key(word), []).append((word, vid))
+        assert everything
+        for key in [*everything, "xyz", "ö"]:
+            expected = {}
+            for word, vid in everything.get(key, ()):
+                expected.setdefault(stem_word(word), []).append(vid)
+            assert _words_of_names(columns, key) == expected, (kind, key)
+    assert {_name_key("Söder"), _name_key("Soeder")} == {"sod"}

@@ -303,7 +303,7 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_run(tmp_path, articles
     index = tmp_path / "ix"
     args = index_args(folder, 2, 30)
     fault = {"kind": "cache", "in": "parent",
-             "files": "^(hashes|facets|lexicon|dates|dupsig|arrivals)-"}
+             "files": "^(hashes|facets|lexicon|dates|dupsig|dupgroups|automatic|arrivals)-"}
     rc, _, err = fundstelle(index, *args, fault=fault)
     assert rc == 0 and f"{total} added" in err and "Error" not in err
     rc, out, err = fundstelle(index, "search", "Bayern", "--format", "json", fault=fault)
