@@ -28,8 +28,8 @@ import numpy as np
 from search.cooccurrence import SCORE, log_likelihood
 from search.errors import BadOption, UnknownName
 from search.facets import FACET_FIELDS
-from search.watch import (_NAME_RE, WatchExists, WatchNotFound, _describe, _save_watches,
-                          load_watches)
+from search.watch import (_NAME_RE, WatchExists, _describe, _save_watches, load_watches,
+                          run_each)
 
 
 def _scope_options(engine, query, since, until, person, place):
@@ -132,27 +132,8 @@ def _check(engine, query, since, until, person, place):
 
 def run_watches(engine, path, name=None, *, snippets=1, remember=True):
     """``search.watch.run_watches`` for the sharded index at ``path``."""
-    from index.curation_file import curation_lock
-
-    watches = load_watches(path)
-    if name is not None and name not in watches:
-        raise WatchNotFound(name, sorted(watches))
-    names = [name] if name is not None else sorted(watches)
-    out, stops = [], {}
-    for watch_name in names:
-        result, stop = _run_one(engine, watch_name, watches[watch_name], snippets)
-        out.append(result)
-        stops[watch_name] = stop
-    if remember and names:
-        now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        with curation_lock(path):
-            current = load_watches(path)
-            for watch_name, stop in stops.items():
-                if watch_name in current:
-                    current[watch_name]["last_arrival"] = stop
-                    current[watch_name]["last_run"] = now
-            _save_watches(path, current)
-    return {"watches": out, "new": sum(w["new"] for w in out)}
+    return run_each(path, name, remember,
+                    lambda watch_name, watch: _run_one(engine, watch_name, watch, snippets))
 
 
 def _run_one(engine, name, watch, snippets):

@@ -160,16 +160,23 @@ def run_watches(engine, name=None, *, snippets=1, remember=True):
     first, each with ``added``: when its commit was made). With ``remember``,
     each watch then starts after ``arrival`` next time.
     """
-    path = engine.store.path
+    arrivals = Arrivals.load(engine.store.path)
+    return run_each(engine.store.path, name, remember,
+                    lambda watch_name, watch: _run_one(engine, watch_name, watch, arrivals,
+                                                       snippets))
+
+
+def run_each(path, name, remember, run_one):
+    """Run one watch of the index folder ``path`` (or all) by ``run_one(name, watch)``,
+    which gives ``(result, where the watch stops)``; with ``remember``, note the stops and
+    the time in the watch file. The loop of :func:`run_watches`, for one index or shards."""
     watches = load_watches(path)
     if name is not None and name not in watches:
         raise WatchNotFound(name, sorted(watches))
     names = [name] if name is not None else sorted(watches)
-    arrivals = Arrivals.load(path)
     out, stops = [], {}
     for watch_name in names:
-        watch = watches[watch_name]
-        result, stop = _run_one(engine, watch_name, watch, arrivals, snippets)
+        result, stop = run_one(watch_name, watches[watch_name])
         out.append(result)
         stops[watch_name] = stop
     if remember and names:
