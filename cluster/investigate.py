@@ -21,15 +21,12 @@ Both are sums of what each shard counts or finds, as a page of hits is:
   collection's statistics; they are merged by score, then article id.
 """
 
-import time
-
 import numpy as np
 
 from search.cooccurrence import SCORE, log_likelihood
 from search.errors import BadOption, UnknownName
 from search.facets import FACET_FIELDS
-from search.watch import (_NAME_RE, WatchExists, _describe, _save_watches, load_watches,
-                          run_each)
+from search.watch import _describe, check_name, run_each, save_new
 
 
 def _scope_options(engine, query, since, until, person, place):
@@ -98,22 +95,10 @@ def add_watch(engine, path, name, query=None, *, since=None, until=None, person=
               place=()):
     """``search.watch.add_watch`` for the sharded index at ``path``: it starts at each
     shard's newest arrival."""
-    from index.curation_file import curation_lock
-
-    if not _NAME_RE.match(name or ""):
-        raise BadOption("name", name, "use letters, digits, '.', '-' and '_' (up to 64)")
+    check_name(name)
     _check(engine, query, since, until, person, place)
-    last = engine.shards.map("last_arrival")
-    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    with curation_lock(path):
-        watches = load_watches(path)
-        if name in watches:
-            raise WatchExists(name)
-        watches[name] = {"query": query or None, "person": list(person or ()),
-                         "place": list(place or ()), "since": since, "until": until,
-                         "created": now, "last_arrival": last, "last_run": None}
-        _save_watches(path, watches)
-    return _describe(name, watches[name])
+    return save_new(path, name, engine.shards.map("last_arrival"), query, since=since,
+                    until=until, person=person, place=place)
 
 
 def _check(engine, query, since, until, person, place):

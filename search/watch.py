@@ -115,14 +115,26 @@ def _save_watches(index_path, watches):
 def add_watch(engine, name, query=None, *, since=None, until=None, person=(), place=()):
     """Save a watch; its query, dates and names are checked now (raising what a search
     raises), except that a person or place no article names yet may be watched for."""
-    if not _NAME_RE.match(name or ""):
-        raise BadOption("name", name, "use letters, digits, '.', '-' and '_' (up to 64)")
+    check_name(name)
     try:
         matching(engine, query, since=since, until=until, person=person, place=place)
     except UnknownName:
         matching(engine, query, since=since, until=until)
     path = engine.store.path
-    arrivals = Arrivals.load(path)
+    return save_new(path, name, Arrivals.load(path).last, query, since=since, until=until,
+                    person=person, place=place)
+
+
+def check_name(name):
+    """Raise BadOption unless ``name`` can name a watch."""
+    if not _NAME_RE.match(name or ""):
+        raise BadOption("name", name, "use letters, digits, '.', '-' and '_' (up to 64)")
+
+
+def save_new(path, name, last_arrival, query=None, *, since=None, until=None, person=(),
+             place=()):
+    """Write a new watch into the watch file of the index folder ``path``, starting after
+    ``last_arrival``; raise WatchExists if the name is taken. Its description."""
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     with curation_lock(path):
         watches = load_watches(path)
@@ -130,7 +142,7 @@ def add_watch(engine, name, query=None, *, since=None, until=None, person=(), pl
             raise WatchExists(name)
         watches[name] = {"query": query or None, "person": list(person or ()),
                          "place": list(place or ()), "since": since, "until": until,
-                         "created": now, "last_arrival": arrivals.last, "last_run": None}
+                         "created": now, "last_arrival": last_arrival, "last_run": None}
         _save_watches(path, watches)
     return _describe(name, watches[name])
 
