@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from cli import main
 from conftest import ROOT, SAMPLES
-from test_web_support import HOSTILE, Server, build_index, fundstelle, write_hostile
+from test_web_support import (HOSTILE, Server, build_index, cli_json, fundstelle,
+                              write_hostile)
 
 TOKEN = "pruef-token-0123456789abcdef"
 
@@ -41,13 +42,6 @@ def guarded(web_index):
     s = Server(web_index, env={"FUNDSTELLE_TOKEN": TOKEN})
     yield s
     s.stop()
-
-
-def cli_json(index, *args):
-    """What `fundstelle --index INDEX ARGS` prints on stdout, parsed."""
-    result = CliRunner().invoke(main, ["--index", index, *args])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def cli_error(index, *args):

@@ -1,15 +1,12 @@
 """Agency copies and co-occurrence on the web page and API, against a real `fundstelle serve`."""
 
-import json
 import pathlib
 import re
 import urllib.parse
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
-from test_web_support import Server, build_index
+from test_web_support import Server, build_index, cli_json
 
 AGENCY = pathlib.Path(__file__).resolve().parent / "fixtures" / "agency"
 A1, A2 = "a1_rheinpost-faehre", "a2_mittelrhein-echo-faehre"
@@ -25,12 +22,6 @@ def server(web_index):
     s = Server(web_index)
     yield s
     s.stop()
-
-
-def cli_json(index, *args):
-    result = CliRunner().invoke(main, ["--index", index, *args])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def url(path, **params):

@@ -55,6 +55,17 @@ def build_index(path, extra=()):
     return str(path)
 
 
+
+def cli_json(index, *args):
+    """What `fundstelle --index INDEX ARGS` prints on stdout, parsed."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    result = CliRunner().invoke(main, ["--index", index, *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
