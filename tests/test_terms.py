@@ -167,3 +167,45 @@ def test_term_infos_of_several_segments_do_not_drift(tmp_path):
             ti = r.term_info("body", "köln")  # one segment, one posting
             assert (ti.min_id(), ti.max_id()) == (3, 3)
         assert [list(m.all_ids()) for m in [r.postings("body", "köln")]] == [[3]]
+
+
+def test_postings_in_bulk_are_each_segments_postings(tmp_path):
+    """index.codec.postings_arrays decodes a word's blocks in all segments at once: the
+    same document numbers and weights as Whoosh's matchers, segment offsets added."""
+    from index.codec import postings_arrays, segment_term_info
+
+    schema = fields.Schema(body=fields.TEXT)
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    rnd = random.Random(11)
+    words = ["Maskenpflicht", "Impfzentrum", "Schulen", "Grenzöffnung", "Köln", "Lockdown",
+             "Ausgangssperre", "Tagestouristen"]
+    for size in (300, 1, 40, 260):  # several blocks of 128, a segment of one article
+        w = ix.writer(codec=CompactCodec())
+        for _ in range(size):
+            text = " ".join(rnd.choice(words[:rnd.randint(1, len(words))])
+                            for _ in range(rnd.randint(1, 30)))
+            w.add_document(body=text, _body_boost=rnd.choice([1.0, 1.0, 1.5, 0.3]))
+        w.commit(merge=False)
+    with ix.reader() as r:
+        leaves = r.leaf_readers()
+        assert len(leaves) == 4
+        for word in words + ["fehlt"]:
+            btext = word.lower().encode("utf-8")
+            expected_ids, expected_weights, pieces = [], [], []
+            for sub, offset in leaves:
+                info = segment_term_info(sub, "body", btext)
+                if info is None:
+                    continue
+                pieces.append((sub, info, offset))
+                m = sub.postings("body", btext)
+                while m.is_active():
+                    expected_ids.append(m.id() + offset)
+                    expected_weights.append(m.weight())
+                    m.next()
+            ids, weights = postings_arrays(pieces)
+            assert ids.dtype.name == "int64" and weights.dtype.name == "float64"
+            assert ids.tolist() == expected_ids, word
+            assert weights.tolist() == expected_weights, word
+            if word == "Maskenpflicht":
+                assert len(pieces) == 4 and max(sub.doc_count_all() for sub, _ in leaves) > 128
+                assert len(ids) > 128

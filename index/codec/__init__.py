@@ -24,7 +24,7 @@ from index.codec.terms import CompactTermsReader
 
 __all__ = ["CompactCodec", "CompactFileIndex", "CompactSegment", "GapPositions", "PostingBuffer",
            "TermPostings", "create_index", "is_compact", "matcher_postings", "open_index",
-           "segment_term_info", "term_matcher", "term_positions", "term_postings", "write_buffered_postings"]
+           "postings_arrays", "segment_term_info", "term_matcher", "term_positions", "term_postings", "write_buffered_postings"]
 
 
 def is_compact(reader):
@@ -53,6 +53,18 @@ def term_postings(reader, info):
     """The whole posting list ``info`` describes: (document numbers, weights), positions
     not decoded, deleted documents included."""
     return all_ids_and_weights(reader._terms._postfile, info)
+
+
+def postings_arrays(pieces):
+    """A word's postings in several segments of ours as NumPy arrays: (global document
+    numbers as int64, weights as float64), deleted documents included.
+
+    ``pieces`` are ``(segment reader, term info, document offset)``, offsets ascending;
+    the same numbers as :func:`term_postings` of each, plus its offset, concatenated.
+    """
+    from index.codec.bulk import postings_arrays as decode  # NumPy: not for indexing
+
+    return decode((reader._terms._postfile, info, offset) for reader, info, offset in pieces)
 
 
 def matcher_postings(matcher):
