@@ -813,6 +813,11 @@ class Ranker:
 
     def _postings(self, fieldname, found):
         """All segments' postings of a word: global document numbers and float64 weights."""
+        infos = found[2]
+        if infos is not None:  # our segments: all blocks decoded in bulk
+            leaves = self._leaves
+            return codec.postings_arrays((leaves[i][0].reader(), info, leaves[i][1])
+                                         for i, info in infos)
         all_ids, all_weights = [], []
         for offset, (ids, weights) in self._segment_postings(fieldname, found):
             all_ids.append(np.asarray(ids, dtype=np.int64) + offset)
