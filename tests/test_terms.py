@@ -209,3 +209,20 @@ def test_postings_in_bulk_are_each_segments_postings(tmp_path):
             if word == "Maskenpflicht":
                 assert len(pieces) == 4 and max(sub.doc_count_all() for sub, _ in leaves) > 128
                 assert len(ids) > 128
+
+
+def test_long_terms_sharing_long_beginnings_are_found(tmp_path):
+    """Prefix lengths and suffixes of 255 bytes or more are written with an escape: a
+    lookup that skips terms by their shared beginnings must read those too."""
+    stem = "Donaudampfschifffahrtsgesellschaftskapitän" * 8  # over 255 bytes
+    words = sorted({stem + tail for tail in ("", "s", "a", "b" * 300, "bb", "x", "ä" * 140)})
+    schema = fields.Schema(body=fields.KEYWORD(lowercase=False))
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    w = ix.writer(codec=CompactCodec())
+    for i, word in enumerate(words):
+        w.add_document(body=" ".join(words[:i + 1]))
+    w.commit()
+    with ix.reader() as r:
+        for i, word in enumerate(words):
+            assert r.doc_frequency("body", word) == len(words) - i, word
+            assert ("body", word + "c") not in r and ("body", word[:-1] + "0") not in r

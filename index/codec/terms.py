@@ -315,6 +315,50 @@ def _entries(b, count):
         prev = btext
 
 
+def _find_in_block(b, count, tbytes):
+    """The term info of ``tbytes`` in block bytes ``b`` of ``count`` terms, or None.
+
+    The terms are not rebuilt: ``match`` is how many leading bytes the term before
+    shares with ``tbytes`` (it sorts before). A term sharing more with that one than
+    ``match`` sorts before ``tbytes`` too; one sharing less sorts after it (the search
+    ends); only a term sharing exactly ``match`` bytes is compared, by its suffix.
+    """
+    start, at = _get(b, 0)
+    nkeys, at = _get(b, at)
+    info_at = at + nkeys
+    match = 0
+    for _ in range(count):
+        shared = b[at]
+        if shared == 255:
+            shared = int.from_bytes(b[at + 1:at + 3], "little")
+            at += 2
+        n = b[at + 1]
+        if n == 255:
+            n = int.from_bytes(b[at + 2:at + 4], "little")
+            at += 2
+        at += 2
+        if shared < match:
+            return None
+        if shared == match:
+            suffix, rest = b[at:at + n], tbytes[match:]
+            if suffix == rest:
+                return decode_info(b, info_at, start)[0]
+            if suffix > rest:
+                return None
+            k, limit = 0, min(n, len(rest))
+            while k < limit and suffix[k] == rest[k]:
+                k += 1
+            match += k
+        at += n
+        ilen = b[at]
+        if ilen == 255:
+            ilen = int.from_bytes(b[at + 1:at + 3], "little")
+            at += 2
+        at += 1
+        info_at += ilen
+    return None
+
+
 #: Single-term lookups a terms reader remembers (absent terms too): a query asks for one
 #: term several times (document frequency, postings), and common words come back. An
 #: entry is about 300 bytes: 4096 of them in each of 22 segments (full FANG) is 27 MB.
@@ -497,11 +541,7 @@ class CompactTermsReader(base.TermsReader):
             if j < len(block[0]) and block[0][j] == tbytes:
                 return self._info(block, j)
             return None
-        b = self._block_bytes(fieldname, i)
-        for btext, info_at in _entries(b, entry[2][i]):
-            if btext >= tbytes:
-                return decode_info(b, info_at, _get(b, 0)[0])[0] if btext == tbytes else None
-        return None
+        return _find_in_block(self._block_bytes(fieldname, i), entry[2][i], tbytes)
 
     def frequency(self, fieldname, tbytes):
         try:
