@@ -728,7 +728,8 @@ def _complete(cols):
 
 def _name_key(word):
     """The first three letters of a word as its stem spells them (``Söder``, ``Soeder``: sod)."""
-    return _umlauts_short(fold_diacritics(word))[:3]
+    # An ASCII word folds to its lowercase: no Unicode decomposition needed.
+    return _umlauts_short(word.lower() if word.isascii() else fold_diacritics(word))[:3]
 
 
 def _words_of_names(columns, key):
@@ -742,10 +743,19 @@ def _words_of_names(columns, key):
     """
     values = columns.values
     out = {}
+    # A word beginning with an ASCII letter has a key beginning with that letter: the
+    # other words are not folded. Names share words (first names): each is stemmed once.
+    first = key[:1]
+    stems = {}
     for vid in _values_holding(columns, key):
         for word in WORD_RE.findall(values[vid]):
-            if len(word) > 2 and word[0].isupper() and _name_key(word) == key:
-                out.setdefault(stem_word(word), []).append(vid)
+            if len(word) > 2 and word[0].isupper() and \
+                    (not first or not word[0].isascii() or word[0].lower() == first):
+                stem = stems.get(word, stems)
+                if stem is stems:
+                    stem = stems[word] = stem_word(word) if _name_key(word) == key else None
+                if stem is not None:
+                    out.setdefault(stem, []).append(vid)
     return out
 
 
