@@ -6,6 +6,7 @@
 ...     [h.title for h in results.hits]
 """
 
+import re
 import time
 from dataclasses import replace
 
@@ -743,14 +744,16 @@ def _words_of_names(columns, key):
     """
     values = columns.values
     out = {}
-    # A word beginning with an ASCII letter has a key beginning with that letter: the
+    # A word beginning with an ASCII capital has a key beginning with that letter: the
     # other words are not folded. Names share words (first names): each is stemmed once.
     first = key[:1]
+    capital = first.upper() if "a" <= first <= "z" else None
     stems = {}
-    for vid in _values_holding(columns, key):
-        for word in WORD_RE.findall(values[vid]):
-            if len(word) > 2 and word[0].isupper() and \
-                    (not first or not word[0].isascii() or word[0].lower() == first):
+    vids = _values_holding(columns, key)
+    for vid, words in zip(vids, map(WORD_RE.findall, map(values.__getitem__, vids))):
+        for word in words:
+            c = word[0]
+            if (c == capital or (c >= "\x80" or not first) and c.isupper()) and len(word) > 2:
                 stem = stems.get(word, stems)
                 if stem is stems:
                     stem = stems[word] = stem_word(word) if _name_key(word) == key else None
@@ -771,7 +774,15 @@ def _shared_start(a, b):
 
 def _values_holding(columns, key):
     """The value ids (ascending) whose folded name, spelled as :func:`_name_key` spells
-    a word, holds ``key``."""
+    a word, holds ``key`` where a word can begin: at its start or after a character
+    that is no letter or digit.
+
+    A word (``WORD_RE``) follows no letter or digit, and a character that is neither
+    folds to itself when it is ASCII, so in such a value a word's key stands after
+    no letter or digit in the folded text as well. A value with another character
+    that is neither (``’``, a combining accent, ``™``) keeps every place that holds
+    the key: folding may join its words. Words are split only in the values found.
+    """
     keyed = getattr(columns, "_name_key_text", None)
     if keyed is None:
         found = columns.folded_text()
@@ -787,11 +798,19 @@ def _values_holding(columns, key):
         return []
     if not key:
         return range(len(columns.values))
-    found, at = [], text.find(key)
+    starts, inside, at = [], [], text.find(key)
     while at >= 0:
-        found.append(at)
+        (inside if at and text[at - 1].isalnum() else starts).append(at)
         at = text.find(key, at + 1)
-    return np.unique(np.searchsorted(ends, found, side="right")).tolist()
+    vids = set(np.searchsorted(ends, starts, side="right").tolist())
+    values = columns.values
+    vids.update(v for v in set(np.searchsorted(ends, inside, side="right").tolist())
+                if v not in vids and not values[v].isascii() and _JOINABLE(values[v]))
+    return sorted(vids)
+
+
+#: A character that is neither ASCII nor a letter or digit (see :func:`_values_holding`).
+_JOINABLE = re.compile(r"[^\w\x00-\x7f]").search
 
 
 def _umlauts_short(folded):

@@ -334,3 +334,29 @@ def test_the_words_of_names_under_a_key_are_those_of_every_name_keyed_one_by_one
                 expected.setdefault(stem_word(word), []).append(vid)
             assert _words_of_names(columns, key) == expected, (kind, key)
     assert {_name_key("Söder"), _name_key("Soeder")} == {"sod"}
+
+
+def test_name_words_are_found_where_folding_joins_or_splits_words():
+    # _values_holding keeps only the places where a key can begin a word, unless a
+    # name has a character that folding may join to the word before (an apostrophe,
+    # a decomposed accent, a symbol): those names are split as before.
+    from index.analysis import WORD_RE, stem_word
+    from search.engine import _name_key, _words_of_names
+    from search.facets import FacetColumns
+
+    names = ["Bernardo O’Higgins", "Hans-Peter Müller-Bertram", "José\u0301Bertram",
+             "Rene\u0301Schäfer", "Café™Berlin", "_Berger Straße", "Albert Schweitzer",
+             "Jürgen Bärlach", "Uwe Baerbock", "Anna Ødegaard", "Kai Überall", "Ole Olsen"]
+    columns = FacetColumns("persons", names, [[i] for i in range(len(names))],
+                           [[i] for i in range(len(names))])
+    everything = {}
+    for vid, name in enumerate(names):
+        for word in WORD_RE.findall(name):
+            if len(word) > 2 and word[0].isupper():
+                everything.setdefault(_name_key(word), []).append((word, vid))
+    assert {"ber", "sch", "hig", "bar", "ode", "ube"} <= set(everything)
+    for key in [*everything, "ert", "ans", "xyz"]:
+        expected = {}
+        for word, vid in everything.get(key, ()):
+            expected.setdefault(stem_word(word), []).append(vid)
+        assert _words_of_names(columns, key) == expected, key
