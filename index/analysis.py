@@ -63,8 +63,12 @@ def fold_diacritics(text):
     'soeder lodz strasse'
     """
     text = text.lower()
+    if text.isascii():  # most names and words: nothing to spell out or decompose
+        return text
     text = (text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
             .replace("ß", "ss"))
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in decomposed if not unicodedata.combining(c))
     return text.replace("ł", "l").replace("ø", "o").replace("đ", "d")
