@@ -346,7 +346,8 @@ def test_name_words_are_found_where_folding_joins_or_splits_words():
 
     names = ["Bernardo O’Higgins", "Hans-Peter Müller-Bertram", "José\u0301Bertram",
              "Rene\u0301Schäfer", "Café™Berlin", "_Berger Straße", "Albert Schweitzer",
-             "Jürgen Bärlach", "Uwe Baerbock", "Anna Ødegaard", "Kai Überall", "Ole Olsen"]
+             "Jürgen Bärlach", "Uwe Baerbock", "Anna Ødegaard", "Kai Überall", "Ole Olsen",
+             "Aydin Süer", "Eva Sueß", "Ines Bärbel", "Max Schm\u00adidt", "Lea Schmidt"]
     columns = FacetColumns("persons", names, [[i] for i in range(len(names))],
                            [[i] for i in range(len(names))])
     everything = {}
@@ -360,3 +361,8 @@ def test_name_words_are_found_where_folding_joins_or_splits_words():
         for word, vid in everything.get(key, ()):
             expected.setdefault(stem_word(word), []).append(vid)
         assert _words_of_names(columns, key) == expected, key
+        # Asked for the words whose stem begins with one (a query word's stem), only
+        # the names holding its spelling are split: the same words.
+        for start in [*expected, key[:2] + "x"]:
+            assert _words_of_names(columns, key, start) == {
+                stem: vids for stem, vids in expected.items() if stem.startswith(start)}, start
