@@ -154,6 +154,8 @@ def _is_abbreviation(text, dot, after):
     # The word before the period (what ``\w+$`` finds), read backwards only as far as
     # the longest abbreviation: a regular expression search here was a sixth of snippets.
     start, floor = dot, max(0, dot - _LONGEST - 1)
+    if floor and text[floor:dot].isalnum():
+        return False  # most full stops: after a word longer than any of those
     while start > floor and (text[start - 1].isalnum() or text[start - 1] == "_"):
         start -= 1
     if start == dot or dot - start > _LONGEST:
