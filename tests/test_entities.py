@@ -709,3 +709,25 @@ def test_a_town_opening_a_clubs_name_is_the_club_in_a_sports_report(extractor):
                          [("Alba", "B-ORG"), ("Berlin", "I-ORG"), ("Alba", "B-LOC"),
                           ("Piemont", "B-LOC")]), extractor.lexicon)
     assert e.places == ("Alba", "Piemont")
+
+
+def test_kinds_of_road_and_a_currency_after_an_amount_are_no_places(extractor):
+    text = ("Auf der Landesstraße zwischen Marbach und Benningen kam es zum Unfall. Die Brücke in "
+            "Bern kostete 14 Millionen Franken, der Eintritt 5 Franken. Der Wein kommt aus Franken.")
+    marks = [("Landesstraße", "B-LOC"), ("Marbach", "B-LOC"), ("Benningen", "B-LOC"),
+             ("Bern", "B-LOC"), ("Franken", "B-LOC"), ("Franken", "B-LOC"), ("Franken", "B-LOC")]
+    assert resolve(*_tagged(text, marks), extractor.lexicon).places == (
+        "Benningen", "Bern", "Franken", "Marbach")
+    # Untagged, a currency after an amount is not found as a listed place either.
+    e = resolve(*_tagged("Das Ticket kostet 20 Franken in Bern.", [("Bern", "B-LOC")]),
+                extractor.lexicon)
+    assert e.places == ("Bern",)
+
+
+def test_a_place_of_more_words_keeps_a_final_n_unless_the_shorter_name_is_known():
+    from index.entities.names import strip_genitive
+    known = {"Tauer", "Söder", "Rotes Meer", "Meer"}
+    assert strip_genitive("Hohe Tauern", known) == "Hohe Tauern"
+    assert strip_genitive("Tauern", known) == "Tauer"
+    assert strip_genitive("Roten Meers", known) == "Roten Meer"
+    assert strip_genitive("Söders", known) == "Söder"
