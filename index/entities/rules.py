@@ -106,7 +106,10 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
             prob = min(sprobs[start:end]) if sprobs else 1.0
             if kind == "PER":
                 found = _person_mention(sent, start, end, lexicon, tokens_seen, n <= 1, guest)
-            elif kind == "LOC":
+            elif kind == "LOC" or kind == "ORG" and end - start == 1 and start \
+                    and sent[start - 1] in _TOWARDS and sent[start] in lexicon.place_tokens:
+                # A listed town tagged as an organisation right after "in", "nach", "aus",
+                # "Richtung" is the town ("in Richtung Flensburg"), as a place span there is.
                 start, end = _widen_place(sent, start, end, lexicon)
                 covered = end
                 found = _place_mention(sent, start, end, lexicon, club_towns, located, sport)
@@ -122,6 +125,9 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
                     and _person_cue(sent, start, end, name, lexicon):
                 cued.add(name)
     return votes, best, located, cued
+
+
+_TOWARDS = frozenset("in nach aus Richtung".split())
 
 
 def _person_cue(sent, start, end, name, lexicon) -> bool:
