@@ -110,6 +110,10 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
                     and sent[start - 1] in _TOWARDS and sent[start] in lexicon.place_tokens:
                 # A listed town tagged as an organisation right after "in", "nach", "aus",
                 # "Richtung" is the town ("in Richtung Flensburg"), as a place span there is.
+                if start == 0 and sent[0].isupper() and len(sent[0]) > 1:
+                    dateline = _dateline(sent, lexicon)
+                    if dateline is not None and end <= len(dateline):
+                        continue  # "KOCHEL AM SEE.": _datelines counts it in its usual case
                 start, end = _widen_place(sent, start, end, lexicon)
                 covered = end
                 found = _place_mention(sent, start, end, lexicon, club_towns, located, sport)
