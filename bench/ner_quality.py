@@ -18,9 +18,11 @@ FANG sample-300 with the shipped model.
 ``--heldout`` scores one model (the shipped one unless ``--model``) on our own held-out sets only,
 each split by source, and trains nothing: ``heldout.jsonl`` (session 8: 20 FANG sample-300
 articles, 10 web pages of smaller outlets; its errors were printed once, so it is no longer
-clean) and ``heldout2.jsonl`` (session 9: 13 FANG, 8 fundus-de, 12 web pages; annotated by
-reading before any change of that session). Never tune on their errors; ``--errors`` prints
-them for the first set only, never for ``heldout2``.
+clean), ``heldout2.jsonl`` (session 9: 13 FANG, 8 fundus-de, 12 web pages; annotated by
+reading before any change of that session) and ``tools/ner_data/own_heldout.jsonl`` (session 10:
+10 of our own articles, written with the 30 of ``own_news`` 076-105 and never trained on).
+Never tune on their errors; ``--errors`` prints them for the first set only, never for
+``heldout2`` or our own held-out articles.
 
 ``--unseen`` scores one model on the cross-validated articles the shipped model never trains on
 (the FANG articles of news-annotated and every article of ``annotations/train.jsonl``), without
@@ -116,6 +118,8 @@ def score(model_path: str, ids: list[str], gold: dict, texts: dict, errors: list
 
 HELDOUT = ROOT / "tools" / "ner_data" / "annotations" / "heldout.jsonl"
 HELDOUT2 = ROOT / "tools" / "ner_data" / "annotations" / "heldout2.jsonl"
+# Session 10: our own fictional articles kept aside (never trained on; text in the repository).
+OWN_HELDOUT = ROOT / "tools" / "ner_data" / "own_heldout.jsonl"
 # Groups of a held-out set by id prefix, in print order.
 SOURCES = (("fang-", "FANG sample-300 (news)"), ("fundus-", "fundus-de (news 2023-26)"),
            ("web-", "web pages of smaller outlets"))
@@ -125,12 +129,16 @@ def read_heldout(shared: Path, path: Path = HELDOUT) -> tuple[dict, dict]:
     """The held-out gold sets and each article's (title, text): FANG ids (``fang-*``) from
     sample-300, fundus ids (``fundus-*``) from fundus-de, web ids (``web-<page>``) extracted from
     the saved page with our HTML reader, as an index run would."""
-    gold = {}
+    gold, own = {}, {}
     for line in path.open(encoding="utf-8"):
         row = json.loads(line)
         gold[row["id"]] = {"persons": set(row["persons"]), "places": set(row["places"]),
                            "ambiguous": set(row.get("ignore", ()))}
-    texts = train_ner.article_texts(shared, gold)
+        if "text" in row:
+            # Our own articles carry their text, title line first.
+            title, _, body = row["text"].partition("\n")
+            own[row["id"]] = (title, body)
+    texts = own or train_ner.article_texts(shared, gold)
     return gold, texts
 
 
@@ -138,7 +146,7 @@ def heldout(shared: Path, model: str | None, show: bool) -> None:
     """Print one model's scores on each held-out set, per source and overall. ``show`` prints
     the first set's wrong names; the second set's are never printed (it stays clean)."""
     print(f"model {model or 'shipped'}")
-    for path, may_show in ((HELDOUT, show), (HELDOUT2, False)):
+    for path, may_show in ((HELDOUT, show), (HELDOUT2, False), (OWN_HELDOUT, False)):
         if not path.exists():
             continue
         gold, texts = read_heldout(shared, path)
@@ -147,7 +155,7 @@ def heldout(shared: Path, model: str | None, show: bool) -> None:
             raise SystemExit(f"{path.name}: no text for {', '.join(missing)}; check --shared")
         groups = {name: [i for i in sorted(gold) if i.startswith(prefix)]
                   for prefix, name in SOURCES}
-        groups = {name: ids for name, ids in groups.items() if ids}
+        groups = {name: ids for name, ids in groups.items() if ids and len(ids) < len(gold)}
         groups["held-out overall"] = sorted(gold)
         print(f"{path.name}: {len(gold)} articles")
         for name, ids in groups.items():

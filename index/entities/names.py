@@ -39,13 +39,16 @@ def join_tokens(tokens: list[str]) -> str:
 
 
 def strip_genitive(name: str, known: set[str]) -> str:
-    """``Söders`` → ``Söder`` when the base form is known; ``Paris`` stays."""
+    """``Söders`` → ``Söder`` when the base form is known; ``Paris`` stays. A name of more words
+    loses an ``-n`` only if the shorter name is known whole: ``Hohe Tauern`` stays, though a
+    village ``Tauer`` is listed."""
     last = name.rsplit(" ", 1)[-1]
     for suffix in ("s", "es", "'", "’", "n"):
         if last.endswith(suffix) and len(last) > len(suffix) + 2:
             base = last[: -len(suffix)]
-            if base in known:
-                return name[: len(name) - len(last)] + base
+            shorter = name[: len(name) - len(last)] + base
+            if base in known and (suffix != "n" or shorter == base or shorter in known):
+                return shorter
     return name
 
 

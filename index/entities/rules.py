@@ -35,11 +35,12 @@ from itertools import chain
 from .names import (Entities, base_adjective, join_tokens, person_set, place_set,
                     strip_genitive, surname_key)
 from .tokens import document_lowercase, spans
-from .wordlists import (APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES, BYLINE_PREFIX, CLUB_HEADS,
-                        DETERMINERS, DISTRICT, FUNCTION_WORDS, GUEST_CUES, KIN_WORDS, LOCATIVE,
+from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES,
+                        BYLINE_PREFIX, CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT, FUNCTION_WORDS, GUEST_CUES, KIN_WORDS, LOCATIVE,
                         NAME_PARTICLES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
                         ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
-                        PERSON_ROLES, PLACE_PREFIXES, PLACE_SUFFIXES, ROLE_ENDINGS, ROMAN,
+                        PERSON_ROLES, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS, ROLE_ENDINGS,
+                        ROMAN,
                         SAYING_VERBS, SPORT_WORDS, STREET_NAME, STREET_WORDS, TEAM_WORDS,
                         THING_ENDINGS, TITLES, Lexicon, is_first_name)
 
@@ -105,7 +106,14 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
             prob = min(sprobs[start:end]) if sprobs else 1.0
             if kind == "PER":
                 found = _person_mention(sent, start, end, lexicon, tokens_seen, n <= 1, guest)
-            elif kind == "LOC":
+            elif kind == "LOC" or kind == "ORG" and end - start == 1 and start \
+                    and sent[start - 1] in _TOWARDS and sent[start] in lexicon.place_tokens:
+                # A listed town tagged as an organisation right after "in", "nach", "aus",
+                # "Richtung" is the town ("in Richtung Flensburg"), as a place span there is.
+                if start == 0 and sent[0].isupper() and len(sent[0]) > 1:
+                    dateline = _dateline(sent, lexicon)
+                    if dateline is not None and end <= len(dateline):
+                        continue  # "KOCHEL AM SEE.": _datelines counts it in its usual case
                 start, end = _widen_place(sent, start, end, lexicon)
                 covered = end
                 found = _place_mention(sent, start, end, lexicon, club_towns, located, sport)
@@ -121,6 +129,9 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
                     and _person_cue(sent, start, end, name, lexicon):
                 cued.add(name)
     return votes, best, located, cued
+
+
+_TOWARDS = frozenset("in nach aus Richtung".split())
 
 
 def _person_cue(sent, start, end, name, lexicon) -> bool:
@@ -204,7 +215,8 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
     A role or a district word opening the span is no part of it ("Richter Moro", "Landkreis
     Kassel" is Kassel). An unlisted one-word span that is a noun, or follows an article ("den
     Ball"), is dropped, and so is a listed one that follows an article and is a lowercase word
-    too ("das Essen"); an unlisted span opening with a first name is a person. A place after a
+    too ("das Essen"); a kind of road ("Landesstraße") and a currency after an amount ("5
+    Franken") are no places; an unlisted span opening with a first name is a person. A place after a
     club or institution word ("FC Augsburg", "Uni Bielefeld"), a club's town in a sports report,
     and a town's genitive before a team word there ("Münchens Torhüter") are organisations.
     """
@@ -226,6 +238,9 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
     if len(name) == 1 and name[0].lower() in lexicon.lowercase and (
             before.lower() in NOUN_MARKERS or _inflected_adjective(before)):
         return None  # "das Essen", "kein Essen", "ein großes Essen"
+    if len(name) == 1 and (name[0] in ROAD_NOUNS or name[0] in CURRENCY_PLACES and (
+            before[:1].isdigit() or before in AMOUNT_WORDS)):
+        return None  # "auf der Landesstraße", "14 Millionen Franken"
     if len(name) == 1 and name[0][-1:] == "s" and end < len(sent) and (
             sent[end] in TEAM_WORDS or sent[end][:1].islower() and end + 1 < len(sent)
             and sent[end + 1] in TEAM_WORDS) \
@@ -503,7 +518,8 @@ def _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower):
     der Potsdamer Straße") and a hyphenated street ("Karl-Marx-Straße") count. A single listed
     place (or its genitive) does not when it follows an article ("mit dem Zug"), stands next to a
     tagged token, follows an organisation word or names a club, is the first part of a
-    hyphenated word, or the article also writes it lowercase ("Essen", "Mitte").
+    hyphenated word, is a currency after an amount ("5 Franken"), or the article also writes it
+    lowercase ("Essen", "Mitte").
     """
     tok = sent[i]
     if i + 1 < len(sent) and stags[i + 1] == "O" and sent[i + 1][:1].isupper():
@@ -517,6 +533,8 @@ def _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower):
     before = sent[i - 1]
     if before.lower() in DETERMINERS and not tok.lower().endswith(PLACE_SUFFIXES):
         return None
+    if tok in CURRENCY_PLACES and (before[:1].isdigit() or before in AMOUNT_WORDS):
+        return None  # "14 Millionen Franken"
     if tok not in lexicon.place_tokens:
         if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens:
             return None

@@ -108,6 +108,19 @@ DETERMINERS = frozenset("der die das den dem des ein eine einen einem einer eine
 NOUN_MARKERS = DETERMINERS | frozenset(
     "beim zum zur vom kein keine keinen keinem keiner mein meine sein seine ihr ihre unser unsere "
     "dieses diesem dieser jedes jedem viel wenig".split())
+# Kinds of road, not names of one ("auf der Landesstraße zwischen A und B"), though they end like
+# a street.
+ROAD_NOUNS = frozenset(
+    f"{w}{s}" for w in (
+        "Landesstraße Bundesstraße Kreisstraße Staatsstraße Landstraße Gemeindestraße "
+        "Umgehungsstraße Ortsumgehung Ortsdurchfahrt Hauptverkehrsstraße Nebenstraße Seitenstraße "
+        "Einbahnstraße Schnellstraße Durchgangsstraße Zufahrtsstraße Wohnstraße Fahrradstraße "
+        "Spielstraße Bundesautobahn Autobahn").split() for s in ("", "n"))
+# Places that are also currencies: after an amount they are money ("14 Millionen Franken").
+CURRENCY_PLACES = frozenset({"Franken"})
+AMOUNT_WORDS = frozenset(
+    "Millionen Milliarden Mio Mrd Tausend Hundert Tausende Hunderte zwei drei vier fünf sechs "
+    "sieben acht neun zehn zwanzig dreißig fünfzig hundert tausend".split())
 # Place names that take an article ("die Falkensturmstraße", "der Vatikanstaat") end so.
 PLACE_SUFFIXES = ("straße", "strasse", "gasse", "weg", "allee", "platz", "ring", "damm", "ufer",
                   "chaussee", "see", "berg", "tal", "wald", "gebirge", "insel", "inseln", "staat",
