@@ -549,9 +549,14 @@ _NO_GE = ("be", "ge", "er", "ver", "zer", "ent", "emp", "miss")
 
 
 def _verb_forms(verb):
-    """Written forms of a verb stem that Snowball keeps apart from its noun: infinitive,
-    third person and past participle (``öffn`` → ``öffnen``, ``öffnet``, ``geöffnet``)."""
-    forms = [verb + ("n" if verb.endswith(("er", "el")) else "en"), verb + "t", verb + "et"]
+    """Written forms of a verb stem that Snowball may keep apart from its noun: the third
+    person and the past participle (``öffn`` → ``öffnet``, ``geöffnet``).
+
+    Not the infinitive: where Snowball stems it apart from the third person, its stem is
+    the bare root other words share (``lockern`` → ``lock``, as ``locken``; ``schließen``
+    → ``schliess``); on the reporter sets it lost r51 ``Gaststaetten Schliessung`` .05.
+    """
+    forms = [verb + "t", verb + "et"]
     if verb.startswith(_NO_GE) or verb.endswith("ier"):
         return forms
     particle = next((p for p in _SEPARABLE if verb.startswith(p) and len(verb) - len(p) >= 3),
@@ -563,8 +568,9 @@ def _verb_forms(verb):
 def derived_forms(word, stem, reader, rare=10):
     """The stems of the verb forms of a noun made from a verb (``-ung``, ``-e``) that
     Snowball does not join to it and the index holds in at least a ``rare``-th as many
-    articles, most common first: ``Öffnung`` → ``offn`` (``öffnen``), ``geoffn``
-    (``geöffnet``); ``Lockerungen`` → ``gelockert``; ``Absage`` → ``abgesagt``.
+    articles, most common first: ``Öffnung`` → ``offn`` (``öffnet``, also the stem of
+    ``öffnen``), ``geoffn`` (``geöffnet``); ``Lockerungen`` → ``gelockert``; ``Absage`` →
+    ``abgesagt``.
 
     A candidate must be a known word form (:func:`known_form`) and a term of the index.
     Snowball itself strips ``-ung`` only from longer words (``Lockerung`` → ``locker``,
