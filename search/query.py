@@ -7,7 +7,7 @@ close together; ``AND``/``OR``/``NOT``, ``"phrases"``,
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from whoosh import qparser, query
 from whoosh.matching import Matcher, NullMatcher
@@ -417,6 +417,9 @@ def word_query(text, fields_, schema, boost=1.0, reader=None, settings=DEFAULT_S
         if len(stems) == 1 and reader and settings.s_form_boost else None
     forms = [f for f in inflected_forms(text, stems[0], reader) if f != other_form] \
         if len(stems) == 1 and reader and settings.inflection_boost else []
+    derived = [f for f in derived_forms(text, stems[0], reader)
+               if f != other_form and f not in forms] \
+        if len(stems) == 1 and reader and settings.derivation_boost else []
     for f in fields_:
         if len(stems) == 1:
             alternatives.append(query.Term(f, stems[0]))
@@ -429,6 +432,8 @@ def word_query(text, fields_, schema, boost=1.0, reader=None, settings=DEFAULT_S
                 alternatives.append(query.Term(f, PART_PREFIX + form,
                                                boost=settings.part_match_boost
                                                * settings.inflection_boost))
+            for form in derived:
+                alternatives.append(query.Term(f, form, boost=settings.derivation_boost))
             # Parts in the body only: the same gains as with the title, half the terms.
             if parts_of_word and f == "body":
                 alternatives.append(PartsOfWord([_part_query(f, stem, boost, settings)
@@ -531,6 +536,65 @@ def inflected_forms(word, stem, reader, rare=10):
         # The index first: most candidates are no term, and its look-ups are cached.
         df = reader.doc_frequency("body", other)
         if df and df * rare >= have and known_form(base + new):
+            found[other] = df
+    return sorted(found, key=lambda t: -found[t])
+
+
+#: Particles of separable verbs: their participle puts ``ge`` after them
+#: (``Einschränkung`` → ``eingeschränkt``, ``Absage`` → ``abgesagt``).
+_SEPARABLE = ("zurück", "zusammen", "wieder", "fest", "frei", "nach", "auf", "aus", "bei",
+              "ein", "los", "mit", "vor", "weg", "ab", "an", "her", "hin", "zu")
+#: Inseparable prefixes and ``-ier`` verbs: no ``ge`` (``beschränkt``, ``verschoben``).
+_NO_GE = ("be", "ge", "er", "ver", "zer", "ent", "emp", "miss")
+
+
+def _verb_forms(verb):
+    """Written forms of a verb stem that Snowball may keep apart from its noun: the third
+    person and the past participle (``öffn`` → ``öffnet``, ``geöffnet``).
+
+    Not the infinitive: where Snowball stems it apart from the third person, its stem is
+    the bare root other words share (``lockern`` → ``lock``, as ``locken``; ``schließen``
+    → ``schliess``); on the reporter sets it lost r51 ``Gaststaetten Schliessung`` .05.
+    """
+    forms = [verb + "t", verb + "et"]
+    if verb.startswith(_NO_GE) or verb.endswith("ier"):
+        return forms
+    particle = next((p for p in _SEPARABLE if verb.startswith(p) and len(verb) - len(p) >= 3),
+                    "")
+    rest = verb[len(particle):]
+    return forms + [particle + "ge" + rest + "t", particle + "ge" + rest + "et"]
+
+
+def derived_forms(word, stem, reader, rare=10):
+    """The stems of the verb forms of a noun made from a verb (``-ung``, ``-e``) that
+    Snowball does not join to it and the index holds in at least a ``rare``-th as many
+    articles, most common first: ``Öffnung`` → ``offn`` (``öffnet``, also the stem of
+    ``öffnen``), ``geoffn`` (``geöffnet``); ``Lockerungen`` → ``gelockert``; ``Absage`` →
+    ``abgesagt``.
+
+    A candidate must be a known word form (:func:`known_form`) and a term of the index.
+    Snowball itself strips ``-ung`` only from longer words (``Lockerung`` → ``locker``,
+    ``Öffnung`` → ``offnung``), so which forms it joins depends on the word's length.
+    """
+    w = strip_invisible(word).lower()
+    if not w.isalpha():
+        return []
+    for ending in ("ungen", "ung", "en", "e"):
+        if w.endswith(ending) and len(w) - len(ending) >= 3:
+            verb = w[:-len(ending)]
+            break
+    else:
+        return []
+    if ending in ("en", "e") and not verb.startswith(_SEPARABLE + _NO_GE):
+        return []  # ``Maske``, ``Grenze``: not a verb's noun
+    have = reader.doc_frequency("body", stem)
+    found = {}
+    for form in _verb_forms(verb):
+        other = stem_word(form)
+        if other == stem or other in found:
+            continue
+        df = reader.doc_frequency("body", other)
+        if df and df * rare >= have and known_form(form.replace("ß", "ss")):
             found[other] = df
     return sorted(found, key=lambda t: -found[t])
 
@@ -912,9 +976,12 @@ def parse_query(text, schema, *, fuzzy=False, reader=None, settings=DEFAULT_SETT
     prepared = _PLUS_RE.sub(r"\1", _MINUS_RE.sub(r"\1NOT ", prepared))
     # A question mark ends a question; only inside a word is it a wildcard (Ma?er).
     prepared = _QUESTION_RE.sub("", prepared)
-    parser = _GermanParser(schema, fuzzy=fuzzy, reader=reader, settings=settings)
     keywords = ()
     typed = [strip_invisible(w).lower() for w in words if w not in ("AND", "OR", "NOT")]
+    # A noun's verb forms only for a few words: a longer query says more itself.
+    words_settings = settings if len(typed) <= settings.coord_max_words \
+        else replace(settings, derivation_boost=0.0)
+    parser = _GermanParser(schema, fuzzy=fuzzy, reader=reader, settings=words_settings)
     # "Wer" alone is still searched: only a question with other words loses it.
     parser.drop_question_words = bool(set(typed) - QUESTION_WORDS - GERMAN_STOPWORDS)
     if parser.drop_question_words:
@@ -929,7 +996,7 @@ def parse_query(text, schema, *, fuzzy=False, reader=None, settings=DEFAULT_SETT
     check_syntax(tree, prepared)
     try:
         q = tree.query(parser) or query.NullQuery
-        q = _lucene_not(_expand(q, schema, fuzzy, reader, settings))
+        q = _lucene_not(_expand(q, schema, fuzzy, reader, words_settings))
         if type(q) is query.Or and len(q.subqueries) > 1:
             coordinated = len(typed) <= settings.coord_max_words or (
                 settings.question_coord and text.rstrip().endswith("?"))

@@ -45,6 +45,10 @@ class RankingSettings:
     #: Weight of a word's other inflected forms that Snowball stems apart (``Zentrum`` /
     #: ``Zentren``, ``Ärztin`` / ``Ärztinnen``: ``search.query.inflected_forms``); 0: off.
     inflection_boost: float = 0.8
+    #: Weight of a noun's verb forms that Snowball stems apart (``Öffnung`` / ``geöffnet``,
+    #: ``Absage`` / ``abgesagt``: ``search.query.derived_forms``), in queries of up to
+    #: ``coord_max_words`` words (session 10); 0: off.
+    derivation_boost: float = 0.8
 
     # --- the engine (search.engine) -------------------------------------------------------
     #: BM25F parameters of every field.

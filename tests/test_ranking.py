@@ -527,3 +527,74 @@ def test_a_hyphenated_word_is_one_keyword_whose_parts_are_its_forms(form_index):
         assert hits[0] == "app" and "apart" in hits
         # A quoted phrase stays out of the keyword ranking.
         assert engine.parse('"Corona App" Datenschutz').keywords == ()
+
+
+#: A noun made from a verb, and articles telling the story with the verb.
+VERB_ARTICLES = {
+    "geoeffnet.txt": ("date 2020-04-20 Heimwerker stehen Schlange\n\nIn Bayern haben die "
+                      "Baumärkte wieder geöffnet. Vor den Baumärkten bildeten sich lange "
+                      "Schlangen, die Baumärkte öffnen um acht Uhr. " + _FILLER),
+    "abgesagt.txt": ("date 2020-11-03 Kein Glühwein am Dom\n\nDer Weihnachtsmarkt am Dom ist "
+                     "abgesagt. Die Stadt hat den Weihnachtsmarkt wegen der Infektionszahlen "
+                     "abgesagt, die Händler sind enttäuscht. " + _FILLER),
+    "baumarkt.txt": ("date 2020-05-02 Baumärkte melden Rekordumsatz\n\nDie Baumärkte melden "
+                     "für das Frühjahr Rekordumsätze, Farbe und Gartenerde waren gefragt. "
+                     + _FILLER),
+    "schulen.txt": ("date 2020-05-04 Öffnung der Schulen\n\nDie Öffnung der Schulen beginnt "
+                    "mit den Abschlussklassen. Über die Öffnung der Kitas wird noch beraten. "
+                    + _FILLER),
+    "absage.txt": ("date 2020-03-12 Absage der Messe\n\nDie Absage der Buchmesse trifft die "
+                   "Verlage hart, die Absage kam kurzfristig. " + _FILLER),
+    "markt.txt": ("date 2020-12-01 Lichter in der Altstadt\n\nStatt einem Weihnachtsmarkt "
+                  "gibt es Lichter in der Altstadt, die Weihnachtsmarkt-Buden bleiben im "
+                  "Lager. " + _FILLER),
+}
+
+
+@pytest.fixture(scope="module")
+def verb_index(tmp_path_factory):
+    from index.build import index_paths
+
+    root = tmp_path_factory.mktemp("verbs")
+    folder = root / "articles"
+    folder.mkdir()
+    for name, text in VERB_ARTICLES.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    path = str(root / "index")
+    index_paths(path, [str(folder)])
+    return path
+
+
+def test_a_nouns_verb_forms_snowball_keeps_apart_are_its_forms(verb_index):
+    from search.query import derived_forms
+    from index.analysis import stem_word
+
+    on = replace(RankingSettings(), derivation_boost=0.8)
+    with SearchEngine(verb_index, settings=on) as engine:
+        reader = engine.searcher.reader()
+        # Snowball stems "Öffnung" to "offnung", "öffnet" to "offn", "geöffnet" to "geoffn".
+        assert set(derived_forms("Öffnung", stem_word("Öffnung"), reader)) == \
+            {stem_word("öffnet"), stem_word("geöffnet")}
+        # A separable verb's participle: "ab-ge-sagt".
+        assert derived_forms("Absage", stem_word("Absage"), reader) == [stem_word("abgesagt")]
+        # Not every noun in -e is a verb's ("Schlange"), and a form must be in the index.
+        assert derived_forms("Schlange", stem_word("Schlange"), reader) == []
+        assert derived_forms("Rückerstattung", stem_word("Rückerstattung"), reader) == []
+        # The articles telling the story with the verb come first, typed with or without
+        # umlauts; the noun's other stories and the place alone come after them.
+        for typed in ("Baumärkte Öffnung", "Baumaerkte Oeffnung"):
+            hits = [h.id for h in engine.search(typed).hits]
+            assert hits[0] == "geoeffnet", typed
+        hits = [h.id for h in engine.search("Weihnachtsmarkt Absage").hits]
+        assert hits[0] == "abgesagt"
+        assert hits.index("abgesagt") < hits.index("absage")
+    off = replace(RankingSettings(), derivation_boost=0.0)
+    with SearchEngine(verb_index, settings=off) as engine:
+        hits = [h.id for h in engine.search("Weihnachtsmarkt Absage").hits]
+        assert hits[0] != "abgesagt"
+    with SearchEngine(verb_index, settings=on) as engine:
+        # A long query (a headline) keeps to the words as typed.
+        long = engine.parse("Absage der Buchmesse trifft die Verlage").query
+        assert stem_word("abgesagt") not in {t for _, t in long.iter_all_terms()}
+        short = engine.parse("Weihnachtsmarkt Absage").query
+        assert stem_word("abgesagt") in {t for _, t in short.iter_all_terms()}
