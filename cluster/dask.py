@@ -15,6 +15,7 @@ tasks, chained per shard.
 
 import importlib
 import os
+import threading
 import time
 import uuid
 
@@ -56,7 +57,7 @@ def connect(address):
     except (OSError, TimeoutError) as exc:
         raise ClusterError(address, f"cannot connect ({exc}); start a scheduler with "
                                     "`dask-scheduler` or use --cluster local") from None
-    client.register_plugin(_LoadExtractor(), name="fundstelle-extractor")
+    client.register_plugin(WorkerState(), name=WorkerState.name)
     return client
 
 
@@ -67,13 +68,48 @@ def disconnect(client):
         cluster.close()
 
 
-class _LoadExtractor(WorkerPlugin):
-    """Worker plugin: load the entity extractor once when a worker starts (it is
-    cached per process), so no build task pays for it."""
+class WorkerState(WorkerPlugin):
+    """Worker plugin: what a worker process keeps from one build task to the next.
+
+    The entity extractor is loaded once when the worker starts (it is cached per
+    process), so no task pays for it; the cache of analysed words
+    (:mod:`index.wordcache`) is kept here, one per worker thread, so each task
+    starts with the words the tasks before it analysed, as an ordinary run's
+    batches do. A task that started cold analysed about a third of its words anew
+    (docs/scaling.md, "Why a Dask build cost twice the CPU").
+    """
+
+    name = "fundstelle-worker"
+
+    def __init__(self):
+        self.words = {}
 
     def setup(self, worker):
         from index.build import load_extractor
         load_extractor()
+
+    def word_cache(self):
+        """This thread's word cache (a worker may run tasks on several threads)."""
+        return self.words.setdefault(threading.get_ident(), {})
+
+
+def _worker_words():
+    """The word cache of the worker running this task, or None outside a worker or
+    without the plugin."""
+    from distributed import get_worker
+
+    try:
+        state = get_worker().plugins.get(WorkerState.name)
+    except ValueError:  # not on a worker
+        return None
+    return state.word_cache() if isinstance(state, WorkerState) else None
+
+
+def index_task(target, chunk, shard, shards, **kwargs):
+    """The build task: :func:`cluster.build.write_chunk` with the worker's word cache."""
+    from cluster.build import write_chunk
+
+    return write_chunk(target, chunk, shard, shards, word_cache=_worker_words(), **kwargs)
 
 
 class ShardActor:
@@ -159,7 +195,7 @@ def build_on_cluster(address, targets, paths, *, report=None, prune=False, progr
     """
     from distributed import as_completed
 
-    from cluster.build import optimize_shard, plan_chunks, prune_shard, write_chunk
+    from cluster.build import chunk_bytes_for, optimize_shard, plan_chunks, prune_shard
 
     started = time.monotonic()
     if client is None and not isinstance(address, str):
@@ -168,13 +204,15 @@ def build_on_cluster(address, targets, paths, *, report=None, prune=False, progr
     client = client or connect(address)
     summary = IndexSummary()
     try:
-        chunks = plan_chunks(paths, **({"chunk_bytes": chunk_bytes} if chunk_bytes else {}))
+        if not own:  # connect() registered it
+            client.register_plugin(WorkerState(), name=WorkerState.name)
+        chunks = plan_chunks(paths, chunk_bytes=chunk_bytes or chunk_bytes_for(len(targets)))
         run = uuid.uuid4().hex[:8]
         futures, where = [], {}
         for k, target in enumerate(targets):
             previous = None
             for c, chunk in enumerate(chunks):
-                f = client.submit(write_chunk, target, chunk, k, len(targets),
+                f = client.submit(index_task, target, chunk, k, len(targets),
                                   entities=entities, lock_timeout=max(lock_timeout, 120.0),
                                   after=previous, key=f"index-{run}-shard{k}-chunk{c}",
                                   pure=False, retries=TASK_RETRIES)
