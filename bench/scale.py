@@ -75,15 +75,19 @@ class HandCluster:
     def __init__(self, workers=2):
         self.port = free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
+        from cluster.dask import QUIET_DASK
+
         log = open(os.devnull, "w")
+        env = dict(os.environ, **{"DASK_" + k.upper().replace(".", "__").replace("-", "_"): v
+                                  for k, v in QUIET_DASK.items()})
         self.procs = [subprocess.Popen([os.path.join(BIN, "dask"), "scheduler", "--host",
                                         "127.0.0.1", "--port", str(self.port),
-                                        "--no-dashboard"], stdout=log, stderr=log)]
+                                        "--no-dashboard"], stdout=log, stderr=log, env=env)]
         time.sleep(3)
         for _ in range(workers):
             self.procs.append(subprocess.Popen(
                 [os.path.join(BIN, "dask"), "worker", self.address, "--nthreads", "1",
-                 "--no-dashboard"], stdout=log, stderr=log, cwd=ROOT))
+                 "--no-dashboard"], stdout=log, stderr=log, cwd=ROOT, env=env))
         from distributed import Client
         self.client = Client(self.address, timeout="30s")
         self.client.wait_for_workers(workers, timeout=120)
@@ -166,8 +170,13 @@ def cpu_one_build(source, path, shards=2):
     articles added). Cluster start and stop are outside the figures."""
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                           dashboard_address=":0")
+    try:
+        from cluster.dask import local_cluster
+    except ImportError:  # an older tree
+        cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+    else:
+        cluster = local_cluster(1)
     client = Client(cluster)
     try:
         own = cpu_seconds()
@@ -239,16 +248,16 @@ BUILDS = [("local1", "local1", 2, "LocalCluster, 1 worker process"),
 
 def index_part(name, folder, shards, label, source, workdir):
     """One indexing run of BUILDS; prints and returns its row."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
+
+    from cluster.dask import local_cluster
 
     hand = cluster = None
     if name == "hand":
         hand = HandCluster(2)
         client = hand.client
     else:
-        workers = int(name[-1])
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
+        cluster = local_cluster(int(name[-1]))
         client = Client(cluster)
     try:
         load = os.getloadavg()[0]
