@@ -213,7 +213,7 @@ def cpu_part(source, workdir, articles, against, rounds):
           f"{os.getloadavg()[0]:.1f})\nbuild | wall s | CPU s (all processes) | of which "
           "scheduler+nanny+client | CPU ms an article", flush=True)
     for r in range(rounds):
-        runs = [("plain", None)] + trees
+        runs = trees + [("plain", None)]
         for label, tree in (runs if r % 2 == 0 else runs[::-1]):
             out = os.path.join(workdir, "cpu-index")
             shutil.rmtree(out, ignore_errors=True)
