@@ -9,8 +9,8 @@ with the actors pinned to them (docs/scaling.md).
 Searching: each shard is held open by a :class:`ShardActor` on one worker (its
 searcher, facet columns and caches stay warm there); the coordinator calls its
 :class:`~cluster.shard.ShardSearcher` methods through the actor, all shards at
-once. Building: :func:`build_on_cluster` submits :func:`cluster.build.write_chunk`
-tasks, chained per shard.
+once. Building: :func:`build_on_cluster` submits :func:`index_task` tasks
+(:func:`cluster.build.write_chunk` with the worker's word cache), chained per shard.
 """
 
 import importlib
@@ -93,8 +93,8 @@ class WorkerState(WorkerPlugin):
     process), so no task pays for it; the cache of analysed words
     (:mod:`index.wordcache`) is kept here, one per worker thread, so each task
     starts with the words the tasks before it analysed, as an ordinary run's
-    batches do. A task that started cold analysed about a third of its words anew
-    (docs/scaling.md, "Why a Dask build cost twice the CPU").
+    batches do. A task that started cold spent about a quarter of its CPU analysing
+    words anew (docs/scaling.md, "Why a Dask build cost twice the CPU").
     """
 
     name = "fundstelle-worker"
