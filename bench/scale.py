@@ -19,6 +19,14 @@ articles as 1 shard (an ordinary index), 2 and 4 shards, in this process and wit
 the shards held by actors on the hand-started cluster: p50/p95 in ms, and the
 fan-out cost (cluster p50 minus in-process p50), and the CPU a query costs. Wall
 times on a shared machine: the load average is printed; compare within one run.
+
+CPU per article (``--parts cpu``): the first ``--cpu-articles`` articles indexed by
+``fundstelle index --procs 1`` and as 2 shards on a LocalCluster of 1 worker process,
+with this tree's code and, with ``--against REV``, REV's (exported with ``git
+archive``), alternating, ``--rounds`` times; CPU of every process (the Dask build's
+from the worker and the process holding scheduler, nanny and client).
+
+    nice .venv/bin/python bench/scale.py --workdir DIR --parts cpu --against HEAD~3
 """
 
 import argparse
@@ -33,7 +41,10 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+#: The 'cpu' part runs a build of another revision's code in a subprocess (its tree
+#: first on sys.path, which LocalCluster's worker processes inherit).
+CODE = os.environ.get("FUNDSTELLE_SCALE_TREE", ROOT)
+sys.path.insert(0, CODE)
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 DEFAULT_CORPUS = os.path.join(ROOT, "..", "shared", "data", "fang-covid", "articles.jsonl.gz")
 BIN = os.path.dirname(sys.executable)
@@ -64,15 +75,19 @@ class HandCluster:
     def __init__(self, workers=2):
         self.port = free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
+        from cluster.dask import QUIET_DASK
+
         log = open(os.devnull, "w")
+        env = dict(os.environ, **{"DASK_" + k.upper().replace(".", "__").replace("-", "_"): v
+                                  for k, v in QUIET_DASK.items()})
         self.procs = [subprocess.Popen([os.path.join(BIN, "dask"), "scheduler", "--host",
                                         "127.0.0.1", "--port", str(self.port),
-                                        "--no-dashboard"], stdout=log, stderr=log)]
+                                        "--no-dashboard"], stdout=log, stderr=log, env=env)]
         time.sleep(3)
         for _ in range(workers):
             self.procs.append(subprocess.Popen(
                 [os.path.join(BIN, "dask"), "worker", self.address, "--nthreads", "1",
-                 "--no-dashboard"], stdout=log, stderr=log, cwd=ROOT))
+                 "--no-dashboard"], stdout=log, stderr=log, cwd=ROOT, env=env))
         from distributed import Client
         self.client = Client(self.address, timeout="30s")
         self.client.wait_for_workers(workers, timeout=120)
@@ -149,6 +164,82 @@ def time_search(archive, queries, client=None):
     return times, cpu_seconds(client) - cpu
 
 
+def cpu_one_build(source, path, shards=2):
+    """A Dask build of ``source`` on a new LocalCluster of one worker process, with the
+    code first on sys.path: (wall s, CPU s of all processes, CPU s of this process,
+    articles added). Cluster start and stop are outside the figures."""
+    from distributed import Client, LocalCluster
+
+    try:
+        from cluster.dask import local_cluster
+    except ImportError:  # an older tree
+        cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+    else:
+        cluster = local_cluster(1)
+    client = Client(cluster)
+    try:
+        own = cpu_seconds()
+        wall, cpu, added = build(source, path, shards, client)
+        own = cpu_seconds() - own
+    finally:
+        client.close()
+        cluster.close()
+    return wall, cpu, own, added
+
+
+def cpu_part(source, workdir, articles, against, rounds):
+    """``--parts cpu``: CPU per article of the ordinary pipeline and of Dask builds."""
+    import json
+    import resource
+
+    sample = os.path.join(workdir, f"cpu-{articles}.jsonl")
+    if not os.path.exists(sample):
+        with open(source, "rb") as f, open(sample, "wb") as o:
+            o.writelines(itertools.islice(f, articles))
+    trees = [("this tree", ROOT)]
+    if against:
+        old = os.path.join(workdir, f"tree-{against}")
+        if not os.path.exists(old):
+            os.makedirs(old)
+            subprocess.run(f"git -C {ROOT} archive {against} | tar -x -C {old}", shell=True,
+                           check=True)
+            table = os.path.join(ROOT, "index", "data", "de_words.table")
+            if os.path.exists(table):  # built on first use: not a cost of the build
+                shutil.copy(table, os.path.join(old, "index", "data"))
+            subprocess.run([sys.executable, "-m", "compileall", "-q", old], check=True)
+        trees.append((against, old))
+    print(f"\nCPU per article, {articles} articles, 2 shards on 1 worker (load "
+          f"{os.getloadavg()[0]:.1f})\nbuild | wall s | CPU s (all processes) | of which "
+          "scheduler+nanny+client | CPU ms an article", flush=True)
+    for r in range(rounds):
+        runs = trees + [("plain", None)]
+        for label, tree in (runs if r % 2 == 0 else runs[::-1]):
+            out = os.path.join(workdir, "cpu-index")
+            shutil.rmtree(out, ignore_errors=True)
+            if tree is None:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                t = time.perf_counter()
+                subprocess.run([os.path.join(BIN, "fundstelle"), "--index", out, "index",
+                                "--procs", "1", sample], check=True,
+                               stderr=subprocess.DEVNULL)
+                wall = time.perf_counter() - t
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+                own, name = 0.0, "fundstelle index --procs 1"
+            else:
+                env = dict(os.environ, FUNDSTELLE_SCALE_TREE=tree)
+                done = subprocess.run([sys.executable, os.path.abspath(__file__),
+                                       "--cpu-one", out, "--workdir", workdir,
+                                       "--corpus", sample], env=env, check=True,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                wall, cpu, own, _ = json.loads(done.stdout.decode().splitlines()[-1])
+                name = f"Dask, {label}"
+            print(f"{name} | {wall:.1f} | {cpu:.1f} | {own:.1f} | "
+                  f"{cpu / articles * 1000:.1f} (load {os.getloadavg()[0]:.1f})", flush=True)
+    shutil.rmtree(os.path.join(workdir, "cpu-index"), ignore_errors=True)
+
+
 #: The indexing runs: (part name, folder, shards, what runs the tasks).
 BUILDS = [("local1", "local1", 2, "LocalCluster, 1 worker process"),
           ("local2", "shards2", 2, "LocalCluster, 2 worker processes"),
@@ -157,16 +248,16 @@ BUILDS = [("local1", "local1", 2, "LocalCluster, 1 worker process"),
 
 def index_part(name, folder, shards, label, source, workdir):
     """One indexing run of BUILDS; prints and returns its row."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
+
+    from cluster.dask import local_cluster
 
     hand = cluster = None
     if name == "hand":
         hand = HandCluster(2)
         client = hand.client
     else:
-        workers = int(name[-1])
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
+        cluster = local_cluster(int(name[-1]))
         client = Client(cluster)
     try:
         load = os.getloadavg()[0]
@@ -197,8 +288,18 @@ def main():
     parser.add_argument("--one-index", default=None,
                         help="an ordinary index of the same articles to use as 1 shard "
                              "(default: build it in the workdir)")
+    parser.add_argument("--cpu-articles", type=int, default=5000,
+                        help="articles for --parts cpu (default 5000)")
+    parser.add_argument("--against", default=None,
+                        help="a git revision whose Dask build --parts cpu also runs")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of --parts cpu")
+    parser.add_argument("--cpu-one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     parts = args.parts.split(",")
+    if args.cpu_one:  # one build of --parts cpu, in a subprocess: a JSON line
+        import json
+        print(json.dumps(cpu_one_build(args.corpus, args.cpu_one)))
+        return
 
     from perf import make_queries, pct
 
@@ -221,6 +322,9 @@ def main():
         from index.build import index_paths
         print("building the 1-shard index in this process (2 procs)", flush=True)
         index_paths(one, [source], procs=2)
+
+    if "cpu" in parts:
+        cpu_part(source, workdir, args.cpu_articles, args.against, args.rounds)
 
     builds = [b for name in parts for b in BUILDS if b[0] == name]  # in the order asked
     if builds:

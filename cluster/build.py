@@ -36,6 +36,14 @@ from index.store import IndexSummary
 #: A chunk of a large JSON Lines file: about this many bytes (or lines, gzipped).
 CHUNK_BYTES = 16 << 20
 CHUNK_LINES = 5000
+#: On a cluster, a chunk holds about this many bytes per shard, so that each task (a
+#: chunk's share of one shard) writes about as many articles as an ordinary run's
+#: commit (``BATCH_SIZE``, 4,000: 24 MB of FANG), up to ``MAX_CHUNK_BYTES`` a chunk.
+#: A task's fixed costs (a new segment and its term dictionary, the shard's state
+#: files read and written, Dask's hand-offs) are then spread over 4,000 articles, not
+#: 1,300 (docs/scaling.md, "Why a Dask build cost twice the CPU").
+TASK_BYTES = 24 << 20
+MAX_CHUNK_BYTES = 256 << 20
 #: Small files (plain text, web pages, feeds) go to tasks in groups of this many.
 FILES_PER_CHUNK = 200
 #: Articles between two commits of a task: all of its chunk (one commit a task).
@@ -286,18 +294,25 @@ def chunk_paths(chunk):
     return [chunk[1]]
 
 
+def chunk_bytes_for(shards):
+    """The chunk size for a cluster build of ``shards`` shards (``TASK_BYTES``)."""
+    return min(max(CHUNK_BYTES, TASK_BYTES * shards), MAX_CHUNK_BYTES)
+
+
 def write_chunk(target, chunk, shard, shards, *, entities=True, lock_timeout=120.0,
-                after=None):
+                after=None, word_cache=None):
     """A cluster task: index the articles of ``chunk`` that belong to ``shard`` into the
     index folder ``target``, committing once. ``after`` is the same shard's previous
-    task (only ordering). Returns plain data: the summary's counts, its problems and
+    task (only ordering); ``word_cache`` the worker's analysed words, kept from task to
+    task (``index_paths``). Returns plain data: the summary's counts, its problems and
     warnings as text, the ids seen and the sources that failed (for ``--prune``)."""
     from index.build import index_paths
 
     shared, seen = [], set()
     items = route(read_chunk(chunk), shard, shards, shared, seen)
     summary = index_paths(target, chunk_paths(chunk), items=items, entities=entities,
-                          procs=1, batch_size=TASK_BATCH, lock_timeout=lock_timeout)
+                          procs=1, batch_size=TASK_BATCH, lock_timeout=lock_timeout,
+                          word_cache=word_cache)
     return {"shard": shard,
             "counts": {k: getattr(summary, k) for k in ("added", "updated", "unchanged",
                                                          "failed", "duplicates")},

@@ -9,12 +9,13 @@ with the actors pinned to them (docs/scaling.md).
 Searching: each shard is held open by a :class:`ShardActor` on one worker (its
 searcher, facet columns and caches stay warm there); the coordinator calls its
 :class:`~cluster.shard.ShardSearcher` methods through the actor, all shards at
-once. Building: :func:`build_on_cluster` submits :func:`cluster.build.write_chunk`
-tasks, chained per shard.
+once. Building: :func:`build_on_cluster` submits :func:`index_task` tasks
+(:func:`cluster.build.write_chunk` with the worker's word cache), chained per shard.
 """
 
 import importlib
 import os
+import threading
 import time
 import uuid
 
@@ -42,13 +43,12 @@ def connect(address):
     """A ``distributed.Client`` for ``address`` (``local``: a new LocalCluster)."""
     import logging
 
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     try:
         if address == "local":
-            cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
-                                   processes=True, dashboard_address=":0")
+            cluster = local_cluster(os.cpu_count() or 1)
             client = Client(cluster)
             client._fundstelle_cluster = cluster
         else:
@@ -56,8 +56,27 @@ def connect(address):
     except (OSError, TimeoutError) as exc:
         raise ClusterError(address, f"cannot connect ({exc}); start a scheduler with "
                                     "`dask-scheduler` or use --cluster local") from None
-    client.register_plugin(_LoadExtractor(), name="fundstelle-extractor")
+    client.register_plugin(WorkerState(), name=WorkerState.name)
     return client
+
+
+#: Dask settings for the processes of a LocalCluster: the event loop's tick (20 ms by
+#: default: 50 wake-ups a second in every process) and the system monitor (500 ms) are
+#: for diagnostics only. An idle 1-worker LocalCluster used 8.4 CPU-s a minute with
+#: Dask's defaults and 4.5 with these (load ~10, alternating); a hand-started cluster
+#: gets them from the environment (docs/scaling.md).
+QUIET_DASK = {"distributed.admin.tick.interval": "1s",
+              "distributed.admin.system-monitor.interval": "5s"}
+
+
+def local_cluster(workers):
+    """A LocalCluster of ``workers`` single-threaded worker processes (``QUIET_DASK``)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(QUIET_DASK):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=":0")
 
 
 def disconnect(client):
@@ -67,13 +86,48 @@ def disconnect(client):
         cluster.close()
 
 
-class _LoadExtractor(WorkerPlugin):
-    """Worker plugin: load the entity extractor once when a worker starts (it is
-    cached per process), so no build task pays for it."""
+class WorkerState(WorkerPlugin):
+    """Worker plugin: what a worker process keeps from one build task to the next.
+
+    The entity extractor is loaded once when the worker starts (it is cached per
+    process), so no task pays for it; the cache of analysed words
+    (:mod:`index.wordcache`) is kept here, one per worker thread, so each task
+    starts with the words the tasks before it analysed, as an ordinary run's
+    batches do. A task that started cold spent about a quarter of its CPU analysing
+    words anew (docs/scaling.md, "Why a Dask build cost twice the CPU").
+    """
+
+    name = "fundstelle-worker"
+
+    def __init__(self):
+        self.words = {}
 
     def setup(self, worker):
         from index.build import load_extractor
         load_extractor()
+
+    def word_cache(self):
+        """This thread's word cache (a worker may run tasks on several threads)."""
+        return self.words.setdefault(threading.get_ident(), {})
+
+
+def _worker_words():
+    """The word cache of the worker running this task, or None outside a worker or
+    without the plugin."""
+    from distributed import get_worker
+
+    try:
+        state = get_worker().plugins.get(WorkerState.name)
+    except ValueError:  # not on a worker
+        return None
+    return state.word_cache() if isinstance(state, WorkerState) else None
+
+
+def index_task(target, chunk, shard, shards, **kwargs):
+    """The build task: :func:`cluster.build.write_chunk` with the worker's word cache."""
+    from cluster.build import write_chunk
+
+    return write_chunk(target, chunk, shard, shards, word_cache=_worker_words(), **kwargs)
 
 
 class ShardActor:
@@ -159,7 +213,7 @@ def build_on_cluster(address, targets, paths, *, report=None, prune=False, progr
     """
     from distributed import as_completed
 
-    from cluster.build import optimize_shard, plan_chunks, prune_shard, write_chunk
+    from cluster.build import chunk_bytes_for, optimize_shard, plan_chunks, prune_shard
 
     started = time.monotonic()
     if client is None and not isinstance(address, str):
@@ -168,13 +222,15 @@ def build_on_cluster(address, targets, paths, *, report=None, prune=False, progr
     client = client or connect(address)
     summary = IndexSummary()
     try:
-        chunks = plan_chunks(paths, **({"chunk_bytes": chunk_bytes} if chunk_bytes else {}))
+        if not own:  # connect() registered it
+            client.register_plugin(WorkerState(), name=WorkerState.name)
+        chunks = plan_chunks(paths, chunk_bytes=chunk_bytes or chunk_bytes_for(len(targets)))
         run = uuid.uuid4().hex[:8]
         futures, where = [], {}
         for k, target in enumerate(targets):
             previous = None
             for c, chunk in enumerate(chunks):
-                f = client.submit(write_chunk, target, chunk, k, len(targets),
+                f = client.submit(index_task, target, chunk, k, len(targets),
                                   entities=entities, lock_timeout=max(lock_timeout, 120.0),
                                   after=previous, key=f"index-{run}-shard{k}-chunk{c}",
                                   pure=False, retries=TASK_RETRIES)

@@ -34,7 +34,7 @@ def load_extractor():
 
 def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdin=None,
                 progress=None, report=None, lock_timeout=0.0, prune=False, rebuild=False,
-                procs=None, optimize=False, items=None, duplicates=True):
+                procs=None, optimize=False, items=None, duplicates=True, word_cache=None):
     """Index the articles under ``paths`` into the index at ``index_path``.
 
     Unchanged articles (same content hash) are skipped, changed ones replaced.
@@ -68,11 +68,13 @@ def index_paths(index_path, paths, *, entities=True, batch_size=BATCH_SIZE, stdi
     ``items``, when given, is what the run indexes instead of reading ``paths``
     (Articles, ArticleErrors and warnings as :func:`index.ingest.read_articles`
     yields them): a sharded index (``cluster.build``) hands each shard its own.
-    ``paths`` still name the folders ``prune`` looks under.
+    ``paths`` still name the folders ``prune`` looks under. ``word_cache``, a dict,
+    is the analysed-word cache (:mod:`index.wordcache`) to use and fill: a caller
+    indexing many small runs in one process (a cluster worker) keeps it warm.
     """
     kwargs = dict(entities=entities, batch_size=batch_size, stdin=stdin, progress=progress,
                   report=report, procs=procs, optimize=optimize, items=items,
-                  duplicates=duplicates)
+                  duplicates=duplicates, word_cache=word_cache)
     try:
         lock = RunLock(index_path).acquire(lock_timeout)
     except (OSError, MemoryError) as exc:
@@ -138,10 +140,12 @@ def _stale_message(info):
 
 def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progress,
                   report, prune=False, procs=None, optimize=False, items=None,
-                  duplicates=True):
+                  duplicates=True, word_cache=None):
     """The body of an indexing run; the caller holds the RunLock."""
     started = time.monotonic()
     store = IndexStore.open_or_create(index_path)
+    if word_cache is not None:
+        store.__dict__["_word_cache"] = word_cache  # what open_writer shares
     existing = store.existing_hashes()
     sidecars = _Sidecars(store, existing, duplicates)
     extractor = load_extractor() if entities else None

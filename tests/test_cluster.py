@@ -508,3 +508,31 @@ def test_a_worker_killed_mid_build_loses_and_doubles_nothing(client, tmp_path):
     assert (again.added, again.updated, again.unchanged) == (0, 0, 300)
     archive = ShardedArchive(m.path)
     assert archive.check()["ok"] and archive.article_count() == 300
+
+
+@pytest.mark.skipif(not FANG_300.exists(), reason="../shared FANG sample not present")
+def test_a_workers_analysed_words_outlive_its_build_tasks(client, tmp_path):
+    """Each build task starts with the words its worker's earlier tasks analysed, as an
+    ordinary run's batches do (a cache emptied per task cost a quarter of a task)."""
+    from cluster.build import plan_chunks
+    from cluster.dask import WorkerState, build_on_cluster
+    from index.analysis import WORD_RE
+    from index.store import IndexStore
+
+    m = Manifest.open_or_create(tmp_path / "index", 2)
+    assert len(plan_chunks([str(FANG_300)], chunk_bytes=120_000)) >= 4
+    summary = build_on_cluster(client, m.shard_paths(), [str(FANG_300)], client=client,
+                               entities=False, chunk_bytes=120_000)
+    assert summary.added == 300
+
+    def cached(dask_worker):
+        return set().union(*dask_worker.plugins[WorkerState.name].words.values())
+
+    kept = set().union(*client.run(cached).values())
+    titles = set()
+    for path in m.shard_paths():
+        with IndexStore.open(path).ix.searcher() as s:
+            titles.update(w for f in s.all_stored_fields()
+                          for w in WORD_RE.findall(f.get("title") or ""))
+    assert len(titles) > 500
+    assert titles <= kept  # every task's words stayed with its worker
