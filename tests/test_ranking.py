@@ -186,18 +186,23 @@ KEYWORD_ARTICLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def keyword_index(tmp_path_factory):
+def _index_of(tmp_path_factory, name, articles):
+    """An index of ``articles`` (file name → text), built in a fresh folder ``name``."""
     from index.build import index_paths
 
-    root = tmp_path_factory.mktemp("keywords")
+    root = tmp_path_factory.mktemp(name)
     folder = root / "articles"
     folder.mkdir()
-    for name, text in KEYWORD_ARTICLES.items():
-        (folder / name).write_text(text + "\n", encoding="utf-8")
+    for file_name, text in articles.items():
+        (folder / file_name).write_text(text + "\n", encoding="utf-8")
     path = str(root / "index")
     index_paths(path, [str(folder)])
     return path
+
+
+@pytest.fixture(scope="module")
+def keyword_index(tmp_path_factory):
+    return _index_of(tmp_path_factory, "keywords", KEYWORD_ARTICLES)
 
 
 def test_a_short_query_ranks_the_article_about_the_pair_first(keyword_index):
@@ -461,16 +466,7 @@ FORM_ARTICLES = {
 
 @pytest.fixture(scope="module")
 def form_index(tmp_path_factory):
-    from index.build import index_paths
-
-    root = tmp_path_factory.mktemp("forms")
-    folder = root / "articles"
-    folder.mkdir()
-    for name, text in FORM_ARTICLES.items():
-        (folder / name).write_text(text + "\n", encoding="utf-8")
-    path = str(root / "index")
-    index_paths(path, [str(folder)])
-    return path
+    return _index_of(tmp_path_factory, "forms", FORM_ARTICLES)
 
 
 def test_a_nouns_other_number_that_snowball_keeps_apart_is_its_own_form(form_index):
@@ -553,16 +549,7 @@ VERB_ARTICLES = {
 
 @pytest.fixture(scope="module")
 def verb_index(tmp_path_factory):
-    from index.build import index_paths
-
-    root = tmp_path_factory.mktemp("verbs")
-    folder = root / "articles"
-    folder.mkdir()
-    for name, text in VERB_ARTICLES.items():
-        (folder / name).write_text(text + "\n", encoding="utf-8")
-    path = str(root / "index")
-    index_paths(path, [str(folder)])
-    return path
+    return _index_of(tmp_path_factory, "verbs", VERB_ARTICLES)
 
 
 def test_a_nouns_verb_forms_snowball_keeps_apart_are_its_forms(verb_index):
