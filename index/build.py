@@ -145,7 +145,7 @@ def _index_locked(index_path, paths, stop, *, entities, batch_size, stdin, progr
     started = time.monotonic()
     store = IndexStore.open_or_create(index_path)
     if word_cache is not None:
-        store.__dict__["_word_cache"] = word_cache  # what open_writer shares
+        store.word_cache = word_cache  # what open_writer shares
     existing = store.existing_hashes()
     sidecars = _Sidecars(store, existing, duplicates)
     extractor = load_extractor() if entities else None

@@ -113,7 +113,7 @@ def open_writer(store, extractor=None, *, procs=None, timeout=0.0):
     Raises IndexLocked when another run holds the lock past ``timeout``.
     """
     procs = default_procs() if procs is None else procs
-    words = store.__dict__.setdefault("_word_cache", {})
+    words = store.word_cache
     try:
         if procs > 1:
             # Load the analyzer's word lists here, once, for every forked worker to share.

@@ -65,6 +65,10 @@ class IndexStore:
         self.path = str(path)
         self.ix = ix
         self.meta = meta
+        #: Analysed words (:mod:`index.wordcache`) shared by the writers opened on this
+        #: store, so that a run committing in batches stays warm; a caller indexing many
+        #: small runs in one process (a cluster worker) may put its own dict here.
+        self.word_cache = {}
 
     @classmethod
     def open(cls, path):

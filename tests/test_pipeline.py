@@ -234,7 +234,7 @@ def test_word_cache_survives_batch_commits(tmp_path):
     for a in articles[:6]:
         w.add_article(a)
     w.commit()
-    cache = store._word_cache
+    cache = store.word_cache
     assert len(cache) > 50
     assert "Rakete" in cache or "Raketen" in cache or any(k[0].isupper() for k in cache)
     before = len(cache)
@@ -242,7 +242,7 @@ def test_word_cache_survives_batch_commits(tmp_path):
     for a in articles[6:]:
         w.add_article(a)
     w.commit()
-    assert len(store._word_cache) > before
+    assert len(store.word_cache) > before
 
 
 @pytest.mark.skipif(not SAMPLE_300.exists(), reason="needs ../shared FANG sample")
