@@ -158,13 +158,7 @@ def heldout(shared: Path, model: str | None, show: bool) -> None:
         groups = {name: ids for name, ids in groups.items() if ids and len(ids) < len(gold)}
         groups["held-out overall"] = sorted(gold)
         print(f"{path.name}: {len(gold)} articles")
-        for name, ids in groups.items():
-            errors = [] if may_show and name == "held-out overall" else None
-            per, loc = score(model, ids, gold, texts, errors)
-            print(f"  {name:40s} persons {per}   places {loc}   ({len(ids)} articles)")
-            for aid, kind, fp, fn in errors or ():
-                if fp or fn:
-                    print(f"    {aid} {kind}: +{fp} -{fn}")
+        print_groups(model, groups, gold, texts, "held-out overall" if may_show else None)
 
 
 def unseen(shared: Path, model: str | None, show: bool) -> None:
@@ -177,10 +171,16 @@ def unseen(shared: Path, model: str | None, show: bool) -> None:
     groups = {name: g for name, g in groups.items() if g}
     groups["unseen overall"] = ids
     print(f"model {model or 'shipped'}: {len(ids)} annotated articles it never trained on")
-    for name, g in groups.items():
-        errors = [] if show and name == "unseen overall" else None
-        per, loc = score(model, g, gold, texts, errors)
-        print(f"  {name:40s} persons {per}   places {loc}   ({len(g)} articles)")
+    print_groups(model, groups, gold, texts, "unseen overall" if show else None)
+
+
+def print_groups(model, groups, gold, texts, show=None):
+    """Print the scores of ``model`` on each group of article ids (name → ids), and the
+    per-article errors of the group named ``show`` (None: of none)."""
+    for name, ids in groups.items():
+        errors = [] if name == show else None
+        per, loc = score(model, ids, gold, texts, errors)
+        print(f"  {name:40s} persons {per}   places {loc}   ({len(ids)} articles)")
         for aid, kind, fp, fn in errors or ():
             if fp or fn:
                 print(f"    {aid} {kind}: +{fp} -{fn}")
