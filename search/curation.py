@@ -30,6 +30,8 @@ an earlier one, and names merged into ``A`` before follow it to ``B``. ``hide A`
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from index.analysis import fold_diacritics
 from index.curation_file import CURATION_FILE, curation_lock, curation_path, write_curation
@@ -63,6 +65,13 @@ SURNAME_SHARE = 0.9
 SURNAME_MIN_ARTICLES = 3
 #: Names the rule in cache keys: change it with the rule.
 SURNAME_RULE = f"v2-{SURNAME_SHARE}-{SURNAME_MIN_ARTICLES}"
+
+#: The automatic place aliases (issue 20, section 2): a place facet value that the table
+#: names as a variant (``Vereinigte Staaten``, ``Volksrepublik China``, ``Hansestadt
+#: Hamburg``) is shown as the place German news usually print (``USA``, ``China``,
+#: ``Hamburg``). The table is ours (``index/data/place_aliases.tsv``); a user's entry
+#: for the variant overrides it.
+PLACE_ALIASES_FILE = Path(__file__).resolve().parent.parent / "index" / "data" / "place_aliases.tsv"
 
 
 class CurationError(FundstelleError):
@@ -329,6 +338,58 @@ def surname_merges(values, docs_of, folded=None, share=SURNAME_SHARE,
     return out
 
 
+@cache
+def place_aliases(path=PLACE_ALIASES_FILE):
+    """The alias table as ({folded variant: place}, (folded title word, ...), rule): the
+    rule names the table's content in cache keys."""
+    data = Path(path).read_bytes()
+    exact, titles = {}, []
+    for number, line in enumerate(data.decode("utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        variant, sep, place = line.partition("\t")
+        if not sep or not variant.strip() or not place.strip() or "\t" in place:
+            raise ValueError(f"{path}, line {number}: expected a variant, a tab and a place")
+        if variant.endswith(" *") and place == "*":
+            titles.append(fold_diacritics(variant[:-2]) + " ")
+        else:
+            exact[fold_diacritics(variant)] = place
+    rule = "aliases-" + hashlib.sha1(data).hexdigest()[:12]
+    return exact, tuple(titles), rule
+
+
+def automatic_rule(kind):
+    """What the automatic entries of ``kind`` follow, for cache keys."""
+    return SURNAME_RULE if kind == "person" else place_aliases()[2]
+
+
+def alias_merges(values, folded=None, table=None):
+    """The automatic merges of place variants into the place they name, as :class:`Entry`
+    objects marked ``automatic`` (see PLACE_ALIASES_FILE): a listed variant, and a title
+    word before a place (``Hansestadt Lübeck``). Each value is decided by itself, so the
+    shards of an index decide as the whole index would.
+
+    >>> table = ({"vereinigte staaten": "USA"}, ("hansestadt ",), "t")
+    >>> [(e.name, e.to) for e in alias_merges(
+    ...     ["Hansestadt Lübeck", "Hansestadt", "USA", "Vereinigte Staaten"], table=table)]
+    [('Hansestadt Lübeck', 'Lübeck'), ('Vereinigte Staaten', 'USA')]
+    """
+    exact, titles, _ = table or place_aliases()
+    if folded is None:
+        folded = [fold_diacritics(v) for v in values]
+    out = []
+    for vid, key in enumerate(folded):
+        to = exact.get(key)
+        if to is None:
+            for title in titles:
+                if key.startswith(title) and len(key) > len(title):
+                    to = " ".join(values[vid].split()[title.count(" "):])
+                    break
+        if to and to != values[vid]:
+            out.append(Entry("merge", "place", values[vid], to, automatic=True))
+    return out
+
+
 # ------------------------------------------------------------- changing the file
 
 @dataclass
@@ -412,12 +473,13 @@ def listing(index_path):
     automatic = []
     try:
         with SearchEngine(index_path) as engine:
-            automatic = engine.automatic("person")
+            automatic = engine.automatic("person") + engine.automatic("place")
     except FundstelleError:  # an index that cannot be searched: its file still lists
         pass
     return {"file": cur.path, "version": VERSION,
             "automatic": {"surname_share": SURNAME_SHARE,
-                          "surname_min_articles": SURNAME_MIN_ARTICLES},
+                          "surname_min_articles": SURNAME_MIN_ARTICLES,
+                          "place_aliases": str(PLACE_ALIASES_FILE)},
             "entries": [e.to_dict() for e in automatic + cur.entries]}
 
 

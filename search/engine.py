@@ -19,7 +19,8 @@ from index.compounds import CompoundSplitter
 from search.errors import ArticleNotFound, BadOption, FundstelleError
 from index.ingest import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
-from search.curation import SURNAME_RULE, Curation, Entry, curation_state, surname_merges
+from search.curation import (Curation, Entry, alias_merges, automatic_rule, curation_state,
+                             surname_merges)
 from search.duplicates import collapse_ranked, copies_of, load_groups, window
 from search.facets import BITSET_SCOPE, FACET_FIELDS, FacetColumns
 from search.query import ANSWER_PATTERNS, answer_kind, listed_terms, loosened, parse_query
@@ -118,18 +119,17 @@ class SearchEngine:
         and cached when it differs: a cold search loads one column."""
         reader = self._searcher.reader()
         name = f"{CURATED_CACHE}-{FACET_FIELDS[kind]}"
-        rule = SURNAME_RULE if kind == "person" else "none"
-        key = f"{reader.generation()}-{curation.digest(kind)}-{rule}"
+        key = f"{reader.generation()}-{curation.digest(kind)}-{automatic_rule(kind)}"
         cols = self.store.read_cache(name, key)
         if isinstance(cols, FacetColumns) and cols.doc_count == reader.doc_count_all() \
-                and isinstance(getattr(cols, "_surnames", None), list):
-            automatic = cols._surnames
+                and isinstance(getattr(cols, "_automatic", None), list):
+            automatic = cols._automatic
         else:
             raw = self.raw_columns(kind)
-            automatic = raw._surnames[1] if kind == "person" else []
+            automatic = raw._automatic[1]
             cols = raw.curated(curation.names(kind, automatic=automatic))
             if cols is not raw:
-                cols._surnames = automatic
+                cols._automatic = automatic
                 self.store.write_cache(name, key, cols)
         self._automatic[kind] = automatic
         return cols
@@ -161,13 +161,14 @@ class SearchEngine:
 
     def automatic(self, kind):
         """The automatic merges of ``kind`` (lone surnames into their dominant full name,
-        :func:`search.curation.surname_merges`), kept with the facet caches and, for a
+        :func:`search.curation.surname_merges`; place variants into the place,
+        :func:`search.curation.alias_merges`), kept with the facet caches and, for a
         search that counts no facets, in a small cache of their own."""
         self.curation()  # a changed curation file resets what is kept here
         if kind not in self._automatic:
             reader = self._searcher.reader()
             name = f"{AUTOMATIC_CACHE}-{FACET_FIELDS[kind]}"
-            key = f"{reader.generation()}-{reader.doc_count_all()}-{SURNAME_RULE}"
+            key = f"{reader.generation()}-{reader.doc_count_all()}-{automatic_rule(kind)}"
             pairs = self.store.read_cache(name, key)
             if isinstance(pairs, list) and all(isinstance(p, tuple) and len(p) == 2
                                                for p in pairs):
@@ -716,16 +717,22 @@ def _within(base, *filters):
 
 def _complete(cols):
     """Add what is kept with a facet column's cache and not built with it: the folded
-    names (name resolution and the curation match them) and, for persons, the automatic
-    surname merges under their rule; True when something was added."""
+    names (name resolution and the curation match them) and the automatic merges under
+    their rule (``_automatic``: lone surnames of persons, aliases of places); True when
+    something was added."""
     added = False
     if not cols.has_folded():
         cols._folded_index()
         added = True
-    rule = SURNAME_RULE
-    if cols.fieldname == FACET_FIELDS["person"] and \
-            getattr(cols, "_surnames", (None,))[0] != rule:
-        cols._surnames = (rule, surname_merges(cols.values, cols.docs_of, cols._folded_index()))
+    kind = "person" if cols.fieldname == FACET_FIELDS["person"] else "place"
+    rule = automatic_rule(kind)
+    if cols.fieldname in (FACET_FIELDS["person"], FACET_FIELDS["place"]) and \
+            getattr(cols, "_automatic", (None,))[0] != rule:
+        if kind == "person":
+            merges = surname_merges(cols.values, cols.docs_of, cols._folded_index())
+        else:
+            merges = alias_merges(cols.values, cols._folded_index())
+        cols._automatic = (rule, merges)
         added = True
     return added
 

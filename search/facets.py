@@ -77,8 +77,8 @@ class FacetColumns:
                 state["folded"] = ",".join(self._folded)
             else:
                 state["folded"] = list(self._folded)
-        if getattr(self, "_surnames", None) is not None:
-            state["surnames"] = self._surnames
+        if getattr(self, "_automatic", None) is not None:
+            state["automatic"] = self._automatic
         return state
 
     def __setstate__(self, state):
@@ -95,8 +95,10 @@ class FacetColumns:
             self._folded_joined = folded
         else:
             self._folded = folded
-        if "surnames" in state:
-            self._surnames = state["surnames"]
+        # The automatic merges (search.engine._complete); "surnames" in caches before
+        # session 11, when persons alone had them.
+        if "automatic" in state or "surnames" in state:
+            self._automatic = state.get("automatic", state.get("surnames"))
 
     @property
     def values(self):

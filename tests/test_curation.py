@@ -355,3 +355,41 @@ def test_a_lone_surname_joins_its_dominant_full_name_once_it_dominates(index, tm
     assert "merkel-rede" not in ids_for(index, "--person", "Angela Merkel")
     assert fs(index, "curate", "undo").exit_code == 0
     assert facet(index, "person", "Merkel") == 0
+
+
+# ------------------------------------------------------------- place aliases (automatic)
+
+# Our own article: the tagger gives the place as printed, "Vereinigte Staaten" and "USA".
+FERRIES = (" date 2023-02-13 Lübecker Werft baut Fähren für die USA\n\n"
+           "Die Werft in der Hansestadt Lübeck liefert zwei Fähren in die Vereinigten Staaten. "
+           "Der Auftrag aus den Vereinigten Staaten sichert 400 Arbeitsplätze, sagte "
+           "Betriebsratschef Jörg Brammer am Montag. Die Fähren sollen ab 2026 zwischen Seattle "
+           "und Bainbridge Island verkehren.\n")
+
+
+def test_a_place_variant_shows_as_the_place_it_names(index, tmp_path):
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "werft-faehren.txt").write_text(FERRIES, encoding="utf-8")
+    before = facet(index, "place", "USA")
+    assert fs(index, "index", str(new)).exit_code == 0
+    assert "werft-faehren" in {d for d in ids_for(index, "--place", "Seattle")}
+    assert raw_docs(index, "place", "Vereinigte Staaten")  # indexed as printed
+    assert facet(index, "place", "Vereinigte Staaten") == 0
+    assert facet(index, "place", "USA") == before + 1
+    # A filter on the variant or the place finds the article; the hit gives both forms.
+    assert "werft-faehren" in ids_for(index, "--place", "vereinigte staaten")
+    hit = next(h for h in search_json(index, "--place", "USA")["hits"]
+               if h["id"] == "werft-faehren")
+    assert hit["places"].count("USA") == 1 and "Vereinigte Staaten" not in hit["places"]
+    assert "Vereinigte Staaten" in hit["places_printed"]
+    listed = json.loads(fs(index, "curate", "list", "--format", "json").stdout)
+    assert {"action": "merge", "kind": "place", "name": "Vereinigte Staaten", "to": "USA",
+            "automatic": True} in listed["entries"]
+    assert not (index / CURATION_FILE).exists()
+    # The user's entry overrides the table.
+    assert fs(index, "curate", "rename", "--place", "Vereinigte Staaten",
+              "Vereinigte Staaten").exit_code == 0
+    assert facet(index, "place", "Vereinigte Staaten") == 1
+    assert fs(index, "curate", "undo", "--place").exit_code == 0
+    assert facet(index, "place", "Vereinigte Staaten") == 0

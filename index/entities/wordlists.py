@@ -53,7 +53,9 @@ GUEST_CUES = frozenset("Gastbeitrag Gastkommentar Gastautor Gastautorin".split()
 PARTICLES = frozenset("da de di do dos du del della van von der den ten ter zu la le al el ad bin ibn".split())
 PLACE_PREFIXES = frozenset("Santa San Saint Sankt St Puerto Port Fort Bad Los Las New".split())
 NOUN_ENDINGS = ("ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "ismus")
-# Names the news use for a place whose base form is another name.
+# Names the news use for a place whose base form is another name, applied per article. The
+# facets' wider table of variants (search time, the printed form kept) is
+# index/data/place_aliases.tsv, read by search.curation.
 PLACE_ALIASES = {"Bundesrepublik": "Deutschland", "Bundesrepublik Deutschland": "Deutschland"}
 DISTRICT = frozenset("Landkreis Kreis Bezirk Stadtbezirk Kanton".split())
 # Role endings that make a capitalised word a role before a name ("Gesundheitsminister"): the
