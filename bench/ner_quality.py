@@ -14,6 +14,7 @@ FANG sample-300 with the shipped model.
                                           [--fold-models DIR]
     .venv/bin/python bench/ner_quality.py --heldout [--model PATH] [--errors]
     .venv/bin/python bench/ner_quality.py --unseen [--model PATH] [--errors]
+    .venv/bin/python bench/ner_quality.py --own-heldout [--model PATH]
 
 ``--heldout`` scores one model (the shipped one unless ``--model``) on our own held-out sets only,
 each split by source, and trains nothing: ``heldout.jsonl`` (session 8: 20 FANG sample-300
@@ -161,6 +162,18 @@ def heldout(shared: Path, model: str | None, show: bool) -> None:
         print_groups(model, groups, gold, texts, "held-out overall" if may_show else None)
 
 
+def own_heldout(model: str | None) -> None:
+    """Print one model's scores on our own held-out articles only (never their errors): the
+    ten of session 10 and the thirty of session 11 apart, and all of them."""
+    gold, texts = read_heldout(Path(), OWN_HELDOUT)
+    old = [i for i in sorted(gold) if int(i.rsplit("h", 1)[1]) <= 10]
+    groups = {"own held-out, session 10 (h01-h10)": old,
+              "own held-out, session 11 (h11-h40)": [i for i in sorted(gold) if i not in old],
+              "own held-out overall": sorted(gold)}
+    print(f"model {model or 'shipped'}: {OWN_HELDOUT.name}, {len(gold)} articles")
+    print_groups(model, groups, gold, texts)
+
+
 def unseen(shared: Path, model: str | None, show: bool) -> None:
     """Print one model's scores on the cross-validated articles the shipped model never trains
     on, by source."""
@@ -276,7 +289,12 @@ def main(argv=None) -> int:
     parser.add_argument("--unseen", action="store_true",
                         help="score one model on the annotated articles the shipped model never "
                              "trains on (trains nothing)")
+    parser.add_argument("--own-heldout", action="store_true",
+                        help="score one model on our own held-out articles only (trains nothing)")
     args = parser.parse_args(argv)
+    if args.own_heldout:
+        own_heldout(args.model)
+        return 0
     if args.unseen:
         unseen(args.shared, args.model, args.errors)
         return 0
