@@ -39,8 +39,8 @@ from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CU
                         BYLINE_PREFIX, CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT, FUNCTION_WORDS, GUEST_CUES, KIN_WORDS, LOCATIVE,
                         NAME_PARTICLES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
                         ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
-                        PERSON_ROLES, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS, ROLE_ENDINGS,
-                        ROMAN,
+                        PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS,
+                        ROLE_ENDINGS, ROMAN, SENTENCE_OPENERS,
                         SAYING_VERBS, SPORT_WORDS, STREET_NAME, STREET_WORDS, TEAM_WORDS,
                         THING_ENDINGS, TITLES, Lexicon, is_first_name)
 
@@ -104,12 +104,19 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
             if start < covered:
                 continue  # inside a place widened to its listed name ("Frankfurt am Main")
             prob = min(sprobs[start:end]) if sprobs else 1.0
+            if kind == "ORG" and 2 <= end - start <= 3 and start and _role_before(sent[start - 1]) \
+                    and all(t[:1].isupper() and t not in ORG_HEADS for t in sent[start:end]):
+                kind = "PER"  # "Premierminister Rishi Sunak" tagged as an organisation
             if kind == "PER":
                 found = _person_mention(sent, start, end, lexicon, tokens_seen, n <= 1, guest)
-            elif kind == "LOC" or kind == "ORG" and end - start == 1 and start \
-                    and sent[start - 1] in _TOWARDS and sent[start] in lexicon.place_tokens:
+            elif kind == "LOC" or kind == "ORG" and end - start == 1 \
+                    and sent[start] in lexicon.place_tokens \
+                    and (start and sent[start - 1] in _TOWARDS or not sport()):
                 # A listed town tagged as an organisation right after "in", "nach", "aus",
-                # "Richtung" is the town ("in Richtung Flensburg"), as a place span there is.
+                # "Richtung" is the town ("in Richtung Flensburg"), as a place span there is;
+                # so it is anywhere outside a sports report, where no town stands for its team
+                # ("In Lübeck und Kiel stürzten Bäume"). An organisation word before it still
+                # makes it one (_place_mention).
                 if start == 0 and sent[0].isupper() and len(sent[0]) > 1:
                     dateline = _dateline(sent, lexicon)
                     if dateline is not None and end <= len(dateline):
@@ -221,10 +228,23 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
     and a town's genitive before a team word there ("Münchens Torhüter") are organisations.
     """
     while end - start > 1 and (sent[start] in TITLES or sent[start] in DISTRICT
+                               or sent[start] in SENTENCE_OPENERS
                                or sent[start][1:].islower()
                                and sent[start].lower().endswith(ROLE_ENDINGS)
                                and sent[start] not in lexicon.place_tokens):
         start += 1
+    for i in range(start + 1, end - 1):
+        # "der Regionalverkehr am Rhein": a common noun before "am", "an der", "ob der" is no
+        # place's head; what it lies at is the place ("Rothenburg ob der Tauber" stays whole).
+        if sent[i] in PLACE_JOINS and sent[i - 1][:1].isupper():
+            head = sent[start:i]
+            if len(head) == 1 and head[0] not in lexicon.place_tokens and (
+                    _common_noun(head[0], lexicon) or head[0].lower().endswith(NOUN_ENDINGS)) \
+                    and join_tokens(list(sent[start:end])) not in lexicon.places:
+                start = i + 1
+                while start < end - 1 and sent[start] in PLACE_JOINS:
+                    start += 1
+            break
     name = tuple(sent[start:end])
     if not name[-1][:1].isupper():
         return None
@@ -267,6 +287,14 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
     if before in LOCATIVE:
         located.add(name)
     return "LOC", name
+
+
+def _common_noun(tok: str, lexicon: Lexicon) -> bool:
+    """A listed noun, or a compound ending in one of five letters or more ("Regionalverkehr")."""
+    if tok in lexicon.nouns:
+        return True
+    return any(tok[i].isalpha() and tok[i].upper() + tok[i + 1:] in lexicon.nouns
+               for i in range(2, len(tok) - 4))
 
 
 def _choose_kinds(votes, best, located, lexicon, cued=frozenset()) -> tuple[list[Name], list[str]]:
@@ -779,8 +807,17 @@ def _trim_person_span(sent, start, end, lexicon, tokens_seen):
     it ("Söders Kabinett", "Maduros Vizepräsidentin Delcy Rodríguez") or at a lowercase word."""
     while start < end and (_is_role(sent[start], lexicon)
                            or end - start > 1 and _is_demonym(sent[start], lexicon)
-                           or end - start > 2 and _glued_role(sent[start], sent[start + 1], lexicon)):
+                           or end - start > 2 and _glued_role(sent[start], sent[start + 1], lexicon)
+                           or end - start > 1 and sent[start] in SENTENCE_OPENERS
+                           and not is_first_name(sent[start], lexicon)):
         start += 1
+    # A particle before a listed first name and a surname opens the name after it: "Reform UK
+    # von Nigel Farage" names Nigel Farage ("Ursula von der Leyen", "Wout van Aert" keep theirs).
+    for i in range(end - 3, start, -1):
+        if sent[i] in PARTICLES and sent[i][:1].islower() and is_first_name(sent[i + 1], lexicon) \
+                and sent[i + 2][:1].isupper():
+            start = i + 1
+            break
     for i in range(start + 1, end):
         prev = sent[i - 1]
         if sent[i] == "." and len(prev) == 1 and prev.isupper():

@@ -104,6 +104,18 @@ SPORT_WORDS = frozenset(
     "Tor Tore Treffer Spiel Spiels Partie Trainer Saison Liga Bundesliga Tabelle Spieltag Pokal "
     "Halbzeit Abpfiff Anpfiff Punkte Punkt Sieg Niederlage Remis Derby Fans Stadion Elfmeter "
     "Meisterschaft Playoffs Viertelfinale Halbfinale Finale".split())
+# Closed-class words that open a German sentence capitalised and are no part of a name there
+# ("Ob Kickl ...", "Auch Merkel ..."): conjunctions, adverbs and prepositions.
+SENTENCE_OPENERS = frozenset(
+    "Ob Als Auch Doch Denn Dass Da Wie Wo Was Wer Wann Warum Nur Noch Schon Sogar Selbst Jetzt "
+    "Nun Dann Damit Zudem Zwar Aber Und Oder Sondern Weil Wenn Falls Obwohl Während Bevor Nachdem "
+    "Seit Bis Mit Für Bei Nach Vor Über Unter Gegen Ohne Laut Trotz Wegen Dank Neben Zwischen "
+    "Hier Dort Heute Gestern Morgen Bereits Erst Gerade Immerhin Allerdings Jedoch Deshalb "
+    "Darum Daher Trotzdem Dennoch Außerdem Zuvor Danach Vorher Nachher".split())
+# Lowercase words inside a multi-word place between its head and what it lies at ("Rothenburg ob
+# der Tauber", "Frankfurt am Main"): a head that is a common noun makes no place of the whole
+# ("der Regionalverkehr am Rhein" names the Rhine).
+PLACE_JOINS = frozenset("am an im in ob bei unter vor auf der dem den".split())
 DETERMINERS = frozenset("der die das den dem des ein eine einen einem einer eines".split())
 # Articles and the prepositions fused with one: a listed place right after one of them, whose
 # lowercase form is a word too, is that word ("das Essen", "beim Essen").
