@@ -69,11 +69,11 @@ def importing_cli(checkout=ROOT):
 
 
 def floor():
-    """Importing Click, Whoosh's index and NumPy, with NumPy's BLAS threads as the
-    entry point sets them (:data:`lazy_modules.BLAS_THREADS`)."""
-    return [sys.executable, "-c", "import os; [os.environ.setdefault(n, '1') for n in "
-            "('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')]; "
-            "import click, whoosh.index, numpy"]
+    """Importing Click, Whoosh's index and NumPy as the entry point (``lazy_modules.main``)
+    would: BLAS threads 1, the collector off while they load, their objects frozen."""
+    return [sys.executable, "-c", "import gc, os; [os.environ.setdefault(n, '1') for n in "
+            "('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS')]; gc.disable(); "
+            "import click, whoosh.index, numpy; gc.freeze()"]
 
 
 def run_once(argv):
