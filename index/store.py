@@ -12,10 +12,9 @@ import zlib
 from dataclasses import dataclass, field
 
 from whoosh import index as whoosh_index
-from whoosh.writing import LockError
 
 from index.errors import ArticleNotFound, IndexLocked, IndexNotFound, StaleIndex
-from index.ingest import Article, ArticleDate
+from index.dates import ArticleDate
 from index.codec import CompactCodec, create_index, open_index
 from index.schema import build_schema, format_versions, index_metadata
 
@@ -180,6 +179,8 @@ class IndexStore:
 
     def writer(self, timeout=0.0):
         """A Whoosh writer; raise IndexLocked when another run holds the lock past ``timeout``."""
+        from whoosh.writing import LockError  # not loaded by a search
+
         try:
             return self.ix.writer(timeout=timeout, limitmb=WRITER_LIMITMB, codec=CompactCodec())
         except LockError:
@@ -411,6 +412,8 @@ def stored_text(f):
 
 def article_from_stored(f):
     """Rebuild an Article from a document's stored fields."""
+    from index.ingest import Article  # the readers: not loaded by a search
+
     return Article(id=f["id"], title=f.get("title") or "", text=stored_text(f),
                    date=ArticleDate.parse(f["date"]) if f.get("date") else None,
                    source=f.get("source") or "", url=f.get("url") or "",

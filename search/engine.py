@@ -17,7 +17,7 @@ from whoosh import scoring
 from index.analysis import PART_PREFIX, WORD_RE, fold_diacritics, stem_word, strip_invisible
 from index.compounds import CompoundSplitter
 from search.errors import ArticleNotFound, BadOption, FundstelleError
-from index.ingest import ArticleDate
+from index.dates import ArticleDate
 from index.store import IndexStore, article_from_stored, stored_text, while_writers_commit
 from search.curation import (Curation, Entry, alias_merges, automatic_rule, curation_state,
                              surname_merges)

@@ -17,7 +17,7 @@ from whoosh.query import NumericRange
 from index.analysis import (GERMAN_STOPWORDS, MODIFIER_BOOST, PART_PREFIX, WORD_RE,
                             WORDS_MODE, compound_parts, stem_word, strip_invisible)
 from index.compounds import CompoundSplitter
-from index.ingest import ArticleDate
+from index.dates import ArticleDate
 from search.errors import (QUERY_FIELDS, BadDate, EmptyQuery, OnlyExcludes, QuerySyntaxError,
                            QueryTooLong, UnsupportedField, UnsupportedRange, quoted)
 from search.settings import DEFAULT_SETTINGS

@@ -17,7 +17,7 @@ import datetime
 
 import numpy as np
 
-from index.ingest import ArticleDate
+from index.dates import ArticleDate
 from search.errors import BadOption
 from search.results import FacetValue
 

@@ -11,6 +11,7 @@ import textwrap
 
 import pytest
 
+import lazy_modules
 from conftest import ROOT
 
 # A module that says when its code runs, for the tests below to import lazily.
@@ -135,3 +136,40 @@ def test_the_console_script_is_the_lazy_entry_point():
     cfg.read(ROOT / "setup.cfg")
     assert "fundstelle = lazy_modules:main" in cfg["options.entry_points"]["console_scripts"]
     assert "lazy_modules" in cfg["options"]["py_modules"]
+
+
+def _entry_point_state(samples_index, env):
+    """Run a search through the console entry point; report the process's BLAS setting,
+    its threads once NumPy is loaded, and the collector's state after the command."""
+    check = '''
+        import atexit, gc, json, os, sys, lazy_modules
+        def report():
+            sys.stderr.write("STATE " + json.dumps({
+                "blas": os.environ.get("OPENBLAS_NUM_THREADS"),
+                "numpy": "numpy" in sys.modules,
+                "threads": len(os.listdir("/proc/self/task")),
+                "gc_enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}) + "\\n")
+        atexit.register(report)
+        sys.argv = ["fundstelle", "--index", %r, "search", "Bundestag", "--format", "json"]
+        sys.exit(lazy_modules.main())
+    ''' % samples_index
+    base = {k: v for k, v in _env().items() if k not in lazy_modules.BLAS_THREADS}
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(check)], capture_output=True,
+                         text=True, cwd=ROOT, env={**base, **env})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["hits"]
+    return json.loads(out.stderr.split("STATE ", 1)[1])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc")
+def test_the_entry_point_runs_numpy_without_blas_threads_and_freezes_what_it_loaded(
+        samples_index):
+    state = _entry_point_state(samples_index, {})
+    assert state["blas"] == "1" and state["numpy"] and state["threads"] == 1
+    # Collection stays on for the command's own cycles; the modules were frozen.
+    assert state["gc_enabled"] and state["frozen"] > 10_000
+
+
+def test_a_blas_thread_count_given_is_kept(samples_index):
+    state = _entry_point_state(samples_index, {"OPENBLAS_NUM_THREADS": "2"})
+    assert state["blas"] == "2"

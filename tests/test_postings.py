@@ -171,3 +171,33 @@ def test_stock_writers_merge_segments_with_single_posting_terms(tmp_path):
         term = next(t for t in s.reader().lexicon("body") if s.doc_frequency("body", t) > 3)
         ids = list(s.reader().postings("body", term).all_ids())
         assert ids == sorted(ids) and len(ids) == s.doc_frequency("body", term)
+
+
+@pytest.mark.parametrize("cutoff", [2 ** 15, 2], ids=["lengths only", "offsets stored"])
+def test_stored_fields_column_finds_each_document_as_whoosh_does(cutoff):
+    """The reader sums the offsets from the lengths itself (or reads the stored ones):
+    the same offsets as Whoosh's own derivation, and every document found."""
+    from whoosh.columns import VarBytesColumn
+    from whoosh.filedb.filestore import RamStorage
+
+    from index.codec.stored import STORED_COLUMN, StoredFieldsColumn
+
+    docs = [article_document(a) for a in _articles(40)]
+    docs[3] = {}  # a document without stored fields
+    storage = RamStorage()
+    f = storage.create_file("stored")
+    w = StoredFieldsColumn.Writer(f, cutoff=cutoff)
+    for docnum, doc in enumerate(docs):
+        if doc:
+            w.add(docnum, doc)
+    w.finish(len(docs))
+    length = f.tell()
+    f.close()
+    f = storage.open_file("stored")
+    ours = STORED_COLUMN.reader(f, 0, length, len(docs))
+    whooshs = StoredFieldsColumn.Reader.__new__(StoredFieldsColumn.Reader)
+    whooshs._dbfile, whooshs._basepos, whooshs._length, whooshs._doccount = f, 0, length, len(docs)
+    VarBytesColumn.Reader._read_offsets_and_lengths(whooshs)
+    assert list(ours._offsets) == list(whooshs._offsets) and len(ours._offsets) == len(docs)
+    assert list(ours._lengths) == list(whooshs._lengths)
+    assert [ours[n] for n in range(len(docs))] == [doc or None for doc in docs]

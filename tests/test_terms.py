@@ -226,3 +226,35 @@ def test_long_terms_sharing_long_beginnings_are_found(tmp_path):
         for i, word in enumerate(words):
             assert r.doc_frequency("body", word) == len(words) - i, word
             assert ("body", word + "c") not in r and ("body", word[:-1] + "0") not in r
+
+
+def test_the_block_index_is_read_flat_and_older_readers_still_find_the_pickle(pair):
+    """The writer keeps the pickled block index (what code before the flat one reads)
+    and the flat one: both hold the same first terms, offsets and counts, and a file
+    without the flat index (an index written before it) answers every lookup alike."""
+    import pickle
+
+    from whoosh.filedb.structfile import BufferFile
+
+    from index.codec.terms import _MAPPED_MAGIC, _TRAILER, CompactTermsReader, _MappedKeys
+
+    _, ours = pair
+    terms = ours._terms
+    assert all(isinstance(firsts, _MappedKeys) for firsts, _, _ in terms._index.values())
+    data = bytes(terms._dbfile._buf)  # the term file, read from the segment's map
+    at, _ = _TRAILER.unpack(data[-_TRAILER.size:])
+    mapped_at, magic = _TRAILER.unpack(data[-2 * _TRAILER.size:-_TRAILER.size])
+    assert magic == _MAPPED_MAGIC
+    flat = {name: (list(f), list(o), list(c)) for name, (f, o, c) in terms._index.items()}
+    assert pickle.loads(data[at:-_TRAILER.size]) == flat  # as older code reads the file
+    assert sum(len(f) for f, _, _ in flat.values()) > 10
+
+    # The layout before the flat index: blocks, pickle, trailer.
+    old = data[:mapped_at] + data[-_TRAILER.size:]
+    before = CompactTermsReader(terms._codec, BufferFile(old), len(old), terms._postfile)
+    assert not any(isinstance(f, _MappedKeys) for f, _, _ in before._index.values())
+    assert list(before.terms()) == list(terms.terms())
+    for fieldname, text in terms.terms():
+        assert _info(before.term_info(fieldname, text)) == _info(terms.term_info(fieldname, text))
+        assert before.lookup(fieldname, text + b"\x00") is None
+    assert list(before.terms_from("a", b"m")) == list(terms.terms_from("a", b"m"))

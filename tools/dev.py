@@ -22,8 +22,19 @@ PY = BIN / "python"
 DEMO_INDEX = ROOT / "fundstelle-index"
 
 
+#: How the checkout is installed: setuptools' ``compat`` editable mode puts a plain path
+#: entry in a ``.pth`` file. Its default (``strict``) installs an import finder whose
+#: module imports pathlib, fnmatch and urllib.parse at every start of Python in the
+#: venv: 17 ms of each `fundstelle` command (`python -c pass` 34 → 17 ms).
+EDITABLE_MODE = "compat"
+
+
 def ensure_venv(extras="test"):
-    """Create .venv when missing and install Fundstelle (editable) with ``extras``."""
+    """Create .venv when missing and install Fundstelle (editable) with ``extras``.
+
+    Installs again when setup.cfg changed since, or when the venv was installed
+    another way (the stamp file names the editable mode).
+    """
     if sys.version_info < (3, 11):
         sys.exit(f"Fundstelle needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not PY.exists():
@@ -31,11 +42,13 @@ def ensure_venv(extras="test"):
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp = VENV / ".fundstelle-installed"
     setup = (ROOT / "setup.cfg").stat().st_mtime
-    if not stamp.exists() or stamp.stat().st_mtime < setup:
+    if (not stamp.exists() or stamp.stat().st_mtime < setup
+            or stamp.read_text().strip() != EDITABLE_MODE):
         print("Installing Fundstelle and its dependencies …", file=sys.stderr)
         subprocess.run([str(PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "--config-settings", f"editable_mode={EDITABLE_MODE}",
                         "-e", f"{ROOT}[{extras}]"], check=True, cwd=ROOT)
-        stamp.touch()
+        stamp.write_text(EDITABLE_MODE + "\n")
 
 
 def fundstelle(*args):

@@ -3,6 +3,8 @@
 import pickle
 import struct
 import zlib
+from array import array
+from itertools import accumulate
 
 from whoosh.codec.whoosh3 import W3PerDocReader, W3PerDocWriter
 from whoosh.columns import VarBytesColumn
@@ -37,6 +39,22 @@ class StoredFieldsColumn(VarBytesColumn):
             VarBytesColumn.Writer.add(self, docnum, head + rest + (text_z or b""))
 
     class Reader(VarBytesColumn.Reader):
+        def _read_offsets_and_lengths(self):
+            """Whoosh's, with the offsets summed from the lengths in one C loop.
+
+            A segment of up to 32,768 documents stores only the lengths, and Whoosh
+            derives the offsets one ``append`` at a time when the column opens: ~5 ms
+            of a search on full FANG, for the ten documents it shows.
+            """
+            lastbyte = self._basepos + self._length - 1
+            code = chr(self._dbfile.get_byte(lastbyte))
+            if code == "X":  # offsets stored: Whoosh reads them
+                return super()._read_offsets_and_lengths()
+            start = lastbyte - struct.calcsize(code) * self._doccount
+            self._lengths = self._dbfile.get_array(start, code, self._doccount)
+            self._offsets = array("L", accumulate(self._lengths, initial=0))
+            self._offsets.pop()  # the end of the last document
+
         def __getitem__(self, docnum):
             b = VarBytesColumn.Reader.__getitem__(self, docnum)
             if not b:

@@ -11,8 +11,11 @@ then the term infos as variable-length integers (a term of one posting about
 itself (see :meth:`index.codec.blocks.CompactPostingsWriter.finish_postings`), so
 it costs nothing in the posting file.
 
-The file ends with an index of blocks (each block's first term and offset,
-pickled) and its offset. A lookup bisects that index, reads the terms of one
+The file ends with an index of blocks (each block's first term, offset and
+number of terms), twice: pickled, as the first files had it (and code of that
+time reads), then as flat arrays (:func:`_mapped_index`), which a reader takes as
+they are: unpickling 66,700 first terms and offsets of full FANG's 22 segments was
+~15 ms of every cold search. A lookup bisects that index, reads the terms of one
 block and decodes one term info; the last blocks read are kept, since a query
 asks for a term several times.
 
@@ -26,6 +29,8 @@ asks for a term several times.
 
 import pickle
 import struct
+import sys
+from array import array
 from bisect import bisect_left, bisect_right
 
 from whoosh.codec import base
@@ -37,6 +42,9 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 BLOCK_TERMS = 32
 _MAGIC = b"FTD1"
 _TRAILER = struct.Struct("<Q4s")
+#: Ends the flat block index (:func:`_mapped_index`), before the file's trailer. A file
+#: without it has a pickle there, which ends in b"." and never in this.
+_MAPPED_MAGIC = b"FTM1"
 _FLOAT = struct.Struct("<f")
 
 # Flags of a term info.
@@ -280,11 +288,81 @@ class CompactFieldWriter(W3FieldWriter):
         if self._infield:
             self.finish_field()
         at = self._tifile.tell()
+        # The pickle for readers written before the flat index: they unpickle from ``at``,
+        # and pickle ignores the bytes after its end.
         self._tifile.write(pickle.dumps(self._index, protocol=pickle.HIGHEST_PROTOCOL))
+        mapped_at = self._tifile.tell()
+        self._tifile.write(_mapped_index(self._index))
+        self._tifile.write(_TRAILER.pack(mapped_at, _MAPPED_MAGIC))
         self._tifile.write(_TRAILER.pack(at, _MAGIC))
         self._tifile.close()
         self._postfile.close()
         self.is_closed = True
+
+
+def _little_endian(a):
+    """``a`` (an array) with its items in little-endian order, as the file keeps them."""
+    if sys.byteorder == "big":
+        a.byteswap()
+    return a
+
+
+def _mapped_index(index):
+    """The block index {field: (first terms, offsets, term counts)} as flat arrays.
+
+    A directory (pickled: field names and block counts, a few hundred bytes), then
+    per field the first terms' end positions (uint32), the block offsets (uint64), the
+    term counts (uint16), all little-endian, and the first terms one after another.
+    :class:`_MappedKeys` reads the first terms where they lie.
+    """
+    directory, parts = [], []
+    for name, (firsts, offsets, counts) in index.items():
+        ends, end = array("I"), 0
+        for first in firsts:
+            end += len(first)
+            ends.append(end)
+        directory.append((name, len(firsts), end))
+        parts += [_little_endian(ends).tobytes(), _little_endian(array("Q", offsets)).tobytes(),
+                  _little_endian(array("H", counts)).tobytes(), b"".join(firsts)]
+    head = pickle.dumps(directory, protocol=pickle.HIGHEST_PROTOCOL)
+    return struct.pack("<I", len(head)) + head + b"".join(parts)
+
+
+def _read_mapped_index(b):
+    """The block index :func:`_mapped_index` wrote into bytes ``b``: {field: (first terms
+    as :class:`_MappedKeys`, offsets, term counts as arrays)}, in field order."""
+    (n,) = struct.unpack_from("<I", b)
+    at = 4 + n
+    index = {}
+    for name, count, keys_len in pickle.loads(b[4:at]):
+        ends, offsets, counts = array("I"), array("Q"), array("H")
+        for a in (ends, offsets, counts):
+            a.frombytes(b[at:at + a.itemsize * count])
+            _little_endian(a)
+            at += a.itemsize * count
+        index[name] = (_MappedKeys(b[at:at + keys_len], ends), offsets, counts)
+        at += keys_len
+    return index
+
+
+class _MappedKeys:
+    """The first terms of a field's blocks, sliced on demand from their bytes: a sequence
+    to bisect (``_MappedKeys(b"aalbau", array("I", [2, 6]))[1] == b"bau"``)."""
+
+    __slots__ = ("_keys", "_ends")
+
+    def __init__(self, keys, ends):
+        self._keys = keys
+        self._ends = ends
+
+    def __len__(self):
+        return len(self._ends)
+
+    def __getitem__(self, i):
+        if i < 0:
+            i += len(self._ends)
+        end = self._ends[i]  # raises IndexError past the end, as a list does
+        return self._keys[self._ends[i - 1] if i else 0:end]
 
 
 def _entries(b, count):
@@ -376,7 +454,14 @@ class CompactTermsReader(base.TermsReader):
         at, magic = _TRAILER.unpack(dbfile.get(length - _TRAILER.size, _TRAILER.size))
         if magic != _MAGIC:
             raise ValueError("not a Fundstelle term dictionary")
-        self._index = pickle.loads(dbfile.get(at, length - _TRAILER.size - at))
+        end = length - _TRAILER.size
+        mapped_at, mapped = _TRAILER.unpack(dbfile.get(end - _TRAILER.size, _TRAILER.size)) \
+            if end - _TRAILER.size >= at else (0, b"")
+        if mapped == _MAPPED_MAGIC:
+            end -= _TRAILER.size
+            self._index = _read_mapped_index(dbfile.get(mapped_at, end - mapped_at))
+        else:  # written before the flat index
+            self._index = pickle.loads(dbfile.get(at, end - at))
         self._ends = at
         self._fields = list(self._index)
         self._cache = {}
