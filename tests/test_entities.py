@@ -771,3 +771,11 @@ def test_spans_the_tagger_runs_into_neighbouring_words_are_cut_to_the_name(extra
     assert not any(n.startswith(("UK", "Ob ")) for n in e.persons + e.places)
     assert "Rhein" in e.places and "Rothenburg ob der Tauber" in e.places
     assert not any("Regionalverkehr" in n for n in e.places)
+
+
+def test_a_paper_or_institution_named_after_a_place_is_no_place(extractor):
+    text = ("Die Washington Post berichtete zuerst darüber. Forscher der Boston University "
+            "widersprachen. In Washington blieb es ruhig.")
+    marks = [("Washington", "B-LOC"), ("Post", "I-LOC"), ("Boston", "B-LOC"),
+             ("University", "I-LOC"), ("Washington", "B-LOC")]
+    assert resolve(*_tagged(text, marks), extractor.lexicon).places == ("Washington",)

@@ -38,7 +38,7 @@ from .tokens import document_lowercase, spans
 from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES,
                         BYLINE_PREFIX, CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT, FUNCTION_WORDS, GUEST_CUES, KIN_WORDS, LOCATIVE,
                         NAME_PARTICLES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
-                        ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
+                        MEDIA_AFTER_NAME, ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
                         PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS,
                         ROLE_ENDINGS, ROMAN, SENTENCE_OPENERS,
                         SAYING_VERBS, SPORT_WORDS, STREET_NAME, STREET_WORDS, TEAM_WORDS,
@@ -277,8 +277,8 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
                 and not name[0].lower().endswith(PLACE_SUFFIXES) \
                 and strip_genitive(joined, lexicon.places) not in lexicon.places:
             return None
-    if _org_head(before) or name[0] in ORG_HEADS:
-        return "ORG", name
+    if _org_head(before) or name[0] in ORG_HEADS or len(name) > 1 and name[-1] in MEDIA_AFTER_NAME:
+        return "ORG", name  # "Uni Bielefeld", "Washington Post"
     if before == "gegen" and len(name) == 1 and not SPORT_WORDS.isdisjoint(sent) and sport():
         return "ORG", name  # "ins Halbfinale gegen Göttingen": the opponent, in a sports report
     if before not in LOCATIVE and len(name) == 1 and (

@@ -151,6 +151,12 @@ ORG_AFTER_NAME = frozenset(
     "Games Collaborative Stiftung Institut Foundation Award Awards Preis Cup Trophy Open Festival "
     "GmbH AG SE KG Inc Ltd Group Holding Ventures Partners Capital Agency Agentur Verlag Gymnasium Schule Band "
     "Orchester Quartett Trio Show Center Centre Arena Stadion Klinik".split())
+# Last words of the names of papers, broadcasters and institutions named after a place
+# ("Washington Post", "Miami Herald", "Boston University"): such a name is no place.
+MEDIA_AFTER_NAME = frozenset(
+    "Post Times Journal Herald Tribune Gazette Examiner Chronicle Observer Telegraph Guardian "
+    "Independent Daily Weekly News Mail Express Kurier Zeitung Rundschau Nachrichten Anzeiger "
+    "Tagblatt Tageblatt Magazine Review Blade University College Institute Hospital".split())
 APOSTROPHE_NAME = re.compile(r"[A-Z][’'][A-ZÄÖÜ][^\W\d_]+")  # "D’León", "O'Brien"
 # Nouns of things, groups and works: a name right after one is no person ("Rockband Shirley
 # Holmes", "Zahlungssystem Wero", "Impfstoffhersteller Curevac").
