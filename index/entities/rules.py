@@ -36,13 +36,14 @@ from .names import (Entities, base_adjective, join_tokens, person_set, place_set
                     strip_genitive, surname_key)
 from .tokens import document_lowercase, spans
 from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES,
-                        BYLINE_PREFIX, CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT, FUNCTION_WORDS, GUEST_CUES, KIN_WORDS, LOCATIVE,
+                        BYLINE_PREFIX, CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT,
+                        FUNCTION_WORDS, GUEST_CUES, KIN_WORDS, LOCATIVE, MEDIA_AFTER_NAME,
                         NAME_PARTICLES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
-                        MEDIA_AFTER_NAME, ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
+                        ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
                         PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS,
-                        ROLE_ENDINGS, ROMAN, SENTENCE_OPENERS,
-                        SAYING_VERBS, SPORT_WORDS, STREET_NAME, STREET_WORDS, TEAM_WORDS,
-                        THING_ENDINGS, TITLES, Lexicon, is_first_name)
+                        ROLE_ENDINGS, ROMAN, SAYING_VERBS, SENTENCE_OPENERS, SPORT_WORDS,
+                        STREET_NAME, STREET_WORDS, TEAM_WORDS, THING_ENDINGS, TITLES, Lexicon,
+                        is_first_name)
 
 #: A one-word person is kept only if the CRF's marginal reached this in one of its mentions.
 MIN_SINGLE_PERSON = 0.9
@@ -229,6 +230,7 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
     """
     while end - start > 1 and (sent[start] in TITLES or sent[start] in DISTRICT
                                or sent[start] in SENTENCE_OPENERS
+                               and join_tokens(sent[start:end]) not in lexicon.places
                                or sent[start][1:].islower()
                                and sent[start].lower().endswith(ROLE_ENDINGS)
                                and sent[start] not in lexicon.place_tokens):
