@@ -41,7 +41,7 @@ from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CU
                         NAME_PARTICLES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
                         ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
                         PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS,
-                        ROLE_ENDINGS, ROMAN, SAYING_VERBS, SENTENCE_OPENERS, SPORT_WORDS,
+                        ROLE_ENDINGS, ROMAN, SAYING_VERBS, SPORT_WORDS,
                         STREET_NAME, STREET_WORDS, TEAM_WORDS, THING_ENDINGS, TITLES, Lexicon,
                         is_first_name)
 
@@ -229,7 +229,7 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
     and a town's genitive before a team word there ("Münchens Torhüter") are organisations.
     """
     while end - start > 1 and (sent[start] in TITLES or sent[start] in DISTRICT
-                               or sent[start] in SENTENCE_OPENERS
+                               or sent[start] in FUNCTION_WORDS
                                and join_tokens(sent[start:end]) not in lexicon.places
                                or sent[start][1:].islower()
                                and sent[start].lower().endswith(ROLE_ENDINGS)
@@ -810,7 +810,7 @@ def _trim_person_span(sent, start, end, lexicon, tokens_seen):
     while start < end and (_is_role(sent[start], lexicon)
                            or end - start > 1 and _is_demonym(sent[start], lexicon)
                            or end - start > 2 and _glued_role(sent[start], sent[start + 1], lexicon)
-                           or end - start > 1 and sent[start] in SENTENCE_OPENERS
+                           or end - start > 1 and sent[start] in FUNCTION_WORDS
                            and not is_first_name(sent[start], lexicon)):
         start += 1
     # A particle before a listed first name and a surname opens the name after it: "Reform UK

@@ -104,14 +104,6 @@ SPORT_WORDS = frozenset(
     "Tor Tore Treffer Spiel Spiels Partie Trainer Saison Liga Bundesliga Tabelle Spieltag Pokal "
     "Halbzeit Abpfiff Anpfiff Punkte Punkt Sieg Niederlage Remis Derby Fans Stadion Elfmeter "
     "Meisterschaft Playoffs Viertelfinale Halbfinale Finale".split())
-# Closed-class words that open a German sentence capitalised and are no part of a name there
-# ("Ob Kickl ...", "Auch Merkel ..."): conjunctions, adverbs and prepositions.
-SENTENCE_OPENERS = frozenset(
-    "Ob Als Auch Doch Denn Dass Da Wie Wo Was Wer Wann Warum Nur Noch Schon Sogar Selbst Jetzt "
-    "Nun Dann Damit Zudem Zwar Aber Und Oder Sondern Weil Wenn Falls Obwohl Während Bevor Nachdem "
-    "Seit Bis Mit Für Bei Nach Vor Über Unter Gegen Ohne Laut Trotz Wegen Dank Neben Zwischen "
-    "Hier Dort Heute Gestern Morgen Bereits Erst Gerade Immerhin Allerdings Jedoch Deshalb "
-    "Darum Daher Trotzdem Dennoch Außerdem Zuvor Danach Vorher Nachher".split())
 # Lowercase words inside a multi-word place between its head and what it lies at ("Rothenburg ob
 # der Tauber", "Frankfurt am Main"): a head that is a common noun makes no place of the whole
 # ("der Regionalverkehr am Rhein" names the Rhine).
@@ -178,11 +170,16 @@ NOT_PERSON_HEADS = frozenset(
 # written lowercase, so the CRF tends to leave it out of the person it belongs to.
 BOUND_PARTICLE = re.compile(r"(?:al|ad|an|ar|as|asch|at|az|el|ed|en|er|es|ul|ud|abu|ibn|bin)-[A-ZÄÖÜ]\w+")
 
-# Capitalised words that open a sentence and no name ("Denn Hendel ..."); not "Von", "Van", "De".
+# Capitalised words that open a sentence and no name ("Denn Hendel ...", "Ob Kickl ..."):
+# conjunctions, adverbs, prepositions, articles; not "Von", "Van", "De". No part of a person or
+# place span that opens with one (rules._trim_person_span, rules._place_mention).
 FUNCTION_WORDS = frozenset(
     "Denn Doch Aber Und Auch Wie Als Wenn Dass Weil Ob Nun Dann Zudem Laut Für Bei Nach Seit "
     "Während Trotz Wegen Ohne Gegen Unter Über Dem Den Der Die Das Des Ein Eine Im Am Zum Zur "
-    "Beim Vom Ins Auf In Aus Mit Wovor Wo Wer Was Warum".split())
+    "Beim Vom Ins Auf In Aus Mit Wovor Wo Wer Was Warum Da Wann Nur Noch Schon Sogar Selbst "
+    "Jetzt Damit Zwar Oder Sondern Falls Obwohl Bevor Nachdem Bis Vor Dank Neben Zwischen Hier "
+    "Dort Heute Gestern Bereits Erst Gerade Immerhin Allerdings Jedoch Deshalb Darum Daher "
+    "Trotzdem Dennoch Außerdem Zuvor Danach Vorher Nachher".split())
 
 
 class Lexicon:
