@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from index.entities import (TITLES, Entities, EntityExtractor, default_extractor,
                              document_lowercase, resolve, tokenize)
+from index.entities.wordlists import is_first_name
 
 BAYERN_TITLE = "Söder verschärft in Bayern die Regeln"
 BAYERN_TEXT = """München. Der bayerische Ministerpräsident Markus Söder (CSU) hat am Dienstag strengere \
@@ -677,10 +678,12 @@ def test_a_first_name_gets_the_surname_the_article_writes_after_it_twice(extract
     e = resolve(*_tagged(text, [("Esmeralda", "B-PER"), ("Esmeralda", "B-PER")]),
                 extractor.lexicon)
     assert e.persons == ("Esmeralda Merlot",)
-    # Written once, a common noun after a first name that is not listed is no surname.
-    e = resolve(*_tagged("Esmeralda Merlot trinkt sie gern. Esmeralda lachte.",
-                         [("Esmeralda", "B-PER"), ("Esmeralda", "B-PER")]), extractor.lexicon)
-    assert e.persons == ("Esmeralda",)
+    # Written once, a common noun after a first name that is not listed is no surname
+    # ("Esmeralda" is listed since session 11: an invented name stands in for it).
+    assert not is_first_name("Esmerina", extractor.lexicon)
+    e = resolve(*_tagged("Esmerina Merlot trinkt sie gern. Esmerina lachte.",
+                         [("Esmerina", "B-PER"), ("Esmerina", "B-PER")]), extractor.lexicon)
+    assert e.persons == ("Esmerina",)
 
 
 def test_a_place_that_opens_a_name_of_three_words_is_that_person(extractor):
@@ -779,3 +782,14 @@ def test_a_paper_or_institution_named_after_a_place_is_no_place(extractor):
     marks = [("Washington", "B-LOC"), ("Post", "I-LOC"), ("Boston", "B-LOC"),
              ("University", "I-LOC"), ("Washington", "B-LOC")]
     assert resolve(*_tagged(text, marks), extractor.lexicon).places == ("Washington",)
+
+
+def test_first_names_of_other_countries_serve_the_rules_not_the_features(extractor):
+    """index/data/first_names_more.txt.gz (Faker's first names, session 11) completes a name
+    the CRF tagged from the surname on; the CRF's features keep the list it was trained with."""
+    lex = extractor.lexicon
+    assert "Chiara" in lex.more_first_names and "Chiara" not in lex.first_names
+    assert is_first_name("Chiara", lex) and not is_first_name("Chiara", lex, more=False)
+    text = "Die in Neapel geborene Autorin Chiara Benedetti stellt ihren Roman vor."
+    e = resolve(*_tagged(text, [("Neapel", "B-LOC"), ("Benedetti", "B-PER")]), lex)
+    assert e.persons == ("Chiara Benedetti",)

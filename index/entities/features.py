@@ -97,7 +97,7 @@ class FeatureCache:
             flags.append("gLs")
         if tok in lex.place_heads:
             flags.append("gLh")
-        if tok in lex.first_names or "-" in tok and is_first_name(tok, lex):
+        if tok in lex.first_names or "-" in tok and is_first_name(tok, lex, more=False):
             flags.append("gF")
         if tok in lex.nouns:
             flags.append("gN")

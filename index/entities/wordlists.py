@@ -193,6 +193,9 @@ class Lexicon:
         self.data_dir = Path(data_dir)
         self.places = _read_list(self.data_dir / "places.txt.gz")
         self.first_names = _read_list(self.data_dir / "first_names.txt.gz")
+        # More first names, of other countries (Faker's person providers, MIT): only rules read
+        # them (is_first_name), so the CRF's features stay those it was trained with.
+        self.more_first_names = _read_list(self.data_dir / "first_names_more.txt.gz")
         self.lowercase = _read_list(self.data_dir / "lowercase.txt.gz")
         self.nouns = _read_list(self.data_dir / "nouns.txt.gz")
         # Surnames that are no common word, place or first name (GermaNER's list, filtered):
@@ -218,14 +221,16 @@ def _read_list(path: Path) -> frozenset[str]:
         return frozenset()
 
 
-def is_first_name(tok: str, lexicon: Lexicon) -> bool:
+def is_first_name(tok: str, lexicon: Lexicon, more: bool = True) -> bool:
     """A listed first name, also with its accents dropped ("Sérgio" as "Sergio") or hyphenated
-    from two ("Marie-Agnes")."""
+    from two ("Marie-Agnes"); ``more``: also one of ``lexicon.more_first_names`` (the rules
+    ask so, the CRF's features not)."""
     first = lexicon.first_names
-    if tok in first:
+    if tok in first or more and tok in lexicon.more_first_names:
         return True
     if "-" in tok and tok[:1].isupper():
-        return all(part in first for part in tok.split("-"))
+        return all(part in first or more and part in lexicon.more_first_names
+                   for part in tok.split("-"))
     if tok.isascii():
         return False
     return unicodedata.normalize("NFD", tok).encode("ascii", "ignore").decode() in first
