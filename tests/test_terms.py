@@ -236,18 +236,28 @@ def test_the_block_index_is_read_flat_and_older_readers_still_find_the_pickle(pa
 
     from whoosh.filedb.structfile import BufferFile
 
-    from index.codec.terms import _MAPPED_MAGIC, _TRAILER, CompactTermsReader, _MappedKeys
+    from index.codec.terms import (_MAPPED_MAGIC, _TRAILER, LIST_AFTER, CompactTermsReader,
+                                   _MappedKeys)
 
     _, ours = pair
     terms = ours._terms
-    assert all(isinstance(firsts, _MappedKeys) for firsts, _, _ in terms._index.values())
     data = bytes(terms._dbfile._buf)  # the term file, read from the segment's map
+    fresh = CompactTermsReader(terms._codec, BufferFile(data), len(data), terms._postfile)
+    assert all(isinstance(firsts, _MappedKeys) for firsts, _, _ in fresh._index.values())
     at, _ = _TRAILER.unpack(data[-_TRAILER.size:])
     mapped_at, magic = _TRAILER.unpack(data[-2 * _TRAILER.size:-_TRAILER.size])
     assert magic == _MAPPED_MAGIC
-    flat = {name: (list(f), list(o), list(c)) for name, (f, o, c) in terms._index.items()}
+    flat = {name: (list(f), list(o), list(c)) for name, (f, o, c) in fresh._index.items()}
     assert pickle.loads(data[at:-_TRAILER.size]) == flat  # as older code reads the file
     assert sum(len(f) for f, _, _ in flat.values()) > 10
+
+    # A field searched often has its first terms as a list, the same ones.
+    fieldname, text = next(iter(fresh.terms()))
+    for n in range(LIST_AFTER):
+        assert fresh.lookup(fieldname, text + bytes([n])) is None or n == 0
+    assert type(fresh._index[fieldname][0]) is list
+    assert fresh._index[fieldname][0] == flat[fieldname][0]
+    assert _info(fresh.term_info(fieldname, text)) == _info(terms.term_info(fieldname, text))
 
     # The layout before the flat index: blocks, pickle, trailer.
     old = data[:mapped_at] + data[-_TRAILER.size:]

@@ -364,6 +364,21 @@ class _MappedKeys:
         end = self._ends[i]  # raises IndexError past the end, as a list does
         return self._keys[self._ends[i - 1] if i else 0:end]
 
+    def tolist(self):
+        """The first terms as a list of bytes (what the pickle held)."""
+        keys, start, out = self._keys, 0, []
+        for end in self._ends:
+            out.append(keys[start:end])
+            start = end
+        return out
+
+
+#: Lookups in a field after which its mapped first terms become a list: bisecting
+#: :class:`_MappedKeys` calls ``__getitem__`` in Python at every step, which made a
+#: long-running process's term lookups ~5% of its query CPU slower; a cold search
+#: looks up a few terms per segment and never pays for the list.
+LIST_AFTER = 32
+
 
 def _entries(b, count):
     """(term bytes, where its info starts) of the ``count`` terms of block bytes ``b``."""
@@ -465,6 +480,7 @@ class CompactTermsReader(base.TermsReader):
         self._ends = at
         self._fields = list(self._index)
         self._cache = {}
+        self._bisects = {}
         self._infos = {}  # (field, term bytes) → term info, or None for an absent term
 
     def _block(self, fieldname, i):
@@ -510,7 +526,7 @@ class CompactTermsReader(base.TermsReader):
         entry = self._index.get(fieldname)
         if entry is None or not entry[0]:
             return None
-        firsts = entry[0]
+        firsts = self._firsts(fieldname, entry)
         i = max(bisect_right(firsts, tbytes) - 1, 0)
         terms = self._block(fieldname, i)[0]
         j = bisect_left(terms, tbytes)
@@ -607,6 +623,18 @@ class CompactTermsReader(base.TermsReader):
             raise TermNotFound("No term %s:%r" % (fieldname, tbytes))
         return found
 
+    def _firsts(self, fieldname, entry):
+        """The field's first terms to bisect: mapped, or a list once the field has been
+        searched LIST_AFTER times."""
+        firsts = entry[0]
+        if type(firsts) is _MappedKeys:
+            n = self._bisects.get(fieldname, 0) + 1
+            self._bisects[fieldname] = n
+            if n >= LIST_AFTER:
+                firsts = firsts.tolist()
+                self._index[fieldname] = (firsts,) + tuple(entry[1:])
+        return firsts
+
     def _look_up(self, fieldname, tbytes):
         """The term info of one term, or None.
 
@@ -617,7 +645,7 @@ class CompactTermsReader(base.TermsReader):
         entry = self._index.get(fieldname)
         if entry is None or not entry[0]:
             return None
-        i = bisect_right(entry[0], tbytes) - 1
+        i = bisect_right(self._firsts(fieldname, entry), tbytes) - 1
         if i < 0:
             return None
         block = self._cache.get((fieldname, i))
