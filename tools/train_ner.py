@@ -319,10 +319,19 @@ def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR, geonames: bool
     for fname, items in (("places.txt.gz", places), ("first_names.txt.gz", sorted(first)),
                          ("lowercase.txt.gz", sorted({w.lower() for w in lower})),
                          ("nouns.txt.gz", sorted(nouns))):
-        # mtime=0 keeps the gzip bytes identical from build to build.
-        with open(out_dir / fname, "wb") as raw, \
-                gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-            gz.write(("\n".join(items) + "\n").encode("utf-8"))
+        _write_list(out_dir / fname, items)
+
+
+def _write_list(path: Path, items) -> None:
+    """One entry a line, gzipped; mtime=0 keeps the bytes identical from build to build."""
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write(("\n".join(items) + "\n").encode("utf-8"))
+
+
+def _one_name_word(name: str) -> bool:
+    """One capitalised word of three letters or more ("Haseloff"); hyphenated and all-caps
+    entries are left out."""
+    return len(name) >= 3 and name[0].isupper() and name[1:].isalpha() and name[1:].islower()
 
 
 #: Faker's locales (MIT) whose first names are written in Latin letters: the countries German
@@ -348,17 +357,14 @@ def build_more_first_names(out_dir: Path = DATA_DIR) -> int:
         for attr in ("first_names", "first_names_male", "first_names_female"):
             got = getattr(provider, attr, ())
             for name in got.keys() if isinstance(got, dict) else got:
-                if len(name) < 3 or not name[0].isupper() or not name[1:].isalpha() \
-                        or not name[1:].islower() \
+                if not _one_name_word(name) \
                         or not all(unicodedata.name(c, "").startswith("LATIN") for c in name):
                     continue
                 if name in lex.first_names or name in lex.nouns or name.lower() in lex.lowercase \
                         or name in lex.place_tokens or name in lex.surnames:
                     continue
                 names.add(name)
-    with open(out_dir / "first_names_more.txt.gz", "wb") as raw, \
-            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-        gz.write(("\n".join(sorted(names)) + "\n").encode("utf-8"))
+    _write_list(out_dir / "first_names_more.txt.gz", sorted(names))
     return len(names)
 
 
@@ -371,17 +377,13 @@ def build_surnames(shared: Path, out_dir: Path = DATA_DIR) -> int:
     names = set()
     for line in (shared / "data/ner/germaner-gazetteers/inDBnachnamen.txt").open(encoding="utf-8"):
         name = line.strip()
-        # One capitalised word ("Haseloff"); hyphenated and all-caps entries are left out.
-        if len(name) < 3 or not name[0].isupper() or not name[1:].isalpha() \
-                or not name[1:].islower():
+        if not _one_name_word(name):
             continue
         if name in lex.nouns or name.lower() in lex.lowercase or name in lex.place_tokens \
                 or name in lex.first_names:
             continue
         names.add(name)
-    with open(out_dir / "surnames.txt.gz", "wb") as raw, \
-            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-        gz.write(("\n".join(sorted(names)) + "\n").encode("utf-8"))
+    _write_list(out_dir / "surnames.txt.gz", sorted(names))
     return len(names)
 
 
