@@ -15,7 +15,7 @@ import sys
 import zlib
 from dataclasses import dataclass, field
 
-from index.dates import ArticleDate  # noqa: F401 - also imported from here
+from index.dates import ArticleDate
 from index.errors import ArticleError
 
 #: File endings read when a directory is walked.

@@ -724,10 +724,11 @@ def _complete(cols):
     if not cols.has_folded():
         cols._folded_index()
         added = True
-    kind = "person" if cols.fieldname == FACET_FIELDS["person"] else "place"
+    kind = next((k for k, field in FACET_FIELDS.items() if field == cols.fieldname), None)
+    if kind is None:  # the sources' column: nothing merged automatically
+        return added
     rule = automatic_rule(kind)
-    if cols.fieldname in (FACET_FIELDS["person"], FACET_FIELDS["place"]) and \
-            getattr(cols, "_automatic", (None,))[0] != rule:
+    if getattr(cols, "_automatic", (None,))[0] != rule:
         if kind == "person":
             merges = surname_merges(cols.values, cols.docs_of, cols._folded_index())
         else:

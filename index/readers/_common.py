@@ -5,6 +5,7 @@ import os
 import re
 import zlib
 
+from index.dates import ArticleDate
 from index.errors import ArticleError
 
 _BLANK_RUN_RE = re.compile(r"\s*\n\s*")
@@ -78,7 +79,6 @@ def paragraphs(text):
 
 def parse_date(value):
     """An ArticleDate from a date string, or None when there is none or it is no date."""
-    from index.ingest import ArticleDate
     if not value:
         return None
     value = str(value).strip()
