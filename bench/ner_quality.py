@@ -163,13 +163,15 @@ def heldout(shared: Path, model: str | None, show: bool) -> None:
 
 
 def own_heldout(model: str | None) -> None:
-    """Print one model's scores on our own held-out articles only (never their errors): the
-    ten of session 10 and the thirty of session 11 apart, and all of them."""
+    """Print one model's scores on our own held-out articles only (never their errors): those
+    of each session apart (10 of session 10, 30 of session 11, 30 of session 12), and all."""
     gold, texts = read_heldout(Path(), OWN_HELDOUT)
-    old = [i for i in sorted(gold) if int(i.rsplit("h", 1)[1]) <= 10]
-    groups = {"own held-out, session 10 (h01-h10)": old,
-              "own held-out, session 11 (h11-h40)": [i for i in sorted(gold) if i not in old],
-              "own held-out overall": sorted(gold)}
+    groups = {}
+    for session, first, last in ((10, 1, 10), (11, 11, 40), (12, 41, 70)):
+        ids = [i for i in sorted(gold) if first <= int(i.rsplit("h", 1)[1]) <= last]
+        if ids:
+            groups[f"own held-out, session {session} (h{first:02d}-h{last})"] = ids
+    groups["own held-out overall"] = sorted(gold)
     print(f"model {model or 'shipped'}: {OWN_HELDOUT.name}, {len(gold)} articles")
     print_groups(model, groups, gold, texts)
 
