@@ -15,6 +15,7 @@ FANG sample-300 with the shipped model.
     .venv/bin/python bench/ner_quality.py --heldout [--model PATH] [--errors]
     .venv/bin/python bench/ner_quality.py --unseen [--model PATH] [--errors]
     .venv/bin/python bench/ner_quality.py --own-heldout [--model PATH]
+    .venv/bin/python bench/ner_quality.py --own-folds [--errors] [--fold-models DIR]
 
 ``--heldout`` scores one model (the shipped one unless ``--model``) on our own held-out sets only,
 each split by source, and trains nothing: ``heldout.jsonl`` (session 8: 20 FANG sample-300
@@ -29,6 +30,12 @@ Never tune on their errors; ``--errors`` prints them for the first set only, nev
 (the FANG articles of news-annotated and every article of ``annotations/train.jsonl``), without
 training: a quick stand-in for the cross-validation when only the rules change. Their errors may
 be read to write rules.
+
+``--own-folds`` cross-validates over our own training articles (``own_news``): each fold's CRF
+trains on GermEval, news-annotated's shippable articles and the other folds' own articles, and
+is scored on its own articles, by the session that wrote them. A development set of our kinds
+of text (lone surnames, one-name people, towns for teams, small places) whose errors may be
+read to write rules; the held-out sets stay unread.
 """
 
 from __future__ import annotations
@@ -201,6 +208,48 @@ def print_groups(model, groups, gold, texts, show=None):
                 print(f"    {aid} {kind}: +{fp} -{fn}")
 
 
+def own_folds(shared: Path, k: int, keep: Path | None, show: bool) -> None:
+    """Print the cross-validated scores over our own training articles (see the module's
+    text), by the sessions that wrote them."""
+    gold, texts = read_heldout(Path(), train_ner.OWN_NEWS)
+    ids = list(gold)  # file order, as read_own gives the articles
+    articles = dict(zip(ids, train_ner.read_own(last=None)))
+    germeval = train_ner.read_germeval(shared)
+    news = train_ner.read_news(shared)
+    shippable = [news[i] for i in sorted(news) if train_ner.shippable(i)]
+    groups = {"own articles 001-145 (sessions 2-10)": (1, 145),
+              "own articles 146-280 (session 11)": (146, 280),
+              "own articles 281-400 (session 12)": (281, 400),
+              "own articles overall": (1, 10 ** 6)}
+    totals = {name: (Score(), Score()) for name in groups}
+    errors: list | None = [] if show else None
+    print(f"{k} folds over our own training articles ({len(ids)}; seed {SEED})")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for fold in folds_of(ids, k):
+            train_ids = [i for i in ids if i not in set(fold)]
+            h = hashlib.sha1(repr((train_ids, train_ner.CRF_PARAMS)).encode())
+            for path in (train_ner.OWN_NEWS, ROOT / "index/entities/features.py"):
+                h.update(path.read_bytes())
+            model = folder / f"own-fold-{h.hexdigest()[:16]}.crfsuite"
+            if not model.exists():
+                train_ner.train(model, germeval, shippable + [articles[i] for i in train_ids])
+            for name, (low, high) in groups.items():
+                part = [i for i in fold if low <= int(i.rsplit("-", 1)[1]) <= high]
+                got = score(str(model), part, gold, texts,
+                            errors if name == "own articles overall" else None)
+                for total, one in zip(totals[name], got):
+                    total.tp += one.tp
+                    total.fp += one.fp
+                    total.fn += one.fn
+    for name, (per, loc) in totals.items():
+        print(f"  {name:40s} persons {per}   places {loc}")
+    for aid, kind, fp, fn in sorted(errors or ()):
+        if fp or fn:
+            print(f"    {aid} {kind}: +{fp} -{fn}")
+
+
 def fold_key(train_ids: list[str], with_news: bool) -> str:
     """A name for a fold's model that changes with what it is trained from: the training
     articles, the own articles, the CRF's parameters and the feature code. Not the word lists
@@ -293,7 +342,13 @@ def main(argv=None) -> int:
                              "trains on (trains nothing)")
     parser.add_argument("--own-heldout", action="store_true",
                         help="score one model on our own held-out articles only (trains nothing)")
+    parser.add_argument("--own-folds", action="store_true",
+                        help="cross-validate over our own training articles (a development set "
+                             "whose errors may be read)")
     args = parser.parse_args(argv)
+    if args.own_folds:
+        own_folds(args.shared, args.folds, args.fold_models, args.errors)
+        return 0
     if args.own_heldout:
         own_heldout(args.model)
         return 0

@@ -793,3 +793,35 @@ def test_first_names_of_other_countries_serve_the_rules_not_the_features(extract
     text = "Die in Neapel geborene Autorin Chiara Benedetti stellt ihren Roman vor."
     e = resolve(*_tagged(text, [("Neapel", "B-LOC"), ("Benedetti", "B-PER")]), lex)
     assert e.persons == ("Chiara Benedetti",)
+
+
+def test_names_inside_a_short_quoted_title_are_a_work_not_a_person_or_place(extractor):
+    """An album, a play or a hotel in quotes names a work; a quoted slogan with a verb is speech
+    and its names count."""
+    text = ("Die Band aus Leipzig spielt ihr Album „Wanna Take You There“ im Hotel „Berlin“. "
+            "In Dresden riefen Demonstranten „Merkel muss weg“. «Gute Besserung Champ», "
+            "schrieb Simon Geschke.")
+    marks = [("Leipzig", "B-LOC"), ("Wanna", "B-LOC"), ("Take", "I-LOC"), ("Berlin", "B-LOC"),
+             ("Dresden", "B-LOC"), ("Merkel", "B-PER"), ("Champ", "B-PER"), ("Simon", "B-PER"),
+             ("Geschke", "I-PER")]
+    e = resolve(*_tagged(text, marks), extractor.lexicon)
+    assert e.places == ("Dresden", "Leipzig")
+    assert e.persons == ("Merkel", "Simon Geschke")
+
+
+def test_a_word_cut_short_by_a_hyphen_is_no_name(extractor):
+    text = "Der Dachraum ist für Sonnen- wie Sternstunden gemacht. Er liegt in Halle an der Saale."
+    marks = [("Sonnen", "B-LOC"), ("Halle", "B-LOC"), ("an", "I-LOC"), ("der", "I-LOC"),
+             ("Saale", "I-LOC")]
+    assert resolve(*_tagged(text, marks), extractor.lexicon).places == ("Halle an der Saale",)
+
+
+def test_a_lone_surname_after_a_role_is_kept_though_it_is_also_a_word_or_ends_like_a_role(extractor):
+    """"Karner" is also a noun, "Lindemann" ends like "Feuerwehrmann": after a role or title
+    the CRF's person is kept, not trimmed as one more role word."""
+    text = ("Innenminister Karner verwies auf die Zone. Pfarrer Lindemann aus Bernried warb "
+            "dafür. Torhüter Naumann hielt. Der Feuerwehrmann half.")
+    marks = [("Karner", "B-PER"), ("Lindemann", "B-PER"), ("Bernried", "B-LOC"),
+             ("Naumann", "B-PER"), ("Feuerwehrmann", "B-PER")]
+    e = resolve(*_tagged(text, marks), extractor.lexicon)
+    assert e.persons == ("Karner", "Lindemann", "Naumann")

@@ -141,6 +141,11 @@ def article_texts(shared: Path, ids) -> dict[str, tuple[str, str]]:
 
 
 OWN_NEWS = Path(__file__).resolve().parent / "ner_data" / "own_news.jsonl"
+#: The last of our own articles that trains the shipped CRF. Articles 281-400 (session 12) are
+#: annotated, and ``ner_quality.py --own-folds`` reads their errors, but a CRF trained with them
+#: lost on the unseen annotated articles (persons .936 → .928, places .934 → .918) and tied in
+#: the cross-validation (.931/.922 → .930/.921): ``--own-last 400`` trains one so.
+OWN_TRAIN_LAST = 280
 ANNOTATED = Path(__file__).resolve().parent / "ner_data" / "annotations" / "train.jsonl"
 
 
@@ -215,18 +220,20 @@ def read_annotated_gold(path: Path = ANNOTATED) -> dict[str, dict]:
     return gold
 
 
-def read_own(path: Path = OWN_NEWS, titles: bool = True
+def read_own(path: Path = OWN_NEWS, titles: bool = True, last: int | None = OWN_TRAIN_LAST
              ) -> list[list[tuple[list[str], list[str]]]]:
-    """Our own fictional training articles (``tools/ner_data``), projected onto tokens with the
-    extractor's tokenizer: a token inside a PER/LOC/ORG mention is tagged B-/I-; bylines, photo
-    credits and tokens a mention covers only in part (``Curevac-Chef``) are O. A title line
-    trains only when it carries a mark: the first articles were written with unmarked titles
-    (session 11 marked the names of most of them)."""
+    """Our own fictional training articles (``tools/ner_data``) up to number ``last`` (None:
+    all), projected onto tokens with the extractor's tokenizer: a token inside a PER/LOC/ORG
+    mention is tagged B-/I-; bylines, photo credits and tokens a mention covers only in part
+    (``Curevac-Chef``) are O. A title line trains only when it carries a mark: the first
+    articles were written with unmarked titles (session 11 marked the names of most of them)."""
     arts = []
     if not path.exists():
         return arts
     for line in path.open(encoding="utf-8"):
         row = json.loads(line)
+        if last is not None and int(row["id"].rsplit("-", 1)[1]) > last:
+            continue
         text = row["text"]
         marks = [m for m in row["mentions"] if m["type"] in LABELS]
         pos = text.find("\n") + 1
@@ -426,6 +433,8 @@ def main(argv=None) -> int:
                              "tools/ner_data/annotations (measuring only; not the shipped model)")
     parser.add_argument("--news-copies", type=int, default=2,
                         help="times each news sentence (annotated and own) trains beside GermEval's")
+    parser.add_argument("--own-last", type=int, default=OWN_TRAIN_LAST,
+                        help=f"the last of our own articles that trains [{OWN_TRAIN_LAST}]")
     parser.add_argument("--no-lists", action="store_true",
                         help="keep index/data's word lists as they are (train the CRF only)")
     parser.add_argument("--more-first-names-only", action="store_true",
@@ -450,7 +459,7 @@ def main(argv=None) -> int:
         build_lists(args.shared, germeval)
         build_surnames(args.shared)
         build_more_first_names()
-    own = read_own()
+    own = read_own(last=args.own_last)
     keep = [k for k in sorted(news) if shippable(k) or args.with_fang]
     train(args.model, germeval, [news[k] for k in keep] + own, news_copies=args.news_copies)
     size = args.model.stat().st_size / 1e6

@@ -104,6 +104,8 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
         for kind, start, end in _merge_particles(sent, spans(sent, stags), lexicon):
             if start < covered:
                 continue  # inside a place widened to its listed name ("Frankfurt am Main")
+            if _in_quoted_title(sent, start, end) or _truncated(sent, end):
+                continue
             prob = min(sprobs[start:end]) if sprobs else 1.0
             if kind == "ORG" and 2 <= end - start <= 3 and start and _role_before(sent[start - 1]) \
                     and all(t[:1].isupper() and t not in ORG_HEADS for t in sent[start:end]):
@@ -140,6 +142,41 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
 
 
 _TOWARDS = frozenset("in nach aus Richtung".split())
+
+#: The longest quoted title read as a work's name (tokens between the quotes).
+TITLE_TOKENS = 6
+_TITLE_SMALL = frozenset("der die das des dem den ein eine und & of the and a in im am an von "
+                         "vom zu zum zur to for you my me".split())
+
+
+def _in_quoted_title(sent, start, end) -> bool:
+    """Whether a span lies inside a short quoted title: an album, a film, a play, a hotel or a
+    slogan of capitalised words (``„Wanna Take You There“``, ``„Kapuze“``, ``«Gute Besserung
+    Champ»``), which names a work, not the person or place its words name. A quote with a
+    lowercase word other than an article or a preposition is speech and counts (``„Merkel muss
+    weg“``); so does one with punctuation inside."""
+    open_at = next((i for i in range(start - 1, max(-1, start - 1 - TITLE_TOKENS), -1)
+                    if sent[i] in _QUOTES or not _title_word(sent[i])), None)
+    if open_at is None or sent[open_at] not in _QUOTES:
+        return False
+    close_at = next((i for i in range(end, min(len(sent), open_at + 2 + TITLE_TOKENS))
+                     if sent[i] in _QUOTES or not _title_word(sent[i])), None)
+    return close_at is not None and sent[close_at] in _QUOTES \
+        and all(_title_word(t) for t in sent[start:end])
+
+
+def _truncated(sent, end) -> bool:
+    """Whether a span ends in the first part of a word cut short by a hyphen (``Sonnen- wie
+    Sternstunden``, ``Wald- und Wiesenwege``): a part of a compound, no name."""
+    return end + 1 < len(sent) and sent[end] == "-" and sent[end + 1] in _HYPHEN_JOINS
+
+
+_HYPHEN_JOINS = frozenset("und oder wie bis sowie bzw beziehungsweise".split())
+
+
+def _title_word(tok: str) -> bool:
+    """A word a quoted title is made of: capitalised, a number, or a small word."""
+    return tok[:1].isupper() or tok.isdigit() or tok.lower() in _TITLE_SMALL and tok.isalpha()
 
 
 def _person_cue(sent, start, end, name, lexicon) -> bool:
@@ -273,6 +310,8 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
                 name[0] in lexicon.nouns or name[0].lower() in lexicon.lowercase
                 or name[0].lower().endswith(NOUN_ENDINGS)):
             return None
+        if len(name) == 1 and _noun_compound(name[0], lexicon):
+            return None  # "Corona-Krise", "Corona-Hotspots"
         if len(name) > 1 and is_first_name(name[0], lexicon):
             return "PER", name
         if len(name) == 1 and start and sent[start - 1].lower() in DETERMINERS \
@@ -289,6 +328,22 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
     if before in LOCATIVE:
         located.add(name)
     return "LOC", name
+
+
+def _noun_compound(tok: str, lexicon: Lexicon) -> bool:
+    """Whether a hyphenated word is a compound with a common noun's head (``Corona-Krise``):
+    not when its first part is a listed place (``Berlin-Mitte``, ``Rhein-Main-Gebiet``) or
+    its head a district, region or place word, inflected or not (``Rhein-Neckar-Kreis``,
+    ``Schengen-Raums``)."""
+    first, _, head = tok.partition("-")
+    head = head.rsplit("-", 1)[-1]
+    return bool(head) and head in lexicon.nouns and head not in DISTRICT \
+        and not any(head.lower()[:len(head) - cut].endswith(PLACE_SUFFIXES + _REGION_HEADS)
+                    for cut in (0, 1, 2)) \
+        and first not in lexicon.place_tokens
+
+
+_REGION_HEADS = ("raum", "gebiet", "region")
 
 
 def _common_noun(tok: str, lexicon: Lexicon) -> bool:
@@ -763,8 +818,8 @@ def _is_role(tok: str, lexicon: Lexicon) -> bool:
     if tok in lexicon.nouns and tok not in lexicon.first_names:
         return True
     if tok[1:].islower() and len(tok) > 6 and tok.lower().endswith(ROLE_ENDINGS) \
-            and tok not in lexicon.first_names:
-        return True
+            and tok not in lexicon.first_names and tok not in lexicon.surnames:
+        return True  # "Gesundheitsministerin"; not "Lindemann" (the surnames hold no noun)
     if "-" in tok:
         head = tok.rsplit("-", 1)[1]
         return head[:1].islower() or head in lexicon.nouns
@@ -807,7 +862,7 @@ def _trim_person_span(sent, start, end, lexicon, tokens_seen):
     """A person span without the roles, titles and demonyms before the name ("Bayerns
     Gesundheitsministerin Melanie Huml"), cut after a genitive name followed by what belongs to
     it ("Söders Kabinett", "Maduros Vizepräsidentin Delcy Rodríguez") or at a lowercase word."""
-    while start < end and (_is_role(sent[start], lexicon)
+    while start < end and (_is_role(sent[start], lexicon) and not _named_after_role(sent, start, end)
                            or end - start > 1 and _is_demonym(sent[start], lexicon)
                            or end - start > 2 and _glued_role(sent[start], sent[start + 1], lexicon)
                            or end - start > 1 and sent[start] in FUNCTION_WORDS
@@ -852,7 +907,18 @@ def _names_no_person(sent, start, end, lexicon) -> bool:
             if head in NOT_PERSON_HEADS or head[:-1] in NOT_PERSON_HEADS \
                     or head[:-2] in NOT_PERSON_HEADS:
                 return True
-    return end - start == 1 and (last in lexicon.nouns or last.lower() in lexicon.lowercase)
+    return end - start == 1 and (last in lexicon.nouns or last.lower() in lexicon.lowercase) \
+        and not _named_after_role(sent, start, end)
+
+
+def _named_after_role(sent, start, end) -> bool:
+    """Whether the span's one word is a name right after a role or title: "Innenminister
+    Karner", "Pfarrer Lindemann", "Ministerin Reiche" name persons though their names are
+    also words or end like roles."""
+    tok = sent[start]
+    return end - start == 1 and start > 0 and tok[:1].isupper() and tok[1:].islower() \
+        and len(tok) > 2 and tok not in TITLES and tok not in FUNCTION_WORDS \
+        and not _is_role_word(tok) and _role_before(sent[start - 1])
 
 
 def _widen_person_span(sent, start, end, lexicon):

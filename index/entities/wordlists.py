@@ -37,7 +37,12 @@ ROLE_ENDINGS = (
     "kandidat", "kandidatin", "anwalt", "anwältin", "richter", "richterin", "mitglied", "manager",
     "managerin", "gründer", "gründerin", "spieler", "spielerin", "stürmer", "kapitän", "kapitänin",
     "moderator", "moderatorin", "sänger", "sängerin", "regisseur", "regisseurin", "forscher",
-    "forscherin", "ökonom", "ökonomin")
+    "forscherin", "ökonom", "ökonomin", "hüter", "hüterin", "torwart", "keeper", "verteidiger",
+    "verteidigerin", "angreifer", "angreiferin", "routinier", "dekan", "dekanin", "pfarrer",
+    "pfarrerin", "rapper", "rapperin", "dichter", "dichterin", "schriftsteller",
+    "schriftstellerin", "künstler", "künstlerin", "musiker", "musikerin", "schauspieler",
+    "schauspielerin", "komponist", "komponistin", "intendant", "intendantin", "dirigent",
+    "dirigentin", "landrat", "landrätin", "stadtrat", "stadträtin")
 # Kinship words before a name mark a person as a role does ("seines Bruders Mischa", "ihre
 # Tochter Lena"): rules._person_cue, rules._role_before.
 KIN_WORDS = frozenset(
