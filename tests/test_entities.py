@@ -825,3 +825,14 @@ def test_a_lone_surname_after_a_role_is_kept_though_it_is_also_a_word_or_ends_li
              ("Naumann", "B-PER"), ("Feuerwehrmann", "B-PER")]
     e = resolve(*_tagged(text, marks), extractor.lexicon)
     assert e.persons == ("Karner", "Lindemann", "Naumann")
+
+
+def test_an_unlisted_name_the_tagger_missed_after_a_role_word_is_a_person(extractor):
+    """"Kretschmer" is no listed surname (it is an old noun too), yet after a role word it names
+    the person; a noun's plural there ("Sozialpartner Konzepte") and a day do not."""
+    lex = extractor.lexicon
+    assert "Kretschmer" not in lex.surnames
+    text = ("Ministerpräsident Kretschmer verwies auf den Haushalt. Dort sollen Politik und "
+            "Sozialpartner Konzepte vereinbaren. Das hatte der Minister Freitag angekündigt.")
+    e = resolve(*_tagged(text, []), lex)
+    assert e.persons == ("Kretschmer",)

@@ -387,27 +387,39 @@ def _listed_surname(tok: str, lexicon: Lexicon) -> bool:
 
 
 def _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen) -> None:
-    """Count a listed surname the CRF left untagged right after a role or title as a cued person
-    ("Staatschef Lukaschenko", "dem damaligen Präsidenten Medwedew"), unless a capitalised word
+    """Count a name the CRF left untagged right after a role or title as a cued person: a
+    listed surname ("Staatschef Lukaschenko", "dem damaligen Präsidenten Medwedew"), or after a
+    role word one the list lacks ("Ministerpräsident Kretschmer"); not when a capitalised word
     follows (a name of more words the CRF did not see)."""
     found = tokens_seen & lexicon.surnames
-    if not found:
-        return
     for sent, stags in zip(sentences, tags):
-        if found.isdisjoint(sent):
-            continue
-        for i in [i for i, tok in enumerate(sent) if tok in found]:
-            tok = sent[i]
-            if not i or stags[i] != "O" or stags[i - 1] != "O":
+        for i in range(1, len(sent)):
+            tok, prev = sent[i], sent[i - 1]
+            if stags[i] != "O" or stags[i - 1] != "O" or not prev[:1].isupper() \
+                    or i + 1 < len(sent) and sent[i + 1][:1].isupper():
                 continue
-            if i + 1 < len(sent) and sent[i + 1][:1].isupper():
-                continue
-            if _role_before(sent[i - 1]):
+            if tok in found and _role_before(prev) \
+                    or tok[:1].isupper() and _is_role_word(prev) and _unlisted_name(tok, lexicon):
                 name = (tok,)
                 votes.setdefault(name, {}).setdefault("PER", 0)
                 votes[name]["PER"] += 1
                 best[name] = max(best.get(name, 0.0), MIN_CUED_PERSON)
                 cued.add(name)
+
+
+_CALENDAR = frozenset("Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Januar Februar "
+                      "März April Mai Juni Juli August September Oktober November Dezember".split())
+
+
+def _unlisted_name(tok: str, lexicon: Lexicon) -> bool:
+    """Whether a word may be a surname the list lacks ("Kretschmer", "Schwesig", "Bilbija"):
+    capitalised, no place, first name, title, role, day or month, nor the plural or an
+    inflected form of a noun ("Sozialpartner Konzepte vereinbaren")."""
+    return len(tok) > 2 and tok[:1].isupper() and tok[1:].replace("-", "").islower() \
+        and tok not in lexicon.place_tokens and tok not in TITLES and tok not in _CALENDAR \
+        and tok not in FUNCTION_WORDS and not is_first_name(tok, lexicon) \
+        and not _is_role_word(tok) and not (tok[-1:] == "s" and tok[:-1] in lexicon.place_tokens) \
+        and not (tok in lexicon.nouns and (tok[:-1] in lexicon.nouns or tok[:-2] in lexicon.nouns))
 
 
 def _role_before(tok: str) -> bool:
