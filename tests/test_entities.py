@@ -836,3 +836,13 @@ def test_an_unlisted_name_the_tagger_missed_after_a_role_word_is_a_person(extrac
             "Sozialpartner Konzepte vereinbaren. Das hatte der Minister Freitag angekündigt.")
     e = resolve(*_tagged(text, []), lex)
     assert e.persons == ("Kretschmer",)
+
+
+def test_an_age_or_namens_before_a_one_word_name_cues_a_person(extractor):
+    """A weak one-word person (marginal .6, below MIN_SINGLE_PERSON) is kept after an age
+    ("die 17-jährige Jonna") or "namens", as after a role; alone it is dropped."""
+    text = "Die 17-jährige Jonna gewann. Ein Mann namens Kevin half. Dann kam Lorin."
+    sentences, tags = _tagged(text, [("Jonna", "B-PER"), ("Kevin", "B-PER"), ("Lorin", "B-PER")])
+    probs = [[0.6 if t != "O" else 1.0 for t in s] for s in tags]
+    e = resolve(sentences, tags, extractor.lexicon, probs)
+    assert e.persons == ("Jonna", "Kevin")

@@ -30,6 +30,7 @@ Entities(persons=('Markus Söder',), places=('Berlin',))
 
 from __future__ import annotations
 
+import re
 from itertools import chain
 
 from .names import (Entities, base_adjective, join_tokens, person_set, place_set,
@@ -192,11 +193,14 @@ def _person_cue(sent, start, end, name, lexicon) -> bool:
     nxt = sent[i + 1] if i + 1 < len(sent) else ""
     if sent[i] != tok:
         nxt = ""  # a genitive before what the person owns ("Bernals Unfall"): the noun is no name
-    if _role_before(prev):
-        return not nxt[:1].isupper()
+    if _role_before(prev) or prev == "namens" or _AGE.fullmatch(prev):
+        return not nxt[:1].isupper()  # also "die 17-jährige Jonas", "ein Mann namens Kevin"
     if prev[:1].isupper() or nxt[:1].isupper() and nxt not in SAYING_VERBS:
         return False
     return prev.lower() in SAYING_VERBS or nxt in SAYING_VERBS or _listed_surname(tok, lexicon)
+
+
+_AGE = re.compile(r"(?:\d+-|[a-zäöüß]+)jährigen?")
 
 
 def _inflected_adjective(tok: str) -> bool:
