@@ -846,3 +846,16 @@ def test_an_age_or_namens_before_a_one_word_name_cues_a_person(extractor):
     probs = [[0.6 if t != "O" else 1.0 for t in s] for s in tags]
     e = resolve(sentences, tags, extractor.lexicon, probs)
     assert e.persons == ("Jonna", "Kevin")
+
+
+def test_a_capitalised_particle_opening_a_name_stays_part_of_it(extractor):
+    """"Van" is also a noun and "Von" opens sentences: "Van der Bellen" alone stays whole, and
+    "Von der Leyen" at a sentence's start is the article's "Ursula von der Leyen"."""
+    text = "Bundespräsident Van der Bellen unterzeichnete. Van der Bellen sagte, es sei gut."
+    marks = [("Van", "B-PER"), ("der", "I-PER"), ("Bellen", "I-PER"),
+             ("Van", "B-PER"), ("der", "I-PER"), ("Bellen", "I-PER")]
+    assert resolve(*_tagged(text, marks), extractor.lexicon).persons == ("Van der Bellen",)
+    text = "Ursula von der Leyen reiste nach Kiew. Von der Leyen sagte dort, es gehe voran."
+    marks = [("Ursula", "B-PER"), ("von", "I-PER"), ("der", "I-PER"), ("Leyen", "I-PER"),
+             ("Kiew", "B-LOC"), ("Von", "B-PER"), ("der", "I-PER"), ("Leyen", "I-PER")]
+    assert resolve(*_tagged(text, marks), extractor.lexicon).persons == ("Ursula von der Leyen",)

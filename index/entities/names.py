@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .wordlists import BOUND_PARTICLE, PLACE_ALIASES, Lexicon
+from .wordlists import BOUND_PARTICLE, NAME_PARTICLES, PLACE_ALIASES, Lexicon
 
 
 @dataclass(frozen=True)
@@ -89,10 +89,15 @@ def person_set(names: list[tuple[str, ...]], tokens_seen: set[str],
 
 def _base_forms(names, tokens_seen, votes) -> Counter:
     """Mentions per name, a genitive on the last token dropped when the article writes the base
-    form elsewhere ("Merkels" → "Merkel" where "Merkel" is written too)."""
+    form elsewhere ("Merkels" → "Merkel" where "Merkel" is written too), and a particle opening
+    a sentence written as the article writes it elsewhere ("Von der Leyen" → "von der Leyen")."""
     mentions = Counter()
     for n in names:
         mentions_of_n = sum(votes[n].values()) if votes and n in votes else 1
+        if len(n) > 1 and n[0][:1].isupper() and n[0].lower() in NAME_PARTICLES:
+            low = (n[0].lower(),) + n[1:]
+            if any(m[-len(low):] == low for m in names):
+                n = low
         last = n[-1]
         if len(last) > 3 and last[-1] in "s'’" and last[:-1] in tokens_seen:
             n = n[:-1] + (last[:-1],)

@@ -878,7 +878,8 @@ def _trim_person_span(sent, start, end, lexicon, tokens_seen):
     """A person span without the roles, titles and demonyms before the name ("Bayerns
     Gesundheitsministerin Melanie Huml"), cut after a genitive name followed by what belongs to
     it ("Söders Kabinett", "Maduros Vizepräsidentin Delcy Rodríguez") or at a lowercase word."""
-    while start < end and (_is_role(sent[start], lexicon) and not _named_after_role(sent, start, end)
+    while start < end and not _opens_particle_name(sent, start, end) \
+            and (_is_role(sent[start], lexicon) and not _named_after_role(sent, start, end)
                            or end - start > 1 and _is_demonym(sent[start], lexicon)
                            or end - start > 2 and _glued_role(sent[start], sent[start + 1], lexicon)
                            or end - start > 1 and sent[start] in FUNCTION_WORDS
@@ -900,6 +901,15 @@ def _trim_person_span(sent, start, end, lexicon, tokens_seen):
                 prev[-1:] == "s" and (sent[i] in lexicon.nouns or prev[:-1] in tokens_seen)):
             return start, i
     return start, end
+
+
+def _opens_particle_name(sent, start, end) -> bool:
+    """Whether a span opens with a capitalised name particle before a lowercase one or the
+    surname ("Van der Bellen", "De Maizière", "Von der Leyen" opening a sentence): the particle
+    is part of the name, not a noun ("der Van") or a function word to trim."""
+    tok = sent[start]
+    return tok[:1].isupper() and tok.lower() in NAME_PARTICLES and start + 1 < end \
+        and (sent[start + 1] in PARTICLES or sent[start + 1][:1].isupper())
 
 
 def _names_no_person(sent, start, end, lexicon) -> bool:
