@@ -42,8 +42,8 @@ from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CU
                         NAME_PARTICLES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
                         ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
                         PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS,
-                        ROLE_ENDINGS, ROMAN, SAYING_VERBS, SPORT_WORDS,
-                        STREET_NAME, STREET_WORDS, TEAM_WORDS, THING_ENDINGS, TITLES, Lexicon,
+                        ROLE_ENDINGS, ROMAN, SAYING_VERBS, SPORT_WORDS, STREET_NAME,
+                        STREET_WORDS, TEAM_WORDS, THING_ENDINGS, TITLES, Endings, Lexicon,
                         is_first_name)
 
 #: A one-word person is kept only if the CRF's marginal reached this in one of its mentions.
@@ -101,11 +101,12 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
         if stags.count("O") == len(stags):
             continue
         sprobs = probs[n] if probs else None
+        quoted = not _QUOTES.isdisjoint(sent)
         covered = 0
         for kind, start, end in _merge_particles(sent, spans(sent, stags), lexicon):
             if start < covered:
                 continue  # inside a place widened to its listed name ("Frankfurt am Main")
-            if _in_quoted_title(sent, start, end) or _truncated(sent, end):
+            if quoted and _in_quoted_title(sent, start, end):
                 continue
             prob = min(sprobs[start:end]) if sprobs else 1.0
             if kind == "ORG" and 2 <= end - start <= 3 and start and _role_before(sent[start - 1]) \
@@ -153,26 +154,18 @@ _TITLE_SMALL = frozenset("der die das des dem den ein eine und & of the and a in
 def _in_quoted_title(sent, start, end) -> bool:
     """Whether a span lies inside a short quoted title: an album, a film, a play, a hotel or a
     slogan of capitalised words (``„Wanna Take You There“``, ``„Kapuze“``, ``«Gute Besserung
-    Champ»``), which names a work, not the person or place its words name. A quote with a
-    lowercase word other than an article or a preposition is speech and counts (``„Merkel muss
-    weg“``); so does one with punctuation inside."""
+    Champ»``), which names a work, not the person or place its words name. A quote that opens
+    with a lowercase word, holds one other than an article or a preposition (``„Merkel muss
+    weg“``) or punctuation is speech, and its names count."""
     open_at = next((i for i in range(start - 1, max(-1, start - 1 - TITLE_TOKENS), -1)
                     if sent[i] in _QUOTES or not _title_word(sent[i])), None)
-    if open_at is None or sent[open_at] not in _QUOTES:
-        return False
+    if open_at is None or sent[open_at] not in _QUOTES or not sent[open_at + 1][:1].isupper() \
+            and not sent[open_at + 1].isdigit():
+        return False  # "„eine Widerspiegelung der Verhältnisse in Deutschland“": speech
     close_at = next((i for i in range(end, min(len(sent), open_at + 2 + TITLE_TOKENS))
                      if sent[i] in _QUOTES or not _title_word(sent[i])), None)
     return close_at is not None and sent[close_at] in _QUOTES \
         and all(_title_word(t) for t in sent[start:end])
-
-
-def _truncated(sent, end) -> bool:
-    """Whether a span ends in the first part of a word cut short by a hyphen (``Sonnen- wie
-    Sternstunden``, ``Wald- und Wiesenwege``): a part of a compound, no name."""
-    return end + 1 < len(sent) and sent[end] == "-" and sent[end + 1] in _HYPHEN_JOINS
-
-
-_HYPHEN_JOINS = frozenset("und oder wie bis sowie bzw beziehungsweise".split())
 
 
 def _title_word(tok: str) -> bool:
@@ -186,15 +179,17 @@ def _person_cue(sent, start, end, name, lexicon) -> bool:
     surname ("Haseloff stoppt ...", ``_listed_surname``), with no other capitalised word beside
     it ("Xi Jinping", "Derby Cycle", "Black Panther")."""
     tok = name[0]
-    if tok in lexicon.place_tokens or tok.lower().endswith(_NO_NAME_ENDINGS):
+    if tok in lexicon.place_tokens or _NO_NAME_ENDS.match(tok.lower()):
         return False
     i = sent.index(tok, start, end) if tok in sent[start:end] else start
     prev = sent[i - 1] if i else ""
     nxt = sent[i + 1] if i + 1 < len(sent) else ""
     if sent[i] != tok:
         nxt = ""  # a genitive before what the person owns ("Bernals Unfall"): the noun is no name
-    if _role_before(prev) or prev == "namens" or _AGE.fullmatch(prev):
-        return not nxt[:1].isupper()  # also "die 17-jährige Jonas", "ein Mann namens Kevin"
+    if _role_before(prev) or (prev == "namens" or _AGE.fullmatch(prev)) \
+            and (is_first_name(tok, lexicon) or _listed_surname(tok, lexicon)):
+        # also "die 17-jährige Jonas", "ein Mann namens Kevin"; not "die 34-jährige Niedersächsin"
+        return not nxt[:1].isupper()
     if prev[:1].isupper() or nxt[:1].isupper() and nxt not in SAYING_VERBS:
         return False
     return prev.lower() in SAYING_VERBS or nxt in SAYING_VERBS or _listed_surname(tok, lexicon)
@@ -213,7 +208,9 @@ def _inflected_adjective(tok: str) -> bool:
 # Lowercase words before a place that end like an inflected adjective but are none.
 _NOT_ADJECTIVES = frozenset("gegen zwischen unter hinter über wegen oder aber neben wieder "
                             "außer innerhalb außerhalb oberhalb unterhalb seitens entlang".split())
-_NO_NAME_ENDINGS = PERSON_ROLES + THING_ENDINGS + NOUN_ENDINGS + ("loge", "login")
+_NO_NAME_ENDS = Endings(PERSON_ROLES + THING_ENDINGS + NOUN_ENDINGS + ("loge", "login"))
+_PERSON_ROLE_ENDS = Endings(PERSON_ROLES)
+_ROLE_ENDS = Endings(ROLE_ENDINGS)
 
 
 def _is_role_word(tok: str) -> bool:
@@ -225,7 +222,7 @@ def _is_role_word(tok: str) -> bool:
             return False
     elif len(tok) <= 5:
         return False
-    return tok[:1].isupper() and tok[1:].islower() and tok.lower().endswith(PERSON_ROLES)
+    return tok[:1].isupper() and tok[1:].islower() and _PERSON_ROLE_ENDS.match(tok.lower())
 
 
 def _person_mention(sent, start, end, lexicon, tokens_seen, first, guest):
@@ -273,7 +270,7 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
                                or sent[start] in FUNCTION_WORDS
                                and join_tokens(sent[start:end]) not in lexicon.places
                                or sent[start][1:].islower()
-                               and sent[start].lower().endswith(ROLE_ENDINGS)
+                               and _ROLE_ENDS.match(sent[start].lower())
                                and sent[start] not in lexicon.place_tokens):
         start += 1
     for i in range(start + 1, end - 1):
@@ -391,39 +388,27 @@ def _listed_surname(tok: str, lexicon: Lexicon) -> bool:
 
 
 def _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen) -> None:
-    """Count a name the CRF left untagged right after a role or title as a cued person: a
-    listed surname ("Staatschef Lukaschenko", "dem damaligen Präsidenten Medwedew"), or after a
-    role word one the list lacks ("Ministerpräsident Kretschmer"); not when a capitalised word
+    """Count a listed surname the CRF left untagged right after a role or title as a cued person
+    ("Staatschef Lukaschenko", "dem damaligen Präsidenten Medwedew"), unless a capitalised word
     follows (a name of more words the CRF did not see)."""
     found = tokens_seen & lexicon.surnames
+    if not found:
+        return
     for sent, stags in zip(sentences, tags):
-        for i in range(1, len(sent)):
-            tok, prev = sent[i], sent[i - 1]
-            if stags[i] != "O" or stags[i - 1] != "O" or not prev[:1].isupper() \
-                    or i + 1 < len(sent) and sent[i + 1][:1].isupper():
+        if found.isdisjoint(sent):
+            continue
+        for i in [i for i, tok in enumerate(sent) if tok in found]:
+            tok = sent[i]
+            if not i or stags[i] != "O" or stags[i - 1] != "O":
                 continue
-            if tok in found and _role_before(prev) \
-                    or tok[:1].isupper() and _is_role_word(prev) and _unlisted_name(tok, lexicon):
+            if i + 1 < len(sent) and sent[i + 1][:1].isupper():
+                continue
+            if _role_before(sent[i - 1]):
                 name = (tok,)
                 votes.setdefault(name, {}).setdefault("PER", 0)
                 votes[name]["PER"] += 1
                 best[name] = max(best.get(name, 0.0), MIN_CUED_PERSON)
                 cued.add(name)
-
-
-_CALENDAR = frozenset("Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Januar Februar "
-                      "März April Mai Juni Juli August September Oktober November Dezember".split())
-
-
-def _unlisted_name(tok: str, lexicon: Lexicon) -> bool:
-    """Whether a word may be a surname the list lacks ("Kretschmer", "Schwesig", "Bilbija"):
-    capitalised, no place, first name, title, role, day or month, nor the plural or an
-    inflected form of a noun ("Sozialpartner Konzepte vereinbaren")."""
-    return len(tok) > 2 and tok[:1].isupper() and tok[1:].replace("-", "").islower() \
-        and tok not in lexicon.place_tokens and tok not in TITLES and tok not in _CALENDAR \
-        and tok not in FUNCTION_WORDS and not is_first_name(tok, lexicon) \
-        and not _is_role_word(tok) and not (tok[-1:] == "s" and tok[:-1] in lexicon.place_tokens) \
-        and not (tok in lexicon.nouns and (tok[:-1] in lexicon.nouns or tok[:-2] in lexicon.nouns))
 
 
 def _role_before(tok: str) -> bool:
@@ -833,7 +818,7 @@ def _is_role(tok: str, lexicon: Lexicon) -> bool:
         return True
     if tok in lexicon.nouns and tok not in lexicon.first_names:
         return True
-    if tok[1:].islower() and len(tok) > 6 and tok.lower().endswith(ROLE_ENDINGS) \
+    if tok[1:].islower() and len(tok) > 6 and _ROLE_ENDS.match(tok.lower()) \
             and tok not in lexicon.first_names and tok not in lexicon.surnames:
         return True  # "Gesundheitsministerin"; not "Lindemann" (the surnames hold no noun)
     if "-" in tok:
@@ -960,7 +945,7 @@ def _widen_person_span(sent, start, end, lexicon):
                 and nxt not in TITLES and (
                 not _is_role(nxt, lexicon)
                 or (nxt in lexicon.nouns or nxt.lower() in lexicon.lowercase)
-                and (nxt.endswith("mann") or not nxt.lower().endswith(ROLE_ENDINGS))
+                and (nxt.endswith("mann") or not _ROLE_ENDS.match(nxt.lower()))
                 and not (end + 1 < len(sent) and sent[end + 1][:1].isupper())):
             end += 1
     return start, end
