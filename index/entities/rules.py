@@ -208,7 +208,7 @@ def _inflected_adjective(tok: str) -> bool:
 # Lowercase words before a place that end like an inflected adjective but are none.
 _NOT_ADJECTIVES = frozenset("gegen zwischen unter hinter über wegen oder aber neben wieder "
                             "außer innerhalb außerhalb oberhalb unterhalb seitens entlang".split())
-_NO_NAME_ENDS = Endings(PERSON_ROLES + THING_ENDINGS + NOUN_ENDINGS + ("loge", "login"))
+_NO_NAME_ENDS = Endings(PERSON_ROLES + THING_ENDINGS + NOUN_ENDINGS)
 _PERSON_ROLE_ENDS = Endings(PERSON_ROLES)
 _ROLE_ENDS = Endings(ROLE_ENDINGS)
 

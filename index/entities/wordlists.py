@@ -42,7 +42,7 @@ ROLE_ENDINGS = (
     "dichter", "dichterin", "schriftsteller", "schriftstellerin", "künstler", "künstlerin",
     "musiker", "musikerin", "schauspieler", "schauspielerin", "komponist", "komponistin",
     "intendant", "intendantin", "dirigent", "dirigentin", "landrat", "landrätin", "stadtrat",
-    "stadträtin")
+    "stadträtin", "loge", "login")
 
 class Endings:
     """Word endings, tested against a lowercase word by its last three letters first: as fast
