@@ -54,7 +54,8 @@ HEADER = (
 
 
 #: The automatic consolidation of lone surnames (issue 20, section 2): a person facet value
-#: of one word (``Merkel``) is shown as the full name ending in it (``Angela Merkel``) when
+#: of one word (``Merkel``), or of a surname and its particles (``Von der Leyen``, as a
+#: headline prints it), is shown as the full name ending in it (``Angela Merkel``) when
 #: that full name is in at least SURNAME_SHARE of the articles that name any full name
 #: ending in that word, or starting with it (each full name's articles counted, summed:
 #: a word that is also a first name, as ``Michel``, stays as printed) and in at least
@@ -64,7 +65,7 @@ HEADER = (
 SURNAME_SHARE = 0.9
 SURNAME_MIN_ARTICLES = 3
 #: Names the rule in cache keys: change it with the rule.
-SURNAME_RULE = f"v2-{SURNAME_SHARE}-{SURNAME_MIN_ARTICLES}"
+SURNAME_RULE = f"v3-{SURNAME_SHARE}-{SURNAME_MIN_ARTICLES}"
 
 #: The automatic place aliases (issue 20, section 2): a place facet value that the table
 #: names as a variant (``Vereinigte Staaten``, ``Volksrepublik China``, ``Hansestadt
@@ -315,19 +316,25 @@ def surname_merges(values, docs_of, folded=None, share=SURNAME_SHARE,
     >>> surname_merges(["Charles Michel", "Michel", "Michel Barnier"],
     ...                [set(range(10)), {20}, set(range(5))], min_articles=3)
     []
+    >>> names = ["Ursula von der Leyen", "Von der Leyen", "Leyen"]
+    >>> [(e.name, e.to) for e in surname_merges(names, [set(range(9)), {20}, {21}])]
+    [('Von der Leyen', 'Ursula von der Leyen'), ('Leyen', 'Ursula von der Leyen')]
     """
     if folded is None:
         folded = [fold_diacritics(v) for v in values]
     by_last, first_articles = {}, {}
     for vid, key in enumerate(folded):
         words = key.split()
-        if len(words) >= 2:
+        if len(words) >= 2 and not _particles_only(words):
             by_last.setdefault(words[-1], []).append(vid)
             first_articles[words[0]] = first_articles.get(words[0], 0) + len(docs_of[vid])
     out = []
     for vid, key in enumerate(folded):
-        fulls = by_last.get(key)
-        if not fulls or " " in key or not values[vid][:1].isupper():
+        words = key.split()
+        if len(words) > 1 and not _particles_only(words):
+            continue  # a full name; "von der Leyen" is a lone surname with its particles
+        fulls = by_last.get(words[-1]) if words else None
+        if not fulls or not values[vid].split()[-1][:1].isupper():
             continue
         counts = sorted(((len(docs_of[f]), values[f]) for f in fulls),
                         key=lambda cn: (-cn[0], cn[1]))
@@ -336,6 +343,17 @@ def surname_merges(values, docs_of, folded=None, share=SURNAME_SHARE,
         if best >= min_articles and best >= share * (sum(c for c, _ in counts) + as_first):
             out.append(Entry("merge", "person", values[vid], name, automatic=True))
     return out
+
+
+#: Name particles before a surname ("von der Leyen", "Van der Bellen", "de Maizière"): a
+#: value of these and one more word names a person by surname alone.
+NAME_PARTICLES = frozenset("von vom van der den de da di du del della la le ten ter zu zur "
+                           "zum".split())
+
+
+def _particles_only(words):
+    """Whether all words but the last of a folded name are particles."""
+    return all(w in NAME_PARTICLES for w in words[:-1])
 
 
 @cache
