@@ -345,15 +345,17 @@ def surname_merges(values, docs_of, folded=None, share=SURNAME_SHARE,
     return out
 
 
-#: Name particles before a surname ("von der Leyen", "Van der Bellen", "de Maizière"): a
-#: value of these and one more word names a person by surname alone.
-NAME_PARTICLES = frozenset("von vom van der den de da di du del della la le ten ter zu zur "
-                           "zum".split())
+#: Name particles before a surname ("von der Leyen", "Van der Bellen", "bin Salman"): a value
+#: of these and one more word names a person by surname alone. The tagger's
+#: ``index.entities.wordlists.PARTICLES``, written again here because importing that package
+#: loads the CRF; ``tests/test_curation.py`` keeps the two equal.
+SURNAME_PARTICLES = frozenset("da de di do dos du del della van von der den ten ter zu la le al "
+                              "el ad bin ibn".split())
 
 
 def _particles_only(words):
     """Whether all words but the last of a folded name are particles."""
-    return all(w in NAME_PARTICLES for w in words[:-1])
+    return all(w in SURNAME_PARTICLES for w in words[:-1])
 
 
 @cache

@@ -357,6 +357,22 @@ def test_a_lone_surname_joins_its_dominant_full_name_once_it_dominates(index, tm
     assert facet(index, "person", "Merkel") == 0
 
 
+def test_a_surname_with_its_particles_joins_its_full_name_as_a_lone_surname_does():
+    """A headline's "Von der Leyen" is the person an article names in full; the particles are
+    the tagger's (search does not import the tagger, so they are written twice)."""
+    from index.entities.wordlists import PARTICLES
+    from search import curation
+    assert curation.SURNAME_PARTICLES == PARTICLES
+    names = ["Ursula von der Leyen", "Von der Leyen", "von der Leyen", "Mohammed bin Salman",
+             "bin Salman", "Laura von Jan", "von Jan", "Anna von Jan"]
+    docs = [set(range(40)), {50, 51}, {52}, set(range(60, 70)), {70}, set(range(80, 85)),
+            {85}, set(range(90, 95))]
+    merged = {(e.name, e.to) for e in curation.surname_merges(names, docs)}
+    assert merged == {("Von der Leyen", "Ursula von der Leyen"),
+                      ("von der Leyen", "Ursula von der Leyen"),
+                      ("bin Salman", "Mohammed bin Salman")}  # "von Jan": two full names, 5 each
+
+
 # ------------------------------------------------------------- place aliases (automatic)
 
 # Our own article: the tagger gives the place as printed, "Vereinigte Staaten" and "USA".

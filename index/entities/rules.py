@@ -863,12 +863,12 @@ def _trim_person_span(sent, start, end, lexicon, tokens_seen):
     """A person span without the roles, titles and demonyms before the name ("Bayerns
     Gesundheitsministerin Melanie Huml"), cut after a genitive name followed by what belongs to
     it ("Söders Kabinett", "Maduros Vizepräsidentin Delcy Rodríguez") or at a lowercase word."""
-    while start < end and not _opens_particle_name(sent, start, end) \
-            and (_is_role(sent[start], lexicon) and not _named_after_role(sent, start, end)
-                           or end - start > 1 and _is_demonym(sent[start], lexicon)
-                           or end - start > 2 and _glued_role(sent[start], sent[start + 1], lexicon)
-                           or end - start > 1 and sent[start] in FUNCTION_WORDS
-                           and not is_first_name(sent[start], lexicon)):
+    while start < end and not _opens_particle_name(sent, start, end) and (
+            _is_role(sent[start], lexicon) and not _named_after_role(sent, start, end)
+            or end - start > 1 and _is_demonym(sent[start], lexicon)
+            or end - start > 2 and _glued_role(sent[start], sent[start + 1], lexicon)
+            or end - start > 1 and sent[start] in FUNCTION_WORDS
+            and not is_first_name(sent[start], lexicon)):
         start += 1
     # A particle before a listed first name and a surname opens the name after it: "Reform UK
     # von Nigel Farage" names Nigel Farage ("Ursula von der Leyen", "Wout van Aert" keep theirs).

@@ -44,6 +44,7 @@ ROLE_ENDINGS = (
     "intendant", "intendantin", "dirigent", "dirigentin", "landrat", "landrätin", "stadtrat",
     "stadträtin", "loge", "login")
 
+
 class Endings:
     """Word endings, tested against a lowercase word by its last three letters first: as fast
     with a hundred endings as with a few (``str.endswith`` tries each one in turn).
