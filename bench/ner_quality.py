@@ -229,10 +229,7 @@ def own_folds(shared: Path, k: int, keep: Path | None, show: bool) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for fold in folds_of(ids, k):
             train_ids = [i for i in ids if i not in set(fold)]
-            h = hashlib.sha1(repr((train_ids, train_ner.CRF_PARAMS)).encode())
-            for path in (train_ner.OWN_NEWS, ROOT / "index/entities/features.py"):
-                h.update(path.read_bytes())
-            model = folder / f"own-fold-{h.hexdigest()[:16]}.crfsuite"
+            model = folder / f"own-fold-{fold_key(train_ids, True)}.crfsuite"
             if not model.exists():
                 train_ner.train(model, germeval, shippable + [articles[i] for i in train_ids])
             for name, (low, high) in groups.items():
