@@ -104,6 +104,14 @@ class Score:
         return f"P {p:.3f} R {r:.3f} F1 {f:.3f}"
 
 
+def add(total: tuple[Score, Score], got: tuple[Score, Score]) -> None:
+    """Add the counts of ``got`` (persons, places) to ``total``."""
+    for t, s in zip(total, got):
+        t.tp += s.tp
+        t.fp += s.fp
+        t.fn += s.fn
+
+
 def score(model_path: str, ids: list[str], gold: dict, texts: dict, errors: list | None = None):
     """Persons and places scores of one model over the given articles."""
     ex = EntityExtractor.load(model_path)
@@ -217,13 +225,17 @@ def own_folds(shared: Path, k: int, keep: Path | None, show: bool) -> None:
     germeval = train_ner.read_germeval(shared)
     news = train_ner.read_news(shared)
     shippable = [news[i] for i in sorted(news) if train_ner.shippable(i)]
-    groups = {"own articles 001-145 (sessions 2-10)": (1, 145),
-              "own articles 146-280 (session 11)": (146, 280),
-              "own articles 281-400 (session 12)": (281, 400),
-              "own articles overall": (1, 10 ** 6)}
-    totals = {name: (Score(), Score()) for name in groups}
+    sessions = {"own articles 001-145 (sessions 2-10)": (1, 145),
+                "own articles 146-280 (session 11)": (146, 280),
+                "own articles 281-400 (session 12)": (281, 400)}
+    overall = "own articles overall"
+    totals = {name: (Score(), Score()) for name in (*sessions, overall)}
     errors: list | None = [] if show else None
     print(f"{k} folds over our own training articles ({len(ids)}; seed {SEED})")
+
+    def number(aid):
+        return int(aid.rsplit("-", 1)[1])
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -232,14 +244,18 @@ def own_folds(shared: Path, k: int, keep: Path | None, show: bool) -> None:
             model = folder / f"own-fold-{fold_key(train_ids, True)}.crfsuite"
             if not model.exists():
                 train_ner.train(model, germeval, shippable + [articles[i] for i in train_ids])
-            for name, (low, high) in groups.items():
-                part = [i for i in fold if low <= int(i.rsplit("-", 1)[1]) <= high]
-                got = score(str(model), part, gold, texts,
-                            errors if name == "own articles overall" else None)
-                for total, one in zip(totals[name], got):
-                    total.tp += one.tp
-                    total.fp += one.fp
-                    total.fn += one.fn
+            # Each article is scored once, in its session's part (or, past them, in the
+            # overall figure only), and counted into the overall figure too.
+            parts = {name: [i for i in fold if low <= number(i) <= high]
+                     for name, (low, high) in sessions.items()}
+            parts[overall] = [i for i in fold if not any(i in p for p in parts.values())]
+            for name, part in parts.items():
+                if not part:
+                    continue
+                got = score(str(model), part, gold, texts, errors)
+                add(totals[overall], got)
+                if name != overall:
+                    add(totals[name], got)
     for name, (per, loc) in totals.items():
         print(f"  {name:40s} persons {per}   places {loc}")
     for aid, kind, fp, fn in sorted(errors or ()):
@@ -381,12 +397,6 @@ def main(argv=None) -> int:
           f"{sum(i.startswith('web-') for i in ours)} annotated web pages), {args.folds} folds by "
           f"article (seed {SEED}); train = GermEval dev+test + own articles + other folds"
           + ("" if args.with_fang else "' shippable (non-FANG, non-web) articles"))
-
-    def add(total: tuple[Score, Score], got: tuple[Score, Score]) -> None:
-        for t, s in zip(total, got):
-            t.tp += s.tp
-            t.fp += s.fp
-            t.fn += s.fn
 
     for name, (per, loc, errors, parts) in results.items():
         if name.startswith("fold"):
