@@ -174,6 +174,23 @@ def test_apostrophe_surname_and_particle_surname_complete_the_name(extractor):
     assert e.places == ("Caracas",)
 
 
+def test_a_surname_gets_an_unlisted_first_name_written_before_it(extractor):
+    # The tagger found the surname alone; the word before it is a first name no list holds
+    # ("Bola" is also a listed noun: it counts right after a role word only).
+    text = ("Präsident Bola Tinubu kündigte Reformen an. Tinubu sagte, das Land brauche Zeit. "
+            "Gegen Stürmer Serhou Guirassy half nichts. Guirassy traf zweimal.")
+    e = resolve(*_tagged(text, [("Tinubu", "B-PER"), ("Tinubu", "B-PER"), ("Guirassy", "B-PER"),
+                                ("Guirassy", "B-PER")]), extractor.lexicon)
+    assert e.persons == ("Bola Tinubu", "Serhou Guirassy")
+    # Not a compound noun, a genitive, a second person or a first name tagged alone.
+    text = ("Der Großtante Lisbeth ging es gut. Sie las Austens Emma. Dazu kamen Kempf Merkel "
+            "und Kempf. Auch Merkel kam, und Dawson Susanne.")
+    e = resolve(*_tagged(text, [("Lisbeth", "B-PER"), ("Emma", "B-PER"), ("Merkel", "B-PER"),
+                                ("Kempf", "B-PER"), ("Merkel", "B-PER"), ("Susanne", "B-PER")]),
+                extractor.lexicon)
+    assert e.persons == ("Emma", "Kempf", "Lisbeth", "Merkel", "Susanne")
+
+
 def test_names_of_products_and_bands_and_demonyms_are_no_persons(extractor):
     e = extractor.extract("", "Das Zahlungssystem Wero hat den Test bestanden. Wero sei schnell, "
                               "sagte Managerin Katrin Vogel. Die Rockband Shirley Holmes spielt in "

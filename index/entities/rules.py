@@ -977,6 +977,28 @@ def _complete_first_names(firsts: set[str], sentences, lexicon) -> list[Name]:
             and _surname_like(p[1], lexicon)]
 
 
+def _unlisted_first_name(sent, i, lexicon) -> bool:
+    """Whether ``sent[i]``, right before a surname the article names as a person, is a first
+    name the lists lack ("Serhou Guirassy", "Reem Alabali-Radovan"): a capitalised word that is
+    no role, title, function word, place, demonym or word written lowercase, with no
+    capitalised word but a role or a first name before it ("Borussia Dortmund Guirassy"). A
+    noun counts only right after a role word ("Präsident Bola Tinubu", "Trainer Kees")."""
+    tok = sent[i]
+    if not (tok[:1].isupper() and tok[1:].islower() and len(tok) > 1) \
+            or tok in TITLES or tok in FUNCTION_WORDS or tok.lower() in lexicon.lowercase \
+            or tok in lexicon.place_tokens or _is_demonym(tok, lexicon) \
+            or _NO_NAME_ENDS.match(tok.lower()) or "-" in tok:
+        return False
+    prev = sent[i - 1] if i else ""
+    if tok in lexicon.nouns or _is_role(tok, lexicon) or tok.endswith("s") or _org_head(tok) \
+            or any(_common_noun(tok[:len(tok) - cut], lexicon) for cut in (0, 1, 2)):
+        # also compounds ("Großtante Lisbeth", "Luxusherstellers Bulgari") and genitives
+        # ("Austens Emma")
+        return _is_role_word(prev) and tok in lexicon.nouns
+    return not prev[:1].isupper() or _is_role(prev, lexicon) and prev not in FUNCTION_WORDS \
+        or is_first_name(prev, lexicon)
+
+
 def _complete_persons(persons, sentences, lexicon, tokens_seen):
     """A bare surname gets the first name the article gives it elsewhere ("Björn" before "Höcke",
     "Laith" before "al-Balaous"); a bare first name the surname the article writes after it
@@ -991,14 +1013,21 @@ def _complete_persons(persons, sentences, lexicon, tokens_seen):
     # Sentences without a wanted surname, bare or after a particle, are passed over.
     cues = wanted | {t for t in tokens_seen if "-" in t and t[:1].islower()
                      and BOUND_PARTICLE.fullmatch(t) and surname_key(t) in wanted}
+    surnames = {p[-1] for p in persons}  # "Kempf Merkel": two persons, no first name
     extra = []
     for sent in sentences:
         if cues.isdisjoint(sent):
             continue
         for i in range(1, len(sent)):
             tok, prev = sent[i], sent[i - 1]
-            if tok in wanted and is_first_name(prev, lexicon):
-                extra.append((prev, tok))
+            if tok in wanted and (is_first_name(prev, lexicon)
+                                  or not is_first_name(tok, lexicon, more=False)
+                                  and prev not in surnames
+                                  and _unlisted_first_name(sent, i - 1, lexicon)
+                                  and not (i + 1 < len(sent) and sent[i + 1] in PARTICLES)):
+                # "Luiz Inácio Lula": a listed first name before an unlisted one joins it
+                extra.append((sent[i - 2], prev, tok) if i > 1 and is_first_name(sent[i - 2], lexicon)
+                             and not is_first_name(prev, lexicon) else (prev, tok))
             # "Laith al-Balaous" for a later "Balaous", whatever the first name.
             elif "-" in tok and tok[:1].islower() and BOUND_PARTICLE.fullmatch(tok) \
                     and surname_key(tok) in wanted and prev[:1].isupper() and prev[1:].islower() and not _is_role(prev, lexicon) \
