@@ -191,6 +191,24 @@ def test_a_surname_gets_an_unlisted_first_name_written_before_it(extractor):
     assert e.persons == ("Emma", "Kempf", "Lisbeth", "Merkel", "Susanne")
 
 
+def test_a_nationality_or_in_a_match_report_a_goal_cues_a_one_word_person(extractor):
+    # Tagged at a marginal of .7, under MIN_SINGLE_PERSON: a cue lets such a name count.
+    text = ("Im Slalom siegte der Schwede Lindqvist vor dem Italiener Ciccone. Die Mannschaft "
+            "gewann das Spiel 2:1, es trafen Biereth und Menzel köpfte zum Ausgleich. Ins rechte "
+            "Eck traf niemand. Auch Pelzricht war da.")
+    marks = [("Lindqvist", "B-PER"), ("Ciccone", "B-PER"), ("Biereth", "B-PER"),
+             ("Menzel", "B-PER"), ("Eck", "B-PER"), ("Pelzricht", "B-PER")]
+    sents, tags = _tagged(text, marks)
+    probs = [[0.7 if t != "O" else 1.0 for t in s] for s in tags]
+    e = resolve(sents, tags, extractor.lexicon, probs)
+    assert e.persons == ("Biereth", "Ciccone", "Lindqvist", "Menzel")
+    # Outside a sports report a verb of scoring is no cue ("Das Urteil traf Biereth").
+    sents, tags = _tagged("Das Urteil traf Biereth hart. Er will Berufung einlegen.",
+                          [("Biereth", "B-PER")])
+    probs = [[0.7 if t != "O" else 1.0 for t in s] for s in tags]
+    assert resolve(sents, tags, extractor.lexicon, probs).persons == ()
+
+
 def test_names_of_products_and_bands_and_demonyms_are_no_persons(extractor):
     e = extractor.extract("", "Das Zahlungssystem Wero hat den Test bestanden. Wero sei schnell, "
                               "sagte Managerin Katrin Vogel. Die Rockband Shirley Holmes spielt in "

@@ -39,10 +39,10 @@ from .tokens import document_lowercase, spans
 from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES,
                         BYLINE_PREFIX, CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT,
                         FUNCTION_WORDS, GUEST_CUES, KIN_WORDS, LOCATIVE, MEDIA_AFTER_NAME,
-                        NAME_PARTICLES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
+                        NAME_PARTICLES, NATIONALITIES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
                         ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
                         PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS,
-                        ROLE_ENDINGS, ROMAN, SAYING_VERBS, SPORT_WORDS, STREET_NAME,
+                        ROLE_ENDINGS, ROMAN, SAYING_VERBS, SCORING_VERBS, SPORT_WORDS, STREET_NAME,
                         STREET_WORDS, TEAM_WORDS, THING_ENDINGS, TITLES, Endings, Lexicon,
                         is_first_name)
 
@@ -138,7 +138,7 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
             votes[name][kind] += 1
             best[name] = max(best.get(name, 0.0), prob)
             if kind == "PER" and len(name) == 1 and name not in cued \
-                    and _person_cue(sent, start, end, name, lexicon):
+                    and _person_cue(sent, start, end, name, lexicon, sport):
                 cued.add(name)
     return votes, best, located, cued
 
@@ -173,11 +173,12 @@ def _title_word(tok: str) -> bool:
     return tok[:1].isupper() or tok.isdigit() or tok.lower() in _TITLE_SMALL and tok.isalpha()
 
 
-def _person_cue(sent, start, end, name, lexicon) -> bool:
-    """Whether a one-word person stands right after a role or title ("Trainer Kovač", "seine
-    Frau Charlène"), beside a verb of saying ("sagte Schmitt", "Schmitt sagte") or is a listed
-    surname ("Haseloff stoppt ...", ``_listed_surname``), with no other capitalised word beside
-    it ("Xi Jinping", "Derby Cycle", "Black Panther")."""
+def _person_cue(sent, start, end, name, lexicon, sport) -> bool:
+    """Whether a one-word person stands right after a role, title or nationality ("Trainer
+    Kovač", "seine Frau Charlène", "der Schwede Lindqvist"), beside a verb of saying ("sagte
+    Schmitt", "Schmitt sagte") or, in a sports report (``sport()``), of scoring ("traf Biereth"),
+    or is a listed surname ("Haseloff stoppt ...", ``_listed_surname``), with no other
+    capitalised word beside it ("Xi Jinping", "Derby Cycle", "Black Panther")."""
     tok = name[0]
     if tok in lexicon.place_tokens or _NO_NAME_ENDS.match(tok.lower()):
         return False
@@ -186,16 +187,28 @@ def _person_cue(sent, start, end, name, lexicon) -> bool:
     nxt = sent[i + 1] if i + 1 < len(sent) else ""
     if sent[i] != tok:
         nxt = ""  # a genitive before what the person owns ("Bernals Unfall"): the noun is no name
-    if _role_before(prev) or (prev == "namens" or _AGE.fullmatch(prev)) \
+    if _role_before(prev) or _nationality(prev) or (prev == "namens" or _AGE.fullmatch(prev)) \
             and (is_first_name(tok, lexicon) or _listed_surname(tok, lexicon)):
         # also "die 17-jährige Jonas", "ein Mann namens Kevin"; not "die 34-jährige Niedersächsin"
         return not nxt[:1].isupper()
     if prev[:1].isupper() or nxt[:1].isupper() and nxt not in SAYING_VERBS:
         return False
-    return prev.lower() in SAYING_VERBS or nxt in SAYING_VERBS or _listed_surname(tok, lexicon)
+    if prev.lower() in SAYING_VERBS or nxt in SAYING_VERBS or _listed_surname(tok, lexicon):
+        return True
+    thing = i > 1 and sent[i - 2].lower() in _NEUTER and _inflected_adjective(prev)
+    return (prev in SCORING_VERBS or nxt in SCORING_VERBS) and tok not in lexicon.nouns \
+        and not thing and sport()
 
 
 _AGE = re.compile(r"(?:\d+-|[a-zäöüß]+)jährigen?")
+# A neuter article before an adjective: a thing follows, no person ("ins rechte Eck traf").
+_NEUTER = frozenset("ins das ans aufs ein".split())
+
+
+def _nationality(tok: str) -> bool:
+    """A nationality, also inflected ("der Schwede", "dem Italiener", "des Franzosen"), which
+    cues a one-word person after it ("der Schwede Lindqvist")."""
+    return tok in NATIONALITIES or tok[-1:] in ("n", "s") and tok[:-1] in NATIONALITIES
 
 
 def _inflected_adjective(tok: str) -> bool:

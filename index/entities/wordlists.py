@@ -97,6 +97,33 @@ SAYING_VERBS = frozenset(
     "fragte fragt antwortete antwortet ergänzte ergänzt bestätigte bestätigt erzählte erzählt "
     "kommentierte kommentiert räumte teilte kündigte glaubt glaubte hofft hoffte "
     "zufolge laut sprach spricht verkündete verkündet".split())
+# Verbs of a goal or a save, before or after a player's name ("trafen Biereth und Kiteishvili",
+# "Menzel köpfte"): a cue as a verb of saying is (rules._person_cue).
+SCORING_VERBS = frozenset(
+    "traf trifft trafen erzielte erzielt erzielten köpfte köpft verwandelte verwandelt "
+    "erhöhte erhöht verkürzte verkürzt glich gleicht parierte pariert vollendete vollendet "
+    "markierte markiert".split())
+_NATIONALITY_ER = (
+    "Österreicher Schweizer Italiener Spanier Engländer Niederländer Holländer Belgier "
+    "Norweger "
+    "Isländer Bosnier Montenegriner Albaner Ukrainer Litauer Georgier Armenier Amerikaner "
+    "US-Amerikaner Kanadier Mexikaner Brasilianer Argentinier Kolumbianer Peruaner Uruguayer "
+    "Venezolaner Kubaner Japaner Koreaner Südkoreaner Inder Pakistaner Iraner Iraker Syrer "
+    "Palästinenser Ägypter Marokkaner Algerier Tunesier Nigerianer Ghanaer Kameruner Kenianer "
+    "Äthiopier Südafrikaner Australier Neuseeländer Luxemburger Liechtensteiner Katarer "
+    "Jamaikaner Nordmazedonier Mazedonier Ecuadorianer Paraguayer Bolivianer Thailänder "
+    "Indonesier").split()
+_NATIONALITY_E = (
+    "Schwede Däne Finne Pole Tscheche Slowake Slowene Kroate Serbe Grieche Türke Bulgare Rumäne "
+    "Russe Weißrusse Belarusse Lette Este Chilene Chinese Libanese Senegalese Portugiese Brite "
+    "Ire Schotte Franzose Afghane Kosovare Kasache Usbeke Vietnamese").split()
+# A nationality before a one-word name marks a person as a role does ("der Schwede Lindberg",
+# "die Italienerin Goggia"): rules._person_cue. Not "Deutsche": "der Deutsche Herbst".
+NATIONALITIES = frozenset(
+    [w for w in _NATIONALITY_ER if w.endswith("er")] + [w + "in" for w in _NATIONALITY_ER
+                                                         if w.endswith("er")]
+    + _NATIONALITY_E + [w[:-1] + "in" for w in _NATIONALITY_E]
+    + "Ungar Ungarin Französin Israeli Saudi".split())
 # Nouns that follow a town's genitive where the town stands for its team ("Münchens Torhüter",
 # "Kölns Abwehr"), in a sports report.
 TEAM_WORDS = frozenset(
