@@ -42,7 +42,9 @@ ROLE_ENDINGS = (
     "dichter", "dichterin", "schriftsteller", "schriftstellerin", "künstler", "künstlerin",
     "musiker", "musikerin", "schauspieler", "schauspielerin", "komponist", "komponistin",
     "intendant", "intendantin", "dirigent", "dirigentin", "landrat", "landrätin", "stadtrat",
-    "stadträtin", "loge", "login")
+    "stadträtin", "loge", "login", "stellvertreter", "stellvertreterin", "gitarrist",
+    "gitarristin", "bassist", "bassistin", "pianist", "pianistin", "schlagzeuger",
+    "schlagzeugerin", "goalie", "joker", "clown", "prior", "priorin")
 
 
 class Endings:
