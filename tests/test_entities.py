@@ -209,6 +209,13 @@ def test_a_nationality_or_in_a_match_report_a_goal_cues_a_one_word_person(extrac
     assert resolve(sents, tags, extractor.lexicon, probs).persons == ()
 
 
+def test_an_untagged_first_name_after_an_age_is_a_person(extractor):
+    text = ("Die zwölfjährige Jule nahm es gelassen. Ein Mann namens Kevin half. Der langjährige "
+            "Berater Sommer und die 17-jährige Lena Schulz kamen auch.")
+    sents, tags = _tagged(text, [])
+    assert resolve(sents, tags, extractor.lexicon).persons == ("Jule", "Kevin")
+
+
 def test_names_of_products_and_bands_and_demonyms_are_no_persons(extractor):
     e = extractor.extract("", "Das Zahlungssystem Wero hat den Test bestanden. Wero sei schnell, "
                               "sagte Managerin Katrin Vogel. Die Rockband Shirley Holmes spielt in "

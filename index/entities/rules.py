@@ -74,6 +74,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower, tokens_seen)
     _datelines(sentences, lexicon, votes, best)
     _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
+    _first_names_after_ages(sentences, tags, lexicon, votes, best, cued)
     _surnames_as_persons(votes, located, lexicon)
     _towns_opening_club_names(votes, located, sport)
     persons, places = _choose_kinds(votes, best, located, lexicon, cued)
@@ -200,7 +201,8 @@ def _person_cue(sent, start, end, name, lexicon, sport) -> bool:
         and not thing and sport()
 
 
-_AGE = re.compile(r"(?:\d+-|[a-zäöüß]+)jährigen?")
+_AGE = re.compile(r"(?:\d+-|[a-zäöüß]*(?:ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf"
+                  r"|zwölf|zig|ßig|hundert))jährigen?")  # not "langjährige", "diesjährigen"
 # A neuter article before an adjective: a thing follows, no person ("ins rechte Eck traf").
 _NEUTER = frozenset("ins das ans aufs ein".split())
 
@@ -422,6 +424,26 @@ def _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_se
                 votes[name]["PER"] += 1
                 best[name] = max(best.get(name, 0.0), MIN_CUED_PERSON)
                 cued.add(name)
+
+
+def _first_names_after_ages(sentences, tags, lexicon, votes, best, cued) -> None:
+    """Count a listed first name the CRF left untagged right after an age or "namens" as a cued
+    person ("die zwölfjährige Jule", "ein Mann namens Kevin"), unless a capitalised word follows
+    or the name is also a place ("die achtjährige Lena" stays to the tagger)."""
+    for sent, stags in zip(sentences, tags):
+        for i in range(1, len(sent) - 1):
+            prev, tok = sent[i - 1], sent[i]
+            if not (prev == "namens" or prev.endswith(("jährige", "jährigen"))
+                    and _AGE.fullmatch(prev.lower())) or stags[i] != "O":
+                continue
+            if sent[i + 1][:1].isupper() or tok in lexicon.place_tokens \
+                    or not is_first_name(tok, lexicon, more=False):
+                continue
+            name = (tok,)
+            votes.setdefault(name, {}).setdefault("PER", 0)
+            votes[name]["PER"] += 1
+            best[name] = max(best.get(name, 0.0), MIN_CUED_PERSON)
+            cued.add(name)
 
 
 def _role_before(tok: str) -> bool:
