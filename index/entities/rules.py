@@ -74,7 +74,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower, tokens_seen)
     _datelines(sentences, lexicon, votes, best)
     _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
-    _first_names_after_ages(sentences, tags, lexicon, votes, best, cued)
+    _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _surnames_as_persons(votes, located, lexicon)
     _towns_opening_club_names(votes, located, sport)
     persons, places = _choose_kinds(votes, best, located, lexicon, cued)
@@ -426,15 +426,21 @@ def _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_se
                 cued.add(name)
 
 
-def _first_names_after_ages(sentences, tags, lexicon, votes, best, cued) -> None:
+def _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen) -> None:
     """Count a listed first name the CRF left untagged right after an age or "namens" as a cued
     person ("die zwölfjährige Jule", "ein Mann namens Kevin"), unless a capitalised word follows
     or the name is also a place ("die achtjährige Lena" stays to the tagger)."""
+    ages = {t for t in tokens_seen if "jährige" in t and _AGE.fullmatch(t.lower())}
+    if "namens" in tokens_seen:
+        ages.add("namens")
+    if not ages:
+        return
     for sent, stags in zip(sentences, tags):
+        if ages.isdisjoint(sent):
+            continue
         for i in range(1, len(sent) - 1):
-            prev, tok = sent[i - 1], sent[i]
-            if not (prev == "namens" or prev.endswith(("jährige", "jährigen"))
-                    and _AGE.fullmatch(prev.lower())) or stags[i] != "O":
+            tok = sent[i]
+            if sent[i - 1] not in ages or stags[i] != "O":
                 continue
             if sent[i + 1][:1].isupper() or tok in lexicon.place_tokens \
                     or not is_first_name(tok, lexicon, more=False):
