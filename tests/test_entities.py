@@ -216,6 +216,13 @@ def test_an_untagged_first_name_after_an_age_is_a_person(extractor):
     assert resolve(sents, tags, extractor.lexicon).persons == ("Jule", "Kevin")
 
 
+def test_a_town_named_like_a_word_is_a_place_only_after_in_aus_nach(extractor):
+    text = ("Der Unfall geschah in Thun. Gäste aus Wil kamen. Beim Singen war das Wetter gut, "
+            "die Weiden blühten. Sie fuhr nach Haar.")
+    sents, tags = _tagged(text, [])
+    assert resolve(sents, tags, extractor.lexicon).places == ("Haar", "Thun", "Wil")
+
+
 def test_names_of_products_and_bands_and_demonyms_are_no_persons(extractor):
     e = extractor.extract("", "Das Zahlungssystem Wero hat den Test bestanden. Wero sei schnell, "
                               "sagte Managerin Katrin Vogel. Die Rockband Shirley Holmes spielt in "

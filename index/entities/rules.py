@@ -39,12 +39,13 @@ from .tokens import document_lowercase, spans
 from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES,
                         BYLINE_PREFIX, CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT,
                         FUNCTION_WORDS, GUEST_CUES, KIN_WORDS, LOCATIVE, MEDIA_AFTER_NAME,
-                        NAME_PARTICLES, NATIONALITIES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
+                        NAME_PARTICLES, NATIONALITIES, NOT_PERSON_HEADS, NOUN_ENDINGS,
+                        NOUN_MARKERS,
                         ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
                         PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS,
                         ROLE_ENDINGS, ROMAN, SAYING_VERBS, SCORING_VERBS, SPORT_WORDS, STREET_NAME,
-                        STREET_WORDS, TEAM_WORDS, THING_ENDINGS, TITLES, Endings, Lexicon,
-                        is_first_name)
+                        STREET_WORDS, TEAM_WORDS, THING_ENDINGS, TITLES, WORD_TOWNS, Endings,
+                        Lexicon, is_first_name)
 
 #: A one-word person is kept only if the CRF's marginal reached this in one of its mentions.
 MIN_SINGLE_PERSON = 0.9
@@ -75,6 +76,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _datelines(sentences, lexicon, votes, best)
     _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen)
+    _word_towns(sentences, votes, best, located, tokens_seen)
     _surnames_as_persons(votes, located, lexicon)
     _towns_opening_club_names(votes, located, sport)
     persons, places = _choose_kinds(votes, best, located, lexicon, cued)
@@ -450,6 +452,29 @@ def _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_
             votes[name]["PER"] += 1
             best[name] = max(best.get(name, 0.0), MIN_CUED_PERSON)
             cued.add(name)
+
+
+def _word_towns(sentences, votes, best, located, tokens_seen) -> None:
+    """Count a town whose name is also a word (``WORD_TOWNS``: "beim Singen", "die Weiden") as a
+    place where it stands right after "in", "aus" or "nach" and before no capitalised word
+    ("in Thun", "aus Wil"; not "in Baden Württemberg"-like runs)."""
+    found = tokens_seen & WORD_TOWNS
+    if not found:
+        return
+    for sent in sentences:
+        if found.isdisjoint(sent):
+            continue
+        for i in range(1, len(sent)):
+            if sent[i] in found and sent[i - 1] in _TOWARDS_TOWN \
+                    and not (i + 1 < len(sent) and sent[i + 1][:1].isupper()):
+                name = (sent[i],)
+                votes.setdefault(name, {}).setdefault("LOC", 0)
+                votes[name]["LOC"] += 1
+                best[name] = 1.0
+                located.add(name)
+
+
+_TOWARDS_TOWN = frozenset("in aus nach".split())
 
 
 def _role_before(tok: str) -> bool:

@@ -126,6 +126,12 @@ NATIONALITIES = frozenset(
                                                          if w.endswith("er")]
     + _NATIONALITY_E + [w[:-1] + "in" for w in _NATIONALITY_E]
     + "Ungar Ungarin Französin Israeli Saudi".split())
+# Towns of Germany, Austria and Switzerland of 15,000 or more (GeoNames) whose names are also
+# words, so the place list leaves them out ("beim Singen", "die Weiden", "das Wetter"): a place
+# only right after "in", "aus", "nach" (rules._word_towns). Not Norden, Lage: "nach Norden",
+# "nach Lage der Dinge".
+WORD_TOWNS = frozenset(
+    "Singen Thun Weiden Horn Wetter Wangen Baden Wil Bulle Enger Haar Sitten".split())
 # Nouns that follow a town's genitive where the town stands for its team ("Münchens Torhüter",
 # "Kölns Abwehr"), in a sports report.
 TEAM_WORDS = frozenset(
