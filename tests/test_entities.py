@@ -184,11 +184,12 @@ def test_a_surname_gets_an_unlisted_first_name_written_before_it(extractor):
     assert e.persons == ("Bola Tinubu", "Serhou Guirassy")
     # Not a compound noun, a genitive, a second person or a first name tagged alone.
     text = ("Der Großtante Lisbeth ging es gut. Sie las Austens Emma. Dazu kamen Kempf Merkel "
-            "und Kempf. Auch Merkel kam, und Dawson Susanne.")
+            "und Kempf. Auch Merkel kam, und Dawson Susanne. Es sprach der Coronator Söder.")
     e = resolve(*_tagged(text, [("Lisbeth", "B-PER"), ("Emma", "B-PER"), ("Merkel", "B-PER"),
-                                ("Kempf", "B-PER"), ("Merkel", "B-PER"), ("Susanne", "B-PER")]),
+                                ("Kempf", "B-PER"), ("Merkel", "B-PER"), ("Susanne", "B-PER"),
+                                ("Söder", "B-PER")]),
                 extractor.lexicon)
-    assert e.persons == ("Emma", "Kempf", "Lisbeth", "Merkel", "Susanne")
+    assert e.persons == ("Emma", "Kempf", "Lisbeth", "Merkel", "Susanne", "Söder")
 
 
 def test_a_nationality_or_in_a_match_report_a_goal_cues_a_one_word_person(extractor):

@@ -1061,8 +1061,13 @@ def _unlisted_first_name(sent, i, lexicon) -> bool:
         # also compounds ("Großtante Lisbeth", "Luxusherstellers Bulgari") and genitives
         # ("Austens Emma")
         return _is_role_word(prev) and tok in lexicon.nouns
+    if prev.lower() in _ARTICLES or _inflected_adjective(prev):
+        return False  # "der Coronator Söder", "den großen Satan Trump": a nickname
     return not prev[:1].isupper() or _is_role(prev, lexicon) and prev not in FUNCTION_WORDS \
         or is_first_name(prev, lexicon)
+
+
+_ARTICLES = frozenset("der die das den dem des ein eine einen einem eines".split())
 
 
 def _complete_persons(persons, sentences, lexicon, tokens_seen):
