@@ -203,10 +203,11 @@ def _person_cue(sent, start, end, name, lexicon, sport) -> bool:
         and not thing and sport()
 
 
-_AGE = re.compile(r"(?:\d+-|[a-zäöüß]*(?:ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf"
-                  r"|zwölf|zig|ßig|hundert))jährigen?")  # not "langjährige", "diesjährigen"
+# An age: "17-jährige", "zwölfjährigen"; not "langjährige", "diesjährigen".
+_AGE = re.compile(r"(?:\d+-|[a-zäöüß]*(?:ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn"
+                  r"|elf|zwölf|zig|ßig|hundert))jährigen?")
 # A neuter article before an adjective: a thing follows, no person ("ins rechte Eck traf").
-_NEUTER = frozenset("ins das ans aufs ein".split())
+_NEUTER = frozenset("ins das ans aufs".split())
 
 
 def _nationality(tok: str) -> bool:
@@ -422,10 +423,15 @@ def _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_se
                 continue
             if _role_before(sent[i - 1]):
                 name = (tok,)
-                votes.setdefault(name, {}).setdefault("PER", 0)
-                votes[name]["PER"] += 1
-                best[name] = max(best.get(name, 0.0), MIN_CUED_PERSON)
+                _vote(votes, best, name, "PER", MIN_CUED_PERSON)
                 cued.add(name)
+
+
+def _vote(votes, best, name, kind, prob) -> None:
+    """Count one more mention of ``name`` as ``kind``, at least as sure as ``prob``."""
+    votes.setdefault(name, {}).setdefault(kind, 0)
+    votes[name][kind] += 1
+    best[name] = max(best.get(name, 0.0), prob)
 
 
 def _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen) -> None:
@@ -448,9 +454,7 @@ def _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_
                     or not is_first_name(tok, lexicon, more=False):
                 continue
             name = (tok,)
-            votes.setdefault(name, {}).setdefault("PER", 0)
-            votes[name]["PER"] += 1
-            best[name] = max(best.get(name, 0.0), MIN_CUED_PERSON)
+            _vote(votes, best, name, "PER", MIN_CUED_PERSON)
             cued.add(name)
 
 
@@ -468,9 +472,7 @@ def _word_towns(sentences, votes, best, located, tokens_seen) -> None:
             if sent[i] in found and sent[i - 1] in _TOWARDS_TOWN \
                     and not (i + 1 < len(sent) and sent[i + 1][:1].isupper()):
                 name = (sent[i],)
-                votes.setdefault(name, {}).setdefault("LOC", 0)
-                votes[name]["LOC"] += 1
-                best[name] = 1.0
+                _vote(votes, best, name, "LOC", 1.0)
                 located.add(name)
 
 
@@ -1061,13 +1063,11 @@ def _unlisted_first_name(sent, i, lexicon) -> bool:
         # also compounds ("Großtante Lisbeth", "Luxusherstellers Bulgari") and genitives
         # ("Austens Emma")
         return _is_role_word(prev) and tok in lexicon.nouns
-    if prev.lower() in _ARTICLES or _inflected_adjective(prev):
+    if prev.lower() in DETERMINERS or _inflected_adjective(prev):
         return False  # "der Coronator Söder", "den großen Satan Trump": a nickname
     return not prev[:1].isupper() or _is_role(prev, lexicon) and prev not in FUNCTION_WORDS \
         or is_first_name(prev, lexicon)
 
-
-_ARTICLES = frozenset("der die das den dem des ein eine einen einem eines".split())
 
 
 def _complete_persons(persons, sentences, lexicon, tokens_seen):
@@ -1097,8 +1097,9 @@ def _complete_persons(persons, sentences, lexicon, tokens_seen):
                                   and _unlisted_first_name(sent, i - 1, lexicon)
                                   and not (i + 1 < len(sent) and sent[i + 1] in PARTICLES)):
                 # "Luiz Inácio Lula": a listed first name before an unlisted one joins it
-                extra.append((sent[i - 2], prev, tok) if i > 1 and is_first_name(sent[i - 2], lexicon)
-                             and not is_first_name(prev, lexicon) else (prev, tok))
+                joins = i > 1 and is_first_name(sent[i - 2], lexicon) \
+                    and not is_first_name(prev, lexicon)
+                extra.append((sent[i - 2], prev, tok) if joins else (prev, tok))
             # "Laith al-Balaous" for a later "Balaous", whatever the first name.
             elif "-" in tok and tok[:1].islower() and BOUND_PARTICLE.fullmatch(tok) \
                     and surname_key(tok) in wanted and prev[:1].isupper() and prev[1:].islower() and not _is_role(prev, lexicon) \
