@@ -137,9 +137,7 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
             if found is None:
                 continue
             kind, name = found
-            votes.setdefault(name, {}).setdefault(kind, 0)
-            votes[name][kind] += 1
-            best[name] = max(best.get(name, 0.0), prob)
+            _vote(votes, best, name, kind, prob)
             if kind == "PER" and len(name) == 1 and name not in cued \
                     and _person_cue(sent, start, end, name, lexicon, sport):
                 cued.add(name)
@@ -767,9 +765,7 @@ def _datelines(sentences, lexicon, votes, best) -> None:
             continue
         name = _dateline(sent, lexicon)
         if name is not None:
-            votes.setdefault(name, {}).setdefault("LOC", 0)
-            votes[name]["LOC"] += 1
-            best[name] = 1.0
+            _vote(votes, best, name, "LOC", 1.0)
 
 
 def _dateline(sent, lexicon):

@@ -107,8 +107,7 @@ SCORING_VERBS = frozenset(
     "markierte markiert".split())
 _NATIONALITY_ER = (
     "Österreicher Schweizer Italiener Spanier Engländer Niederländer Holländer Belgier "
-    "Norweger "
-    "Isländer Bosnier Montenegriner Albaner Ukrainer Litauer Georgier Armenier Amerikaner "
+    "Norweger Isländer Bosnier Montenegriner Albaner Ukrainer Litauer Georgier Armenier Amerikaner "
     "US-Amerikaner Kanadier Mexikaner Brasilianer Argentinier Kolumbianer Peruaner Uruguayer "
     "Venezolaner Kubaner Japaner Koreaner Südkoreaner Inder Pakistaner Iraner Iraker Syrer "
     "Palästinenser Ägypter Marokkaner Algerier Tunesier Nigerianer Ghanaer Kameruner Kenianer "
@@ -122,8 +121,7 @@ _NATIONALITY_E = (
 # A nationality before a one-word name marks a person as a role does ("der Schwede Lindberg",
 # "die Italienerin Goggia"): rules._person_cue. Not "Deutsche": "der Deutsche Herbst".
 NATIONALITIES = frozenset(
-    [w for w in _NATIONALITY_ER if w.endswith("er")] + [w + "in" for w in _NATIONALITY_ER
-                                                         if w.endswith("er")]
+    _NATIONALITY_ER + [w + "in" for w in _NATIONALITY_ER]
     + _NATIONALITY_E + [w[:-1] + "in" for w in _NATIONALITY_E]
     + "Ungar Ungarin Französin Israeli Saudi".split())
 # Towns of Germany, Austria and Switzerland of 15,000 or more (GeoNames) whose names are also
