@@ -11,6 +11,7 @@ import os
 import pickle
 import re
 import signal
+import time
 from io import BytesIO
 
 import pytest
@@ -197,13 +198,38 @@ def test_latest_capture_inside_one_file_is_by_date_then_position(tmp_path):
         ["WARC earlier capture"] * 2
 
 
+def _held_read(marks, func, args):
+    """A unit's reader that first leaves a mark (the worker is inside the unit) and
+    waits a minute: the test kills the worker while it reads."""
+    (marks / str(os.getpid())).touch()
+    time.sleep(60)
+    return Unit("html", "-", func, args).run()
+
+
+def _held(units, marks):
+    """Each unit after the first, read through _held_read."""
+    for n, unit in enumerate(units):
+        if isinstance(unit, Unit) and n:
+            unit = Unit(unit.fmt, unit.source, "test_ingest_workers:_held_read",
+                        (marks, unit.func, unit.args))
+        yield unit
+
+
 def test_a_killed_extraction_worker_raises_naming_the_file(tmp_path):
-    _pages(tmp_path, 40)
-    stream = extracted(read_units([str(tmp_path)]), procs=2)
+    _pages(tmp_path, 12)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    stream = extracted(_held(read_units([str(tmp_path)]), marks), procs=2)
     first = next(stream)
-    assert isinstance(first, Article)
+    assert isinstance(first, Article) and first.id == "seite-01"
     workers = multiprocessing.active_children()
     assert len(workers) == 2
+    # Killed only once each worker has said which unit it took (it marks after that).
+    for _ in range(300):
+        if len(list(marks.iterdir())) == 2:
+            break
+        time.sleep(0.1)
+    assert sorted(int(m.name) for m in marks.iterdir()) == sorted(p.pid for p in workers)
     for process in workers:
         os.kill(process.pid, signal.SIGKILL)
     with pytest.raises(WorkerFailed) as caught:
