@@ -578,6 +578,18 @@ def test_genitive_of_a_full_name_before_a_noun_or_a_title_is_the_nominative(extr
     assert e.persons == ("Gerhart Hauptmann", "Hans Fuchs", "Henry Wadsworth Longfellow")
 
 
+def test_a_surname_ending_in_s_before_an_article_keeps_its_s(extractor):
+    # A genitive stands before what the person owns, never before an article.
+    sents, tags = _tagged(
+        "Am Montag übergab die Vorsitzende Katrin Worms die Listen. Das sagte Monika Grütters "
+        "den Zeitungen. Markus Söders neue Regel gilt ab Mai, Trumps letzte Kundgebung war "
+        "im März.",
+        [("Katrin", "B-PER"), ("Worms", "I-PER"), ("Monika", "B-PER"), ("Grütters", "I-PER"),
+         ("Markus", "B-PER"), ("Söders", "I-PER"), ("Trumps", "B-PER")])
+    e = resolve(sents, tags, extractor.lexicon)
+    assert e.persons == ("Katrin Worms", "Markus Söder", "Monika Grütters", "Trump")
+
+
 def test_hyphenated_particle_and_accented_names_keep_their_fullest_form(extractor):
     e = extractor.extract("", "Der SPD-Vorsitzende Norbert Walter-Borjans lobte Ursula von der "
                               "Leyen. Walter-Borjans sagte, von der Leyen habe recht. In Wien traf "

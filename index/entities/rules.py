@@ -803,7 +803,12 @@ def _genitive_before_noun(last: str, sent, end, lexicon) -> bool:
         return False
     nxt = sent[end]
     if nxt[:1].islower() and nxt.endswith(("e", "en", "er", "es")) and end + 1 < len(sent):
-        nxt = sent[end + 1]  # "Putins betonte Gelassenheit"
+        # An adjective between the genitive and the noun ("Putins betonte Gelassenheit"), not
+        # an article ("sagte Grütters den Zeitungen"). A verb can't be told from an adjective
+        # ("Ehlers zeigte Verständnis"): skipping past tenses lost more than it fixed.
+        if nxt in NOUN_MARKERS:
+            return False
+        nxt = sent[end + 1]
     return nxt in _QUOTES or nxt[1:].islower() and nxt in lexicon.nouns
 
 
