@@ -41,12 +41,13 @@ def changes(old: list, new: list) -> collections.Counter:
 
 
 def mentions(title: str, text: str, name: str, width: int = 8) -> list[str]:
-    """The tokens around each mention of ``name``'s first token in an article."""
-    first = name.split()[0]
+    """The tokens around each mention of ``name``'s first token in an article, also in the
+    genitive ("Frankreichs", "Scholz'") and abbreviated ("St" of "St. Pauli")."""
+    first = name.split()[0].rstrip(".")
     out = []
     for sent in tokenize(title) + tokenize(text):
         for i, tok in enumerate(sent):
-            if tok == first:
+            if tok == first or tok.startswith(first) and tok[len(first):] in ("s", "es", "'", "’"):
                 out.append(" ".join(sent[max(0, i - width):i + width]))
     return out
 

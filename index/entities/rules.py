@@ -391,9 +391,19 @@ def _choose_kinds(votes, best, located, lexicon, cued=frozenset()) -> tuple[list
                 persons.append(name)
         elif kind == "LOC":
             joined = join_tokens(list(name))
-            if best[name] >= MIN_PLACE or joined in lexicon.places:
+            if best[name] >= MIN_PLACE or joined in lexicon.places \
+                    or _listed_genitive(joined, lexicon):
                 places.append(joined)
     return persons, places
+
+
+def _listed_genitive(joined: str, lexicon: Lexicon) -> bool:
+    """Whether a place is a listed one's genitive ("Kolumbiens Präsident"), not a name's
+    ("Jonas", "Benedikts": the villages Jona and Benedikt are listed)."""
+    base = strip_genitive(joined, lexicon.places)
+    return base != joined and base in lexicon.places and " " not in joined \
+        and not is_first_name(joined, lexicon) and not is_first_name(base, lexicon) \
+        and not _listed_surname(joined, lexicon)
 
 
 def _listed_surname(tok: str, lexicon: Lexicon) -> bool:
