@@ -601,6 +601,17 @@ def test_a_listed_place_in_the_genitive_before_a_role_is_kept(extractor):
     assert e.persons == ("Brigitte Kössinger", "Iván Duque", "Jonas")
 
 
+def test_an_untagged_genitive_of_a_listed_place_opening_a_sentence_is_the_place(extractor):
+    # The CRF leaves these genitives untagged; a noun's genitive ("des Regens": the town Regen
+    # is listed) and a club's ("Werders Heimspiel") are no places.
+    e = extractor.extract("", "Bayerns Ministerpräsident Markus Söder warnte vor zu schnellen "
+                              "Lockerungen. New Yorks Gouverneur Andrew Cuomo widersprach. "
+                              "Frankreichs Präsident Emmanuel Macron schwieg. Die Demonstranten "
+                              "blieben trotz des strömenden Regens. Werders Heimspiel fällt aus.")
+    assert e.places == ("Bayern", "Frankreich", "New York")
+    assert e.persons == ("Andrew Cuomo", "Emmanuel Macron", "Markus Söder")
+
+
 def test_hyphenated_particle_and_accented_names_keep_their_fullest_form(extractor):
     e = extractor.extract("", "Der SPD-Vorsitzende Norbert Walter-Borjans lobte Ursula von der "
                               "Leyen. Walter-Borjans sagte, von der Leyen habe recht. In Wien traf "

@@ -666,7 +666,8 @@ def _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower,
             continue
         # Most tokens are lowercase or tagged: only capitalised untagged ones are looked at.
         for i in [i for i, (t, g) in enumerate(zip(sent, stags)) if g == "O" and t[0].isupper()]:
-            name = _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower) if i else None
+            name = _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower) \
+                if i or _opening_genitive(sent, stags, lexicon) else None
             if name is not None and name not in votes:
                 votes[name] = {"LOC": 1}
                 best[name] = 1.0
@@ -690,29 +691,51 @@ def _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower):
                 pair, lexicon.places) in lexicon.places \
                 or sent[i + 1] in STREET_WORDS and tok.endswith("er") and tok[1:].islower():
             return tok, sent[i + 1]
+        if _pair_genitive(sent, i, lexicon):
+            return tok, sent[i + 1][:-1]  # "New Yorks Gouverneur"
     if "-" in tok and STREET_NAME.fullmatch(tok):
         return (tok,)
-    before = sent[i - 1]
+    before = sent[i - 1] if i else ""
     if before.lower() in DETERMINERS and not tok.lower().endswith(PLACE_SUFFIXES):
         return None
     if tok in CURRENCY_PLACES and (before[:1].isdigit() or before in AMOUNT_WORDS):
         return None  # "14 Millionen Franken"
-    if tok not in lexicon.place_tokens:
-        if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens:
-            return None
+    genitive = tok not in lexicon.place_tokens
+    if genitive:
+        if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens \
+                or not _listed_genitive(tok, lexicon) \
+                or i + 1 < len(sent) and sent[i + 1] in TEAM_WORDS:
+            return None  # "Jonas" (the village Jona is listed), "Werders Heimspiel"
         tok = tok[:-1]
     if tok.lower() in lexicon.lowercase and before not in LOCATIVE \
             or before.lower() in NOUN_MARKERS or _inflected_adjective(before):
-        return None  # "kein Essen", "ein großes Essen", "bietet Essen to go an", "heißen Stein"
-    if stags[i - 1] != "O" or (i + 1 < len(sent) and stags[i + 1] != "O"):
+        # "kein Essen", "ein großes Essen", "bietet Essen to go an", "heißen Stein", "des
+        # strömenden Regens"
         return None
-    if _org_head(sent[i - 1]) or tok in club_towns and sent[i - 1] not in LOCATIVE:
+    if i and stags[i - 1] != "O" or (i + 1 < len(sent) and stags[i + 1] != "O"):
+        return None
+    if _org_head(before) or tok in club_towns and before not in LOCATIVE:
         return None
     low = tok.lower()
     if i + 1 < len(sent) and "-" in sent[i + 1] or low in doc_lower or (
             tok in lexicon.nouns and low in lexicon.lowercase):
         return None
     return (tok,)
+
+
+def _opening_genitive(sent, stags, lexicon) -> bool:
+    """Whether an untagged sentence opening is a listed place's genitive before a capitalised
+    word ("Bayerns Ministerpräsident", "Frankreichs Wirtschaft")."""
+    tok = sent[0]
+    return stags[0] == "O" and len(sent) > 1 and sent[1][:1].isupper() and (
+        tok[-1:] == "s" and tok[:-1] in lexicon.place_tokens or _pair_genitive(sent, 0, lexicon))
+
+
+def _pair_genitive(sent, i, lexicon) -> bool:
+    """Whether ``sent[i]`` and the next token are the genitive of a listed place of two words
+    ("New Yorks")."""
+    return i + 1 < len(sent) and sent[i + 1][-1:] == "s" and len(sent[i + 1]) > 3 \
+        and f"{sent[i]} {sent[i + 1][:-1]}" in lexicon.places
 
 
 class _Sport:
