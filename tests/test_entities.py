@@ -612,6 +612,15 @@ def test_an_untagged_genitive_of_a_listed_place_opening_a_sentence_is_the_place(
     assert e.persons == ("Andrew Cuomo", "Emmanuel Macron", "Markus Söder")
 
 
+def test_an_unlisted_name_after_a_word_for_a_town_or_an_island_is_a_place(extractor):
+    # Neither town is listed and the CRF leaves both untagged; "Karstadt" ends like a town word
+    # but is a firm's name.
+    e = extractor.extract("", "Das Beben erschütterte die kroatische Hafenstadt Dubrovnik. Auf "
+                              "der Insel Hvar blieb es ruhig. Die Warenhauskette Galeria "
+                              "Karstadt Kaufhof schließt dort keine Filialen.")
+    assert e.places == ("Dubrovnik", "Hvar")
+
+
 def test_hyphenated_particle_and_accented_names_keep_their_fullest_form(extractor):
     e = extractor.extract("", "Der SPD-Vorsitzende Norbert Walter-Borjans lobte Ursula von der "
                               "Leyen. Walter-Borjans sagte, von der Leyen habe recht. In Wien traf "

@@ -77,6 +77,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _word_towns(sentences, votes, best, located, tokens_seen)
+    _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_seen)
     _surnames_as_persons(votes, located, lexicon)
     _towns_opening_club_names(votes, located, sport)
     persons, places = _choose_kinds(votes, best, located, lexicon, cued)
@@ -485,6 +486,40 @@ def _word_towns(sentences, votes, best, located, tokens_seen) -> None:
 
 
 _TOWARDS_TOWN = frozenset("in aus nach".split())
+
+#: Words for a town, a village or an island, also as the head of a compound ("Hafenstadt",
+#: "Nachbardorf", "Urlaubsinsel"): the capitalised word after one is the place's name.
+_SETTLEMENT_ENDS = ("stadt", "dorf", "insel", "gemeinde", "metropole", "ortschaft", "kurort",
+                    "badeort", "ortsteil")
+
+
+def _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_seen) -> None:
+    """Count an untagged, unlisted name right after a word for a town, village or island as a
+    place ("die Hafenstadt Dubrovnik", "auf der Insel Hvar", "das Dorf Kippel"): one capitalised
+    word that is no noun (nor a compound of one), lowercase word, first name or listed surname,
+    and none before a capitalised word ("die Stadt Bremen Verwaltung"); the town word after a
+    lowercase word or an article ("Galeria Karstadt Kaufhof" is a firm)."""
+    heads = {t for t in tokens_seen if t[1:].islower() and t.lower().endswith(_SETTLEMENT_ENDS)}
+    if not heads:
+        return
+    for sent, stags in zip(sentences, tags):
+        if heads.isdisjoint(sent):
+            continue
+        for i in range(1, len(sent)):
+            tok = sent[i]
+            if sent[i - 1] not in heads or stags[i] != "O" or not tok[:1].isupper() \
+                    or i > 1 and not sent[i - 2][:1].islower() and sent[i - 2].lower() \
+                    not in DETERMINERS \
+                    or not tok[1:].islower() or len(tok) < 3 \
+                    or i + 1 < len(sent) and (sent[i + 1][:1].isupper() or sent[i + 1] == "-"):
+                continue
+            low = tok.lower()
+            if tok in lexicon.nouns or low in lexicon.lowercase or low in doc_lower \
+                    or is_first_name(tok, lexicon) or tok in lexicon.surnames \
+                    or low.endswith(NOUN_ENDINGS) or _common_noun(tok, lexicon) \
+                    or (tok,) in votes:
+                continue
+            _vote(votes, best, (tok,), "LOC", 1.0)
 
 
 def _role_before(tok: str) -> bool:
