@@ -507,12 +507,14 @@ def _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_
             continue
         for i in range(1, len(sent)):
             tok = sent[i]
-            if sent[i - 1] not in heads or stags[i] != "O" or not tok[:1].isupper() \
-                    or i > 1 and not sent[i - 2][:1].islower() and sent[i - 2].lower() \
-                    not in DETERMINERS \
-                    or not tok[1:].islower() or len(tok) < 3 \
-                    or i + 1 < len(sent) and (sent[i + 1][:1].isupper() or sent[i + 1] == "-"):
+            if sent[i - 1] not in heads or stags[i] != "O" or len(tok) < 3 \
+                    or not (tok[:1].isupper() and tok[1:].islower()):
                 continue
+            opener = sent[i - 2] if i > 1 else ""
+            if opener and not opener[:1].islower() and opener.lower() not in DETERMINERS:
+                continue  # "Galeria Karstadt Kaufhof", "„10 Insel Challange“"
+            if i + 1 < len(sent) and (sent[i + 1][:1].isupper() or sent[i + 1] == "-"):
+                continue  # "die Stadt Bremen Verwaltung", "die Stadt Halle-Neustadt"
             low = tok.lower()
             if tok in lexicon.nouns or low in lexicon.lowercase or low in doc_lower \
                     or is_first_name(tok, lexicon) or tok in lexicon.surnames \
