@@ -621,6 +621,16 @@ def test_an_unlisted_name_after_a_word_for_a_town_or_an_island_is_a_place(extrac
     assert e.places == ("Dubrovnik", "Hvar")
 
 
+def test_a_genitive_before_a_common_noun_tagged_as_a_place_is_what_a_person_owns(extractor):
+    sents, tags = _tagged(
+        "Bernals Rad liegt zerstört auf der Straße. Im Weißes Haus tagte man, danach ging es "
+        "in Hagenbecks Tierpark.",
+        [("Bernals", "B-LOC"), ("Rad", "I-LOC"), ("Weißes", "B-LOC"), ("Haus", "I-LOC"),
+         ("Hagenbecks", "B-LOC"), ("Tierpark", "I-LOC")])
+    e = resolve(sents, tags, extractor.lexicon)
+    assert e.places == ("Hagenbecks Tierpark", "Weißes Haus")
+
+
 def test_hyphenated_particle_and_accented_names_keep_their_fullest_form(extractor):
     e = extractor.extract("", "Der SPD-Vorsitzende Norbert Walter-Borjans lobte Ursula von der "
                               "Leyen. Walter-Borjans sagte, von der Leyen habe recht. In Wien traf "

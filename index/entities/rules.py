@@ -324,6 +324,13 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
             and (name[0][:-1] in lexicon.place_tokens or name[0] in club_towns) and sport():
         return "ORG", name  # "Münchens Torhüter", "Hoffenheims neuen Trainer"
     if joined not in lexicon.places:
+        if len(name) == 2 and name[0][-1:] == "s" and name[0][-2:] != "es" \
+                and name[0][1:].islower() and name[0][:-1] not in lexicon.place_tokens \
+                and name[1] in lexicon.nouns and name[1] not in lexicon.place_tokens \
+                and not name[1].lower().endswith(PLACE_SUFFIXES + ("park",)):
+            # "Bernals Rad", "Karliczeks Ministerium": what a person owns; not "Weißes Haus",
+            # "Hagenbecks Tierpark"
+            return None
         if len(name) == 1 and name[0][1:].islower() and (
                 name[0] in lexicon.nouns or name[0].lower() in lexicon.lowercase
                 or name[0].lower().endswith(NOUN_ENDINGS)):
