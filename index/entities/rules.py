@@ -278,10 +278,11 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
     A role or a district word opening the span is no part of it ("Richter Moro", "Landkreis
     Kassel" is Kassel). An unlisted one-word span that is a noun, or follows an article ("den
     Ball"), is dropped, and so is a listed one that follows an article and is a lowercase word
-    too ("das Essen"), and an unlisted genitive before a common noun ("Bernals Rad"); a kind of road ("Landesstraße") and a currency after an amount ("5
-    Franken") are no places; an unlisted span opening with a first name is a person. A place after a
-    club or institution word ("FC Augsburg", "Uni Bielefeld"), a club's town in a sports report,
-    and a town's genitive before a team word there ("Münchens Torhüter") are organisations.
+    too ("das Essen"), and an unlisted genitive before a common noun ("Bernals Rad"); a kind of
+    road ("Landesstraße") and a currency after an amount ("5 Franken") are no places; an
+    unlisted span opening with a first name is a person. A place after a club or institution
+    word ("FC Augsburg", "Uni Bielefeld"), a club's town in a sports report, and a town's
+    genitive before a team word there ("Münchens Torhüter") are organisations.
     """
     while end - start > 1 and (sent[start] in TITLES or sent[start] in DISTRICT
                                or sent[start] in FUNCTION_WORDS
