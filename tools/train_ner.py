@@ -318,7 +318,8 @@ def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR, geonames: bool
         noun_forms, person_names = build_wordlists.german_nouns(("Vorname", "Nachname"))
         noun_forms = {w.lower() for w in noun_forms}
         trusted |= {n for n in build_wordlists.german_toponyms(noun_forms) if plausible(n)}
-        trusted |= build_wordlists.geonames_places(common, person_names, first)
+        trusted |= build_wordlists.geonames_places(common, person_names, first,
+                                                   germaner_surnames(shared))
     places = sorted(n for n in trusted if n and "," not in n)
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -375,6 +376,12 @@ def build_more_first_names(out_dir: Path = DATA_DIR) -> int:
     return len(names)
 
 
+def germaner_surnames(shared: Path) -> set[str]:
+    """GermaNER's surnames (``inDBnachnamen.txt``, Apache-2.0, noisy), one a line as written."""
+    path = shared / "data/ner/germaner-gazetteers/inDBnachnamen.txt"
+    return {line.strip() for line in path.open(encoding="utf-8")}
+
+
 def build_surnames(shared: Path, out_dir: Path = DATA_DIR) -> int:
     """Write ``surnames.txt.gz``: GermaNER's surnames (``inDBnachnamen.txt``, Apache-2.0, noisy)
     that are no word of the other lists (common nouns, lowercase words, places, first names), so
@@ -382,8 +389,7 @@ def build_surnames(shared: Path, out_dir: Path = DATA_DIR) -> int:
     it runs after ``build_lists`` and needs none of its packages. Returns the entries written."""
     lex = Lexicon(out_dir)
     names = set()
-    for line in (shared / "data/ner/germaner-gazetteers/inDBnachnamen.txt").open(encoding="utf-8"):
-        name = line.strip()
+    for name in germaner_surnames(shared):
         if not _one_name_word(name):
             continue
         if name in lex.nouns or name.lower() in lex.lowercase or name in lex.place_tokens \
