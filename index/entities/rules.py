@@ -36,16 +36,15 @@ from itertools import chain
 from .names import (Entities, base_adjective, join_tokens, person_set, place_set,
                     strip_genitive, surname_key)
 from .tokens import document_lowercase, spans
-from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES,
-                        BYLINE_PREFIX, CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT,
-                        FUNCTION_WORDS, GUEST_CUES, KIN_WORDS, LOCATIVE, MEDIA_AFTER_NAME,
-                        NAME_PARTICLES, NATIONALITIES, NOT_PERSON_HEADS, NOUN_ENDINGS,
-                        NOUN_MARKERS,
-                        ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
-                        PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS,
-                        ROLE_ENDINGS, ROMAN, SAYING_VERBS, SCORING_VERBS, SPORT_WORDS, STREET_NAME,
-                        STREET_WORDS, TEAM_WORDS, THING_ENDINGS, TITLES, WORD_TOWNS, Endings,
-                        Lexicon, is_first_name)
+from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES, BYLINE_PREFIX,
+                        CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT, FUNCTION_WORDS,
+                        GUEST_CUES, KIN_WORDS, LOCATIVE, MEDIA_AFTER_NAME, NAME_PARTICLES,
+                        NATIONALITIES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS, ORDINAL_ADVERB,
+                        ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES, PERSON_ROLES,
+                        PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS, ROLE_ENDINGS,
+                        ROMAN, SAYING_VERBS, SCORING_VERBS, SPORT_WORDS, STREET_NAME, STREET_WORDS,
+                        TEAM_WORDS, THING_ENDINGS, TITLES, WORD_TOWNS, Endings, Lexicon,
+                        is_first_name)
 
 #: A one-word person is kept only if the CRF's marginal reached this in one of its mentions.
 MIN_SINGLE_PERSON = 0.9
@@ -714,8 +713,7 @@ def _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower,
             name = _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower) \
                 if i or _opening_genitive(sent, stags, lexicon) else None
             if name is not None and name not in votes:
-                votes[name] = {"LOC": 1}
-                best[name] = 1.0
+                _vote(votes, best, name, "LOC", 1.0)
 
 
 def _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower):
@@ -1146,7 +1144,6 @@ def _unlisted_first_name(sent, i, lexicon) -> bool:
         return False  # "der Coronator Söder", "den großen Satan Trump": a nickname
     return not prev[:1].isupper() or _is_role(prev, lexicon) and prev not in FUNCTION_WORDS \
         or is_first_name(prev, lexicon)
-
 
 
 def _complete_persons(persons, sentences, lexicon, tokens_seen):
