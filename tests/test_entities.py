@@ -590,6 +590,37 @@ def test_a_surname_ending_in_s_before_an_article_keeps_its_s(extractor):
     assert e.persons == ("Katrin Worms", "Markus Söder", "Monika Grütters", "Trump")
 
 
+def test_a_genitive_in_es_or_after_the_noun_it_belongs_to_is_the_nominative(extractor):
+    # "Goethes" and "Krauses" are genitives of listed surnames in -e; "Hayes" is a surname of
+    # its own. After "die Rede" a full name's -s is a genitive, after a person's role
+    # ("die Anwältin Nicole Schneiders") and before a listed place ("Katrin Worms") it is not.
+    sents, tags = _tagged(
+        "Goethes Geburtstag wird gefeiert. Krauses Vorschlag fand keine Mehrheit. Hayes Antwort "
+        "kam spät. Die Rede Angela Merkels wurde gelobt. Die Anwältin Nicole Schneiders kam "
+        "mit. Das Buch Katrin Worms ist neu.",
+        [("Goethes", "B-PER"), ("Krauses", "B-PER"), ("Hayes", "B-PER"), ("Angela", "B-PER"),
+         ("Merkels", "I-PER"), ("Nicole", "B-PER"), ("Schneiders", "I-PER"), ("Katrin", "B-PER"),
+         ("Worms", "I-PER")])
+    e = resolve(sents, tags, extractor.lexicon)
+    assert e.persons == ("Angela Merkel", "Goethe", "Hayes", "Katrin Worms", "Krause",
+                         "Nicole Schneiders")
+
+
+def test_a_surnames_genitive_after_von_is_the_person_the_article_names(extractor):
+    # "von Schäubles und Palmers Aussagen" is written after a locative word, but the article
+    # names Wolfgang Schäuble in full and "Schäuble" alone as a person: no place "Schäuble".
+    sents, tags = _tagged(
+        "Wolfgang Schäuble äußerte sich am Sonntag. Aber wer Schäuble zustimmt, muss Palmer "
+        "zustimmen. Es geht um das Verhältnis von Schäubles und Palmers Aussagen. Schäubles "
+        "Aussage ist allgemein.",
+        [("Wolfgang", "B-PER"), ("Schäuble", "I-PER"), ("Schäuble", "B-PER"),
+         ("Palmer", "B-PER"), ("Schäubles", "B-LOC"), ("Palmers", "B-PER"),
+         ("Schäubles", "B-PER")])
+    e = resolve(sents, tags, extractor.lexicon)
+    assert e.places == ()
+    assert e.persons == ("Palmer", "Wolfgang Schäuble")
+
+
 def test_a_listed_place_in_the_genitive_before_a_role_is_kept(extractor):
     # The CRF is unsure of "Kolumbiens" and "Gautings" (marginal under MIN_PLACE); their base
     # forms are listed places, so they are kept; "Jonas" stays a first name, not "Jona".

@@ -265,6 +265,8 @@ def _person_mention(sent, start, end, lexicon, tokens_seen, first, guest):
     elif _genitive_before_noun(name[-1], sent, end, lexicon) \
             and (len(name) == 1 or is_first_name(name[0], lexicon)):
         name = name[:-1] + (name[-1][:-1],)  # "Henry Wadsworth Longfellows Gedicht", "Putins Staat"
+    elif len(name) > 1 and _genitive_after_noun(name, sent, start, lexicon):
+        name = name[:-1] + (name[-1][:-1],)  # "die Rede Angela Merkels"
     if " ".join(name) in lexicon.places or name[0] in PLACE_PREFIXES:
         return "LOC", name
     return "PER", name
@@ -652,7 +654,8 @@ def _surnames_as_persons(votes, located, lexicon) -> None:
     """A one-word place that is the surname of a person the article names in full with a first
     name ("Susanne Raab" … "Raab sagte"), or the first word of a person of three words or more
     ("Kim Jong Un" … "Kim sagte"), is that person, unless the article writes it after "in",
-    "nach", "aus"."""
+    "nach", "aus" (its genitive, only if the article never names the surname alone as a
+    person)."""
     _full_names_read_as_places(votes, lexicon)
     full = [n for n, k in votes.items()
             if len(n) > 1 and max(k, key=lambda x: (k[x], x == "LOC", x == "PER")) == "PER"]
@@ -661,10 +664,12 @@ def _surnames_as_persons(votes, located, lexicon) -> None:
     if not surnames:
         return
     for name, kinds in votes.items():
-        if len(name) != 1 or not kinds.get("LOC") or name in located:
+        if len(name) != 1 or not kinds.get("LOC"):
             continue
         tok = name[0]
         base = tok[:-1] if tok[-1:] == "s" and tok[:-1] in surnames else tok
+        if name in located and (base == tok or not votes.get((base,), {}).get("PER")):
+            continue  # "von Schäubles und Palmers Aussagen" beside "Schäuble sagte" is the person
         if base in surnames and (base,) not in located:
             kinds["PER"] = kinds.get("PER", 0) + kinds.pop("LOC")
 
@@ -875,7 +880,9 @@ _QUOTES = frozenset("« „ \" “ » ‚".split())
 def _genitive_before_noun(last: str, sent, end, lexicon) -> bool:
     """Whether a name's last token is a genitive -s before what the person owns: a noun or a
     quoted title ("Longfellows Gedicht", "Longfellows «The rainy day»")."""
-    if len(last) < 5 or last[-1] != "s" or last[-2] in "sxzßaeiouy" or end >= len(sent):
+    if len(last) < 5 or last[-1] != "s" or end >= len(sent):
+        return False
+    if last[-2] in "sxzßaeiouy" and not _genitive_of_e_surname(last, lexicon):
         return False
     nxt = sent[end]
     if nxt[:1].islower() and nxt.endswith(("e", "en", "er", "es")) and end + 1 < len(sent):
@@ -886,6 +893,39 @@ def _genitive_before_noun(last: str, sent, end, lexicon) -> bool:
             return False
         nxt = sent[end + 1]
     return nxt in _QUOTES or nxt[1:].islower() and nxt in lexicon.nouns
+
+
+def _genitive_after_noun(name, sent, start, lexicon) -> bool:
+    """Whether a full name ends in the genitive -s after the noun it belongs to ("die Rede Angela
+    Merkels"): its first word is a first name, before it an article and a listed noun that is
+    no role ("die Anwältin Nicole Schneiders"), and the last word without its -s a listed
+    surname that is no name of its own with it ("Ehlers", "Peters": listed themselves;
+    "Worms": a place)."""
+    last = name[-1]
+    if len(last) < 5 or last[-1] != "s" or last[-2] in "sxzß" or start < 2 \
+            or not is_first_name(name[0], lexicon):
+        return False
+    prev = sent[start - 1]
+    if sent[start - 2].lower() not in DETERMINERS or not prev[1:].islower() \
+            or prev not in lexicon.nouns or _role_before(prev) \
+            or prev.lower().endswith(_PERSON_NOUN_ENDS):
+        return False
+    return (last[:-1] in lexicon.surnames or _genitive_of_e_surname(last, lexicon)) \
+        and last not in lexicon.surnames and last not in lexicon.place_tokens \
+        and last not in lexicon.nouns and not is_first_name(last, lexicon)
+
+
+# Endings of nouns for persons, whom a name after them is mostly in apposition to ("der
+# Kabarettist Wolfgang Krebs", "der Sozialdemokrat Falko Mohrs"), not a genitive.
+_PERSON_NOUN_ENDS = ("er", "in", "ist", "ent", "ant", "at", "or", "eur", "oge", "naut", "graf")
+
+
+def _genitive_of_e_surname(last: str, lexicon: Lexicon) -> bool:
+    """Whether a name in ``-es`` is the genitive of a listed surname in ``-e`` ("Goethes",
+    "Krauses"), not a name of its own in ``-es`` ("Hayes", "Rhodes", "Jones": listed surnames
+    or first names themselves)."""
+    return last[-2] == "e" and last[:-1] in lexicon.surnames and last not in lexicon.surnames \
+        and not is_first_name(last, lexicon)
 
 
 def _with_initials(tokens) -> tuple[str, ...]:
