@@ -720,6 +720,12 @@ def test_a_towns_genitive_before_a_team_word_in_a_sports_report_is_the_team(extr
     e = resolve(*_tagged("Münchens Torhüter Henrik Haukeland eröffnete die Ausstellung.",
                          marks[1:]), extractor.lexicon)
     assert e.places == ("München",)
+    # Compounds of team words too: "Jungstar", "Abwehrspieler", "Torjäger".
+    e = resolve(*_tagged("Bayer gewann 3:1 in Dortmund. Leverkusens Jungstar Florian Wirtz traf "
+                         "doppelt, Bremens Torjäger blieb blass.",
+                         [("Dortmund", "B-LOC"), ("Leverkusens", "B-LOC"), ("Florian", "B-PER"),
+                          ("Wirtz", "I-PER"), ("Bremens", "B-LOC")]), extractor.lexicon)
+    assert e.places == ("Dortmund",)
 
 
 def test_a_one_word_person_after_a_role_or_beside_a_verb_of_saying_needs_less_confidence(extractor):

@@ -43,8 +43,8 @@ from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CU
                         ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES, PERSON_ROLES,
                         PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS, ROLE_ENDINGS,
                         ROMAN, SAYING_VERBS, SCORING_VERBS, SPORT_WORDS, STREET_NAME, STREET_WORDS,
-                        TEAM_WORDS, THING_ENDINGS, TITLES, WORD_TOWNS, Endings, Lexicon,
-                        is_first_name)
+                        TEAM_ENDINGS, TEAM_WORDS, THING_ENDINGS, TITLES, WORD_TOWNS, Endings,
+                        Lexicon, is_first_name)
 
 #: A one-word person is kept only if the CRF's marginal reached this in one of its mentions.
 MIN_SINGLE_PERSON = 0.9
@@ -321,10 +321,10 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
             before[:1].isdigit() or before in AMOUNT_WORDS)):
         return None  # "auf der Landesstraße", "14 Millionen Franken"
     if len(name) == 1 and name[0][-1:] == "s" and end < len(sent) and (
-            sent[end] in TEAM_WORDS or sent[end][:1].islower() and end + 1 < len(sent)
-            and sent[end + 1] in TEAM_WORDS) \
+            _team_word(sent[end]) or sent[end][:1].islower() and end + 1 < len(sent)
+            and _team_word(sent[end + 1])) \
             and (name[0][:-1] in lexicon.place_tokens or name[0] in club_towns) and sport():
-        return "ORG", name  # "Münchens Torhüter", "Hoffenheims neuen Trainer"
+        return "ORG", name  # "Münchens Torhüter", "Hoffenheims neuen Trainer", "Kölns Jungstar"
     if joined not in lexicon.places:
         if len(name) == 2 and name[0][-1:] == "s" and name[0][-2:] != "es" \
                 and name[0][1:].islower() and name[0][:-1] not in lexicon.place_tokens \
@@ -355,6 +355,12 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
     if before in LOCATIVE:
         located.add(name)
     return "LOC", name
+
+
+def _team_word(tok: str) -> bool:
+    """A word for a team or its people ("Trainer", "Heimspiel"), also a compound of one
+    ("Abwehrspieler", "Jungstar", "Torjäger")."""
+    return tok in TEAM_WORDS or tok[1:].islower() and tok.lower().endswith(TEAM_ENDINGS)
 
 
 def _noun_compound(tok: str, lexicon: Lexicon) -> bool:
@@ -752,7 +758,7 @@ def _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower):
     if genitive:
         if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens \
                 or not _listed_genitive(tok, lexicon) \
-                or i + 1 < len(sent) and sent[i + 1] in TEAM_WORDS:
+                or i + 1 < len(sent) and _team_word(sent[i + 1]):
             return None  # "Jonas" (the village Jona is listed), "Werders Heimspiel"
         tok = tok[:-1]
     if tok.lower() in lexicon.lowercase and before not in LOCATIVE \

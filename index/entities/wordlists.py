@@ -137,6 +137,11 @@ TEAM_WORDS = frozenset(
     "Defensive Stürmer Spieler Verteidiger Mannschaft Team Fans Anhänger Sieg Niederlage Aus Tor "
     "Tore Treffer Führung Rückstand Kader Spielmacher Topscorer Mittelfeld Nachwuchs Reserve "
     "Ultras Sportdirektor Manager Serie Heimspiel Auswärtsspiel".split())
+# Endings of compounds of the same ("Abwehrspieler", "Jungstar", "Torjäger", "Ersatzkeeper"):
+# rules.team_word.
+TEAM_ENDINGS = ("spieler", "trainer", "keeper", "torwart", "torhüter", "stürmer", "verteidiger",
+                "star", "stars", "jäger", "kapitän", "coach", "talent",
+                "neuzugang", "mannschaft", "elf", "fans", "abwehr")
 # Lowercase name particles: after a first name they open its surname ("Rafael van der Vaart",
 # "Ursula von der Leyen", "Paulo da Silva").
 NAME_PARTICLES = frozenset("van von de da di do dos du del della ten ter zu".split())
