@@ -621,6 +621,22 @@ def test_a_surnames_genitive_after_von_is_the_person_the_article_names(extractor
     assert e.persons == ("Palmer", "Wolfgang Schäuble")
 
 
+def test_a_listed_surname_joined_to_a_person_by_und_or_a_list_is_a_person(extractor):
+    # The CRF leaves "Rilke", "Kocher" and "Weill" untagged; each is a listed surname joined to
+    # a person the CRF is sure of. "einen König" is a noun phrase and "Wirt des Kellers" an
+    # apposition, though "König" and "Wirt" are listed surnames too.
+    text = ("Sie lebte in Paris, wo sie Rilke und Clara Westhoff wiedersah. Im Stadion trafen "
+            "Bauer, Kocher und der eingewechselte Dominik Kohr. Es sangen Lotte Lenya und "
+            "Weill. Sie sprach über einen König oder Joe Biden. Es sprach Christian Vogler, "
+            "Wirt des Kellers.")
+    marks = [("Paris", "B-LOC"), ("Clara", "B-PER"), ("Westhoff", "I-PER"), ("Bauer", "B-PER"),
+             ("Dominik", "B-PER"), ("Kohr", "I-PER"), ("Lotte", "B-PER"), ("Lenya", "I-PER"),
+             ("Joe", "B-PER"), ("Biden", "I-PER"), ("Christian", "B-PER"), ("Vogler", "I-PER")]
+    e = resolve(*_tagged(text, marks), extractor.lexicon)
+    assert e.persons == ("Bauer", "Christian Vogler", "Clara Westhoff", "Dominik Kohr",
+                         "Joe Biden", "Kocher", "Lotte Lenya", "Rilke", "Weill")
+
+
 def test_a_listed_place_in_the_genitive_before_a_role_is_kept(extractor):
     # The CRF is unsure of "Kolumbiens" and "Gautings" (marginal under MIN_PLACE); their base
     # forms are listed places, so they are kept; "Jonas" stays a first name, not "Jona".

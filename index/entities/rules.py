@@ -74,6 +74,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower, tokens_seen)
     _datelines(sentences, lexicon, votes, best)
     _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
+    _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued)
     _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _word_towns(sentences, votes, best, located, tokens_seen)
     _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_seen)
@@ -449,6 +450,77 @@ def _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_se
                 name = (tok,)
                 _vote(votes, best, name, "PER", MIN_CUED_PERSON)
                 cued.add(name)
+
+
+def _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued) -> None:
+    """A listed surname joined by "und", "sowie", "oder" or a comma to a name the CRF tagged as a
+    person is cued ("wo sie Rilke und Clara Westhoff traf", "trafen Bauer, Kocher und ..."):
+    counted as a cued person if the CRF left it untagged, made cued if the CRF tagged it a
+    person it is unsure of. The other name must be one of two words or more, or one the CRF is
+    sure of; the surname is no noun of a noun phrase ("einen König oder einen Diktator") and
+    stands before no capitalised word (a longer name)."""
+    for n, (sent, stags) in enumerate(zip(sentences, tags)):
+        if "B-PER" not in stags or len(stags) < 3:
+            continue
+        sure = probs[n] if probs is not None else [1.0] * len(sent)
+        for i, tok in enumerate(sent):
+            if not i or not tok[:1].isupper() or stags[i] not in ("O", "B-PER") \
+                    or i + 1 < len(sent) and stags[i + 1] == "I-PER":
+                continue
+            if i + 1 < len(sent) and sent[i + 1][:1].isupper():
+                continue
+            after = i + 2 < len(sent) and sent[i + 1] in _COORDINATORS \
+                and _sure_person(stags, sure, i + 2)
+            before = i > 1 and sent[i - 1] in _COORDINATORS and stags[i - 2].endswith("-PER") \
+                and _sure_person(stags, sure, _span_start(stags, i - 2))
+            if not (after or before) or stags[i - 1] != "O":
+                continue
+            if after and (sent[i - 1].lower() in NOUN_MARKERS or i > 1 and _inflected_adjective(
+                    sent[i - 1]) and sent[i - 2].lower() in NOUN_MARKERS):
+                continue  # "einen König oder ...", "der gelernte Metzger und ..."
+            if tok not in lexicon.surnames or tok.lower() in lexicon.lowercase \
+                    or _common_noun(tok, lexicon):
+                continue
+            listed = "," in (sent[i - 1], sent[i + 1] if i + 1 < len(sent) else "")
+            if listed and not _listing(sent, i):
+                continue  # "Christian Vogler, Wirt des Augustiner-Kellers": an apposition
+            if i + 1 < len(sent) and sent[i + 1].lower() in DETERMINERS or listed \
+                    and any(t.endswith(("-ORG", "-LOC")) for t in stags[max(0, i - 6):i + 7]):
+                continue  # "Agfa, BASF, Bayer, ..." or "Lesbos, Chios, Samos": a list of others
+            name = (tok,)
+            if stags[i] == "O":
+                _vote(votes, best, name, "PER", MIN_CUED_PERSON)
+            cued.add(name)
+
+
+_COORDINATORS = frozenset(("und", "sowie", "oder", ","))
+
+
+def _sure_person(stags, sure, start) -> bool:
+    """Whether the person tag opening at ``start`` spans two words or more, or the CRF is sure
+    of it (``MIN_SINGLE_PERSON``)."""
+    if stags[start] != "B-PER":
+        return False
+    return start + 1 < len(stags) and stags[start + 1] == "I-PER" \
+        or sure[start] >= MIN_SINGLE_PERSON
+
+
+def _span_start(stags, i) -> int:
+    """The index of the B- tag of the span that holds ``i``."""
+    while i > 0 and stags[i].startswith("I-"):
+        i -= 1
+    return i
+
+
+def _listing(sent, i) -> bool:
+    """Whether the comma beside token ``i`` separates the items of a list: "und", "sowie" or
+    "oder" ends it within the next six tokens ("Bauer, Kocher und Kohr")."""
+    for tok in sent[i + 1:i + 7]:
+        if tok in ("und", "sowie", "oder"):
+            return True
+        if tok in (".", ";", ":", "(", ")"):
+            return False
+    return False
 
 
 def _vote(votes, best, name, kind, prob) -> None:
