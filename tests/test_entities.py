@@ -637,6 +637,16 @@ def test_a_listed_surname_joined_to_a_person_by_und_or_a_list_is_a_person(extrac
                          "Joe Biden", "Kocher", "Lotte Lenya", "Rilke", "Weill")
 
 
+def test_an_untagged_first_name_and_surname_before_a_lowercase_word_is_a_person(extractor):
+    # Nothing is tagged: "Helene Fischer" and "Noam Chomsky" are found; the byline "von Vivien
+    # Timmler" ends its line and stays out, and so does "Christian" before a place.
+    text = ("Sänger Bosse trat auf. Auch Helene Fischer kam am Abend. Dazu schrieb Noam "
+            "Chomsky einen Brief.\nEin Kommentar von Vivien Timmler\nDann kam Christian "
+            "Berlin nicht mehr.")
+    e = resolve(*_tagged(text, []), extractor.lexicon)
+    assert e.persons == ("Bosse", "Helene Fischer", "Noam Chomsky")
+
+
 def test_a_listed_place_in_the_genitive_before_a_role_is_kept(extractor):
     # The CRF is unsure of "Kolumbiens" and "Gautings" (marginal under MIN_PLACE); their base
     # forms are listed places, so they are kept; "Jonas" stays a first name, not "Jona".

@@ -75,6 +75,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _datelines(sentences, lexicon, votes, best)
     _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued)
+    _untagged_full_names(sentences, tags, lexicon, votes, best)
     _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _word_towns(sentences, votes, best, located, tokens_seen)
     _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_seen)
@@ -450,6 +451,42 @@ def _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_se
                 name = (tok,)
                 _vote(votes, best, name, "PER", MIN_CUED_PERSON)
                 cued.add(name)
+
+
+def _untagged_full_names(sentences, tags, lexicon, votes, best) -> None:
+    """Count a listed first name and a capitalised word after it, both left untagged, as a person
+    when the word is a listed surname or a noun that is a common surname ("Auch Helene Fischer
+    kam"): not at a sentence's start or after a capitalised word other than a function word,
+    not a place, and only before a lowercase word (a byline, "von Vivien Timmler", ends its
+    line; a capitalised word would make a longer name)."""
+    firsts = lexicon.first_names
+    for sent, stags in zip(sentences, tags):
+        for i in range(1, len(sent) - 1):
+            tok, nxt = sent[i], sent[i + 1]
+            if tok not in firsts or stags[i] != "O" or stags[i + 1] != "O" \
+                    or stags[i - 1] != "O" or not nxt[1:].islower() or not nxt[:1].isupper():
+                continue
+            if i + 2 >= len(sent) or not sent[i + 2][:1].islower():
+                continue  # "Kommentar von Vivien Timmler": a byline ends its line
+            if sent[i - 1][:1].isupper() and sent[i - 1] not in FUNCTION_WORDS \
+                    or nxt in lexicon.place_tokens \
+                    or tok in lexicon.place_tokens or tok.lower() in lexicon.lowercase \
+                    or _role_before(tok):
+                continue  # "Der langjährige Berater Sommer": the list of first names is noisy
+            if nxt in _SURNAME_NOUNS or nxt in lexicon.surnames \
+                    and nxt.lower() not in lexicon.lowercase and not _common_noun(nxt, lexicon):
+                _vote(votes, best, (tok, nxt), "PER", MIN_CUED_PERSON)
+
+
+# Nouns that are common German surnames, after a first name a person ("Helene Fischer").
+_SURNAME_NOUNS = frozenset(
+    "Fischer Schneider Müller Weber Meyer Wagner Becker Schulz Hoffmann Koch Richter Klein Wolf "
+    "Neumann Schwarz Zimmermann Braun Krüger Hartmann Lange Werner Krause Lehmann Köhler Maier "
+    "Herrmann König Walter Huber Kaiser Fuchs Peters Lang Scholz Jung Hahn Vogel Friedrich "
+    "Keller Günther Frank Berger Winkler Roth Beck Lorenz Baumann Franke Albrecht Schuster "
+    "Simon Ludwig Böhm Winter Kraus Martin Schumacher Krämer Vogt Stein Jäger Otto Sommer Groß "
+    "Seidel Heinrich Brandt Haas Schreiber Graf Dietrich Ziegler Kuhn Kühn Pohl Engel Horn "
+    "Busch Bergmann Thomas Voigt Sauer Arnold Wolff Pfeiffer".split())
 
 
 def _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued) -> None:
