@@ -138,7 +138,7 @@ TEAM_WORDS = frozenset(
     "Tore Treffer Führung Rückstand Kader Spielmacher Topscorer Mittelfeld Nachwuchs Reserve "
     "Ultras Sportdirektor Manager Serie Heimspiel Auswärtsspiel".split())
 # Endings of compounds of the same ("Abwehrspieler", "Jungstar", "Torjäger", "Ersatzkeeper"):
-# rules.team_word.
+# rules._team_word.
 TEAM_ENDINGS = ("spieler", "trainer", "keeper", "torwart", "torhüter", "stürmer", "verteidiger",
                 "star", "stars", "jäger", "kapitän", "coach", "talent",
                 "neuzugang", "mannschaft", "elf", "fans", "abwehr")
