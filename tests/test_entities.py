@@ -823,6 +823,12 @@ def test_datelines_of_more_words_and_unlisted_towns_am_see_or_ob_der(extractor):
         "Kochel am See",)
     # Words in capitals that name no listed place are no dateline.
     assert extractor.extract("", "ACHTUNG – Baustelle. NEU: Angebote.").places == ()
+    # Places joined by slashes are each a place, in their usual case even where the CRF tagged
+    # the capitals; a word after the slash that names no place is none.
+    sents, tags = _tagged("BERLIN/MOSKAU (dpa) - Die Gespräche gehen weiter.\nHAMBURG/KIEL – Die "
+                          "Länder planen.\nMÜNCHEN/ABC – Ein Test.", [("MOSKAU", "B-LOC")])
+    assert resolve(sents, tags, extractor.lexicon).places == (
+        "Berlin", "Hamburg", "Kiel", "Moskau", "München")
     sents, tags = _tagged("Der Unfall geschah in Kochel am See, das Fest in Rothenburg ob der "
                           "Tauber.", [("Kochel", "B-LOC"), ("Rothenburg", "B-LOC")])
     assert resolve(sents, tags, extractor.lexicon).places == (

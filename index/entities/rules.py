@@ -954,14 +954,22 @@ def _widen_place(sent, start, end, lexicon):
 def _datelines(sentences, lexicon, votes, best) -> None:
     """A dateline opening a line names a place: in capitals, of up to three words ("BERLIN
     (dpa)", "BAD TÖLZ –", "KOCHEL AM SEE."), or a listed place before a comma and a date
-    ("Nendeln, 27.6.2025 –")."""
+    ("Nendeln, 27.6.2025 –"); places in capitals joined by slashes are each one ("HAMBURG/KIEL
+    –")."""
     for sent in sentences:
         # Most sentences open with neither capitals nor "Town,": skip them before the call.
         if len(sent) < 2 or sent[1] != "," and not sent[0].isupper():
             continue
-        name = _dateline(sent, lexicon)
-        if name is not None:
+        while (name := _dateline(sent, lexicon)) is not None:
             _vote(votes, best, name, "LOC", 1.0)
+            printed = tuple(sent[:len(name)])
+            if printed != name and printed in votes:  # the CRF's tag of "MOSKAU": one place
+                for kind, count in votes.pop(printed).items():
+                    votes[name][kind] = votes[name].get(kind, 0) + count
+                best[name] = max(best[name], best.pop(printed, 0.0))
+            if len(sent) < len(name) + 3 or sent[len(name)] != "/":
+                break
+            sent = sent[len(name) + 1:]
 
 
 def _dateline(sent, lexicon):
