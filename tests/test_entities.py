@@ -647,6 +647,14 @@ def test_an_untagged_first_name_and_surname_before_a_lowercase_word_is_a_person(
     assert e.persons == ("Bosse", "Helene Fischer", "Noam Chomsky")
 
 
+def test_a_headline_word_in_capitals_before_a_name_is_no_part_of_it(extractor):
+    sents, tags = _tagged(
+        "EXKLUSIV Steinmeier warnt vor Spaltung. Der Bericht der USAID William Gaud kam später.",
+        [("EXKLUSIV", "B-PER"), ("Steinmeier", "I-PER"), ("USAID", "B-PER"), ("William", "I-PER"),
+         ("Gaud", "I-PER")])
+    assert resolve(sents, tags, extractor.lexicon).persons == ("Steinmeier", "William Gaud")
+
+
 def test_a_listed_place_in_the_genitive_before_a_role_is_kept(extractor):
     # The CRF is unsure of "Kolumbiens" and "Gautings" (marginal under MIN_PLACE); their base
     # forms are listed places, so they are kept; "Jonas" stays a first name, not "Jona".

@@ -1176,8 +1176,9 @@ def _trim_person_span(sent, start, end, lexicon, tokens_seen):
             or end - start > 1 and _is_demonym(sent[start], lexicon)
             or end - start > 2 and _glued_role(sent[start], sent[start + 1], lexicon)
             or end - start > 1 and sent[start] in FUNCTION_WORDS
-            and not is_first_name(sent[start], lexicon)):
-        start += 1
+            and not is_first_name(sent[start], lexicon)
+            or end - start > 1 and _shouted(sent[start]) and not _shouted(sent[start + 1])):
+        start += 1  # also "EXKLUSIV Sachsen", a headline's word in capitals before a name
     # A particle before a listed first name and a surname opens the name after it: "Reform UK
     # von Nigel Farage" names Nigel Farage ("Ursula von der Leyen", "Wout van Aert" keep theirs).
     for i in range(end - 3, start, -1):
@@ -1194,6 +1195,12 @@ def _trim_person_span(sent, start, end, lexicon, tokens_seen):
                 prev[-1:] == "s" and (sent[i] in lexicon.nouns or prev[:-1] in tokens_seen)):
             return start, i
     return start, end
+
+
+def _shouted(tok: str) -> bool:
+    """A word in capitals of four letters or more ("EXKLUSIV", "CORONA"), not an initial or an
+    acronym-like surname part ("DJ", "MC")."""
+    return len(tok) >= 4 and tok.isalpha() and tok.isupper()
 
 
 def _opens_particle_name(sent, start, end) -> bool:
