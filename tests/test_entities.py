@@ -655,6 +655,15 @@ def test_a_headline_word_in_capitals_before_a_name_is_no_part_of_it(extractor):
     assert resolve(sents, tags, extractor.lexicon).persons == ("Steinmeier", "William Gaud")
 
 
+def test_regions_of_low_mountains_and_landscapes_are_listed_places(extractor):
+    # tools/own_places.txt: regions no GeoNames city list holds; "Tiergarten" stays out (also
+    # the common noun for a zoo).
+    e = extractor.extract("", "Am Wochenende wanderten viele im Taunus, im Westerwald und im "
+                              "Rothaargebirge. Andere fuhren in die Niederlausitz. Der Löwe im "
+                              "Tiergarten wurde gefüttert.")
+    assert e.places == ("Niederlausitz", "Rothaargebirge", "Taunus", "Westerwald")
+
+
 def test_a_listed_place_in_the_genitive_before_a_role_is_kept(extractor):
     # The CRF is unsure of "Kolumbiens" and "Gautings" (marginal under MIN_PLACE); their base
     # forms are listed places, so they are kept; "Jonas" stays a first name, not "Jona".
