@@ -74,8 +74,8 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _listed_places(sentences, tags, lexicon, votes, best, club_towns, doc_lower, tokens_seen)
     _datelines(sentences, lexicon, votes, best)
     _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
-    _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued)
-    _untagged_full_names(sentences, tags, lexicon, votes, best)
+    _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued, tokens_seen)
+    _untagged_full_names(sentences, tags, lexicon, votes, best, tokens_seen)
     _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _word_towns(sentences, votes, best, located, tokens_seen)
     _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_seen)
@@ -453,17 +453,21 @@ def _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_se
                 cued.add(name)
 
 
-def _untagged_full_names(sentences, tags, lexicon, votes, best) -> None:
+def _untagged_full_names(sentences, tags, lexicon, votes, best, tokens_seen) -> None:
     """Count a listed first name and a capitalised word after it, both left untagged, as a person
-    when the word is a listed surname or a noun that is a common surname ("Auch Helene Fischer
+    when the word is a listed surname or a common one the list leaves out ("Auch Helene Fischer
     kam"): not at a sentence's start or after a capitalised word other than a function word,
     not a place, and only before a lowercase word (a byline, "von Vivien Timmler", ends its
     line; a capitalised word would make a longer name)."""
-    firsts = lexicon.first_names
+    firsts = tokens_seen & lexicon.first_names
+    if not firsts:
+        return
     for sent, stags in zip(sentences, tags):
-        for i in range(1, len(sent) - 1):
+        if firsts.isdisjoint(sent):
+            continue
+        for i in [i for i, tok in enumerate(sent[:-1]) if i and tok in firsts]:
             tok, nxt = sent[i], sent[i + 1]
-            if tok not in firsts or stags[i] != "O" or stags[i + 1] != "O" \
+            if stags[i] != "O" or stags[i + 1] != "O" \
                     or stags[i - 1] != "O" or not nxt[1:].islower() or not nxt[:1].isupper():
                 continue
             if i + 2 >= len(sent) or not sent[i + 2][:1].islower():
@@ -478,7 +482,8 @@ def _untagged_full_names(sentences, tags, lexicon, votes, best) -> None:
                 _vote(votes, best, (tok, nxt), "PER", MIN_CUED_PERSON)
 
 
-# Nouns that are common German surnames, after a first name a person ("Helene Fischer").
+# Common German surnames that the surname list leaves out as nouns or first names: after a
+# first name a person ("Helene Fischer", "Hans Werner").
 _SURNAME_NOUNS = frozenset(
     "Fischer Schneider Müller Weber Meyer Wagner Becker Schulz Hoffmann Koch Richter Klein Wolf "
     "Neumann Schwarz Zimmermann Braun Krüger Hartmann Lange Werner Krause Lehmann Köhler Maier "
@@ -489,20 +494,23 @@ _SURNAME_NOUNS = frozenset(
     "Busch Bergmann Thomas Voigt Sauer Arnold Wolff Pfeiffer".split())
 
 
-def _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued) -> None:
+def _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued, tokens_seen) -> None:
     """A listed surname joined by "und", "sowie", "oder" or a comma to a name the CRF tagged as a
     person is cued ("wo sie Rilke und Clara Westhoff traf", "trafen Bauer, Kocher und ..."):
     counted as a cued person if the CRF left it untagged, made cued if the CRF tagged it a
     person it is unsure of. The other name must be one of two words or more, or one the CRF is
     sure of; the surname is no noun of a noun phrase ("einen König oder einen Diktator") and
     stands before no capitalised word (a longer name)."""
+    found = tokens_seen & lexicon.surnames
+    if not found:
+        return
     for n, (sent, stags) in enumerate(zip(sentences, tags)):
-        if "B-PER" not in stags or len(stags) < 3:
+        if "B-PER" not in stags or len(stags) < 3 or found.isdisjoint(sent):
             continue
         sure = probs[n] if probs is not None else [1.0] * len(sent)
-        for i, tok in enumerate(sent):
-            if not i or not tok[:1].isupper() or stags[i] not in ("O", "B-PER") \
-                    or i + 1 < len(sent) and stags[i + 1] == "I-PER":
+        for i in [i for i, tok in enumerate(sent) if i and tok in found]:
+            tok = sent[i]
+            if stags[i] not in ("O", "B-PER") or i + 1 < len(sent) and stags[i + 1] == "I-PER":
                 continue
             if i + 1 < len(sent) and sent[i + 1][:1].isupper():
                 continue
@@ -515,8 +523,7 @@ def _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued) ->
             if after and (sent[i - 1].lower() in NOUN_MARKERS or i > 1 and _inflected_adjective(
                     sent[i - 1]) and sent[i - 2].lower() in NOUN_MARKERS):
                 continue  # "einen König oder ...", "der gelernte Metzger und ..."
-            if tok not in lexicon.surnames or tok.lower() in lexicon.lowercase \
-                    or _common_noun(tok, lexicon):
+            if tok.lower() in lexicon.lowercase or _common_noun(tok, lexicon):
                 continue
             listed = "," in (sent[i - 1], sent[i + 1] if i + 1 < len(sent) else "")
             if listed and not _listing(sent, i):
@@ -530,7 +537,8 @@ def _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued) ->
             cued.add(name)
 
 
-_COORDINATORS = frozenset(("und", "sowie", "oder", ","))
+_CONJUNCTIONS = frozenset(("und", "sowie", "oder"))
+_COORDINATORS = _CONJUNCTIONS | {","}
 
 
 def _sure_person(stags, sure, start) -> bool:
@@ -553,7 +561,7 @@ def _listing(sent, i) -> bool:
     """Whether the comma beside token ``i`` separates the items of a list: "und", "sowie" or
     "oder" ends it within the next six tokens ("Bauer, Kocher und Kohr")."""
     for tok in sent[i + 1:i + 7]:
-        if tok in ("und", "sowie", "oder"):
+        if tok in _CONJUNCTIONS:
             return True
         if tok in (".", ";", ":", "(", ")"):
             return False
