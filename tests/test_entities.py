@@ -655,6 +655,22 @@ def test_a_headline_word_in_capitals_before_a_name_is_no_part_of_it(extractor):
     assert resolve(sents, tags, extractor.lexicon).persons == ("Steinmeier", "William Gaud")
 
 
+def test_a_name_inside_an_organisation_span_after_a_role_word_is_a_person(extractor):
+    # The CRF reads the "Senat" of "Gesundheitssenatorin" as an organisation and runs the
+    # span on over the name. A role that can be a firm's ("Marktforscher", "Koalitionspartner")
+    # before a noun or an unlisted word keeps the organisation.
+    text = ("Die Berliner Gesundheitssenatorin Dilek Kalayci (SPD) sagte, die Lage sei ernst. "
+            "Das weiß der Marktforscher Deutsche Automobil Treuhand. Die Koalitionspartner Linke "
+            "und Grüne staunten. Der Versicherungsberater Assekurata beruhigt.")
+    marks = [("Berliner", "B-ORG"), ("Gesundheitssenatorin", "I-ORG"), ("Dilek", "I-ORG"),
+             ("Kalayci", "I-ORG"), ("SPD", "B-ORG"), ("Marktforscher", "B-ORG"),
+             ("Deutsche", "I-ORG"), ("Automobil", "I-ORG"), ("Treuhand", "I-ORG"),
+             ("Koalitionspartner", "B-ORG"), ("Linke", "I-ORG"), ("Grüne", "B-ORG"),
+             ("Versicherungsberater", "B-ORG"), ("Assekurata", "I-ORG")]
+    e = resolve(*_tagged(text, marks), extractor.lexicon)
+    assert e.persons == ("Dilek Kalayci",)
+
+
 def test_regions_of_low_mountains_and_landscapes_are_listed_places(extractor):
     # tools/own_places.txt: regions no GeoNames city list holds; "Tiergarten" stays out (also
     # the common noun for a zoo).

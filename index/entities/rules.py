@@ -117,6 +117,8 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
             if kind == "ORG" and 2 <= end - start <= 3 and start and _role_before(sent[start - 1]) \
                     and all(t[:1].isupper() and t not in ORG_HEADS for t in sent[start:end]):
                 kind = "PER"  # "Premierminister Rishi Sunak" tagged as an organisation
+            elif kind == "ORG" and (inside := _name_after_inner_role(sent, start, end, lexicon)):
+                kind, start = "PER", inside  # "Verkehrssenator Anjes Tjarks", "Senat" read as ORG
             if kind == "PER":
                 found = _person_mention(sent, start, end, lexicon, tokens_seen, n <= 1, guest)
             elif kind == "LOC" or kind == "ORG" and end - start == 1 \
@@ -147,6 +149,33 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
 
 
 _TOWARDS = frozenset("in nach aus Richtung".split())
+
+
+def _name_after_inner_role(sent, start, end, lexicon) -> int | None:
+    """Where the name starts in an organisation span that runs from a role word on to a name:
+    the CRF reads the ``Senat`` of ``Verkehrssenator Anjes Tjarks`` or ``Die Berliner
+    Gesundheitssenatorin Dilek Kalayci`` as an organisation. The role must be a word of its own
+    ending like a role (``_is_role_word``), no word before it but a capitalised adjective
+    (``Berliner``), and after it one to three capitalised words that are no organisation heads,
+    nouns or lowercase words (not ``der Marktforscher Deutsche Automobil Treuhand``, ``der
+    Mundartforscher Fritz Rahn Mitte``, ``die Koalitionspartner Linke``), the first no place; a
+    name of one word must be a listed surname (``Verfassungsschutzpräsident Haldenwang`` is
+    a town too, ``der Versicherungsberater Assekurata`` is unlisted)."""
+    for i in range(start, min(end - 1, start + 2)):
+        if _is_role_word(sent[i]):
+            name = sent[i + 1:end]
+            if len(name) > 3 or name[0] in lexicon.place_tokens or name[2:] \
+                    and name[2] in lexicon.place_tokens \
+                    or not all(t.endswith("er") and t[:1].isupper() for t in sent[start:i]):
+                return None
+            if len(name) == 1:
+                return i + 1 if name[0] in lexicon.surnames else None
+            good = all(len(t) > 1 and t[:1].isupper() and t not in ORG_HEADS
+                       and t not in lexicon.nouns and t.lower() not in lexicon.lowercase
+                       for t in name)
+            return i + 1 if good else None
+    return None
+
 
 #: The longest quoted title read as a work's name (tokens between the quotes).
 TITLE_TOKENS = 6
