@@ -657,18 +657,28 @@ def test_a_headline_word_in_capitals_before_a_name_is_no_part_of_it(extractor):
 
 def test_a_name_inside_an_organisation_span_after_a_role_word_is_a_person(extractor):
     # The CRF reads the "Senat" of "Gesundheitssenatorin" as an organisation and runs the
-    # span on over the name. A role that can be a firm's ("Marktforscher", "Koalitionspartner")
-    # before a noun or an unlisted word keeps the organisation.
+    # span on over the name, or joins a name before a party to the body before it. A role that
+    # can be a firm's ("Marktforscher", "Koalitionspartner") before a noun or an unlisted word
+    # keeps the organisation, and so does a name with no party after it.
     text = ("Die Berliner Gesundheitssenatorin Dilek Kalayci (SPD) sagte, die Lage sei ernst. "
+            "Das sagte Unionsfraktionsvize Thorsten Frei (CDU). Es sprach im Bundestag Georg "
+            "Nüßlein (CSU). Im Bundestag Georg Nüßlein ist die Lage anders. "
             "Das weiß der Marktforscher Deutsche Automobil Treuhand. Die Koalitionspartner Linke "
             "und Grüne staunten. Der Versicherungsberater Assekurata beruhigt.")
     marks = [("Berliner", "B-ORG"), ("Gesundheitssenatorin", "I-ORG"), ("Dilek", "I-ORG"),
-             ("Kalayci", "I-ORG"), ("SPD", "B-ORG"), ("Marktforscher", "B-ORG"),
+             ("Kalayci", "I-ORG"), ("SPD", "B-ORG"), ("Unionsfraktionsvize", "B-ORG"),
+             ("Thorsten", "I-ORG"), ("Frei", "I-ORG"), ("CDU", "B-ORG"),
+             ("Bundestag", "B-ORG"), ("Georg", "I-ORG"), ("Nüßlein", "I-ORG"), ("CSU", "B-ORG"),
+             ("Bundestag", "B-ORG"), ("Georg", "I-ORG"), ("Nüßlein", "I-ORG"),
+             ("Marktforscher", "B-ORG"),
              ("Deutsche", "I-ORG"), ("Automobil", "I-ORG"), ("Treuhand", "I-ORG"),
              ("Koalitionspartner", "B-ORG"), ("Linke", "I-ORG"), ("Grüne", "B-ORG"),
              ("Versicherungsberater", "B-ORG"), ("Assekurata", "I-ORG")]
-    e = resolve(*_tagged(text, marks), extractor.lexicon)
-    assert e.persons == ("Dilek Kalayci",)
+    sents, tags = _tagged(text, marks)
+    assert resolve(sents, tags, extractor.lexicon).persons == (
+        "Dilek Kalayci", "Georg Nüßlein", "Thorsten Frei")
+    assert sents[3][:4] == ["Im", "Bundestag", "Georg", "Nüßlein"]  # no party after it
+    assert resolve(sents[3:], tags[3:], extractor.lexicon).persons == ()
 
 
 def test_regions_of_low_mountains_and_landscapes_are_listed_places(extractor):

@@ -40,7 +40,7 @@ from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CU
                         CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT, FUNCTION_WORDS,
                         GUEST_CUES, KIN_WORDS, LOCATIVE, MEDIA_AFTER_NAME, NAME_PARTICLES,
                         NATIONALITIES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS, ORDINAL_ADVERB,
-                        ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES, PERSON_ROLES,
+                        ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES, PARTIES, PERSON_ROLES,
                         PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS, ROLE_ENDINGS,
                         ROMAN, SAYING_VERBS, SCORING_VERBS, SPORT_WORDS, STREET_NAME, STREET_WORDS,
                         TEAM_ENDINGS, TEAM_WORDS, THING_ENDINGS, TITLES, WORD_TOWNS, Endings,
@@ -152,29 +152,45 @@ _TOWARDS = frozenset("in nach aus Richtung".split())
 
 
 def _name_after_inner_role(sent, start, end, lexicon) -> int | None:
-    """Where the name starts in an organisation span that runs from a role word on to a name:
-    the CRF reads the ``Senat`` of ``Verkehrssenator Anjes Tjarks`` or ``Die Berliner
-    Gesundheitssenatorin Dilek Kalayci`` as an organisation. The role must be a word of its own
-    ending like a role (``_is_role_word``), no word before it but a capitalised adjective
-    (``Berliner``), and after it one to three capitalised words that are no organisation heads,
-    nouns or lowercase words (not ``der Marktforscher Deutsche Automobil Treuhand``, ``der
-    Mundartforscher Fritz Rahn Mitte``, ``die Koalitionspartner Linke``), the first no place; a
-    name of one word must be a listed surname (``Verfassungsschutzpräsident Haldenwang`` is
-    a town too, ``der Versicherungsberater Assekurata`` is unlisted)."""
+    """Where the name starts in an organisation span that holds a person's name after a role
+    word or before a party in parentheses: the CRF reads the ``Senat`` of ``Verkehrssenator
+    Anjes Tjarks``, ``Die Berliner Gesundheitssenatorin Dilek Kalayci`` and the ``Bundes-`` of
+    ``des Bundesverkehrsministers Scheuer`` as an organisation and runs the span on over the
+    name, or joins a name to the body before it (``im Bundestag Georg Nüßlein (CSU)``).
+
+    After a role word (``_role_before``: also inflected), with no word before it but a
+    capitalised adjective (``Berliner``), one to three capitalised words that are no
+    organisation heads, nouns or lowercase words (not ``der Marktforscher Deutsche Automobil
+    Treuhand``, ``der Mundartforscher Fritz Rahn Mitte``, ``die Koalitionspartner Linke``), the
+    first no place, a third only after two first names; one word must be a listed surname
+    (``Verfassungsschutzpräsident Haldenwang`` is a town too, ``der Versicherungsberater
+    Assekurata`` unlisted). Before
+    ``(CDU)`` and the like: a listed first name and one or two such words closing the span."""
     for i in range(start, min(end - 1, start + 2)):
-        if _is_role_word(sent[i]):
+        if _role_before(sent[i]) and sent[i] not in TITLES:
             name = sent[i + 1:end]
-            if len(name) > 3 or name[0] in lexicon.place_tokens or name[2:] \
-                    and name[2] in lexicon.place_tokens \
+            if len(name) > 3 or name[0] in lexicon.place_tokens \
+                    or len(name) == 3 and not is_first_name(name[1], lexicon) \
                     or not all(t.endswith("er") and t[:1].isupper() for t in sent[start:i]):
                 return None
             if len(name) == 1:
                 return i + 1 if name[0] in lexicon.surnames else None
-            good = all(len(t) > 1 and t[:1].isupper() and t not in ORG_HEADS
-                       and t not in lexicon.nouns and t.lower() not in lexicon.lowercase
-                       for t in name)
-            return i + 1 if good else None
+            first = is_first_name(name[0], lexicon)
+            return i + 1 if all(_plain_name_word(t, lexicon, first) for t in name) else None
+    if end + 2 < len(sent) and sent[end] == "(" and sent[end + 1] in PARTIES:
+        for i in range(max(start + 1, end - 3), end - 1):
+            if is_first_name(sent[i], lexicon) \
+                    and all(_plain_name_word(t, lexicon, True) for t in sent[i + 1:end]):
+                return i
     return None
+
+
+def _plain_name_word(tok: str, lexicon, after_first_name: bool = False) -> bool:
+    """A capitalised word that can be part of a person's name: no organisation head or noun,
+    longer than an initial, and no lowercase word unless a first name precedes it (``Thorsten
+    Frei``, not ``Deutsche Automobil``)."""
+    return len(tok) > 1 and tok[:1].isupper() and tok not in ORG_HEADS \
+        and tok not in lexicon.nouns and (after_first_name or tok.lower() not in lexicon.lowercase)
 
 
 #: The longest quoted title read as a work's name (tokens between the quotes).

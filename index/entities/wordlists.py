@@ -44,7 +44,7 @@ ROLE_ENDINGS = (
     "intendant", "intendantin", "dirigent", "dirigentin", "landrat", "landrätin", "stadtrat",
     "stadträtin", "loge", "login", "stellvertreter", "stellvertreterin", "gitarrist",
     "gitarristin", "bassist", "bassistin", "pianist", "pianistin", "schlagzeuger",
-    "schlagzeugerin", "goalie", "joker", "clown", "prior", "priorin")
+    "schlagzeugerin", "goalie", "joker", "clown", "prior", "priorin", "vize")
 
 
 class Endings:
@@ -91,6 +91,11 @@ DISTRICT = frozenset("Landkreis Kreis Bezirk Stadtbezirk Kanton".split())
 # noun endings of ROLE_ENDINGS ("-ung", "-heit") left out.
 PERSON_ROLES = tuple(e for e in ROLE_ENDINGS if e not in (
     "ung", "ungen", "heit", "keit", "schaft", "tion", "tät", "ismus", "tagen", "bank", "gefängnis"))
+# Parties as news writes them in parentheses after a politician's name ("Thorsten Frei (CDU)"):
+# German, Austrian and Swiss (rules._name_after_inner_role).
+PARTIES = frozenset(
+    "CDU CSU SPD FDP AfD Grüne Grünen Linke Linken BSW FW ÖDP SSW Piraten Volt ÖVP SPÖ FPÖ NEOS "
+    "Neos SVP GLP EVP EDU BVB".split())
 # Verbs of saying beside a one-word name make it a person ("sagte Schmitt", "Schmitt sagte"):
 # rules._person_cue.
 SAYING_VERBS = frozenset(
