@@ -165,7 +165,9 @@ def _name_after_inner_role(sent, start, end, lexicon) -> int | None:
     first no place, a third only after two first names; one word must be a listed surname
     (``Verfassungsschutzpräsident Haldenwang`` is a town too, ``der Versicherungsberater
     Assekurata`` unlisted). Before
-    ``(CDU)`` and the like: a listed first name and one or two such words closing the span."""
+    ``(CDU)`` and the like: a listed first name and one or two such words closing the span, or
+    a span of two or three such words, none a lowercase word nor the first a place (``Gyde
+    Jense (FDP)``, not ``Bayern Söder (CSU)``)."""
     for i in range(start, min(end - 1, start + 2)):
         if _role_before(sent[i]) and sent[i] not in TITLES:
             name = sent[i + 1:end]
@@ -182,6 +184,9 @@ def _name_after_inner_role(sent, start, end, lexicon) -> int | None:
             if is_first_name(sent[i], lexicon) \
                     and all(_plain_name_word(t, lexicon, True) for t in sent[i + 1:end]):
                 return i
+        if 2 <= end - start <= 3 and sent[start] not in lexicon.place_cues \
+                and all(_plain_name_word(t, lexicon) for t in sent[start:end]):
+            return start  # "Gyde Jense (FDP)": the whole span, though its first name is unlisted
     return None
 
 
