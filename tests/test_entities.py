@@ -1076,3 +1076,19 @@ def test_towns_named_like_words_are_listed_and_told_apart_by_context(extractor):
     e = extractor.extract("Klinikum", "Die Forscher des Klinikums in Erlangen arbeiten mit Gießen "
                                       "zusammen. Der Saal blieb leer. Beim Singen lachten alle.")
     assert e.places == ("Erlangen", "Gießen")
+
+
+def test_an_unlisted_compound_of_common_nouns_is_no_place(extractor):
+    # The CRF tags words after "in"/"aus" as places; a compound the index's splitter cuts into
+    # known words with a common noun's head is none. Compounds with a place's head or part,
+    # a listed place's genitive, and foreign names known to no word list stay places.
+    text = ("In Coronazeiten wurde aus Kapazitätsgründen in Schlachtbetrieben getestet, hieß "
+            "es in Sicherheitskreisen. Die Corona-Hotspots lagen in Stockdorf, am Landwehrkanal "
+            "und in Norditalien. Frankreichs Regierung schickte Hilfe nach Nadschaf und in den "
+            "Landkreis Wesermarsch.")
+    words = ["Coronazeiten", "Kapazitätsgründen", "Schlachtbetrieben", "Sicherheitskreisen",
+             "Corona-Hotspots", "Stockdorf", "Landwehrkanal", "Norditalien", "Frankreichs",
+             "Nadschaf", "Wesermarsch"]
+    e = resolve(*_tagged(text, [(w, "B-LOC") for w in words]), extractor.lexicon)
+    assert e.places == ("Frankreich", "Landwehrkanal", "Nadschaf", "Norditalien", "Stockdorf",
+                        "Wesermarsch")

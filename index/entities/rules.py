@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from itertools import chain
 
+from ..compounds import CompoundSplitter
 from .names import (Entities, base_adjective, join_tokens, person_set, place_set,
                     strip_genitive, surname_key)
 from .tokens import document_lowercase, spans
@@ -390,7 +391,7 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
                 or name[0].lower().endswith(NOUN_ENDINGS)):
             return None
         if len(name) == 1 and _noun_compound(name[0], lexicon):
-            return None  # "Corona-Krise", "Corona-Hotspots"
+            return None  # "Corona-Krise", "Corona-Hotspots", "in Coronazeiten"
         if len(name) > 1 and is_first_name(name[0], lexicon):
             return "PER", name
         if len(name) == 1 and start and sent[start - 1].lower() in DETERMINERS \
@@ -416,19 +417,50 @@ def _team_word(tok: str) -> bool:
 
 
 def _noun_compound(tok: str, lexicon: Lexicon) -> bool:
-    """Whether a hyphenated word is a compound with a common noun's head (``Corona-Krise``):
-    not when its first part is a listed place (``Berlin-Mitte``, ``Rhein-Main-Gebiet``) or
-    its head a district, region or place word, inflected or not (``Rhein-Neckar-Kreis``,
-    ``Schengen-Raums``)."""
-    first, _, head = tok.partition("-")
-    head = head.rsplit("-", 1)[-1]
-    return bool(head) and head in lexicon.nouns and head not in DISTRICT \
-        and not any(head.lower()[:len(head) - cut].endswith(PLACE_SUFFIXES + _REGION_HEADS)
+    """Whether a word is a compound with a common noun's head: hyphenated (``Corona-Krise``),
+    or written as one word of eight letters or more that the index's compound splitter cuts into
+    known words, the last a listed noun of five letters or more (``in Coronazeiten``, ``aus Kapazitätsgründen``, ``in
+    Schlachtbetrieben``; not the foreign ``Nadschaf`` or ``Großhadern``, known to no list, nor
+    ``Stockdorf``, ``Nymphenburg``, ``Jungholz``).
+    Not when its first part is a listed place (``Berlin-Mitte``, ``Rhein-Main-Gebiet``,
+    ``Wesermarsch``) or its head a district, region or place word, inflected or not
+    (``Rhein-Neckar-Kreis``, ``Schengen-Raums``, ``Alexanderplatz``, ``Elbstrand``); a plural of
+    ``-kreis`` is no district (``in Sicherheitskreisen``)."""
+    if "-" in tok:
+        first, _, head = tok.partition("-")
+        head = head.rsplit("-", 1)[-1]
+        if not head or head not in lexicon.nouns:
+            return False
+    else:
+        if len(tok) < 8 or not tok[1:].islower() \
+                or strip_genitive(tok, lexicon.place_tokens) in lexicon.place_tokens:
+            return False  # "Frankreichs" is no "Reichs"
+        parts = _SPLITTER.split(tok.lower())
+        if not parts:
+            return False  # no German compound: "Nadschaf", "Großhadern", "Etterschlag"
+        at = parts[-1][0]
+        first, head = tok[:parts[0][1]], tok[at].upper() + tok[at + 1:]
+        if head.lower().endswith("kreisen"):
+            return True
+        if len(head) < 5 or head not in lexicon.nouns or any(
+                strip_genitive(tok[s].upper() + tok[s + 1:], lexicon.place_tokens)
+                in lexicon.place_tokens for s, _, _ in parts[1:]):
+            return False  # "Norditalien", "Ostmitteleuropa"
+    return head not in DISTRICT \
+        and not any(head.lower()[:len(head) - cut].endswith(PLACE_SUFFIXES + _PLACE_HEADS)
                     for cut in (0, 1, 2)) \
-        and first not in lexicon.place_tokens
+        and first not in lexicon.place_tokens and head not in lexicon.place_tokens
 
 
-_REGION_HEADS = ("raum", "gebiet", "region")
+_SPLITTER = CompoundSplitter()
+# Heads of compounds that name places, besides PLACE_SUFFIXES ("Landwehrkanal", "Elbstrand",
+# "Olympiapark", "Nordstrand").
+_PLACE_HEADS = ("raum", "gebiet", "region", "hafen", "garten", "strand", "kanal", "brücke",
+                "kirche", "schloss", "stein", "kreuz", "dreieck", "hütte", "park", "hof", "tor",
+                "turm", "mühle", "quelle", "haus", "vorland", "marsch", "heide", "moor", "aue",
+                "stadt", "stuhl", "felde", "graben", "winkel", "spitz", "anger", "promenade",
+                "schleuse", "forum", "hausen", "hofen", "kirchen", "leben", "hagen", "weiler",
+                "brücken", "polis")
 
 
 def _common_noun(tok: str, lexicon: Lexicon) -> bool:
