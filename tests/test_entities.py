@@ -1092,3 +1092,14 @@ def test_an_unlisted_compound_of_common_nouns_is_no_place(extractor):
     e = resolve(*_tagged(text, [(w, "B-LOC") for w in words]), extractor.lexicon)
     assert e.places == ("Frankreich", "Landwehrkanal", "Nadschaf", "Norditalien", "Stockdorf",
                         "Wesermarsch")
+
+
+def test_a_surname_or_acronym_written_after_an_article_is_no_unlisted_place(extractor):
+    # "Sonne" is a listed surname and "WHO" an acronym; the article writes both after an
+    # article once, so their other mentions are no places either. "Kongo" is neither.
+    text = ("Endlich Sonne! Viele genossen die Sonne. Die WHO warnte. Experten in WHO und "
+            "Kongo widersprachen. Der Kongo meldete neue Fälle.")
+    marks = [("Sonne", "B-LOC"), ("Sonne", "B-LOC"), ("WHO", "B-ORG"), ("WHO", "B-LOC"),
+             ("Kongo", "B-LOC"), ("Kongo", "B-LOC")]
+    e = resolve(*_tagged(text, marks), extractor.lexicon)
+    assert e.places == ("Kongo",)

@@ -103,6 +103,11 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
     located: set[Name] = set()
     cued: set[Name] = set()
     guest = not GUEST_CUES.isdisjoint(tokens_seen)
+    # Listed surnames and acronyms the article writes after an article somewhere ("die Sonne",
+    # "die WHO"): an unlisted place of that word is none in any of its mentions.
+    after_article = {sent[i] for sent in sentences for i in range(1, len(sent))
+                     if sent[i - 1].lower() in DETERMINERS and (
+                         sent[i] in lexicon.surnames or len(sent[i]) > 1 and sent[i].isupper())}
     for n, (sent, stags) in enumerate(zip(sentences, tags)):
         if stags.count("O") == len(stags):
             continue
@@ -136,7 +141,8 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
                         continue  # "KOCHEL AM SEE.": _datelines counts it in its usual case
                 start, end = _widen_place(sent, start, end, lexicon)
                 covered = end
-                found = _place_mention(sent, start, end, lexicon, club_towns, located, sport)
+                found = _place_mention(sent, start, end, lexicon, club_towns, located, sport,
+                                       after_article)
             else:
                 found = kind, tuple(sent[start:end])
             if found is None:
@@ -325,13 +331,15 @@ def _person_mention(sent, start, end, lexicon, tokens_seen, first, guest):
     return "PER", name
 
 
-def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
+def _place_mention(sent, start, end, lexicon, club_towns, located, sport, after_article):
     """(kind, name) of a span tagged as a place, or None if it is no name; adds the name to
     ``located`` when the article writes it after a locative word ("in Schongau").
 
     A role or a district word opening the span is no part of it ("Richter Moro", "Landkreis
     Kassel" is Kassel). An unlisted one-word span that is a noun, or follows an article ("den
-    Ball"), is dropped, and so is a listed one that follows an article and is a lowercase word
+    Ball") here, or is a listed surname or an acronym written after an article anywhere in the
+    article (``after_article``: "viel Sonne" beside "die Sonne", "WHO" beside "die WHO"), is
+    dropped, and so is a listed one that follows an article and is a lowercase word
     too ("das Essen"), and an unlisted genitive before a common noun ("Bernals Rad"); a kind of
     road ("Landesstraße") and a currency after an amount ("5 Franken") are no places; an
     unlisted span opening with a first name is a person. A place after a club or institution
@@ -394,7 +402,8 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport):
             return None  # "Corona-Krise", "Corona-Hotspots", "in Coronazeiten"
         if len(name) > 1 and is_first_name(name[0], lexicon):
             return "PER", name
-        if len(name) == 1 and start and sent[start - 1].lower() in DETERMINERS \
+        if len(name) == 1 and (start and sent[start - 1].lower() in DETERMINERS
+                               or name[0] in after_article) \
                 and not name[0].lower().endswith(PLACE_SUFFIXES) \
                 and strip_genitive(joined, lexicon.places) not in lexicon.places:
             return None
