@@ -1103,3 +1103,15 @@ def test_a_surname_or_acronym_written_after_an_article_is_no_unlisted_place(extr
              ("Kongo", "B-LOC"), ("Kongo", "B-LOC")]
     e = resolve(*_tagged(text, marks), extractor.lexicon)
     assert e.places == ("Kongo",)
+
+
+def test_news_agencies_and_apropos_are_no_persons(extractor):
+    # "Reuters" is a listed surname's genitive and stands beside a verb of saying; the article
+    # also writes "die Nachrichtenagentur Reuters", so none of its mentions is a person.
+    # "Apropos" opening a sentence is an adverb, though the first-name list holds it.
+    text = ("Das hatte Reuters berichtet. Tatsächlich besserte Reuters die Meldung nach, sagte "
+            "die Nachrichtenagentur Reuters. Apropos Vermittlung: Das sagte Anna Weber.")
+    marks = [("Reuters", "B-PER"), ("Reuters", "B-PER"), ("Reuters", "B-ORG"),
+             ("Apropos", "B-PER"), ("Anna", "B-PER"), ("Weber", "I-PER")]
+    e = resolve(*_tagged(text, marks), extractor.lexicon)
+    assert e.persons == ("Anna Weber",)

@@ -228,7 +228,8 @@ THING_ENDINGS = (
     "netzwerk", "projekt", "programm", "software", "modell", "schiff", "magazin", "zeitung",
     "portal", "label", "kette", "fonds", "versicherer", "startup", "start-up", "sender", "studio",
     "festival", "initiative", "bündnis", "stiftung", "verband", "kampagne", "podcast", "roman",
-    "song", "impfstoff", "medikament", "präparat")
+    "song", "impfstoff", "medikament", "präparat", "agentur", "blatt",
+    "website", "webseite", "blog", "musical")
 ORDINAL_ADVERB = re.compile(r"(?:erst|zweit|dritt|viert|fünft|sechst|siebt|acht|neunt|zehnt)ens")
 # Last parts of hyphenated names that make an organisation or a place, not a person
 # ("Robert Koch-Institut", "Konrad-Adenauer-Straße").
@@ -249,7 +250,7 @@ FUNCTION_WORDS = frozenset(
     "Beim Vom Ins Auf In Aus Mit Wovor Wo Wer Was Warum Da Wann Nur Noch Schon Sogar Selbst "
     "Jetzt Damit Zwar Oder Sondern Falls Obwohl Bevor Nachdem Bis Vor Dank Neben Zwischen Hier "
     "Dort Heute Gestern Bereits Erst Gerade Immerhin Allerdings Jedoch Deshalb Darum Daher "
-    "Trotzdem Dennoch Außerdem Zuvor Danach Vorher Nachher".split())
+    "Trotzdem Dennoch Außerdem Zuvor Danach Vorher Nachher Apropos".split())
 
 
 class Lexicon:
