@@ -1085,10 +1085,10 @@ def test_an_unlisted_compound_of_common_nouns_is_no_place(extractor):
     text = ("In Coronazeiten wurde aus Kapazitätsgründen in Schlachtbetrieben getestet, hieß "
             "es in Sicherheitskreisen. Die Corona-Hotspots lagen in Stockdorf, am Landwehrkanal "
             "und in Norditalien. Frankreichs Regierung schickte Hilfe nach Nadschaf und in den "
-            "Landkreis Wesermarsch.")
+            "Landkreis Wesermarsch. Sie setzten auf Bioenergie.")
     words = ["Coronazeiten", "Kapazitätsgründen", "Schlachtbetrieben", "Sicherheitskreisen",
              "Corona-Hotspots", "Stockdorf", "Landwehrkanal", "Norditalien", "Frankreichs",
-             "Nadschaf", "Wesermarsch"]
+             "Nadschaf", "Wesermarsch", "Bioenergie"]
     e = resolve(*_tagged(text, [(w, "B-LOC") for w in words]), extractor.lexicon)
     assert e.places == ("Frankreich", "Landwehrkanal", "Nadschaf", "Norditalien", "Stockdorf",
                         "Wesermarsch")

@@ -428,10 +428,10 @@ def _team_word(tok: str) -> bool:
 def _noun_compound(tok: str, lexicon: Lexicon) -> bool:
     """Whether a word is a compound with a common noun's head: hyphenated (``Corona-Krise``),
     or written as one word of eight letters or more that the index's compound splitter cuts into
-    known words, the last a listed noun of five letters or more (``in Coronazeiten``, ``aus Kapazitätsgründen``, ``in
-    Schlachtbetrieben``; not the foreign ``Nadschaf`` or ``Großhadern``, known to no list, nor
-    ``Stockdorf``, ``Nymphenburg``, ``Jungholz``).
-    Not when its first part is a listed place (``Berlin-Mitte``, ``Rhein-Main-Gebiet``,
+    known words (or ``_noun_after_word``), the last a listed noun of five letters or more (``in
+    Coronazeiten``, ``aus Kapazitätsgründen``, ``in Schlachtbetrieben``, ``Bioenergie``; not the
+    foreign ``Nadschaf`` or ``Großhadern``, known to no list, nor ``Stockdorf``,
+    ``Nymphenburg``, ``Jungholz``). Not when its first part is a listed place (``Berlin-Mitte``, ``Rhein-Main-Gebiet``,
     ``Wesermarsch``) or its head a district, region or place word, inflected or not
     (``Rhein-Neckar-Kreis``, ``Schengen-Raums``, ``Alexanderplatz``, ``Elbstrand``); a plural of
     ``-kreis`` is no district (``in Sicherheitskreisen``)."""
@@ -444,7 +444,7 @@ def _noun_compound(tok: str, lexicon: Lexicon) -> bool:
         if len(tok) < 8 or not tok[1:].islower() \
                 or strip_genitive(tok, lexicon.place_tokens) in lexicon.place_tokens:
             return False  # "Frankreichs" is no "Reichs"
-        parts = _SPLITTER.split(tok.lower())
+        parts = _SPLITTER.split(tok.lower()) or _noun_after_word(tok, lexicon)
         if not parts:
             return False  # no German compound: "Nadschaf", "Großhadern", "Etterschlag"
         at = parts[-1][0]
@@ -461,6 +461,23 @@ def _noun_compound(tok: str, lexicon: Lexicon) -> bool:
         and first not in lexicon.place_tokens and head not in lexicon.place_tokens
 
 
+def _noun_after_word(tok: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
+    """The splitter's segments for a compound it leaves whole because its first part is a
+    prefix or itself a compound (``Bioenergie``, ``Gasbrennwertgerät``): the longest listed
+    noun at the end, after a frequent word (``MIN_PREFIX_ZIPF``) or a compound the splitter
+    cuts; [] for none (``Nadschaf``: ``nad`` is rare)."""
+    for at in range(3, len(tok) - 4):
+        if tok[at].upper() + tok[at + 1:] in lexicon.nouns:
+            prefix = tok[:at].lower()
+            if (_SPLITTER.vocab.get(prefix) or 0) >= MIN_PREFIX_ZIPF or _SPLITTER.split(prefix):
+                return [(0, at, prefix), (at, len(tok), tok[at:].lower())]
+            return []
+    return []
+
+
+#: How common (Zipf, in the compound splitter's word list) a word before a noun must be for
+#: ``_noun_after_word``: ``bio`` 4.4, ``gas`` 4.5; not ``mont`` 3.4, ``nad`` 2.8.
+MIN_PREFIX_ZIPF = 3.5
 _SPLITTER = CompoundSplitter()
 # Heads of compounds that name places, besides PLACE_SUFFIXES ("Landwehrkanal", "Elbstrand",
 # "Olympiapark", "Nordstrand").
