@@ -1115,3 +1115,18 @@ def test_news_agencies_and_apropos_are_no_persons(extractor):
              ("Apropos", "B-PER"), ("Anna", "B-PER"), ("Weber", "I-PER")]
     e = resolve(*_tagged(text, marks), extractor.lexicon)
     assert e.persons == ("Anna Weber",)
+
+
+def test_a_name_before_a_match_minute_in_a_sports_report_is_a_player(extractor):
+    # Untagged "Cornet" and "Dembélé", and "Sadio Mané" tagged as an organisation, stand before
+    # a minute; "per Foulelfmeter", "für Bielefeld" and the club "OSC Lille" do too.
+    text = ("Die Partie endete 1:3, die Fans im Stadion pfiffen. Tore: 0:1 Cornet (24.), 1:2 "
+            "Dembélé (79.), 1:3 Dembélé (87.). Zuvor traf Sadio Mané (58.) per Foulelfmeter "
+            "(90.+3) zum 1:0 für Bielefeld (53.), dann der OSC Lille (12.).")
+    marks = [("Sadio", "B-ORG"), ("Mané", "I-ORG"), ("Bielefeld", "B-ORG"), ("OSC", "B-ORG"),
+             ("Lille", "I-ORG")]
+    e = resolve(*_tagged(text, marks), extractor.lexicon)
+    assert e.persons == ("Cornet", "Dembélé", "Sadio Mané")
+    # The same lines in a report with no score or sports word name nobody.
+    quiet = resolve(*_tagged("Er nannte Cornet (24.) und Dembélé (79.).", []), extractor.lexicon)
+    assert quiet.persons == ()

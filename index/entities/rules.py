@@ -77,6 +77,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued, tokens_seen)
     _untagged_full_names(sentences, tags, lexicon, votes, best, tokens_seen)
+    _scorers(sentences, tags, lexicon, votes, best, cued, sport)
     _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _word_towns(sentences, votes, best, located, tokens_seen)
     _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_seen)
@@ -172,9 +173,10 @@ def _name_after_inner_role(sent, start, end, lexicon) -> int | None:
     first no place, a third only after two first names; one word must be a listed surname
     (``Verfassungsschutzpräsident Haldenwang`` is a town too, ``der Versicherungsberater
     Assekurata`` unlisted). Before
-    ``(CDU)`` and the like: a listed first name and one or two such words closing the span, or
+    ``(CDU)`` and the like, or a match minute (``(64.)``): a listed first name and one or two such words closing the span, or
     a span of two or three such words, none a lowercase word nor the first a place (``Gyde
-    Jense (FDP)``, not ``Bayern Söder (CSU)``)."""
+    Jense (FDP)``, not ``Bayern Söder (CSU)``; before a minute none a place or in capitals:
+    ``Sadio Mané (58.)``, not ``OSC Lille (12.)``, ``Atlético Madrid``)."""
     for i in range(start, min(end - 1, start + 2)):
         if _role_before(sent[i]) and sent[i] not in TITLES:
             name = sent[i + 1:end]
@@ -186,12 +188,15 @@ def _name_after_inner_role(sent, start, end, lexicon) -> int | None:
                 return i + 1 if name[0] in lexicon.surnames else None
             first = is_first_name(name[0], lexicon)
             return i + 1 if all(_plain_name_word(t, lexicon, first) for t in name) else None
-    if end + 2 < len(sent) and sent[end] == "(" and sent[end + 1] in PARTIES:
+    if end + 2 < len(sent) and sent[end] == "(" and sent[end + 1] in PARTIES \
+            or _minute_after(sent, end):
         for i in range(max(start + 1, end - 3), end - 1):
             if is_first_name(sent[i], lexicon) \
                     and all(_plain_name_word(t, lexicon, True) for t in sent[i + 1:end]):
                 return i
-        if 2 <= end - start <= 3 and sent[start] not in lexicon.place_cues \
+        if 2 <= end - start <= 3 and sent[start] not in lexicon.place_cues and (
+                sent[end + 1] in PARTIES or not any(
+                    t.isupper() or t in lexicon.place_cues for t in sent[start:end])) \
                 and all(_plain_name_word(t, lexicon) for t in sent[start:end]):
             return start  # "Gyde Jense (FDP)": the whole span, though its first name is unlisted
     return None
@@ -236,8 +241,8 @@ def _title_word(tok: str) -> bool:
 def _person_cue(sent, start, end, name, lexicon, sport) -> bool:
     """Whether a one-word person stands right after a role, title or nationality ("Trainer
     Kovač", "seine Frau Charlène", "der Schwede Lindqvist"), beside a verb of saying ("sagte
-    Schmitt", "Schmitt sagte") or, in a sports report (``sport()``), of scoring ("traf Biereth"),
-    or is a listed surname ("Haseloff stoppt ...", ``_listed_surname``), with no other
+    Schmitt", "Schmitt sagte") or, in a sports report (``sport()``), of scoring ("traf Biereth")
+    or before a match minute ("Dembélé (87.)"), or is a listed surname ("Haseloff stoppt ...", ``_listed_surname``), with no other
     capitalised word beside it ("Xi Jinping", "Derby Cycle", "Black Panther")."""
     tok = name[0]
     if tok in lexicon.place_tokens or _NO_NAME_ENDS.match(tok.lower()):
@@ -255,6 +260,8 @@ def _person_cue(sent, start, end, name, lexicon, sport) -> bool:
         return False
     if prev.lower() in SAYING_VERBS or nxt in SAYING_VERBS or _listed_surname(tok, lexicon):
         return True
+    if nxt == "(" and _minute_after(sent, i + 1) and sport():
+        return True  # "1:3 Dembélé (87.)"
     thing = i > 1 and sent[i - 2].lower() in _NEUTER and _inflected_adjective(prev)
     return (prev in SCORING_VERBS or nxt in SCORING_VERBS) and tok not in lexicon.nouns \
         and not thing and sport()
@@ -559,6 +566,50 @@ def _surnames_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_se
                 name = (tok,)
                 _vote(votes, best, name, "PER", MIN_CUED_PERSON)
                 cued.add(name)
+
+
+def _minute_after(sent: list[str], at: int) -> bool:
+    """Whether a match minute in parentheses opens at ``sent[at]``: ``(64.)``, ``(90.+2)``."""
+    return at + 3 < len(sent) and sent[at] == "(" and sent[at + 1].isdigit() \
+        and len(sent[at + 1]) <= 3 and sent[at + 2] == "." and sent[at + 3] in (")", "+")
+
+
+def _scorers(sentences, tags, lexicon, votes, best, cued, sport) -> None:
+    """Count a name the CRF left untagged right before a match minute in a sports report as a
+    cued person ("1:1 De Bruyne (69.)", "Suso (7.)"): one word, or two after a listed first
+    name or a particle, none a noun, lowercase word or place (not "per Foulelfmeter (90.+3)",
+    "für Bielefeld (53.)")."""
+    for sent, stags in zip(sentences, tags):
+        if "(" not in sent or not sport():
+            continue
+        for at in [i for i, tok in enumerate(sent) if tok == "(" and _minute_after(sent, i)]:
+            start = at - 1
+            if start < 1 or stags[start] != "O" or not sent[start][:1].isupper():
+                continue
+            if stags[start - 1] == "O" and sent[start - 1][:1].isupper() \
+                    and (is_first_name(sent[start - 1], lexicon) or sent[start - 1] in PARTICLES):
+                start -= 1
+            name = tuple(sent[start:at])
+            last = name[-1]
+            if last in lexicon.nouns or last.lower() in lexicon.lowercase \
+                    or last in lexicon.place_cues or last in FUNCTION_WORDS or last.isupper() \
+                    or "-" in last or _common_noun(last, lexicon) or _team_word(last) \
+                    or last.lower().endswith(_MATCH_ENDINGS) \
+                    or (_SPLITTER.vocab.get(last.lower()) or 0) >= MAX_SCORER_ZIPF \
+                    or len(name) == 1 and sent[start - 1][:1].isupper() \
+                    and sent[start - 1] not in FUNCTION_WORDS:
+                continue
+            _vote(votes, best, name, "PER", MIN_CUED_PERSON)
+            if len(name) == 1:
+                cued.add(name)
+
+
+# Words of a match before its minute that no list holds as nouns ("per Freistoß (22.)"), and how
+# common a word before a minute may be to be read as a player's name (Zipf in the compound
+# splitter's list: "Tor" 4.8; "Cornet" 2.6, "Stindl" 2.6).
+_MATCH_ENDINGS = ("stoß", "ball", "meter", "tor", "schuss", "treffer", "konter", "flanke",
+                  "ecke", "elf", "team")
+MAX_SCORER_ZIPF = 3.0
 
 
 def _untagged_full_names(sentences, tags, lexicon, votes, best, tokens_seen) -> None:
