@@ -1127,6 +1127,7 @@ def test_a_name_before_a_match_minute_in_a_sports_report_is_a_player(extractor):
              ("Lille", "I-ORG")]
     e = resolve(*_tagged(text, marks), extractor.lexicon)
     assert e.persons == ("Cornet", "Dembélé", "Sadio Mané")
+    assert e.places == ()  # Bielefeld, before its minute, is the team
     # The same lines in a report with no score or sports word name nobody.
     quiet = resolve(*_tagged("Er nannte Cornet (24.) und Dembélé (79.).", []), extractor.lexicon)
     assert quiet.persons == ()

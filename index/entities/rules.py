@@ -418,6 +418,8 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport, after_
         return "ORG", name  # "Uni Bielefeld", "Washington Post"
     if before == "gegen" and len(name) == 1 and not SPORT_WORDS.isdisjoint(sent) and sport():
         return "ORG", name  # "ins Halbfinale gegen Göttingen": the opponent, in a sports report
+    if _minute_after(sent, end) and sport():
+        return "ORG", name  # "zum 1:0 für Bielefeld (53.)": the team that scored
     if before not in LOCATIVE and len(name) == 1 and (
             name[0] in club_towns or name[0][-1:] == "s" and name[0][:-1] in club_towns):
         return "ORG", name
