@@ -1131,3 +1131,14 @@ def test_a_name_before_a_match_minute_in_a_sports_report_is_a_player(extractor):
     # The same lines in a report with no score or sports word name nobody.
     quiet = resolve(*_tagged("Er nannte Cornet (24.) und Dembélé (79.).", []), extractor.lexicon)
     assert quiet.persons == ()
+
+
+def test_a_first_name_before_an_age_is_a_person(extractor):
+    # Nothing is tagged: a listed first name before ", 24," or "(22)" or ", vier Jahre alt" is a
+    # person; a month ("Anfang August (2)") and a word after a capitalised one ("Regime Change
+    # (12)") are not.
+    text = ("Ähnlich geht es Roman, 24, der hier lebt. Der jüngste war Ben, vier Jahre alt. "
+            "Dann sprach Jana (22) aus Kassel. Bis Anfang August (2) kamen viele. Der geplante "
+            "Regime Change (12) kam nicht.")
+    e = resolve(*_tagged(text, []), extractor.lexicon)
+    assert e.persons == ("Ben", "Jana", "Roman")

@@ -262,11 +262,32 @@ def _person_cue(sent, start, end, name, lexicon, sport) -> bool:
         return True
     if nxt == "(" and _minute_after(sent, i + 1) and sport():
         return True  # "1:3 Dembélé (87.)"
+    if _age_after(sent, i + 1) and tok not in _MONTHS \
+            and (is_first_name(tok, lexicon) or _listed_surname(tok, lexicon)):
+        return True  # "war Ben, vier Jahre alt", "Mia (8)", "Gantenbrink, 34, hat"
     thing = i > 1 and sent[i - 2].lower() in _NEUTER and _inflected_adjective(prev)
     return (prev in SCORING_VERBS or nxt in SCORING_VERBS) and tok not in lexicon.nouns \
         and not thing and sport()
 
 
+def _age_after(sent: list[str], at: int) -> bool:
+    """Whether a person's age follows at ``sent[at]``: ``, 34,``, ``, vier Jahre alt``,
+    ``(8)``."""
+    nxt = sent[at:at + 4]
+    if len(nxt) < 3 or not _AGE_NUMBER.fullmatch(nxt[1]):
+        return False
+    if nxt[0] == "(":
+        return nxt[2] == ")"
+    return nxt[0] == "," and (nxt[2] == "," and nxt[1].isdigit()
+                              or nxt[2:] == ["Jahre", "alt"] or nxt[2] == "Jahre" and len(nxt) == 3)
+
+
+_MONTHS = frozenset("Januar Februar März April Mai Juni Juli August September Oktober November "
+                    "Dezember".split())
+# An age written alone: 1 to 110, or a number word ("vier", "zwölf", "dreiundachtzig").
+_AGE_NUMBER = re.compile(r"(?:[1-9]\d?|10\d|110|(?:ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun"
+                         r"|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|sechzig|siebzig|achtzig"
+                         r"|neunzig|und)+)")
 # An age: "17-jährige", "zwölfjährigen"; not "langjährige", "diesjährigen".
 _AGE = re.compile(r"(?:\d+-|[a-zäöüß]*(?:ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn"
                   r"|elf|zwölf|zig|ßig|hundert))jährigen?")
@@ -737,20 +758,24 @@ def _vote(votes, best, name, kind, prob) -> None:
 
 
 def _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen) -> None:
-    """Count a listed first name the CRF left untagged right after an age or "namens" as a cued
-    person ("die zwölfjährige Jule", "ein Mann namens Kevin"), unless a capitalised word follows
-    or the name is also a place ("die achtjährige Lena" stays to the tagger)."""
+    """Count a listed first name the CRF left untagged right after an age or "namens", or right
+    before an age in commas (``_age_after``), as a cued person ("die zwölfjährige Jule", "ein Mann namens
+    Kevin", "war Ben, vier Jahre alt"), unless a capitalised word follows or the name is also a
+    place ("die achtjährige Lena" stays to the tagger)."""
     ages = {t for t in tokens_seen if "jährige" in t and _AGE.fullmatch(t.lower())}
     if "namens" in tokens_seen:
         ages.add("namens")
-    if not ages:
+    after = "Jahre" in tokens_seen or "(" in tokens_seen or "," in tokens_seen
+    if not ages and not after:
         return
     for sent, stags in zip(sentences, tags):
-        if ages.isdisjoint(sent):
+        if ages.isdisjoint(sent) and not after:
             continue
         for i in range(1, len(sent) - 1):
             tok = sent[i]
-            if sent[i - 1] not in ages or stags[i] != "O":
+            if sent[i - 1] not in ages and (not _age_after(sent, i + 1) or sent[i - 1][:1].isupper()
+                                            and sent[i - 1] not in FUNCTION_WORDS) \
+                    or stags[i] != "O" or tok in _MONTHS:
                 continue
             if sent[i + 1][:1].isupper() or tok in lexicon.place_tokens \
                     or not is_first_name(tok, lexicon, more=False):
