@@ -1142,3 +1142,12 @@ def test_a_first_name_before_an_age_is_a_person(extractor):
             "Regime Change (12) kam nicht.")
     e = resolve(*_tagged(text, []), extractor.lexicon)
     assert e.persons == ("Ben", "Jana", "Roman")
+
+
+def test_a_stage_name_after_a_musicians_role_is_a_person(extractor):
+    # Nothing is tagged: stage names after "Rapper", "Mundartsänger", "Sängerin" are persons;
+    # a common word after the role ("der Sänger Deutschlands") is not.
+    text = ("Als Hauptact tritt der Zürcher Rapper Bligg auf. Dazu kommt der Mundartsänger "
+            "Trauffer. Am Abend sang die Sängerin Anitta. Er ist der beste Sänger Deutschlands.")
+    e = resolve(*_tagged(text, []), extractor.lexicon)
+    assert e.persons == ("Anitta", "Bligg", "Trauffer")

@@ -78,6 +78,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued, tokens_seen)
     _untagged_full_names(sentences, tags, lexicon, votes, best, tokens_seen)
     _scorers(sentences, tags, lexicon, votes, best, cued, sport)
+    _artists_after_roles(sentences, tags, lexicon, votes, best, cued)
     _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _word_towns(sentences, votes, best, located, tokens_seen)
     _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_seen)
@@ -633,6 +634,33 @@ def _scorers(sentences, tags, lexicon, votes, best, cued, sport) -> None:
 _MATCH_ENDINGS = ("stoß", "ball", "meter", "tor", "schuss", "treffer", "konter", "flanke",
                   "ecke", "elf", "team")
 MAX_SCORER_ZIPF = 3.0
+
+
+def _artists_after_roles(sentences, tags, lexicon, votes, best, cued) -> None:
+    """Count one word the CRF left untagged right after a musician's or artist's role as a
+    cued person: stage names no list holds ("der Zürcher Rapper Bligg", "der Mundartsänger
+    Trauffer", "die Sängerin Anitta"). Not a noun, lowercase word, place or acronym, not a word
+    as common as ``MAX_SCORER_ZIPF`` in the splitter's list ("Rapper Deutschlands"), and not
+    before a capitalised word (a longer name)."""
+    for sent, stags in zip(sentences, tags):
+        for i in range(1, len(sent)):
+            tok, prev = sent[i], sent[i - 1]
+            if stags[i] != "O" or not tok[:1].isupper() or tok.isupper() \
+                    or not prev.lower().endswith(_ARTIST_ROLES) or not prev[:1].isupper():
+                continue
+            if i + 1 < len(sent) and sent[i + 1][:1].isupper() or tok in lexicon.nouns \
+                    or tok.lower() in lexicon.lowercase or tok in lexicon.place_cues \
+                    or tok in FUNCTION_WORDS or _common_noun(tok, lexicon) \
+                    or (_SPLITTER.vocab.get(tok.lower()) or 0) >= MAX_SCORER_ZIPF:
+                continue
+            name = (tok,)
+            _vote(votes, best, name, "PER", MIN_CUED_PERSON)
+            cued.add(name)
+
+
+# Roles of musicians and artists, whose stage names no word list holds.
+_ARTIST_ROLES = ("rapper", "rapperin", "sänger", "sängerin", "musiker", "musikerin",
+                 "liedermacher", "liedermacherin", "songwriter", "songwriterin", "dj")
 
 
 def _untagged_full_names(sentences, tags, lexicon, votes, best, tokens_seen) -> None:
