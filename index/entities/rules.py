@@ -78,7 +78,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued, tokens_seen)
     _untagged_full_names(sentences, tags, lexicon, votes, best, tokens_seen)
     _scorers(sentences, tags, lexicon, votes, best, cued, sport)
-    _artists_after_roles(sentences, tags, lexicon, votes, best, cued)
+    _artists_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _word_towns(sentences, votes, best, located, tokens_seen)
     _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_seen)
@@ -105,11 +105,7 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
     located: set[Name] = set()
     cued: set[Name] = set()
     guest = not GUEST_CUES.isdisjoint(tokens_seen)
-    # Listed surnames and acronyms the article writes after an article somewhere ("die Sonne",
-    # "die WHO"): an unlisted place of that word is none in any of its mentions.
-    after_article = {sent[i] for sent in sentences for i in range(1, len(sent))
-                     if sent[i - 1].lower() in DETERMINERS and (
-                         sent[i] in lexicon.surnames or len(sent[i]) > 1 and sent[i].isupper())}
+    after_article = _AfterArticle(sentences, tokens_seen, lexicon)
     for n, (sent, stags) in enumerate(zip(sentences, tags)):
         if stags.count("O") == len(stags):
             continue
@@ -432,7 +428,7 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport, after_
         if len(name) > 1 and is_first_name(name[0], lexicon):
             return "PER", name
         if len(name) == 1 and (start and sent[start - 1].lower() in DETERMINERS
-                               or name[0] in after_article) \
+                               or name[0] in after_article()) \
                 and not name[0].lower().endswith(PLACE_SUFFIXES) \
                 and strip_genitive(joined, lexicon.places) not in lexicon.places:
             return None
@@ -636,17 +632,22 @@ _MATCH_ENDINGS = ("stoß", "ball", "meter", "tor", "schuss", "treffer", "konter"
 MAX_SCORER_ZIPF = 3.0
 
 
-def _artists_after_roles(sentences, tags, lexicon, votes, best, cued) -> None:
+def _artists_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen) -> None:
     """Count one word the CRF left untagged right after a musician's or artist's role as a
     cued person: stage names no list holds ("der Zürcher Rapper Bligg", "der Mundartsänger
     Trauffer", "die Sängerin Anitta"). Not a noun, lowercase word, place or acronym, not a word
     as common as ``MAX_SCORER_ZIPF`` in the splitter's list ("Rapper Deutschlands"), and not
     before a capitalised word (a longer name)."""
+    roles = {t for t in tokens_seen if t.endswith(("er", "in", "DJ")) and t[:1].isupper()
+             and t.lower().endswith(_ARTIST_ROLES)}
+    if not roles:
+        return
     for sent, stags in zip(sentences, tags):
+        if roles.isdisjoint(sent):
+            continue
         for i in range(1, len(sent)):
             tok, prev = sent[i], sent[i - 1]
-            if stags[i] != "O" or not tok[:1].isupper() or tok.isupper() \
-                    or not prev.lower().endswith(_ARTIST_ROLES) or not prev[:1].isupper():
+            if prev not in roles or stags[i] != "O" or not tok[:1].isupper() or tok.isupper():
                 continue
             if i + 1 < len(sent) and sent[i + 1][:1].isupper() or tok in lexicon.nouns \
                     or tok.lower() in lexicon.lowercase or tok in lexicon.place_cues \
@@ -793,15 +794,16 @@ def _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_
     ages = {t for t in tokens_seen if "jährige" in t and _AGE.fullmatch(t.lower())}
     if "namens" in tokens_seen:
         ages.add("namens")
-    after = "Jahre" in tokens_seen or "(" in tokens_seen or "," in tokens_seen
-    if not ages and not after:
+    firsts = tokens_seen & lexicon.first_names  # before an age: listed ones only
+    if not ages and not firsts:
         return
     for sent, stags in zip(sentences, tags):
-        if ages.isdisjoint(sent) and not after:
+        if ages.isdisjoint(sent) and firsts.isdisjoint(sent):
             continue
         for i in range(1, len(sent) - 1):
             tok = sent[i]
-            if sent[i - 1] not in ages and (not _age_after(sent, i + 1) or sent[i - 1][:1].isupper()
+            if sent[i - 1] not in ages and (tok not in firsts or not _age_after(sent, i + 1)
+                                            or sent[i - 1][:1].isupper()
                                             and sent[i - 1] not in FUNCTION_WORDS) \
                     or stags[i] != "O" or tok in _MONTHS:
                 continue
@@ -1121,6 +1123,25 @@ def _pair_genitive(sent, i, lexicon) -> bool:
     ("New Yorks")."""
     return i + 1 < len(sent) and sent[i + 1][-1:] == "s" and len(sent[i + 1]) > 3 \
         and f"{sent[i]} {sent[i + 1][:-1]}" in lexicon.places
+
+
+class _AfterArticle:
+    """The listed surnames and acronyms an article writes right after an article somewhere
+    ("die Sonne", "die WHO"): an unlisted place of such a word is none in any of its mentions.
+    Worked out once and only when a rule asks."""
+
+    def __init__(self, sentences, tokens_seen, lexicon):
+        self.sentences, self.tokens_seen, self.lexicon, self.answer = \
+            sentences, tokens_seen, lexicon, None
+
+    def __call__(self) -> set[str]:
+        if self.answer is None:
+            words = {t for t in self.tokens_seen if len(t) > 1 and t.isupper()}
+            words.update(self.tokens_seen & self.lexicon.surnames)
+            self.answer = {tok for sent in self.sentences if not words.isdisjoint(sent)
+                           for prev, tok in zip(sent, sent[1:])
+                           if tok in words and prev.lower() in DETERMINERS}
+        return self.answer
 
 
 class _Sport:
