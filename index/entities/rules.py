@@ -41,11 +41,11 @@ from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CU
                         CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT, FUNCTION_WORDS,
                         GUEST_CUES, KIN_WORDS, LOCATIVE, MEDIA_AFTER_NAME, NAME_PARTICLES,
                         NATIONALITIES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS, ORDINAL_ADVERB,
-                        ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES, PARTIES, PERSON_ROLES,
-                        PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS, ROLE_ENDINGS,
-                        ROMAN, SAYING_VERBS, SCORING_VERBS, SPORT_WORDS, STREET_NAME, STREET_WORDS,
-                        TEAM_ENDINGS, TEAM_WORDS, THING_ENDINGS, TITLES, WORD_TOWNS, Endings,
-                        Lexicon, is_first_name)
+                        ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES, PARTIES,
+                        PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS,
+                        ROLE_ENDINGS, ROMAN, SAYING_VERBS, SCORING_VERBS, SPORT_WORDS, STREET_NAME,
+                        STREET_WORDS, TEAM_ENDINGS, TEAM_WORDS, THING_ENDINGS, TITLES, WORD_TOWNS,
+                        Endings, Lexicon, is_first_name)
 
 #: A one-word person is kept only if the CRF's marginal reached this in one of its mentions.
 MIN_SINGLE_PERSON = 0.9
@@ -169,11 +169,11 @@ def _name_after_inner_role(sent, start, end, lexicon) -> int | None:
     Treuhand``, ``der Mundartforscher Fritz Rahn Mitte``, ``die Koalitionspartner Linke``), the
     first no place, a third only after two first names; one word must be a listed surname
     (``Verfassungsschutzpräsident Haldenwang`` is a town too, ``der Versicherungsberater
-    Assekurata`` unlisted). Before
-    ``(CDU)`` and the like, or a match minute (``(64.)``): a listed first name and one or two such words closing the span, or
-    a span of two or three such words, none a lowercase word nor the first a place (``Gyde
-    Jense (FDP)``, not ``Bayern Söder (CSU)``; before a minute none a place or in capitals:
-    ``Sadio Mané (58.)``, not ``OSC Lille (12.)``, ``Atlético Madrid``)."""
+    Assekurata`` unlisted). Before ``(CDU)`` and the like, or a match minute (``(64.)``): a
+    listed first name and one or two such words closing the span, or a span of two or three
+    such words, none a lowercase word nor the first a place (``Gyde Jense (FDP)``, not ``Bayern
+    Söder (CSU)``; before a minute none a place or in capitals: ``Sadio Mané (58.)``, not ``OSC
+    Lille (12.)``, ``Atlético Madrid``)."""
     for i in range(start, min(end - 1, start + 2)):
         if _role_before(sent[i]) and sent[i] not in TITLES:
             name = sent[i + 1:end]
@@ -239,8 +239,9 @@ def _person_cue(sent, start, end, name, lexicon, sport) -> bool:
     """Whether a one-word person stands right after a role, title or nationality ("Trainer
     Kovač", "seine Frau Charlène", "der Schwede Lindqvist"), beside a verb of saying ("sagte
     Schmitt", "Schmitt sagte") or, in a sports report (``sport()``), of scoring ("traf Biereth")
-    or before a match minute ("Dembélé (87.)"), or is a listed surname ("Haseloff stoppt ...", ``_listed_surname``), with no other
-    capitalised word beside it ("Xi Jinping", "Derby Cycle", "Black Panther")."""
+    or before a match minute ("Dembélé (87.)"), or before an age ("Roman, 24,"), or is a listed
+    surname ("Haseloff stoppt ...", ``_listed_surname``), with no other capitalised word beside
+    it ("Xi Jinping", "Derby Cycle", "Black Panther")."""
     tok = name[0]
     if tok in lexicon.place_tokens or _NO_NAME_ENDS.match(tok.lower()):
         return False
@@ -458,10 +459,11 @@ def _noun_compound(tok: str, lexicon: Lexicon) -> bool:
     known words (or ``_noun_after_word``), the last a listed noun of five letters or more (``in
     Coronazeiten``, ``aus Kapazitätsgründen``, ``in Schlachtbetrieben``, ``Bioenergie``; not the
     foreign ``Nadschaf`` or ``Großhadern``, known to no list, nor ``Stockdorf``,
-    ``Nymphenburg``, ``Jungholz``). Not when its first part is a listed place (``Berlin-Mitte``, ``Rhein-Main-Gebiet``,
-    ``Wesermarsch``) or its head a district, region or place word, inflected or not
-    (``Rhein-Neckar-Kreis``, ``Schengen-Raums``, ``Alexanderplatz``, ``Elbstrand``); a plural of
-    ``-kreis`` is no district (``in Sicherheitskreisen``)."""
+    ``Nymphenburg``, ``Jungholz``). Not when its first part is a listed place
+    (``Berlin-Mitte``, ``Rhein-Main-Gebiet``, ``Wesermarsch``) or its head a district, region or
+    place word, inflected or not (``Rhein-Neckar-Kreis``, ``Schengen-Raums``,
+    ``Alexanderplatz``, ``Elbstrand``); a plural of ``-kreis`` is no district (``in
+    Sicherheitskreisen``)."""
     if "-" in tok:
         first, _, head = tok.partition("-")
         head = head.rsplit("-", 1)[-1]
@@ -607,7 +609,8 @@ def _scorers(sentences, tags, lexicon, votes, best, cued, sport) -> None:
             if start < 1 or stags[start] != "O" or not sent[start][:1].isupper():
                 continue
             if stags[start - 1] == "O" and sent[start - 1][:1].isupper() \
-                    and (is_first_name(sent[start - 1], lexicon) or sent[start - 1] in PARTICLES):
+                    and (is_first_name(sent[start - 1], lexicon)
+                         or sent[start - 1].lower() in PARTICLES):
                 start -= 1
             name = tuple(sent[start:at])
             last = name[-1]
@@ -788,9 +791,10 @@ def _vote(votes, best, name, kind, prob) -> None:
 
 def _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen) -> None:
     """Count a listed first name the CRF left untagged right after an age or "namens", or right
-    before an age in commas (``_age_after``), as a cued person ("die zwölfjährige Jule", "ein Mann namens
-    Kevin", "war Ben, vier Jahre alt"), unless a capitalised word follows or the name is also a
-    place ("die achtjährige Lena" stays to the tagger)."""
+    before an age (``_age_after``) and not after a capitalised word, as a cued person ("die
+    zwölfjährige Jule", "ein Mann namens Kevin", "war Ben, vier Jahre alt", "Jana (22) aus
+    Kassel"), unless a capitalised word follows, the name is also a place ("die achtjährige
+    Lena" stays to the tagger) or a month ("Anfang August (2)")."""
     ages = {t for t in tokens_seen if "jährige" in t and _AGE.fullmatch(t.lower())}
     if "namens" in tokens_seen:
         ages.add("namens")
