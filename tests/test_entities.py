@@ -1151,3 +1151,11 @@ def test_a_stage_name_after_a_musicians_role_is_a_person(extractor):
             "Trauffer. Am Abend sang die Sängerin Anitta. Er ist der beste Sänger Deutschlands.")
     e = resolve(*_tagged(text, []), extractor.lexicon)
     assert e.persons == ("Anitta", "Bligg", "Trauffer")
+
+
+def test_city_districts_and_the_pfalz_are_listed_places(extractor):
+    # tools/own_places.txt, session 16: GeoNames' town lists leave out city districts, and no
+    # list held the Pfalz; "die Pfalz" after an article was dropped as a noun.
+    e = extractor.extract("", "Der Wein aus der Pfalz war knapp. In Schwabing und in der "
+                              "Maxvorstadt blieben die Kneipen zu, in Connewitz auch.")
+    assert e.places == ("Connewitz", "Maxvorstadt", "Pfalz", "Schwabing")
