@@ -67,7 +67,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     """
     tokens_seen = set(chain.from_iterable(sentences))
     club_towns = _club_towns(sentences, tokens_seen)
-    sport = _Sport(sentences, tokens_seen)
+    sport = _Once(_is_sports_report, sentences)  # whether it is a sports report
     votes, best, located, cued = _count_mentions(sentences, tags, probs, lexicon, tokens_seen,
                                                  club_towns, sport)
     if doc_lower is None:
@@ -105,7 +105,7 @@ def _count_mentions(sentences, tags, probs, lexicon, tokens_seen, club_towns, sp
     located: set[Name] = set()
     cued: set[Name] = set()
     guest = not GUEST_CUES.isdisjoint(tokens_seen)
-    after_article = _AfterArticle(sentences, tokens_seen, lexicon)
+    after_article = _Once(_after_article, sentences, tokens_seen, lexicon)
     for n, (sent, stags) in enumerate(zip(sentences, tags)):
         if stags.count("O") == len(stags):
             continue
@@ -258,7 +258,7 @@ def _person_cue(sent, start, end, name, lexicon, sport) -> bool:
         return False
     if prev.lower() in SAYING_VERBS or nxt in SAYING_VERBS or _listed_surname(tok, lexicon):
         return True
-    if nxt == "(" and _minute_after(sent, i + 1) and sport():
+    if _minute_after(sent, i + 1) and sport():
         return True  # "1:3 Dembélé (87.)"
     if _age_after(sent, i + 1) and tok not in _MONTHS \
             and (is_first_name(tok, lexicon) or _listed_surname(tok, lexicon)):
@@ -498,7 +498,7 @@ def _noun_after_word(tok: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
     for at in range(3, len(tok) - 4):
         if tok[at].upper() + tok[at + 1:] in lexicon.nouns:
             prefix = tok[:at].lower()
-            if (_SPLITTER.vocab.get(prefix) or 0) >= MIN_PREFIX_ZIPF or _SPLITTER.split(prefix):
+            if _zipf(prefix) >= MIN_PREFIX_ZIPF or _SPLITTER.split(prefix):
                 return [(0, at, prefix), (at, len(tok), tok[at:].lower())]
             return []
     return []
@@ -508,6 +508,11 @@ def _noun_after_word(tok: str, lexicon: Lexicon) -> list[tuple[int, int, str]]:
 #: ``_noun_after_word``: ``bio`` 4.4, ``gas`` 4.5; not ``mont`` 3.4, ``nad`` 2.8.
 MIN_PREFIX_ZIPF = 3.5
 _SPLITTER = CompoundSplitter()
+
+
+def _zipf(word: str) -> float:
+    """How common a word is (Zipf, lowercased) in the compound splitter's word list; 0 if absent."""
+    return _SPLITTER.vocab.get(word.lower()) or 0
 # Heads of compounds that name places, besides PLACE_SUFFIXES ("Landwehrkanal", "Elbstrand",
 # "Olympiapark", "Nordstrand").
 _PLACE_HEADS = ("raum", "gebiet", "region", "hafen", "garten", "strand", "kanal", "brücke",
@@ -614,11 +619,8 @@ def _scorers(sentences, tags, lexicon, votes, best, cued, sport) -> None:
                 start -= 1
             name = tuple(sent[start:at])
             last = name[-1]
-            if last in lexicon.nouns or last.lower() in lexicon.lowercase \
-                    or last in lexicon.place_cues or last in FUNCTION_WORDS or last.isupper() \
-                    or "-" in last or _common_noun(last, lexicon) or _team_word(last) \
+            if _no_stage_name(last, lexicon) or "-" in last or _team_word(last) \
                     or last.lower().endswith(_MATCH_ENDINGS) \
-                    or (_SPLITTER.vocab.get(last.lower()) or 0) >= MAX_SCORER_ZIPF \
                     or len(name) == 1 and sent[start - 1][:1].isupper() \
                     and sent[start - 1] not in FUNCTION_WORDS:
                 continue
@@ -627,39 +629,41 @@ def _scorers(sentences, tags, lexicon, votes, best, cued, sport) -> None:
                 cued.add(name)
 
 
-# Words of a match before its minute that no list holds as nouns ("per Freistoß (22.)"), and how
-# common a word before a minute may be to be read as a player's name (Zipf in the compound
-# splitter's list: "Tor" 4.8; "Cornet" 2.6, "Stindl" 2.6).
+# Words of a match before its minute that no list holds as nouns ("per Freistoß (22.)").
 _MATCH_ENDINGS = ("stoß", "ball", "meter", "tor", "schuss", "treffer", "konter", "flanke",
                   "ecke", "elf", "team")
-MAX_SCORER_ZIPF = 3.0
+
+
+def _no_stage_name(tok: str, lexicon: Lexicon) -> bool:
+    """Whether a capitalised word the CRF left untagged is some other word than the name of a
+    player or an artist no list holds: a noun (or a compound of one), lowercase word, place,
+    function word or acronym, or as common as ``MAX_NAME_ZIPF`` ("Tor" 4.8; "Cornet" 2.6)."""
+    return tok in lexicon.nouns or tok.lower() in lexicon.lowercase \
+        or tok in lexicon.place_cues or tok in FUNCTION_WORDS or tok.isupper() \
+        or _common_noun(tok, lexicon) or _zipf(tok) >= MAX_NAME_ZIPF
+
+
+#: How common (Zipf, in the compound splitter's word list) a word may be and still be read as
+#: the name of a player before a match minute or of an artist after a role.
+MAX_NAME_ZIPF = 3.0
 
 
 def _artists_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen) -> None:
     """Count one word the CRF left untagged right after a musician's or artist's role as a
     cued person: stage names no list holds ("der Zürcher Rapper Bligg", "der Mundartsänger
     Trauffer", "die Sängerin Anitta"). Not a noun, lowercase word, place or acronym, not a word
-    as common as ``MAX_SCORER_ZIPF`` in the splitter's list ("Rapper Deutschlands"), and not
+    as common as ``MAX_NAME_ZIPF`` in the splitter's list ("Rapper Deutschlands"), and not
     before a capitalised word (a longer name)."""
     roles = {t for t in tokens_seen if t.endswith(("er", "in", "DJ")) and t[:1].isupper()
              and t.lower().endswith(_ARTIST_ROLES)}
-    if not roles:
-        return
-    for sent, stags in zip(sentences, tags):
-        if roles.isdisjoint(sent):
+    for sent, i in _untagged_after(sentences, tags, roles):
+        tok = sent[i]
+        if not tok[:1].isupper() or i + 1 < len(sent) and sent[i + 1][:1].isupper() \
+                or _no_stage_name(tok, lexicon):
             continue
-        for i in range(1, len(sent)):
-            tok, prev = sent[i], sent[i - 1]
-            if prev not in roles or stags[i] != "O" or not tok[:1].isupper() or tok.isupper():
-                continue
-            if i + 1 < len(sent) and sent[i + 1][:1].isupper() or tok in lexicon.nouns \
-                    or tok.lower() in lexicon.lowercase or tok in lexicon.place_cues \
-                    or tok in FUNCTION_WORDS or _common_noun(tok, lexicon) \
-                    or (_SPLITTER.vocab.get(tok.lower()) or 0) >= MAX_SCORER_ZIPF:
-                continue
-            name = (tok,)
-            _vote(votes, best, name, "PER", MIN_CUED_PERSON)
-            cued.add(name)
+        name = (tok,)
+        _vote(votes, best, name, "PER", MIN_CUED_PERSON)
+        cued.add(name)
 
 
 # Roles of musicians and artists, whose stage names no word list holds.
@@ -852,28 +856,35 @@ def _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_
     and none before a capitalised word ("die Stadt Bremen Verwaltung"); the town word after a
     lowercase word or an article ("Galeria Karstadt Kaufhof" is a firm)."""
     heads = {t for t in tokens_seen if t[1:].islower() and t.lower().endswith(_SETTLEMENT_ENDS)}
-    if not heads:
+    for sent, i in _untagged_after(sentences, tags, heads):
+        tok = sent[i]
+        if len(tok) < 3 or not (tok[:1].isupper() and tok[1:].islower()):
+            continue
+        opener = sent[i - 2] if i > 1 else ""
+        if opener and not opener[:1].islower() and opener.lower() not in DETERMINERS:
+            continue  # "Galeria Karstadt Kaufhof", "„10 Insel Challange“"
+        if i + 1 < len(sent) and (sent[i + 1][:1].isupper() or sent[i + 1] == "-"):
+            continue  # "die Stadt Bremen Verwaltung", "die Stadt Halle-Neustadt"
+        low = tok.lower()
+        if tok in lexicon.nouns or low in lexicon.lowercase or low in doc_lower \
+                or is_first_name(tok, lexicon) or tok in lexicon.surnames \
+                or low.endswith(NOUN_ENDINGS) or _common_noun(tok, lexicon) \
+                or (tok,) in votes:
+            continue
+        _vote(votes, best, (tok,), "LOC", 1.0)
+
+
+def _untagged_after(sentences, tags, cues):
+    """(sentence, index) of each token the CRF left untagged right after one of ``cues`` (a
+    set of words: a town word, a musician's role), sentences without a cue skipped."""
+    if not cues:
         return
     for sent, stags in zip(sentences, tags):
-        if heads.isdisjoint(sent):
+        if cues.isdisjoint(sent):
             continue
         for i in range(1, len(sent)):
-            tok = sent[i]
-            if sent[i - 1] not in heads or stags[i] != "O" or len(tok) < 3 \
-                    or not (tok[:1].isupper() and tok[1:].islower()):
-                continue
-            opener = sent[i - 2] if i > 1 else ""
-            if opener and not opener[:1].islower() and opener.lower() not in DETERMINERS:
-                continue  # "Galeria Karstadt Kaufhof", "„10 Insel Challange“"
-            if i + 1 < len(sent) and (sent[i + 1][:1].isupper() or sent[i + 1] == "-"):
-                continue  # "die Stadt Bremen Verwaltung", "die Stadt Halle-Neustadt"
-            low = tok.lower()
-            if tok in lexicon.nouns or low in lexicon.lowercase or low in doc_lower \
-                    or is_first_name(tok, lexicon) or tok in lexicon.surnames \
-                    or low.endswith(NOUN_ENDINGS) or _common_noun(tok, lexicon) \
-                    or (tok,) in votes:
-                continue
-            _vote(votes, best, (tok,), "LOC", 1.0)
+            if sent[i - 1] in cues and stags[i] == "O":
+                yield sent, i
 
 
 def _role_before(tok: str) -> bool:
@@ -1129,39 +1140,30 @@ def _pair_genitive(sent, i, lexicon) -> bool:
         and f"{sent[i]} {sent[i + 1][:-1]}" in lexicon.places
 
 
-class _AfterArticle:
+class _Once:
+    """A fact about the article worked out once, and only when a rule asks: ``_Once(f, *args)()``
+    is ``f(*args)``."""
+
+    def __init__(self, func, *args):
+        self.func, self.args, self.answer, self.done = func, args, None, False
+
+    def __call__(self):
+        if not self.done:
+            self.answer, self.done = self.func(*self.args), True
+        return self.answer
+
+
+def _after_article(sentences, tokens_seen, lexicon) -> set[str]:
     """The listed surnames and acronyms an article writes right after an article somewhere
-    ("die Sonne", "die WHO"): an unlisted place of such a word is none in any of its mentions.
-    Worked out once and only when a rule asks."""
-
-    def __init__(self, sentences, tokens_seen, lexicon):
-        self.sentences, self.tokens_seen, self.lexicon, self.answer = \
-            sentences, tokens_seen, lexicon, None
-
-    def __call__(self) -> set[str]:
-        if self.answer is None:
-            words = {t for t in self.tokens_seen if len(t) > 1 and t.isupper()}
-            words.update(self.tokens_seen & self.lexicon.surnames)
-            self.answer = {tok for sent in self.sentences if not words.isdisjoint(sent)
-                           for prev, tok in zip(sent, sent[1:])
-                           if tok in words and prev.lower() in DETERMINERS}
-        return self.answer
-
-
-class _Sport:
-    """Whether an article is a sports report (two sports words, or a score counts double),
-    worked out once and only when a rule asks."""
-
-    def __init__(self, sentences, tokens_seen):
-        self.sentences, self.tokens_seen, self.answer = sentences, tokens_seen, None
-
-    def __call__(self) -> bool:
-        if self.answer is None:
-            self.answer = _is_sports_report(self.sentences)
-        return self.answer
+    ("die Sonne", "die WHO"): an unlisted place of such a word is none in any of its mentions."""
+    words = {t for t in tokens_seen if len(t) > 1 and t.isupper()}
+    words.update(tokens_seen & lexicon.surnames)
+    return {tok for sent in sentences if not words.isdisjoint(sent)
+            for prev, tok in zip(sent, sent[1:]) if tok in words and prev.lower() in DETERMINERS}
 
 
 def _is_sports_report(sentences) -> bool:
+    """Whether an article is a sports report: two sports words, a score counting double."""
     sport = 0
     for s in sentences:
         for i, tok in enumerate(s):
