@@ -1168,3 +1168,14 @@ def test_towns_that_only_end_like_verbs_or_participles_are_places(extractor):
                               "Gangelt. Die Brauerei im Kloster von Scheyern liefert nach "
                               "Verbier. Draußen ist es feucht.")
     assert e.places == ("Gangelt", "Scheyern", "Verbier")
+
+
+def test_surnames_that_only_end_like_adjectives_are_names(extractor):
+    # wordfreq knows "schwesig" and "seibert", lowercased, and no other form of them
+    # ("schwesige"), so they are no lowercase words (tools/build_wordlists._has_inflected_form).
+    e = extractor.extract("", "Schwesig kündigte am Dienstag Lockerungen an. Die Regierungschefin "
+                              "sagte, das Land sei vorbereitet. Am Abend sprach Kühnert vor dem "
+                              "Parteivorstand. Danach trat Seibert vor die Presse. Das Treffen "
+                              "verlief witzig und taktlos.")
+    assert {"Schwesig", "Seibert"} <= set(e.persons)
+    assert "witzig" in extractor.lexicon.lowercase

@@ -113,14 +113,17 @@ def germeval_nouns(cap_o, cap_ent):
     return {t for t, c in cap_o.items() if c >= 2 and cap_ent[t] == 0}
 
 
-def build(shared: Path, germeval, towns: set[str] = frozenset()) -> tuple[set[str], set[str]]:
+def build(shared: Path, germeval, towns: set[str] = frozenset(),
+          surnames: set[str] = frozenset()) -> tuple[set[str], set[str]]:
     """(lowercase words, capitalised common nouns).
 
     ``germeval`` is a list of (tokens, tags) sentences; a noun form that GermEval tags inside a name
     at least as often as outside one is no common noun here ("Fischer", "Bild"). ``towns``
     (lowercased; ``dach_town_words``) are kept out of the lowercase words that only wordfreq
     knows: wordfreq lowercases the names of towns too, and "gangelt", "scheyern", "frutigen" end
-    like participles or verbs.
+    like participles or verbs. So are ``surnames`` (GermaNER's) that only wordfreq knows and that
+    have no other inflected form there and are no common English word ("schwesig", "kühnert",
+    "unterweger"; not "witzig" beside "witzige", nor "schools").
     """
     import wordfreq
 
@@ -151,8 +154,11 @@ def build(shared: Path, germeval, towns: set[str] = frozenset()) -> tuple[set[st
             if w.endswith(e) and len(w) - len(e) >= 3:
                 stems[w[:len(w) - len(e)]].add(w)
     lower = {w.lower() for w in attested}
+    english = set(wordfreq.top_n_list("en", 30_000)) if surnames else set()
     for w in common:
         if w in lower or w in not_lower or w in towns or not w.isalpha() or len(w) < 3:
+            continue
+        if w.capitalize() in surnames and w not in english and not _has_inflected_form(w, common):
             continue
         if len(w) >= 6 and w.endswith(_LOWER_SUFFIXES) and w not in capitalised:
             lower.add(w)
@@ -216,6 +222,18 @@ def german_toponyms(exclude: set[str] = frozenset()) -> set[str]:
                     and row["lemma"].lower() not in exclude:
                 out.add(row["lemma"])
     return out
+
+
+def _has_inflected_form(word: str, common: set[str]) -> bool:
+    """Whether ``common`` holds another inflected form of ``word``: its stem (``word`` less one of
+    ``_ENDINGS``) with another ending but a genitive ``-s`` ("witzige" for "witzig", "machen" for
+    "mache"; "schwesigs" does not count)."""
+    for end in _ENDINGS:
+        if word.endswith(end) and len(word) - len(end) >= 3:
+            stem = word[:len(word) - len(end)]
+            if any(stem + e != word and stem + e in common for e in _ENDINGS if e not in ("", "s")):
+                return True
+    return False
 
 
 def dach_town_words() -> set[str]:

@@ -293,7 +293,8 @@ def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR, geonames: bool
     _, cap_o, cap_ent = build_wordlists.germeval_counts(germeval)
     ge_nouns = build_wordlists.germeval_nouns(cap_o, cap_ent)
     lower, nouns = build_wordlists.build(
-        shared, germeval, build_wordlists.dach_town_words() if geonames else frozenset())
+        shared, germeval, build_wordlists.dach_town_words() if geonames else frozenset(),
+        germaner_surnames(shared))
     common = {w.lower() for w in lower} | {w.lower() for w in nouns}
 
     def plausible(name: str) -> bool:
