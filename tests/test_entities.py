@@ -1179,3 +1179,24 @@ def test_surnames_that_only_end_like_adjectives_are_names(extractor):
                               "verlief witzig und taktlos.")
     assert {"Schwesig", "Seibert"} <= set(e.persons)
     assert "witzig" in extractor.lexicon.lowercase
+
+
+def test_an_unlisted_name_after_any_role_or_nationality_is_a_person(extractor):
+    # Nothing is tagged: a name no list holds after a role, a title or a nationality is a
+    # person; a department after "Leiter", a firm after "Partner", a word shaped unlike a name,
+    # a first name before a particle and a list-less plural title are not.
+    text = ("Sozialministerin Grimm-Benne hatte zuletzt gewarnt. Gewonnen hat die Slowakin "
+            "Vlhová vor der Italienerin Brignone. Der Rapper Nashi44 trat auf. Es schrieb "
+            "Benjamin Reuter, Leiter Newsroom. Das Werk betreibt der Partner Brilliance. "
+            "Der Impfstoffkandidat BNT162b2 wirkt. Im Tor stand Torhüter Marc-André ter Stegen. "
+            "Bei Frauen Zyklus-abhängig.")
+    e = resolve(*_tagged(text, []), extractor.lexicon)
+    assert e.persons == ("Brignone", "Grimm-Benne", "Nashi44", "Vlhová")
+
+
+def test_the_splitters_frequencies_spell_eszett_as_ss(extractor):
+    # The compound splitter's list writes "fussball": "Fußballstadien" and "Großbetrieben" are
+    # compounds of common words, not places; the district "Großhadern" is a listed place.
+    e = extractor.extract("", "Die Fans kehren in die Fußballstadien zurück. In Großbetrieben "
+                              "wird getestet. Das Klinikum liegt in Großhadern.")
+    assert e.places == ("Großhadern",)

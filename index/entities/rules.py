@@ -78,7 +78,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _coordinated_surnames(sentences, tags, probs, lexicon, votes, best, cued, tokens_seen)
     _untagged_full_names(sentences, tags, lexicon, votes, best, tokens_seen)
     _scorers(sentences, tags, lexicon, votes, best, cued, sport)
-    _artists_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
+    _names_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _word_towns(sentences, votes, best, located, tokens_seen)
     _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_seen)
@@ -511,8 +511,9 @@ _SPLITTER = CompoundSplitter()
 
 
 def _zipf(word: str) -> float:
-    """How common a word is (Zipf, lowercased) in the compound splitter's word list; 0 if absent."""
-    return _SPLITTER.vocab.get(word.lower()) or 0
+    """How common a word is (Zipf, lowercased) in the compound splitter's word list, which
+    spells ß as ss ("Fußball" is "fussball"); 0 if absent."""
+    return _SPLITTER.vocab.get(word.lower().replace("ß", "ss")) or 0
 # Heads of compounds that name places, besides PLACE_SUFFIXES ("Landwehrkanal", "Elbstrand",
 # "Olympiapark", "Nordstrand").
 _PLACE_HEADS = ("raum", "gebiet", "region", "hafen", "garten", "strand", "kanal", "brücke",
@@ -648,23 +649,62 @@ def _no_stage_name(tok: str, lexicon: Lexicon) -> bool:
 MAX_NAME_ZIPF = 3.0
 
 
-def _artists_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen) -> None:
-    """Count one word the CRF left untagged right after a musician's or artist's role as a
-    cued person: stage names no list holds ("der Zürcher Rapper Bligg", "der Mundartsänger
-    Trauffer", "die Sängerin Anitta"). Not a noun, lowercase word, place or acronym, not a word
-    as common as ``MAX_NAME_ZIPF`` in the splitter's list ("Rapper Deutschlands"), and not
-    before a capitalised word (a longer name)."""
-    roles = {t for t in tokens_seen if t.endswith(("er", "in", "DJ")) and t[:1].isupper()
-             and t.lower().endswith(_ARTIST_ROLES)}
+def _names_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen) -> None:
+    """Count one word the CRF left untagged right after a role, title or nationality as a cued
+    person: names no list holds ("Sozialministerin Grimm-Benne", "die Slowakin Vlhová",
+    "Ifo-Präsident Fuest") and stage names ("der Zürcher Rapper Bligg", "die Sängerin Anitta").
+
+    Not before a capitalised word or a particle (a longer name: "Bundesrat Beat Jans",
+    "Torhüter Marc-André ter Stegen"); not after the head of a unit ("Leiter Newsroom"), a
+    partner ("Partner Brilliance") or a plural title but in a list ("die Herren Wieler,
+    Drosten"); not a word shaped unlike a name (``_name_shaped``), a noun, lowercase word, place
+    or acronym, nor a word as common as ``MAX_NAME_ZIPF`` ("Rapper Deutschlands").
+    """
+    roles = {t for t in tokens_seen if t[:1].isupper() and (
+        t.lower().endswith(_ARTIST_ROLES) or _role_before(t) or _nationality(t))}
     for sent, i in _untagged_after(sentences, tags, roles):
-        tok = sent[i]
-        if not tok[:1].isupper() or i + 1 < len(sent) and sent[i + 1][:1].isupper() \
-                or _no_stage_name(tok, lexicon):
+        tok, cue = sent[i], sent[i - 1]
+        nxt = sent[i + 1] if i + 1 < len(sent) else ""
+        if nxt[:1].isupper() or nxt in _PARTICLES_AFTER_FIRST:
+            continue
+        if cue in _UNIT_HEADS or cue.lower().endswith(_PARTNERS) \
+                or cue in _PLURAL_TITLES and nxt not in _COORDINATORS:
+            continue
+        artist = cue.lower().endswith(_ARTIST_ROLES)  # "Rapper Nashi44"
+        if not _name_shaped(tok, lexicon, digits=artist) or _no_stage_name(tok, lexicon):
             continue
         name = (tok,)
         _vote(votes, best, name, "PER", MIN_CUED_PERSON)
         cued.add(name)
 
+
+def _name_shaped(tok: str, lexicon: Lexicon, digits: bool = False) -> bool:
+    """Whether an unlisted word is written like a surname or stage name: capitalised, three
+    letters or more ("Mg." is an abbreviation), no stop ("K.s"), no digits (unless ``digits``:
+    a rapper's "Nashi44"), no capitals inside but after an apostrophe ("O’Toole"; not
+    "HomePod", "BNT162b2"), no noun ending ("Gamification", "Mutmaßungen"), and if hyphenated,
+    of capitalised parts of three letters or more that are no nouns or lowercase words
+    ("Grimm-Benne"; not "Artikel-Müller", "Zyklus-abhängig", "Es-Pe-De")."""
+    if not tok[:1].isupper() or len(tok) < 3 or "." in tok \
+            or not digits and any(c.isdigit() for c in tok) or _NO_NAME_ENDS.match(tok.lower()):
+        return False
+    parts = tok.split("-")
+    if len(parts) > 1 and any(len(p) < 3 or p in lexicon.nouns or p.lower() in lexicon.lowercase
+                              for p in parts):
+        return False
+    return all(p[:1].isupper() and not any(c.isupper() for c in re.split(r"['’]", p[1:])[0])
+               for p in parts)
+
+
+# Heads that a unit or department follows in a signature ("Leiter Newsroom", "Chefin Vertrieb").
+_UNIT_HEADS = frozenset("Leiter Leiterin Chef Chefin Head".split())
+# Particles that open a surname after a first name ("Marc-André ter Stegen"); "von" and "zu"
+# after a name are prepositions as often ("Professor Leung von der Universität").
+_PARTICLES_AFTER_FIRST = NAME_PARTICLES - {"von", "zu"}
+# Partners are firms as often as persons ("mit dem chinesischen Partner Brilliance").
+_PARTNERS = ("partner", "partnern", "partners")
+# Plural titles, which only a list of names follows ("die Herren Wieler, Drosten").
+_PLURAL_TITLES = frozenset("Herren Damen Frauen".split())
 
 # Roles of musicians and artists, whose stage names no word list holds.
 _ARTIST_ROLES = ("rapper", "rapperin", "sänger", "sängerin", "musiker", "musikerin",
