@@ -1200,3 +1200,16 @@ def test_the_splitters_frequencies_spell_eszett_as_ss(extractor):
     e = extractor.extract("", "Die Fans kehren in die Fußballstadien zurück. In Großbetrieben "
                               "wird getestet. Das Klinikum liegt in Großhadern.")
     assert e.places == ("Großhadern",)
+
+
+def test_unlisted_streets_squares_lakes_parks_and_landscapes_are_places(extractor):
+    # Nothing is tagged: a landmark word after a capitalised adjective, and one word ending like
+    # a lake, park, square or street after an article, are places; generic squares and parks,
+    # pronouns and "Weg" (a way of doing things) are not.
+    text = ("Die Windräder stehen im Ebersberger Forst. Wir wandern im Bayerischen Wald und "
+            "am Staffelsee. Der Umzug zieht über die Lange Gasse zum Augustusplatz und in den "
+            "Grugapark. Am Trainingsplatz, im Industriepark und am Gratisparkplatz blieb es "
+            "ruhig. Der Hamburger Weg gilt als Vorbild. Dieses Land und der Dritte Weg.")
+    e = resolve(*_tagged(text, []), extractor.lexicon)
+    assert e.places == ("Augustusplatz", "Bayerischer Wald", "Ebersberger Forst", "Grugapark",
+                        "Lange Gasse", "Staffelsee")

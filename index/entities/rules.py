@@ -39,13 +39,13 @@ from .names import (Entities, base_adjective, join_tokens, person_set, place_set
 from .tokens import document_lowercase, spans
 from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES, BYLINE_PREFIX,
                         CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT, FUNCTION_WORDS,
-                        GUEST_CUES, KIN_WORDS, LOCATIVE, MEDIA_AFTER_NAME, NAME_PARTICLES,
-                        NATIONALITIES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS, ORDINAL_ADVERB,
-                        ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES, PARTIES,
-                        PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES, ROAD_NOUNS,
-                        ROLE_ENDINGS, ROMAN, SAYING_VERBS, SCORING_VERBS, SPORT_WORDS, STREET_NAME,
-                        STREET_WORDS, TEAM_ENDINGS, TEAM_WORDS, THING_ENDINGS, TITLES, WORD_TOWNS,
-                        Endings, Lexicon, is_first_name)
+                        GUEST_CUES, KIN_WORDS, LANDMARK_WORDS, LOCATIVE, MEDIA_AFTER_NAME,
+                        NAME_PARTICLES, NATIONALITIES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
+                        ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
+                        PARTIES, PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES,
+                        ROAD_NOUNS, ROLE_ENDINGS, ROMAN, SAYING_VERBS, SCORING_VERBS, SPORT_WORDS,
+                        STREET_NAME, STREET_WORDS, TEAM_ENDINGS, TEAM_WORDS, THING_ENDINGS, TITLES,
+                        WORD_TOWNS, Endings, Lexicon, is_first_name)
 
 #: A one-word person is kept only if the CRF's marginal reached this in one of its mentions.
 MIN_SINGLE_PERSON = 0.9
@@ -82,6 +82,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _word_towns(sentences, votes, best, located, tokens_seen)
     _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_seen)
+    _landmarks(sentences, tags, lexicon, votes, best, tokens_seen)
     _surnames_as_persons(votes, located, lexicon)
     _towns_opening_club_names(votes, located, sport)
     persons, places = _choose_kinds(votes, best, located, lexicon, cued)
@@ -914,6 +915,94 @@ def _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_
         _vote(votes, best, (tok,), "LOC", 1.0)
 
 
+def _landmarks(sentences, tags, lexicon, votes, best, tokens_seen) -> None:
+    """Count untagged names of streets, squares, lakes, parks and landscapes as places, where
+    no list holds them:
+
+    - a capitalised adjective inside a sentence before a landscape or street word
+      (``LANDMARK_WORDS``): one formed from a listed place ("am Kitzbüheler Horn", "im
+      Ebersberger Forst", "die Mainzer Landstraße") or, written in capitals, a lowercase one ("im
+      Bayerischen Wald", "das Bergische Land", "über die Lange Gasse");
+    - one word after an article or a preposition with one, ending like a lake, park, square,
+      street or bank (``_LANDMARK_ENDS``: "am Staffelsee", "im Grugapark", "auf dem Domplatz",
+      "an der Dhünntalsperre"), unless it is a listed noun or as common as ``MAX_NAME_ZIPF``
+      ("am Arbeitsplatz", "im Freizeitpark").
+    """
+    words = tokens_seen & LANDMARK_WORDS
+    ends = {t for t in tokens_seen if t[1:].islower() and len(t) > 6 and t.endswith(_LANDMARK_ENDS)
+            and not t.endswith(_NO_LANDMARK_ENDS)}
+    if not words and not ends:
+        return
+    for sent, stags in zip(sentences, tags):
+        if words.isdisjoint(sent) and ends.isdisjoint(sent):
+            continue
+        for i in range(1, len(sent)):
+            tok = sent[i]
+            if stags[i] != "O":
+                continue
+            if tok in words and stags[i - 1] == "O" and _landmark_adjective(sent, i - 1, lexicon):
+                name = (sent[i - 1], tok)
+            elif tok in ends and sent[i - 1].lower() in _LANDMARK_BEFORE \
+                    and _landmark_compound(tok, lexicon):
+                name = (tok,)
+            else:
+                continue
+            if name not in votes:
+                _vote(votes, best, name, "LOC", 1.0)
+
+
+def _landmark_compound(tok: str, lexicon: Lexicon) -> bool:
+    """Whether a word ending like a landmark (``_LANDMARK_ENDS``) names one: no listed noun or
+    compound of one ("Gratisparkplatz"), not as common as ``MAX_NAME_ZIPF``, and a square, park
+    or quarter not named after a common noun or word ("Augustusplatz", "Grugapark",
+    "Wrangelkiez"; not "Trainingsplatz", "Industriepark", "Nebenplatz", "Sprengplatz", whose first
+    part the compound splitter finds among the listed nouns, lowercase words or verb stems)."""
+    if tok in lexicon.nouns or _zipf(tok) >= MAX_NAME_ZIPF:
+        return False
+    for at in range(1, len(tok) - 5):
+        if tok[at].upper() + tok[at + 1:] in lexicon.nouns and tok[at:].lower() not in _LANDMARK_ENDS:
+            return False  # "Gratisparkplatz", "Onlinemarktplatz": a listed noun's compound
+    if tok.endswith(_GENERIC_LANDMARK_ENDS):
+        parts = _SPLITTER.split(tok.lower().replace("ß", "ss"))
+        if parts:
+            first = parts[0][2]
+            return first in lexicon.place_tokens or first.capitalize() in lexicon.place_tokens \
+                or first.capitalize() not in lexicon.nouns and not {
+                    first, first + "n", first + "en"} & lexicon.lowercase  # "Sprengplatz"
+    return True
+
+
+def _landmark_adjective(sent, i, lexicon) -> bool:
+    """Whether ``sent[i]`` (not the first word) is a capitalised adjective that opens a name: of
+    a listed place ("Kitzbüheler", "Ebersberger") or a lowercase adjective in capitals
+    ("Bayerischen", "Lange")."""
+    tok = sent[i]
+    if i < 1 or not tok[:1].isupper() or not tok[1:].islower() or sent[i - 1] in _QUOTES \
+            or sent[i - 1] in (":", "–", "-") or _PRONOUN_OR_ORDINAL.fullmatch(tok.lower()):
+        return False  # "in Ihrem Land", "Dieses Land", "der Dritte Weg"
+    if tok.endswith("er") and (tok[:-2] in lexicon.place_tokens or tok[:-1] in lexicon.place_tokens):
+        return True
+    return len(tok) > 4 and tok.lower() in lexicon.lowercase and _inflected_adjective(tok.lower()) \
+        and sent[i + 1] not in _SQUARE_WORDS  # not "Sie", "der Grüne Platz", "der Weiße Ring"
+
+
+#: Squares and rings, which a capitalised adjective opens in other names as often.
+_SQUARE_WORDS = frozenset(("Platz", "Ring"))
+#: Articles, pronouns and ordinals, which a capitalised landmark word may follow too.
+_PRONOUN_OR_ORDINAL = re.compile(
+    r"(?:der|die|das|dem|den|des|ein|eine[mnrs]?|(?:mein|dein|sein|ihr|unser|euer|eur|dies|jen"
+    r"|jed|welch|manch|kein)(?:e[mnrs]?)?|(?:erst|zweit|dritt|viert|fünft|letzt|nächst)e[mnrs]?)")
+#: Endings of one-word names of lakes, parks, squares, streets and banks (see ``_landmarks``).
+_LANDMARK_ENDS = ("see", "park", "platz", "gasse", "straße", "strasse", "kiez", "ufer",
+                  "talsperre", "allee")
+#: Of these, the squares, parks and quarters, often named after what they serve ("Festplatz").
+_GENERIC_LANDMARK_ENDS = ("platz", "park", "kiez")
+#: Words that end like a bank but are persons ("Läufer", "Käufer", "Anrufer").
+_NO_LANDMARK_ENDS = ("äufer", "rufer")
+#: What stands before such a name: an article, or a preposition fused with one.
+_LANDMARK_BEFORE = frozenset("der die das dem den des am im vom zum zur beim ins ans aufs".split())
+
+
 def _untagged_after(sentences, tags, cues):
     """(sentence, index) of each token the CRF left untagged right after one of ``cues`` (a
     set of words: a town word, a musician's role), sentences without a cue skipped."""
@@ -1123,7 +1212,8 @@ def _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower):
     der Potsdamer Straße") and a hyphenated street ("Karl-Marx-Straße") count. A single listed
     place (or its genitive) does not when it follows an article ("mit dem Zug"), stands next to a
     tagged token, follows an organisation word or names a club, is the first part of a
-    hyphenated word, is a currency after an amount ("5 Franken"), or the article also writes it
+    hyphenated word, is a currency after an amount ("5 Franken"), is a landmark word after an
+    adjective that opens its name ("im Ebersberger Forst"), or the article also writes it
     lowercase ("Essen", "Mitte").
     """
     tok = sent[i]
@@ -1142,6 +1232,8 @@ def _untagged_place(sent, stags, i, lexicon, club_towns, doc_lower):
         return None
     if tok in CURRENCY_PLACES and (before[:1].isdigit() or before in AMOUNT_WORDS):
         return None  # "14 Millionen Franken"
+    if tok in LANDMARK_WORDS and _landmark_adjective(sent, i - 1, lexicon):
+        return None  # "im Ebersberger Forst": the town Forst is no place here (_landmarks)
     genitive = tok not in lexicon.place_tokens
     if genitive:
         if tok[-1:] != "s" or tok[:-1] not in lexicon.place_tokens \
