@@ -1227,3 +1227,12 @@ def test_towns_named_like_words_are_places_where_the_context_names_a_town(extrac
     e = resolve(*_tagged(text, []), extractor.lexicon)
     assert {"Laufen", "Vorst", "Moos", "Rum", "Wasserburg am Inn"} <= set(e.places)
     assert not {"Kirchen", "Klaus", "Sonntag", "Wasserburg"} & set(e.places)
+
+
+def test_english_place_heads_end_a_place_not_a_person(extractor):
+    # "Sonoma" is a first name in the lists; before "County" it opens a place. The tagger
+    # marks these spans; the rules used to read them as persons.
+    e = extractor.extract("", "Die Weinberge im Sonoma County brannten. Im Yakima Valley und "
+                              "in Los Angeles County stieg die Zahl der Fälle.")
+    assert e.places == ("Los Angeles County", "Sonoma County", "Yakima Valley")
+    assert e.persons == ()

@@ -38,14 +38,15 @@ from .names import (Entities, base_adjective, join_tokens, person_set, place_set
                     strip_genitive, surname_key)
 from .tokens import document_lowercase, spans
 from .wordlists import (AMOUNT_WORDS, APOSTROPHE_NAME, BOUND_PARTICLE, BYLINE_CUES, BYLINE_PREFIX,
-                        CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT, FUNCTION_WORDS,
-                        GUEST_CUES, KIN_WORDS, LANDMARK_WORDS, LOCATIVE, MEDIA_AFTER_NAME,
-                        NAME_PARTICLES, NATIONALITIES, NOT_PERSON_HEADS, NOUN_ENDINGS, NOUN_MARKERS,
-                        ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME, ORG_HEADS, PARTICLES,
-                        PARTIES, PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES, PLACE_SUFFIXES,
-                        ROAD_NOUNS, ROLE_ENDINGS, ROMAN, SAYING_VERBS, SCORING_VERBS, SPORT_WORDS,
-                        STREET_NAME, STREET_WORDS, TEAM_ENDINGS, TEAM_WORDS, THING_ENDINGS, TITLES,
-                        WORD_TOWNS, Endings, Lexicon, is_first_name)
+                        CLUB_HEADS, CURRENCY_PLACES, DETERMINERS, DISTRICT, ENGLISH_PLACE_HEADS,
+                        FUNCTION_WORDS, GUEST_CUES, KIN_WORDS, LANDMARK_WORDS, LOCATIVE,
+                        MEDIA_AFTER_NAME, NAME_PARTICLES, NATIONALITIES, NOT_PERSON_HEADS,
+                        NOUN_ENDINGS, NOUN_MARKERS, ORDINAL_ADVERB, ORG_AFTER_NAME, ORG_BEFORE_NAME,
+                        ORG_HEADS, PARTICLES, PARTIES, PERSON_ROLES, PLACE_JOINS, PLACE_PREFIXES,
+                        PLACE_SUFFIXES, ROAD_NOUNS, ROLE_ENDINGS, ROMAN, SAYING_VERBS,
+                        SCORING_VERBS, SPORT_WORDS, STREET_NAME, STREET_WORDS, TEAM_ENDINGS,
+                        TEAM_WORDS, THING_ENDINGS, TITLES, WORD_TOWNS, Endings, Lexicon,
+                        is_first_name)
 
 #: A one-word person is kept only if the CRF's marginal reached this in one of its mentions.
 MIN_SINGLE_PERSON = 0.9
@@ -427,8 +428,8 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport, after_
             return None
         if len(name) == 1 and _noun_compound(name[0], lexicon):
             return None  # "Corona-Krise", "Corona-Hotspots", "in Coronazeiten"
-        if len(name) > 1 and is_first_name(name[0], lexicon):
-            return "PER", name
+        if len(name) > 1 and is_first_name(name[0], lexicon) and name[-1] not in ENGLISH_PLACE_HEADS:
+            return "PER", name  # not "Sonoma County"
         if len(name) == 1 and (start and sent[start - 1].lower() in DETERMINERS
                                or name[0] in after_article()) \
                 and not name[0].lower().endswith(PLACE_SUFFIXES) \
@@ -975,6 +976,7 @@ def _landmarks(sentences, tags, lexicon, votes, best, tokens_seen) -> None:
     """Count untagged names of streets, squares, lakes, parks and landscapes as places, where
     no list holds them:
 
+    - an English place head after a capitalised word ("Sonoma County", "Yakima Valley");
     - a capitalised adjective inside a sentence before a landscape or street word
       (``LANDMARK_WORDS``): one formed from a listed place ("am Kitzbüheler Horn", "im
       Ebersberger Forst", "die Mainzer Landstraße") or, written in capitals, a lowercase one ("im
@@ -984,7 +986,7 @@ def _landmarks(sentences, tags, lexicon, votes, best, tokens_seen) -> None:
       "an der Dhünntalsperre"), unless it is a listed noun or as common as ``MAX_NAME_ZIPF``
       ("am Arbeitsplatz", "im Freizeitpark").
     """
-    words = tokens_seen & LANDMARK_WORDS
+    words = tokens_seen & (LANDMARK_WORDS | ENGLISH_PLACE_HEADS)
     ends = {t for t in tokens_seen if t[1:].islower() and len(t) > 6 and t.endswith(_LANDMARK_ENDS)
             and not t.endswith(_NO_LANDMARK_ENDS)}
     if not words and not ends:
@@ -998,6 +1000,9 @@ def _landmarks(sentences, tags, lexicon, votes, best, tokens_seen) -> None:
                 continue
             if tok in words and stags[i - 1] == "O" and _landmark_adjective(sent, i - 1, lexicon):
                 name = (sent[i - 1], tok)
+            elif tok in ENGLISH_PLACE_HEADS and stags[i - 1] == "O" and sent[i - 1][:1].isupper() \
+                    and sent[i - 1][1:].islower() and sent[i - 1] not in FUNCTION_WORDS:
+                name = (sent[i - 1], tok)  # "im Sonoma County", "das Yakima Valley"
             elif tok in ends and sent[i - 1].lower() in _LANDMARK_BEFORE \
                     and _landmark_compound(tok, lexicon):
                 name = (tok,)
@@ -1367,7 +1372,8 @@ def _is_sports_report(sentences) -> bool:
 
 def _widen_place(sent, start, end, lexicon):
     """A place span widened to the listed place it is part of: "Gladbach" in "Bergisch
-    Gladbach", "Frankfurt" in "Frankfurt am Main", "Rothenburg ob der Tauber"."""
+    Gladbach", "Frankfurt" in "Frankfurt am Main", "Rothenburg ob der Tauber", and to an English
+    place head after it ("Sonoma County")."""
     places = lexicon.places
     for k in (3, 2, 1):
         # "Ottobrunn bei München" is listed too, but names two places.
@@ -1382,6 +1388,8 @@ def _widen_place(sent, start, end, lexicon):
         elif end + 2 < len(sent) and sent[end] == "ob" and sent[end + 1] in ("der", "dem") \
                 and sent[end + 2][:1].isupper() and sent[end + 2][1:].islower():
             end += 3
+        elif end < len(sent) and sent[end] in ENGLISH_PLACE_HEADS:
+            end += 1  # "Sonoma County", "Napa Valley"
     if start and sent[start - 1][:1].isupper() and sent[start - 1] not in lexicon.nouns \
             and join_tokens(sent[start - 1:end]) in places:
         start -= 1

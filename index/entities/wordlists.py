@@ -175,6 +175,8 @@ STREET_WORDS = frozenset("Straße Strasse Allee Platz Gasse Damm Ufer Chaussee R
 LANDMARK_WORDS = STREET_WORDS | frozenset(
     "Landstraße Land Oberland Unterland Hinterland Wald Forst See Berg Horn Garten Park Feld "
     "Moor Heide Alb Schweiz Bucht Seenplatte Riviera Becken Tal".split())
+# English words that end the name of a place ("Sonoma County", "Napa Valley", "Biscayne Bay").
+ENGLISH_PLACE_HEADS = frozenset("County Valley Bay Beach Canyon Island Islands".split())
 STREET_NAME = re.compile(r"[A-ZÄÖÜ][\w-]*-(?:Straße|Strasse|Allee|Gasse|Damm|Ufer|Chaussee)")
 SPORT_WORDS = frozenset(
     "Tor Tore Treffer Spiel Spiels Partie Trainer Saison Liga Bundesliga Tabelle Spieltag Pokal "
