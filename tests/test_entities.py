@@ -1236,3 +1236,16 @@ def test_english_place_heads_end_a_place_not_a_person(extractor):
                               "in Los Angeles County stieg die Zahl der Fälle.")
     assert e.places == ("Los Angeles County", "Sonoma County", "Yakima Valley")
     assert e.persons == ()
+
+
+def test_a_listed_surname_in_s_after_a_first_name_keeps_its_s_and_a_town_after_a_role_is_a_person(extractor):
+    # "Ehlers" is a listed surname: before a verb it is no genitive of "Ehler" ("zeigte" could
+    # be an adjective); "Putins betonte Gelassenheit" stays Putin's. Nothing is tagged but the
+    # persons: "Dahmen" and "Prien" are also listed places, but after a role they are persons.
+    text = ("Vereinschef Rainer Ehlers zeigte Verständnis. Putins betonte Gelassenheit wirkte. "
+            "Augsburgs Torhüter Dahmen hielt. Bundesbildungsministerin Prien hat sich geäußert.")
+    marks = [("Rainer", "B-PER"), ("Ehlers", "I-PER"), ("Putins", "B-PER"), ("Dahmen", "B-PER"),
+             ("Prien", "B-PER")]
+    e = resolve(*_tagged(text, marks), extractor.lexicon)
+    assert e.persons == ("Dahmen", "Prien", "Putin", "Rainer Ehlers")
+    assert e.places == ()

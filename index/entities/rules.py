@@ -245,6 +245,8 @@ def _person_cue(sent, start, end, name, lexicon, sport) -> bool:
     surname ("Haseloff stoppt ...", ``_listed_surname``), with no other capitalised word beside
     it ("Xi Jinping", "Derby Cycle", "Black Panther")."""
     tok = name[0]
+    if _person_after_role(sent, start, end, lexicon):
+        return True  # also a listed place: "Torhüter Dahmen"
     if tok in lexicon.place_tokens or _NO_NAME_ENDS.match(tok.lower()):
         return False
     i = sent.index(tok, start, end) if tok in sent[start:end] else start
@@ -349,14 +351,27 @@ def _person_mention(sent, start, end, lexicon, tokens_seen, first, guest):
         name = name[:-1] + (name[-1] + ".",)
     elif len(name) > 1 and len(name[-1]) == 1 and name[-1].isupper():
         name = name[:-1]  # a first name and an initial, the surname not written: "Anna K."
-    elif _genitive_before_noun(name[-1], sent, end, lexicon) \
+    elif _genitive_before_noun(name[-1], sent, end, lexicon, full=len(name) > 1) \
             and (len(name) == 1 or is_first_name(name[0], lexicon)):
         name = name[:-1] + (name[-1][:-1],)  # "Henry Wadsworth Longfellows Gedicht", "Putins Staat"
     elif len(name) > 1 and _genitive_after_noun(name, sent, start, lexicon):
         name = name[:-1] + (name[-1][:-1],)  # "die Rede Angela Merkels"
-    if " ".join(name) in lexicon.places or name[0] in PLACE_PREFIXES:
+    if (" ".join(name) in lexicon.places or name[0] in PLACE_PREFIXES) \
+            and not _person_after_role(sent, start, end, lexicon):
         return "LOC", name
     return "PER", name
+
+
+def _person_after_role(sent, start, end, lexicon) -> bool:
+    """Whether a one-word name right after a role or title is a person's, not the place it is
+    also the name of ("Augsburgs Torhüter Dahmen", "Bundesbildungsministerin Prien"; not
+    "Trainer Deutschlands", "Präsident Frankreich" before a capitalised word)."""
+    if end - start != 1 or not start:
+        return False
+    tok, before = sent[start], sent[start - 1]
+    return (before in TITLES or _is_role_word(before)) \
+        and not (end < len(sent) and sent[end][:1].isupper()) \
+        and not (tok[-1:] == "s" and tok[:-1] in lexicon.place_tokens)
 
 
 def _place_mention(sent, start, end, lexicon, club_towns, located, sport, after_article):
@@ -398,9 +413,7 @@ def _place_mention(sent, start, end, lexicon, club_towns, located, sport, after_
         return None
     joined = join_tokens(list(name))
     before = sent[start - 1] if start else ""
-    if len(name) == 1 and (before in TITLES or _is_role_word(before)) \
-            and not (end < len(sent) and sent[end][:1].isupper()) \
-            and not (name[0][-1:] == "s" and name[0][:-1] in lexicon.place_tokens):
+    if _person_after_role(sent, start, end, lexicon):
         # "Außenminister Maas", "Gesundheitspolitiker Lauterbach"; not "Trainer Deutschlands"
         return "PER", name
     if len(name) == 1 and name[0].lower() in lexicon.lowercase and (
@@ -1445,9 +1458,10 @@ _DATELINE_MARKS = frozenset("( - – — . : / ,".split())
 _QUOTES = frozenset("« „ \" “ » ‚".split())
 
 
-def _genitive_before_noun(last: str, sent, end, lexicon) -> bool:
+def _genitive_before_noun(last: str, sent, end, lexicon, full: bool = False) -> bool:
     """Whether a name's last token is a genitive -s before what the person owns: a noun or a
-    quoted title ("Longfellows Gedicht", "Longfellows «The rainy day»")."""
+    quoted title ("Longfellows Gedicht", "Longfellows «The rainy day»"). ``full``: the name has
+    a first name before ``last``."""
     if len(last) < 5 or last[-1] != "s" or end >= len(sent):
         return False
     if last[-2] in "sxzßaeiouy" and not _genitive_of_e_surname(last, lexicon):
@@ -1456,9 +1470,10 @@ def _genitive_before_noun(last: str, sent, end, lexicon) -> bool:
     if nxt[:1].islower() and nxt.endswith(("e", "en", "er", "es")) and end + 1 < len(sent):
         # An adjective between the genitive and the noun ("Putins betonte Gelassenheit"), not
         # an article ("sagte Grütters den Zeitungen"). A verb can't be told from an adjective
-        # ("Ehlers zeigte Verständnis"): skipping past tenses lost more than it fixed.
-        if nxt in NOUN_MARKERS:
-            return False
+        # ("Ehlers zeigte Verständnis"): skipping past tenses lost more than it fixed, so a
+        # listed surname with its -s after a first name stays whole.
+        if nxt in NOUN_MARKERS or full and last in lexicon.surnames:
+            return False  # "Rainer Ehlers zeigte Verständnis": "Ehlers" is a surname of its own
         nxt = sent[end + 1]
     return nxt in _QUOTES or nxt[1:].islower() and nxt in lexicon.nouns
 
