@@ -1249,3 +1249,14 @@ def test_a_listed_surname_in_s_after_a_first_name_keeps_its_s_and_a_town_after_a
     e = resolve(*_tagged(text, marks), extractor.lexicon)
     assert e.persons == ("Dahmen", "Prien", "Putin", "Rainer Ehlers")
     assert e.places == ()
+
+
+def test_a_place_span_after_a_nationality_noun_is_a_person(extractor):
+    # The tagger marks these names as places; after "der Schwede", "der Brasilianer" they are
+    # persons, but not after a nationality that is a place's adjective or without an article.
+    text = ("Der Schwede Lindberg traf im Powerplay. Dann brachte der Brasilianer Luizão die "
+            "Schwaben in Führung. Sie wanderten in den Schweizer Alpen. Saudi Arabien schweigt.")
+    marks = [("Lindberg", "B-LOC"), ("Luizão", "B-LOC"), ("Alpen", "B-LOC"), ("Arabien", "B-LOC")]
+    e = resolve(*_tagged(text, marks), extractor.lexicon)
+    assert e.persons == ("Lindberg", "Luizão")
+    assert e.places == ("Alpen", "Arabien")

@@ -363,15 +363,23 @@ def _person_mention(sent, start, end, lexicon, tokens_seen, first, guest):
 
 
 def _person_after_role(sent, start, end, lexicon) -> bool:
-    """Whether a one-word name right after a role or title is a person's, not the place it is
-    also the name of ("Augsburgs Torhüter Dahmen", "Bundesbildungsministerin Prien"; not
-    "Trainer Deutschlands", "Präsident Frankreich" before a capitalised word)."""
+    """Whether a one-word name right after a role, title or nationality is a person's, not the
+    place it is also the name of ("Augsburgs Torhüter Dahmen", "Bundesbildungsministerin
+    Prien", "der Schwede Lindberg"; not "Trainer Deutschlands", "Präsident Frankreich" before a
+    capitalised word, nor after a nationality that is also a place's adjective: "in den
+    Schweizer Alpen")."""
     if end - start != 1 or not start:
         return False
     tok, before = sent[start], sent[start - 1]
-    return (before in TITLES or _is_role_word(before)) \
+    return (before in TITLES or _is_role_word(before)
+            or _nationality(before) and start > 1 and sent[start - 2].lower() in DETERMINERS
+            and not before.startswith(_PLACE_ADJECTIVE_NATIONALITIES)) \
         and not (end < len(sent) and sent[end][:1].isupper()) \
         and not (tok[-1:] == "s" and tok[:-1] in lexicon.place_tokens)
+
+
+#: Nationalities that are also adjectives of a place ("die Schweizer Alpen").
+_PLACE_ADJECTIVE_NATIONALITIES = ("Schweizer", "Luxemburger", "Liechtensteiner", "Österreicher")
 
 
 def _place_mention(sent, start, end, lexicon, club_towns, located, sport, after_article):
