@@ -1260,3 +1260,14 @@ def test_a_place_span_after_a_nationality_noun_is_a_person(extractor):
     e = resolve(*_tagged(text, marks), extractor.lexicon)
     assert e.persons == ("Lindberg", "Luizão")
     assert e.places == ("Alpen", "Arabien")
+
+
+def test_a_one_word_person_that_is_a_compound_of_common_nouns_is_none(extractor):
+    # The tagger marks each as a person: compounds of listed nouns are no names, but surnames
+    # ending like "-mann" or listed ones are.
+    text = ("Der Mietendeckel kommt. Kritik am Panikmodus wächst. Coronaleugner demonstrierten. "
+            "Böhmermanns Sendung lief. Steinmeier sprach.")
+    marks = [("Mietendeckel", "B-PER"), ("Panikmodus", "B-PER"), ("Coronaleugner", "B-PER"),
+             ("Böhmermanns", "B-PER"), ("Steinmeier", "B-PER")]
+    e = resolve(*_tagged(text, marks), extractor.lexicon)
+    assert e.persons == ("Böhmermann", "Steinmeier")

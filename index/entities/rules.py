@@ -1684,7 +1684,9 @@ def _names_no_person(sent, start, end, lexicon) -> bool:
     """Whether a trimmed person span names no person: it ends lowercase; an organisation, event
     or work word stands before, in or after it ("Bündnis Sahra Wagenknecht", "Invictus Games");
     it is an ordinal adverb ("Zweitens"), one of a duo or firm ("Procter & Gamble"), a hyphenated
-    institute or street ("Robert Koch-Institut"), or a single ordinary word."""
+    institute or street ("Robert Koch-Institut"), or a single ordinary word or compound of
+    common nouns ("des Mietendeckels") that is no listed surname nor ends like one
+    (``_SURNAME_HEADS``)."""
     last = sent[end - 1]
     if not last[:1].isupper() and not BOUND_PARTICLE.fullmatch(last):
         return True
@@ -1701,8 +1703,15 @@ def _names_no_person(sent, start, end, lexicon) -> bool:
             if head in NOT_PERSON_HEADS or head[:-1] in NOT_PERSON_HEADS \
                     or head[:-2] in NOT_PERSON_HEADS:
                 return True
-    return end - start == 1 and (last in lexicon.nouns or last.lower() in lexicon.lowercase) \
+    return end - start == 1 and (last in lexicon.nouns or last.lower() in lexicon.lowercase
+                                 or _noun_compound(last, lexicon)
+                                 and not _listed_surname(last, lexicon)
+                                 and not last.endswith(_SURNAME_HEADS)) \
         and not _named_after_role(sent, start, end)
+
+
+#: Heads of compounds that are surnames as often ("Böhmermanns", "Lamprecht", "Baerbocks").
+_SURNAME_HEADS = ("mann", "manns", "recht", "rechts", "bock", "bocks")
 
 
 def _named_after_role(sent, start, end) -> bool:
