@@ -1271,3 +1271,14 @@ def test_a_one_word_person_that_is_a_compound_of_common_nouns_is_none(extractor)
              ("Böhmermanns", "B-PER"), ("Steinmeier", "B-PER")]
     e = resolve(*_tagged(text, marks), extractor.lexicon)
     assert e.persons == ("Böhmermann", "Steinmeier")
+
+
+def test_a_lone_genitive_of_a_listed_surname_is_the_surname(extractor):
+    # The article never writes "Merkel" alone: "Merkels" before an adjective is her genitive.
+    # "Peters" is a surname itself, and "Bottas" follows a first name.
+    text = ("Merkels erneuter Appell verhallte. Peters sagte, es gehe um alles. Der Finne "
+            "Valtteri Bottas raste los. Danach fuhr Bottas an der Spitze.")
+    marks = [("Merkels", "B-PER"), ("Peters", "B-PER"), ("Valtteri", "B-PER"), ("Bottas", "I-PER"),
+             ("Bottas", "B-PER")]
+    e = resolve(*_tagged(text, marks), extractor.lexicon)
+    assert e.persons == ("Merkel", "Peters", "Valtteri Bottas")

@@ -89,7 +89,8 @@ def resolve(sentences: list[list[str]], tags: list[list[str]], lexicon: Lexicon,
     persons, places = _choose_kinds(votes, best, located, lexicon, cued)
     things = _named_things(sentences, {p[0] for p in persons})
     persons = _split_adjacent([p for p in persons if p[0] not in things], lexicon, votes)
-    persons = _complete_persons(persons, sentences, lexicon, tokens_seen)
+    persons = _complete_persons(_surname_genitives(persons, sentences, lexicon), sentences,
+                                lexicon, tokens_seen)
     return Entities(persons=person_set(persons, tokens_seen, votes),
                     places=place_set(places, tokens_seen, lexicon))
 
@@ -1166,6 +1167,26 @@ def _split_adjacent(persons: list[tuple[str, ...]], lexicon: Lexicon,
             out.extend((p[:cut], p[cut:]))
         else:
             out.append(p)
+    return out
+
+
+def _surname_genitives(persons: list[Name], sentences, lexicon: Lexicon) -> list[Name]:
+    """The persons, a one-word genitive of a listed surname as that surname ("Merkels Kurs",
+    "Söders Kabinett" before an adjective or a verb the genitive rules do not see past): not a
+    listed surname or first name in -s itself ("Peters", "Hicks", "Jonas"), nor a word the
+    article writes after a name word that is no role ("Valtteri Bottas", "Anna Brees"; not
+    "Kanzlerin Merkels")."""
+    out = []
+    for name in persons:
+        tok = name[0]
+        if len(name) == 1 and len(tok) > 4 and tok[-1] == "s" and tok[-2] != "s" \
+                and tok[:-1] in lexicon.surnames and tok not in lexicon.surnames \
+                and not is_first_name(tok, lexicon) and not any(
+                    sent[i - 1][:1].isupper() and not _is_role(sent[i - 1], lexicon)
+                    for sent in sentences if tok in sent
+                    for i in range(1, len(sent)) if sent[i] == tok):
+            name = (tok[:-1],)
+        out.append(name)
     return out
 
 
