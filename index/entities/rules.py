@@ -1510,16 +1510,16 @@ def _genitive_before_noun(last: str, sent, end, lexicon, full: bool = False) -> 
 def _genitive_after_noun(name, sent, start, lexicon) -> bool:
     """Whether a full name ends in the genitive -s after the noun it belongs to ("die Rede Angela
     Merkels"): its first word is a first name, before it an article and a listed noun that is
-    no role ("die Anwältin Nicole Schneiders"), and the last word without its -s a listed
-    surname that is no name of its own with it ("Ehlers", "Peters": listed themselves;
-    "Worms": a place)."""
+    no role or nationality ("die Anwältin Nicole Schneiders", "der Finne Valtteri Bottas"), and
+    the last word without its -s a listed surname that is no name of its own with it
+    ("Ehlers", "Peters": listed themselves; "Worms": a place)."""
     last = name[-1]
     if len(last) < 5 or last[-1] != "s" or last[-2] in "sxzß" or start < 2 \
             or not is_first_name(name[0], lexicon):
         return False
     prev = sent[start - 1]
     if sent[start - 2].lower() not in DETERMINERS or not prev[1:].islower() \
-            or prev not in lexicon.nouns or _role_before(prev) \
+            or prev not in lexicon.nouns or _role_before(prev) or _nationality(prev) \
             or prev.lower().endswith(_PERSON_NOUN_ENDS):
         return False
     return (last[:-1] in lexicon.surnames or _genitive_of_e_surname(last, lexicon)) \
