@@ -935,7 +935,7 @@ def _town_in_context(sent, i, lexicon) -> int:
         # the second of two or the next in a list: "in Emmen und Thun", "aus Hall, Absam und
         # Mils", "zwischen Tempelhof und Mitte"
         listed = i > 2 and sent[i - 2] in lexicon.place_tokens \
-            and sent[i - 3] in _TOWARDS_LISTED | _COORDINATORS
+            and sent[i - 3] in _TOWARDS_OR_LISTING
         return one if listed else 0
     if before not in _TOWARDS_LISTED:
         return 0
@@ -959,6 +959,8 @@ def _town_in_context(sent, i, lexicon) -> int:
 
 #: Prepositions before a town named beside a listed one (``_town_in_context``).
 _TOWARDS_LISTED = frozenset("in aus nach bei von zwischen".split())
+#: What stands before the first of a list of towns: such a preposition or a list's joiner.
+_TOWARDS_OR_LISTING = _TOWARDS_LISTED | _COORDINATORS
 
 
 _TOWARDS_TOWN = frozenset("in aus nach".split())
@@ -1008,7 +1010,7 @@ def _landmarks(sentences, tags, lexicon, votes, best, tokens_seen) -> None:
       "an der Dhünntalsperre"), unless it is a generic one (``_landmark_compound``: "am
       Arbeitsplatz", "im Industriepark").
     """
-    words = tokens_seen & (LANDMARK_WORDS | ENGLISH_PLACE_HEADS)
+    words = tokens_seen & _LANDMARK_CUES
     ends = {t for t in tokens_seen if t[1:].islower() and len(t) > 6 and t.endswith(_LANDMARK_ENDS)
             and not t.endswith(_NO_LANDMARK_ENDS)}
     if not words and not ends:
@@ -1069,6 +1071,8 @@ def _landmark_adjective(sent, i, lexicon) -> bool:
         and sent[i + 1] not in _SQUARE_WORDS  # not "Sie", "der Grüne Platz", "der Weiße Ring"
 
 
+#: Words that end a landmark's name after a capitalised word (see ``_landmarks``).
+_LANDMARK_CUES = LANDMARK_WORDS | ENGLISH_PLACE_HEADS
 #: Squares and rings, which a capitalised adjective opens in other names as often.
 _SQUARE_WORDS = frozenset(("Platz", "Ring"))
 #: Articles, pronouns and ordinals, which a capitalised landmark word may follow too.
